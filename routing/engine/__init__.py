@@ -1,0 +1,23 @@
+"""Pure routing engine: parse Kubernetes objects, simulate hints and kube-proxy, compute flows and cost.
+
+Nothing in this package imports Django, reads the clock, the database or the network; every
+function is a deterministic transformation of plain data, so the same input always gives the
+same report.
+"""
+
+from .errors import InputError
+from .loader import load_path, load_bytes
+from .model import Cluster
+from .options import Options
+from .parse import build_cluster
+from .report import analyze_cluster
+
+__all__ = [
+    "Cluster",
+    "InputError",
+    "Options",
+    "analyze_cluster",
+    "build_cluster",
+    "load_bytes",
+    "load_path",
+]

@@ -1,0 +1,124 @@
+"""`manage.py analyze`: analyse kubectl dumps from the command line (contract: docs/analysis-report.md)."""
+
+import argparse
+import sys
+from typing import Any, NoReturn
+
+import orjson
+
+from .errors import InputError
+from .loader import load_path
+from .options import CLIENT_BASES, PROXY_DETAILS, Options
+from .parse import build_cluster
+from .report import analyze_cluster
+from .table import render_table
+
+EXIT_INPUT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # argparse's default exit status is 2 as well
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT_ERROR, f"analyze: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="manage.py analyze",
+        description="Simulate where each Service's traffic goes, zone to zone, and what it costs.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="kubectl get -o json|yaml output; - for stdin")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--service", metavar="NS/NAME", help="report on one Service only")
+    parser.add_argument("--clients", choices=CLIENT_BASES, default="cpu", help="how client nodes are weighted")
+    parser.add_argument("--provider", choices=("aws", "gcp", "azure", "oracle", "none"),
+                        help="price list to use (default: detected from the Nodes' providerID)")
+    parser.add_argument("--monthly-gb", type=_non_negative, metavar="N", help="traffic volume per Service")
+    parser.add_argument("--overload-limit", type=_at_least_one, default=1.5, metavar="X",
+                        help="highest acceptable endpoint load / fair share for recommendations")
+    parser.add_argument("--price-cross-zone", type=_non_negative, metavar="USD", help="override, per GB")
+    parser.add_argument("--price-cross-region", type=_non_negative, metavar="USD", help="override, per GB")
+    parser.add_argument("--proxy-detail", choices=PROXY_DETAILS, default="auto",
+                        help="proxy entries per node, or per zone plus exceptions (auto: by size)")
+    return parser
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative")
+    return value
+
+
+def _at_least_one(text: str) -> float:
+    value = _number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is below 1.0 (1.0 = perfectly even load)")
+    return value
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    service = None
+    if args.service:
+        ns, sep, name = args.service.partition("/")
+        if not sep or not ns or not name:
+            raise InputError(f"--service {args.service!r} must be NAMESPACE/NAME")
+        service = (ns, name)
+    return Options(
+        clients=args.clients,
+        provider=args.provider,
+        monthly_gb=args.monthly_gb,
+        overload_limit=args.overload_limit,
+        service=service,
+        proxy_detail=args.proxy_detail,
+        price_cross_zone=args.price_cross_zone,
+        price_cross_region=args.price_cross_region,
+    )
+
+
+def analyze_path(path: str, options: Options) -> dict[str, Any]:
+    """Load, parse and analyse one file; errors carry the file name."""
+    try:
+        report = analyze_cluster(build_cluster(load_path(path)), options)
+    except InputError as exc:
+        raise exc.with_source(path) from None
+    if options.service is not None and not report["services"]:
+        ns, name = options.service
+        raise InputError(f"Service {ns}/{name} is not in the input", source=path)
+    return report
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        options = options_from(args)
+        reports = [analyze_path(path, options) for path in args.paths]
+    except InputError as exc:
+        print(f"analyze: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    except RecursionError:  # deeply nested JSON/YAML
+        print("analyze: error: the input is nested too deeply to be Kubernetes objects", file=sys.stderr)
+        return EXIT_INPUT_ERROR
+    if args.format == "json":
+        payload: Any = reports[0] if len(reports) == 1 else reports
+        out = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        sys.stdout.buffer.write(out + b"\n")
+    else:
+        for path, report in zip(args.paths, reports, strict=True):
+            sys.stdout.write(render_table(report, path if len(reports) > 1 else None))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,156 @@
+"""Read `kubectl get -o json|yaml` output into a flat list of Kubernetes object dicts."""
+
+import sys
+from typing import Any
+
+import orjson
+import yaml
+
+from .errors import InputError
+
+try:  # libyaml is an order of magnitude faster; the pure-Python loader is the fallback
+    _YamlLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _YamlLoader = yaml.SafeLoader
+
+# Objects with a source label, e.g. ("items[3]", {...}); the label names the object in errors.
+Items = list[tuple[str, dict[str, Any]]]
+
+_KIND_OF_TYPED_LIST = {
+    "NodeList": "Node",
+    "ServiceList": "Service",
+    "EndpointSliceList": "EndpointSlice",
+    "PodList": "Pod",
+}
+
+
+def load_path(path: str) -> Items:
+    """Read a file ("-" for standard input) and return its Kubernetes objects."""
+    try:
+        if path == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as fh:
+                data = fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
+    try:
+        return load_bytes(data)
+    except InputError as exc:
+        raise exc.with_source(path) from None
+
+
+def load_bytes(data: bytes) -> Items:
+    """Parse JSON or YAML bytes holding a List, one object, or several YAML documents."""
+    start = _first_significant_byte(data)
+    if start is None:
+        raise InputError("the input is empty")
+    if b"\x00" in data:
+        raise InputError("binary data, not JSON or YAML text")
+    if data[start] in b"{[":
+        try:
+            docs = [orjson.loads(data)]
+        except orjson.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON: {exc}") from None
+    else:
+        docs = _load_yaml(data, start)
+    items: Items = []
+    for i, doc in enumerate(docs):
+        label = f"document {i + 1}" if len(docs) > 1 else "top level"
+        _collect(doc, label, items)
+    if not items and not any(_is_list(d) for d in docs):
+        raise InputError("no Kubernetes objects found")
+    return items
+
+
+def _first_significant_byte(data: bytes) -> int | None:
+    stripped = data.lstrip()
+    if not stripped:
+        return None
+    return len(data) - len(stripped)
+
+
+def _load_yaml(data: bytes, start: int) -> list[Any]:
+    # kubectl's YAML always starts with a mapping key, "---" or "- "; anything else is not
+    # Kubernetes YAML, and refusing early avoids scanning hundreds of MB of garbage.
+    first_line = data[start : start + 200].split(b"\n", 1)[0].strip()
+    looks_yaml = (
+        first_line.startswith((b"---", b"%YAML", b"- ", b"#"))
+        or b": " in first_line
+        or first_line.endswith(b":")
+    )
+    if not looks_yaml:
+        raise InputError("not JSON or YAML Kubernetes objects (the first line is not a YAML key)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        return [d for d in yaml.load_all(text, Loader=_YamlLoader) if d is not None]
+    except yaml.YAMLError as exc:
+        raise InputError(f"not valid YAML: {_one_line_yaml_error(exc)}") from None
+
+
+def _one_line_yaml_error(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is not None:
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return str(problem)
+
+
+def _is_list(doc: Any) -> bool:
+    return isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List")
+
+
+def _collect(doc: Any, label: str, out: Items, implied_kind: str | None = None) -> None:
+    if isinstance(doc, list):
+        for i, item in enumerate(doc):
+            _collect_object(item, f"{label}[{i}]", out, implied_kind)
+        return
+    if not isinstance(doc, dict):
+        raise InputError(f"is {_type_name(doc)}, not a Kubernetes object or List", obj=label)
+    kind = doc.get("kind")
+    if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
+        items = doc["items"]
+        if items is None:
+            return
+        if not isinstance(items, list):
+            raise InputError(f"items is {_type_name(items)}, not a list", obj=label)
+        sub = "items" if label == "top level" else f"{label} items"
+        for i, item in enumerate(items):
+            _collect_object(item, f"{sub}[{i}]", out, _KIND_OF_TYPED_LIST.get(kind))
+        return
+    _collect_object(doc, label, out, implied_kind)
+
+
+def _collect_object(item: Any, label: str, out: Items, implied_kind: str | None) -> None:
+    if not isinstance(item, dict):
+        raise InputError(f"is {_type_name(item)}, not a Kubernetes object", obj=label)
+    kind = item.get("kind", implied_kind)
+    if kind is None:
+        raise InputError("has no kind", obj=label)
+    if not isinstance(kind, str):
+        raise InputError(f"kind is {_type_name(kind)}, not a string", obj=label)
+    if kind.endswith("List") and "items" in item:
+        _collect(item, label, out)
+        return
+    if implied_kind is not None and "kind" not in item:
+        item = {**item, "kind": implied_kind}
+    out.append((label, item))
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

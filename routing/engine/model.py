@@ -1,0 +1,104 @@
+"""Plain data the engine works on: the parts of Nodes, Services and EndpointSlices that routing reads."""
+
+from dataclasses import dataclass, field
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+REGION_LABEL = "topology.kubernetes.io/region"
+CONTROL_PLANE_LABELS = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
+CONTROLLER_NAME = "endpointslice-controller.k8s.io"
+TOPOLOGY_MODE_ANNOTATION = "service.kubernetes.io/topology-mode"
+DEPRECATED_HINTS_ANNOTATION = "service.kubernetes.io/topology-aware-hints"
+
+UNKNOWN_ZONE = "unknown"  # the flow-map key for an endpoint or client whose zone is not known
+
+# A hint as (forZones, forNodes); both empty means "no hints".
+Hint = tuple[tuple[str, ...], tuple[str, ...]]
+NO_HINT: Hint = ((), ())
+
+
+@dataclass(slots=True)
+class Node:
+    """A Node as routing sees it. `zone` is "" when the label is missing or empty."""
+
+    name: str
+    zone: str
+    region: str
+    ready: bool
+    control_plane: bool
+    cpu_millis: int | None  # None when status.allocatable.cpu is absent
+    provider: str | None  # the providerID scheme, e.g. "aws"
+    running_pods: int = 0
+
+
+@dataclass(slots=True)
+class Endpoint:
+    """One endpoint of an EndpointSlice, conditions kept as written (None = absent)."""
+
+    ip: str
+    node_name: str
+    zone: str  # the endpoint's own `zone` field ("" when absent)
+    ready: bool | None
+    serving: bool | None
+    terminating: bool | None
+    hint: Hint
+    has_hints_field: bool
+    slice_name: str
+    address_type: str
+    managed: bool  # written by the EndpointSlice controller (so policies change its hints)
+    flow_zone: str = UNKNOWN_ZONE  # zone used in flow maps: own field, else its Node's label
+
+    # kube-proxy defaults a missing condition: ready and serving to true, terminating to false.
+    @property
+    def proxy_ready(self) -> bool:
+        return self.ready is not False
+
+    @property
+    def proxy_serving_terminating(self) -> bool:
+        return self.serving is not False and self.terminating is True
+
+    # The EndpointSlice controller counts only an explicit ready=true.
+    @property
+    def controller_ready(self) -> bool:
+        return self.ready is True
+
+
+@dataclass(slots=True)
+class Service:
+    """A Service's routing-relevant spec plus the endpoints of its EndpointSlices."""
+
+    namespace: str
+    name: str
+    type: str
+    headless: bool
+    has_selector: bool
+    internal_traffic_policy: str
+    external_traffic_policy: str | None  # only when externally accessible
+    externally_accessible: bool
+    traffic_distribution: str | None
+    topology_annotation: str | None  # the deciding annotation value, None when neither key is set
+    topology_annotation_key: str | None
+    topology_mode_value: str | None  # the topology-mode key's own value (for diagnostics)
+    ip_families: tuple[str, ...]
+    endpoints: list[Endpoint] = field(default_factory=list)
+    slice_count: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(slots=True)
+class Cluster:
+    """Everything parsed from one input: nodes, services (with endpoints) and parse warnings."""
+
+    nodes: list[Node]
+    services: list[Service]
+    warnings: list[str]
+    has_pods: bool = False
+    nodes_by_name: dict[str, Node] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.nodes_by_name:
+            self.nodes_by_name = {n.name: n for n in self.nodes}

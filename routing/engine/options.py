@@ -1,0 +1,25 @@
+"""Analysis options shared by the command line, the web app and the tests."""
+
+from dataclasses import dataclass
+
+CLIENT_BASES = ("cpu", "uniform", "pods")
+PROVIDERS = ("aws", "gcp", "azure", "oracle", "none")
+PROXY_DETAILS = ("auto", "nodes", "zones")
+
+# Above this many (Service, Node) pairs the per-node proxy map would dominate the output
+# (hundreds of MB for a large cluster), so `auto` switches to per-zone entries plus exceptions.
+AUTO_PROXY_NODE_LIMIT = 250_000
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to analyse: client weighting, prices, volume, overload limit and output detail."""
+
+    clients: str = "cpu"
+    provider: str | None = None  # None: detect from the Nodes' spec.providerID
+    monthly_gb: float | None = None
+    overload_limit: float = 1.5
+    service: tuple[str, str] | None = None  # (namespace, name) to report on only that Service
+    proxy_detail: str = "auto"
+    price_cross_zone: float | None = None  # overrides of the provider's list prices
+    price_cross_region: float | None = None

@@ -1,0 +1,315 @@
+"""Turn Kubernetes object dicts into the engine's model, defaulting optional fields as the API does."""
+
+from typing import Any
+
+from .errors import InputError
+from .loader import Items
+from .model import (
+    CONTROL_PLANE_LABELS,
+    CONTROLLER_NAME,
+    DEPRECATED_HINTS_ANNOTATION,
+    MANAGED_BY_LABEL,
+    REGION_LABEL,
+    SERVICE_NAME_LABEL,
+    TOPOLOGY_MODE_ANNOTATION,
+    UNKNOWN_ZONE,
+    ZONE_LABEL,
+    Cluster,
+    Endpoint,
+    Hint,
+    Node,
+    Service,
+)
+from .quantity import milli_value
+
+_PROVIDERS = {"aws": "aws", "gce": "gcp", "azure": "azure", "oci": "oracle"}
+_EMPTY: dict[str, Any] = {}
+
+
+def build_cluster(items: Items) -> Cluster:
+    """Build a Cluster from loaded objects; objects of other kinds are ignored."""
+    nodes: list[Node] = []
+    services: dict[tuple[str, str], Service] = {}
+    slices: list[tuple[str, dict[str, Any]]] = []
+    running: dict[str, int] = {}
+    has_pods = False
+    for label, obj in items:
+        kind = obj["kind"]
+        if kind == "Node":
+            nodes.append(_node(label, obj))
+        elif kind == "Service":
+            svc = _service(label, obj)
+            if svc is not None:
+                services[(svc.namespace, svc.name)] = svc
+        elif kind == "EndpointSlice":
+            slices.append((label, obj))
+        elif kind == "Pod":
+            has_pods = True
+            _count_running_pod(label, obj, running)
+    for node in nodes:
+        node.running_pods = running.get(node.name, 0)
+    cluster = Cluster(nodes=nodes, services=[], warnings=[], has_pods=has_pods)
+    _attach_slices(slices, services, cluster)
+    cluster.services = [services[k] for k in sorted(services)]
+    cluster.warnings[:0] = _node_warnings(nodes)
+    return cluster
+
+
+def _what(label: str, kind: str, meta: Any) -> str:
+    if isinstance(meta, dict):
+        name = meta.get("name")
+        ns = meta.get("namespace")
+        if isinstance(name, str) and name:
+            return f"{kind} {ns}/{name}" if isinstance(ns, str) and ns else f"{kind} {name}"
+    return f"{label} ({kind})"
+
+
+def _dict(obj: dict[str, Any], key: str, what: str, path: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if value is None:
+        return _EMPTY
+    if not isinstance(value, dict):
+        raise InputError(f"{path} must be an object", obj=what)
+    return value
+
+
+def _opt_str(obj: dict[str, Any], key: str, what: str, path: str) -> str | None:
+    value = obj.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(f"{path} must be a string", obj=what)
+
+
+def _metadata(label: str, kind: str, obj: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    meta = obj.get("metadata")
+    what = _what(label, kind, meta)
+    if meta is None:
+        raise InputError("has no metadata", obj=what)
+    if not isinstance(meta, dict):
+        raise InputError("metadata must be an object", obj=what)
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError("metadata.name is missing", obj=what)
+    return what, meta
+
+
+def _labels(meta: dict[str, Any], what: str) -> dict[str, Any]:
+    labels = _dict(meta, "labels", what, "metadata.labels")
+    return labels
+
+
+def _node(label: str, obj: dict[str, Any]) -> Node:
+    what, meta = _metadata(label, "Node", obj)
+    labels = _labels(meta, what)
+    spec = _dict(obj, "spec", what, "spec")
+    status = _dict(obj, "status", what, "status")
+    conditions = status.get("conditions") or []
+    if not isinstance(conditions, list):
+        raise InputError("status.conditions must be a list", obj=what)
+    ready = any(
+        isinstance(c, dict) and c.get("type") == "Ready" and c.get("status") == "True"
+        for c in conditions
+    )
+    raw_cpu = _dict(status, "allocatable", what, "status.allocatable").get("cpu")
+    cpu: int | None = None
+    if raw_cpu is not None:
+        try:
+            cpu = milli_value(raw_cpu)
+        except ValueError as exc:
+            raise InputError(f"status.allocatable.cpu: {exc}", obj=what) from None
+    provider_id = _opt_str(spec, "providerID", what, "spec.providerID") or ""
+    scheme = provider_id.split("://", 1)[0] if "://" in provider_id else ""
+    zone = labels.get(ZONE_LABEL)
+    region = labels.get(REGION_LABEL)
+    return Node(
+        name=meta["name"],
+        zone=zone if isinstance(zone, str) else "",
+        region=region if isinstance(region, str) else "",
+        ready=ready,
+        control_plane=any(k in labels for k in CONTROL_PLANE_LABELS),
+        cpu_millis=cpu,
+        provider=_PROVIDERS.get(scheme),
+    )
+
+
+def _service(label: str, obj: dict[str, Any]) -> Service | None:
+    what, meta = _metadata(label, "Service", obj)
+    if "spec" not in obj or not isinstance(obj["spec"], dict):
+        raise InputError("has no spec" if obj.get("spec") is None else "spec must be an object", obj=what)
+    spec = obj["spec"]
+    svc_type = _opt_str(spec, "type", what, "spec.type") or "ClusterIP"
+    if svc_type == "ExternalName":
+        return None  # a DNS alias: no endpoints, nothing for kube-proxy to route
+    annotations = _dict(meta, "annotations", what, "metadata.annotations")
+    external_ips = spec.get("externalIPs") or []
+    if not isinstance(external_ips, list):
+        raise InputError("spec.externalIPs must be a list", obj=what)
+    externally = svc_type in ("NodePort", "LoadBalancer") or bool(external_ips)
+    itp = _opt_str(spec, "internalTrafficPolicy", what, "spec.internalTrafficPolicy") or "Cluster"
+    etp = _opt_str(spec, "externalTrafficPolicy", what, "spec.externalTrafficPolicy") or "Cluster"
+    if itp not in ("Cluster", "Local"):
+        raise InputError(f"spec.internalTrafficPolicy {itp!r} is not Cluster or Local", obj=what)
+    if etp == "Global":  # the pre-1.22 spelling of Cluster
+        etp = "Cluster"
+    if etp not in ("Cluster", "Local"):
+        raise InputError(f"spec.externalTrafficPolicy {etp!r} is not Cluster or Local", obj=what)
+    # The deprecated key wins whenever it is present, whatever its value (k8s-semantics §3.1).
+    if DEPRECATED_HINTS_ANNOTATION in annotations:
+        ann_key: str | None = DEPRECATED_HINTS_ANNOTATION
+    elif TOPOLOGY_MODE_ANNOTATION in annotations:
+        ann_key = TOPOLOGY_MODE_ANNOTATION
+    else:
+        ann_key = None
+    ann_value = None if ann_key is None else str(annotations[ann_key])
+    mode_value = annotations.get(TOPOLOGY_MODE_ANNOTATION)
+    families = spec.get("ipFamilies") or []
+    if not isinstance(families, list):
+        raise InputError("spec.ipFamilies must be a list", obj=what)
+    cluster_ip = _opt_str(spec, "clusterIP", what, "spec.clusterIP") or ""
+    if not families:
+        families = ["IPv6" if ":" in cluster_ip else "IPv4"]
+    selector = spec.get("selector")
+    return Service(
+        namespace=meta.get("namespace") or "default",
+        name=meta["name"],
+        type=svc_type,
+        headless=cluster_ip == "None",
+        has_selector=isinstance(selector, dict) and bool(selector),
+        internal_traffic_policy=itp,
+        external_traffic_policy=etp if externally else None,
+        externally_accessible=externally,
+        traffic_distribution=_opt_str(spec, "trafficDistribution", what, "spec.trafficDistribution"),
+        topology_annotation=ann_value,
+        topology_annotation_key=ann_key,
+        topology_mode_value=str(mode_value) if mode_value is not None else None,
+        ip_families=tuple(str(f) for f in families),
+    )
+
+
+def _count_running_pod(label: str, obj: dict[str, Any], running: dict[str, int]) -> None:
+    spec = obj.get("spec")
+    status = obj.get("status")
+    if not isinstance(spec, dict) or not isinstance(status, dict):
+        return  # Pods only weight clients; one without spec or status simply does not count
+    node = spec.get("nodeName")
+    if isinstance(node, str) and status.get("phase") == "Running":
+        running[node] = running.get(node, 0) + 1
+
+
+def _attach_slices(
+    slices: list[tuple[str, dict[str, Any]]],
+    services: dict[tuple[str, str], Service],
+    cluster: Cluster,
+) -> None:
+    orphans = 0
+    per_service: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
+    for label, obj in slices:
+        what, meta = _metadata(label, "EndpointSlice", obj)
+        labels = _labels(meta, what)
+        key = (meta.get("namespace") or "default", labels.get(SERVICE_NAME_LABEL))
+        if key not in services:
+            orphans += 1
+            continue
+        per_service.setdefault(key, []).append((meta["name"], what, obj))
+    nodes = cluster.nodes_by_name
+    for key, group in per_service.items():
+        svc = services[key]
+        group.sort(key=lambda g: g[0])  # upstream processes slices by name; keeps output stable
+        for name, what, obj in group:
+            _add_slice(svc, name, what, obj, nodes)
+    if orphans:
+        cluster.warnings.append(
+            f"{orphans} EndpointSlice(s) belong to no Service in the input and were ignored"
+        )
+
+
+def _add_slice(svc: Service, name: str, what: str, obj: dict[str, Any], nodes: dict[str, Node]) -> None:
+    address_type = obj.get("addressType")
+    if address_type not in ("IPv4", "IPv6", "FQDN"):
+        raise InputError(f"addressType {address_type!r} is not IPv4, IPv6 or FQDN", obj=what)
+    endpoints = obj.get("endpoints") or []
+    if not isinstance(endpoints, list):
+        raise InputError("endpoints must be a list", obj=what)
+    svc.slice_count += 1
+    if address_type == "FQDN":
+        return  # kube-proxy ignores FQDN slices and the controller never writes them
+    managed_by = _labels(obj["metadata"], what).get(MANAGED_BY_LABEL)
+    # A dump with the label stripped still belongs to the controller when the Service selects pods.
+    managed = svc.has_selector and managed_by in (CONTROLLER_NAME, None)
+    out = svc.endpoints
+    for i, ep in enumerate(endpoints):
+        out.append(_endpoint(ep, i, name, what, address_type, managed, nodes))
+
+
+def _endpoint(
+    ep: Any, i: int, slice_name: str, what: str, address_type: str, managed: bool, nodes: dict[str, Node]
+) -> Endpoint:
+    if not isinstance(ep, dict):
+        raise InputError(f"endpoints[{i}] must be an object", obj=what)
+    addresses = ep.get("addresses")
+    if not isinstance(addresses, list) or not addresses or not isinstance(addresses[0], str):
+        raise InputError(f"endpoints[{i}].addresses must be a non-empty list of strings", obj=what)
+    cond = ep.get("conditions") or _EMPTY
+    if not isinstance(cond, dict):
+        raise InputError(f"endpoints[{i}].conditions must be an object", obj=what)
+    ready = cond.get("ready")
+    serving = cond.get("serving")
+    terminating = cond.get("terminating")
+    for cname, value in (("ready", ready), ("serving", serving), ("terminating", terminating)):
+        if value is not None and not isinstance(value, bool):
+            raise InputError(f"endpoints[{i}].conditions.{cname} must be true, false or absent", obj=what)
+    node_name = ep.get("nodeName") or ""
+    zone = ep.get("zone")
+    if zone is None:  # discovery.k8s.io/v1beta1 kept the zone in a topology map
+        topology = ep.get("topology")
+        zone = topology.get(ZONE_LABEL) if isinstance(topology, dict) else None
+    if not isinstance(node_name, str) or not (zone is None or isinstance(zone, str)):
+        raise InputError(f"endpoints[{i}].nodeName and zone must be strings", obj=what)
+    zone = zone or ""
+    raw_hints = ep.get("hints")
+    hint = _hint(raw_hints, i, what) if raw_hints else ((), ())
+    node = nodes.get(node_name)
+    flow_zone = zone or (node.zone if node is not None and node.zone else UNKNOWN_ZONE)
+    return Endpoint(
+        ip=addresses[0],
+        node_name=node_name,
+        zone=zone,
+        ready=ready,
+        serving=serving,
+        terminating=terminating,
+        hint=hint,
+        has_hints_field=raw_hints is not None,
+        slice_name=slice_name,
+        address_type=address_type,
+        managed=managed,
+        flow_zone=flow_zone,
+    )
+
+
+def _hint(raw: Any, i: int, what: str) -> Hint:
+    if not isinstance(raw, dict):
+        raise InputError(f"endpoints[{i}].hints must be an object", obj=what)
+    return (_hint_names(raw, "forZones", i, what), _hint_names(raw, "forNodes", i, what))
+
+
+def _hint_names(raw: dict[str, Any], key: str, i: int, what: str) -> tuple[str, ...]:
+    entries = raw.get(key) or []
+    if not isinstance(entries, list):
+        raise InputError(f"endpoints[{i}].hints.{key} must be a list", obj=what)
+    names = []
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise InputError(f"endpoints[{i}].hints.{key} entries need a name", obj=what)
+        names.append(name)
+    return tuple(names)
+
+
+def _node_warnings(nodes: list[Node]) -> list[str]:
+    warnings = []
+    for node in nodes:
+        if not node.zone:
+            warnings.append(f"node {node.name} has no {ZONE_LABEL} label")
+        if node.ready and not node.control_plane and not node.cpu_millis:
+            warnings.append(f"node {node.name} reports no allocatable CPU")
+    return warnings

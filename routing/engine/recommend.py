@@ -1,0 +1,83 @@
+"""Pick the policy that minimises cost without overloading any endpoint (analysis-report.md)."""
+
+from typing import TYPE_CHECKING, Any
+
+from .controller import POLICIES
+from .model import Service
+
+if TYPE_CHECKING:  # pragma: no cover - import cycle only for type names
+    from .report import Context, Simulation
+
+_PATCH = "kubectl -n {ns} patch service {name} --type merge -p '{body}'"
+_ANNOTATION = "service.kubernetes.io/topology-mode"
+
+
+def recommend(
+    svc: Service, declared: str, observed: "Simulation", what_if: dict[str, "Simulation"], ctx: "Context"
+) -> dict[str, Any] | None:
+    """The best policy, or None when the declared one is already it (PreferClose = PreferSameZone)."""
+    limit = ctx.options.overload_limit
+    # A policy that drops more than today looks cheap only because dropped bytes cost nothing.
+    candidates = [
+        p
+        for p in POLICIES
+        if what_if[p].flows.max_overload <= limit + 1e-9
+        and what_if[p].flows.dropped <= observed.flows.dropped + 1e-9
+    ]
+    if not candidates:
+        return None
+
+    def rank(policy: str) -> tuple[float, float, float, int, int]:
+        run = what_if[policy]
+        return (
+            round(run.cost_per_gb, 12),
+            round(run.flows.cross_zone, 12),
+            round(run.flows.max_overload, 12),
+            0 if policy == declared else 1,  # no churn for an equal outcome
+            POLICIES.index(policy),
+        )
+
+    best = min(candidates, key=rank)
+    if best == declared:
+        return None
+    run = what_if[best]
+    saved = observed.cost_per_gb - run.cost_per_gb
+    gb = ctx.options.monthly_gb
+    return {
+        "policy": best,
+        "costPerGbSaved": saved,
+        "monthlySaved": None if gb is None else saved * gb,
+        "crossZoneFraction": run.flows.cross_zone,
+        "maxOverload": run.flows.max_overload,
+        "overloadLimit": limit,
+        "reason": _reason(declared, best, observed, run, limit),
+        "change": _change(svc, best),
+    }
+
+
+def _reason(declared: str, best: str, observed: "Simulation", run: "Simulation", limit: float) -> str:
+    now = observed.flows.cross_zone * 100
+    then = run.flows.cross_zone * 100
+    if run.cost_per_gb < observed.cost_per_gb - 1e-12:
+        return (
+            f"{best} cuts cross-zone traffic from {now:.0f}% to {then:.0f}% with the busiest "
+            f"endpoint at {run.flows.max_overload:.2f}x its fair share (limit {limit:g}x)"
+        )
+    return (
+        f"{best} costs no more than {declared} and keeps the busiest endpoint at "
+        f"{run.flows.max_overload:.2f}x its fair share (limit {limit:g}x)"
+    )
+
+
+def _change(svc: Service, policy: str) -> str:
+    ns, name = svc.namespace, svc.name
+    if policy == "Auto":
+        body = f'{{"metadata":{{"annotations":{{"{_ANNOTATION}":"Auto"}}}},"spec":{{"trafficDistribution":null}}}}'
+    else:
+        td = "null" if policy == "none" else f'"{policy}"'
+        # Remove any topology annotation too: it would override the field.
+        body = (
+            f'{{"metadata":{{"annotations":{{"{_ANNOTATION}":null,'
+            f'"service.kubernetes.io/topology-aware-hints":null}}}},"spec":{{"trafficDistribution":{td}}}}}'
+        )
+    return _PATCH.format(ns=ns, name=name, body=body)

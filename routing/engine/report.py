@@ -1,0 +1,271 @@
+"""Assemble the analysis report (docs/analysis-report.md) for every Service of a cluster."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from .controller import POLICIES, ControllerResult, declared_policy, mechanism, simulate
+from .cost import Prices, cost_per_gb, detect_provider, prices_for
+from .diagnostics import diagnose
+from .flows import Clients, Flows, client_weights, compute_flows, flow_zone
+from .model import Cluster, Hint, Service
+from .options import AUTO_PROXY_NODE_LIMIT, Options
+from .proxy import Outcome, ProxyPlan, plan, proxy_endpoints
+from .recommend import recommend
+from .topology import ZoneRatios, zone_ratios
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Cluster-wide facts every Service's analysis reads."""
+
+    cluster: Cluster
+    options: Options
+    ratios: ZoneRatios
+    clients: Clients
+    regions: dict[str, str]
+    prices: Prices
+    per_node_proxy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Simulation:
+    """One run of controller (or observed hints) -> proxy -> flows."""
+
+    hints: list[Hint]
+    plan: ProxyPlan
+    flows: Flows
+    cost_per_gb: float
+
+
+def analyze_cluster(cluster: Cluster, options: Options) -> dict[str, Any]:
+    """The full report for a cluster, as plain JSON-ready data."""
+    ctx = _context(cluster, options)
+    services = cluster.services
+    if options.service is not None:
+        services = [s for s in services if (s.namespace, s.name) == options.service]
+    return {
+        "cluster": _cluster_section(ctx),
+        "services": [service_report(svc, ctx) for svc in services],
+    }
+
+
+def _context(cluster: Cluster, options: Options) -> Context:
+    clients, basis_warning = client_weights(cluster, options.clients)
+    if basis_warning:
+        cluster.warnings.append(basis_warning)
+    provider = options.provider or detect_provider(cluster.nodes)
+    detail = options.proxy_detail
+    if detail == "auto":
+        pairs = len(cluster.nodes) * max(1, len(cluster.services) if options.service is None else 1)
+        detail = "nodes" if pairs <= AUTO_PROXY_NODE_LIMIT else "zones"
+    return Context(
+        cluster=cluster,
+        options=options,
+        ratios=zone_ratios(cluster.nodes),
+        clients=clients,
+        regions=_regions(cluster),
+        prices=prices_for(provider, options.price_cross_zone, options.price_cross_region),
+        per_node_proxy=detail == "nodes",
+    )
+
+
+def _regions(cluster: Cluster) -> dict[str, str]:
+    votes: dict[str, dict[str, int]] = {}
+    for node in cluster.nodes:
+        if node.zone and node.region:
+            counts = votes.setdefault(node.zone, {})
+            counts[node.region] = counts.get(node.region, 0) + 1
+    return {zone: max(sorted(c), key=lambda r: c[r]) for zone, c in votes.items()}
+
+
+def _cluster_section(ctx: Context) -> dict[str, Any]:
+    zones: dict[str, dict[str, Any]] = {}
+    for node in ctx.cluster.nodes:
+        if not node.zone:
+            continue
+        z = zones.setdefault(
+            node.zone,
+            {"region": ctx.regions.get(node.zone), "nodes": 0, "readyNodes": 0, "allocatableCpuMillis": 0},
+        )
+        z["nodes"] += 1
+        z["readyNodes"] += node.ready
+        z["allocatableCpuMillis"] += node.cpu_millis or 0
+    warnings = list(ctx.cluster.warnings)
+    if not ctx.per_node_proxy:
+        warnings.append(
+            "proxy lists per zone plus the nodes that differ (large cluster); "
+            "use --proxy-detail nodes for one entry per node"
+        )
+    return {
+        "zones": zones,
+        "provider": ctx.prices.provider,
+        "clientWeights": ctx.clients.basis,
+        "clientNodes": len(ctx.clients.by_node),
+        "proxyDetail": "nodes" if ctx.per_node_proxy else "zones",
+        "autoZoneRatios": ctx.ratios.ratios,
+        "warnings": warnings,
+    }
+
+
+def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
+    """The report entry for one Service."""
+    indices = proxy_endpoints(svc)
+    runs: list[Simulation] = []
+    what_if_ctl: dict[str, ControllerResult] = {}
+    what_if: dict[str, Simulation] = {}
+    for policy in POLICIES:
+        ctl = simulate(svc, policy, ctx.ratios)
+        what_if_ctl[policy] = ctl
+        what_if[policy] = _simulate_flows(svc, ctl.hints, indices, ctx, runs)
+    observed = _simulate_flows(svc, [ep.hint for ep in svc.endpoints], indices, ctx, runs)
+    declared = declared_policy(svc)
+    declared_ctl = what_if_ctl[declared]
+    report: dict[str, Any] = {
+        "namespace": svc.namespace,
+        "name": svc.name,
+        "type": svc.type,
+        "headless": svc.headless,
+        "policy": _policy(svc),
+        "endpoints": [_endpoint_json(ep) for ep in svc.endpoints],
+        "controller": {
+            "policy": declared,
+            "hints": {
+                ep.ip: _hint_json(h)
+                for ep, h in zip(svc.endpoints, declared_ctl.hints, strict=True)
+                if ep.managed and ep.controller_ready
+            },
+            "events": declared_ctl.events,
+        },
+        "flows": _flows_json(svc, observed.flows, indices),
+        "cost": _cost_json(ctx, observed.cost_per_gb),
+        "whatIf": {
+            policy: _what_if_json(ctx, what_if[policy], what_if_ctl[policy]) for policy in POLICIES
+        },
+    }
+    report.update(_proxy_json(svc, observed.plan, ctx))
+    report["diagnostics"] = diagnose(svc, ctx, indices, observed, what_if, what_if_ctl)
+    report["recommendation"] = recommend(svc, declared, observed, what_if, ctx)
+    return report
+
+
+def _simulate_flows(
+    svc: Service, hints: list[Hint], indices: list[int], ctx: Context, runs: list[Simulation]
+) -> Simulation:
+    # Policies often produce identical hints (and Local/headless Services ignore them), so
+    # reuse an earlier run instead of recomputing proxy and flows.
+    hint_free = svc.headless or svc.internal_traffic_policy == "Local"
+    for run in runs:
+        if hint_free or run.hints == hints:
+            return run
+    proxy_plan = plan(svc, hints, indices)
+    flows = compute_flows(svc, proxy_plan, indices, ctx.clients, ctx.regions)
+    run = Simulation(hints, proxy_plan, flows, cost_per_gb(ctx.prices, flows.cross_zone, flows.cross_region))
+    runs.append(run)
+    return run
+
+
+def _policy(svc: Service) -> dict[str, Any]:
+    return {
+        "trafficDistribution": svc.traffic_distribution,
+        "topologyMode": svc.topology_annotation,
+        "topologyAnnotation": svc.topology_annotation_key,
+        "internalTrafficPolicy": svc.internal_traffic_policy,
+        "externalTrafficPolicy": svc.external_traffic_policy,
+        "mechanism": mechanism(svc),
+    }
+
+
+def _hint_json(hint: Hint) -> dict[str, list[str]] | None:
+    if not hint[0] and not hint[1]:
+        return None
+    return {"forZones": list(hint[0]), "forNodes": list(hint[1])}
+
+
+def _endpoint_json(ep: Any) -> dict[str, Any]:
+    return {
+        "ip": ep.ip,
+        "nodeName": ep.node_name or None,
+        "zone": ep.zone or None,
+        "ready": ep.ready,
+        "serving": ep.serving,
+        "terminating": ep.terminating,
+        "hints": _hint_json(ep.hint) if ep.has_hints_field else None,
+        "addressType": ep.address_type,
+        "slice": ep.slice_name,
+    }
+
+
+def _flows_json(svc: Service, flows: Flows, indices: list[int]) -> dict[str, Any]:
+    eps = svc.endpoints
+    return {
+        "basis": "observed",
+        "matrix": flows.matrix,
+        "dropped": flows.dropped,
+        "crossZoneFraction": flows.cross_zone,
+        "crossRegionFraction": flows.cross_region,
+        "endpointLoad": {eps[i].ip: flows.load[i] for i in indices},
+        "maxOverload": flows.max_overload,
+    }
+
+
+def _monthly(ctx: Context, per_gb: float) -> float | None:
+    gb = ctx.options.monthly_gb
+    return None if gb is None else per_gb * gb
+
+
+def _cost_json(ctx: Context, per_gb: float) -> dict[str, Any]:
+    return {
+        "provider": ctx.prices.provider,
+        "pricePerGbCrossZone": ctx.prices.cross_zone,
+        "pricePerGbCrossRegion": ctx.prices.cross_region,
+        "priceSource": ctx.prices.source,
+        "costPerGb": per_gb,
+        "monthlyGb": ctx.options.monthly_gb,
+        "monthlyCost": _monthly(ctx, per_gb),
+    }
+
+
+def _what_if_json(ctx: Context, run: Simulation, ctl: ControllerResult) -> dict[str, Any]:
+    return {
+        "events": ctl.events,
+        "crossZoneFraction": run.flows.cross_zone,
+        "crossRegionFraction": run.flows.cross_region,
+        "dropped": run.flows.dropped,
+        "maxOverload": run.flows.max_overload,
+        "costPerGb": run.cost_per_gb,
+        "monthlyCost": _monthly(ctx, run.cost_per_gb),
+        "matrix": run.flows.matrix,
+    }
+
+
+def _proxy_json(svc: Service, proxy_plan: ProxyPlan, ctx: Context) -> dict[str, Any]:
+    eps = svc.endpoints
+    cache: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def entry(outcome: Outcome, zone: str) -> dict[str, Any]:
+        key = (id(outcome), zone)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = {
+                "zone": zone or None,
+                "mode": outcome.mode,
+                "action": outcome.action,
+                "endpoints": [eps[i].ip for i in outcome.endpoints],
+            }
+        return found
+
+    nodes = ctx.cluster.nodes
+    if ctx.per_node_proxy:
+        return {"proxy": {n.name: entry(proxy_plan.for_node(n.name, n.zone), n.zone) for n in nodes}}
+    by_name = ctx.cluster.nodes_by_name
+    zones = sorted({n.zone for n in nodes})
+    return {
+        "proxy": {
+            name: entry(outcome, by_name[name].zone)
+            for name, outcome in sorted(proxy_plan.by_node.items())
+            if name in by_name
+        },
+        "proxyByZone": {
+            flow_zone(z): entry(proxy_plan.by_zone.get(z, proxy_plan.default), z) for z in zones
+        },
+    }
