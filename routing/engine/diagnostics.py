@@ -111,7 +111,8 @@ def _auto(svc: Service, ctx: "Context", indices: list[int], ctl: ControllerResul
             continue
         message = event["message"]
         advice = _auto_advice(svc, ctx, message)
-        add("warning", "auto-disabled", f"Auto is off ({message})" + (f": {advice}" if advice else ""))
+        lead = f"Auto is off; {advice}" if advice else "Auto is off"
+        add("warning", "auto-disabled", f"{lead}. The controller reports: {message}")
     donated = [
         ep.ip for ep, hint in zip(svc.endpoints, ctl.hints, strict=True)
         if ep.controller_ready and hint[0] and ep.zone and hint[0][0] != ep.zone

@@ -206,6 +206,8 @@ def _attach_slices(
     for label, obj in slices:
         what, meta = _metadata(label, "EndpointSlice", obj)
         labels = _labels(meta, what)
+        if obj.get("addressType") not in ("IPv4", "IPv6", "FQDN"):
+            raise InputError(f"addressType {obj.get('addressType')!r} is not IPv4, IPv6 or FQDN", obj=what)
         key = (meta.get("namespace") or "default", labels.get(SERVICE_NAME_LABEL))
         if key not in services:
             orphans += 1
@@ -224,9 +226,7 @@ def _attach_slices(
 
 
 def _add_slice(svc: Service, name: str, what: str, obj: dict[str, Any], nodes: dict[str, Node]) -> None:
-    address_type = obj.get("addressType")
-    if address_type not in ("IPv4", "IPv6", "FQDN"):
-        raise InputError(f"addressType {address_type!r} is not IPv4, IPv6 or FQDN", obj=what)
+    address_type = obj["addressType"]
     endpoints = obj.get("endpoints") or []
     if not isinstance(endpoints, list):
         raise InputError("endpoints must be a list", obj=what)

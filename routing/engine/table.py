@@ -1,5 +1,6 @@
 """The human-readable `analyze --format table` output, kept within 80 columns."""
 
+import textwrap
 from typing import Any
 
 WIDTH = 80
@@ -60,7 +61,9 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
     lines = [row]
     if svc["diagnostics"]:
         top = svc["diagnostics"][0]
-        lines.append(_fit(f"  {_MARK[top['severity']]}{top['message']}"))
+        wrapped = textwrap.wrap(top["message"], WIDTH - 4, max_lines=2, placeholder=" ...")
+        lines.append(f"  {_MARK[top['severity']]}{wrapped[0]}")
+        lines.extend(f"    {more}" for more in wrapped[1:])
     rec = svc["recommendation"]
     if rec:
         lines.append(_fit(f"  -> {rec['policy']}: saves {rec['costPerGbSaved']:.4f}/GB, "

@@ -1,0 +1,77 @@
+"""`manage.py analyze` as people and tools use it: table width, JSON stability, several files, purity."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+VECTORS = pathlib.Path(__file__).parent / "vectors"
+
+
+def _input(tmp_path: pathlib.Path, case: str) -> str:
+    path = tmp_path / f"{case}.json"
+    path.write_text(json.dumps(json.loads((VECTORS / f"{case}.json").read_text())["input"]))
+    return str(path)
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", "analyze", *args], cwd=ROOT,
+                          capture_output=True, timeout=120, check=False)
+
+
+def test_table_fits_80_columns_and_names_each_service(tmp_path):
+    paths = [_input(tmp_path, c) for c in ("flows-000", "flows-007", "auto-022", "proxy-012")]
+    result = run(*paths)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for name in ("shop/cart", "shop/db", "default/svc"):
+        assert name in out
+    assert "Zone matrix" in out and "us-west-2a" in out
+    assert "Auto is off" in out  # auto-022's top diagnostic
+
+
+def test_json_is_byte_identical_across_runs(tmp_path):
+    path = _input(tmp_path, "flows-001")
+    first, second = run("--format", "json", path), run("--format", "json", path)
+    assert first.returncode == 0 and first.stdout == second.stdout
+
+
+def test_several_paths_give_an_array_in_order(tmp_path):
+    a, b = _input(tmp_path, "flows-000"), _input(tmp_path, "proxy-000")
+    reports = json.loads(run("--format", "json", a, b).stdout)
+    assert isinstance(reports, list) and len(reports) == 2
+    assert reports[0]["services"][0]["name"] == "cart"
+    assert reports[1]["services"][0]["name"] == "svc"
+
+
+def test_service_filter_monthly_volume_and_provider(tmp_path):
+    path = _input(tmp_path, "flows-000")
+    report = json.loads(run("--format", "json", "--service", "shop/cart", "--monthly-gb", "1000",
+                            "--provider", "gcp", path).stdout)
+    (svc,) = report["services"]
+    assert report["cluster"]["provider"] == "gcp" and svc["cost"]["pricePerGbCrossZone"] == 0.01
+    assert svc["cost"]["monthlyCost"] == svc["cost"]["costPerGb"] * 1000
+    rec = svc["recommendation"]
+    assert rec["policy"] == "PreferSameZone"
+    assert rec["monthlySaved"] == rec["costPerGbSaved"] * 1000 > 0
+    assert "kubectl -n shop patch service cart" in rec["change"]
+
+
+def test_proxy_detail_zones_keeps_every_answer(tmp_path):
+    path = _input(tmp_path, "proxy-030")
+    full = json.loads(run("--format", "json", "--proxy-detail", "nodes", path).stdout)["services"][0]
+    compact = json.loads(run("--format", "json", "--proxy-detail", "zones", path).stdout)["services"][0]
+    zone_of = {name: entry["zone"] or "unknown" for name, entry in full["proxy"].items()}
+    for name, entry in full["proxy"].items():
+        assert compact["proxy"].get(name, compact["proxyByZone"][zone_of[name]]) == entry
+
+
+def test_engine_imports_no_django():
+    code = ("import sys, routing.engine, routing.engine.cli; "
+            "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.strip() == b"[]"
