@@ -13,8 +13,8 @@ try:  # libyaml is an order of magnitude faster; the pure-Python loader is the f
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _YamlLoader = yaml.SafeLoader
 
-# Objects with a source label, e.g. ("items[3]", {...}); the label names the object in errors.
-Items = list[tuple[str, dict[str, Any]]]
+# Objects with where they were found, e.g. ("items", 3, {...}); see label_of().
+Items = list[tuple[str, int, dict[str, Any]]]
 
 _KIND_OF_TYPED_LIST = {
     "NodeList": "Node",
@@ -103,10 +103,14 @@ def _is_list(doc: Any) -> bool:
     return isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List")
 
 
+def label_of(prefix: str, index: int) -> str:
+    """The human name of a loaded object's position, e.g. "items[3]" or "document 2"."""
+    return prefix if index < 0 else f"{prefix}[{index}]"
+
+
 def _collect(doc: Any, label: str, out: Items, implied_kind: str | None = None) -> None:
     if isinstance(doc, list):
-        for i, item in enumerate(doc):
-            _collect_object(item, f"{label}[{i}]", out, implied_kind)
+        _collect_items(doc, label, out, implied_kind)
         return
     if not isinstance(doc, dict):
         raise InputError(f"is {_type_name(doc)}, not a Kubernetes object or List", obj=label)
@@ -118,13 +122,25 @@ def _collect(doc: Any, label: str, out: Items, implied_kind: str | None = None) 
         if not isinstance(items, list):
             raise InputError(f"items is {_type_name(items)}, not a list", obj=label)
         sub = "items" if label == "top level" else f"{label} items"
-        for i, item in enumerate(items):
-            _collect_object(item, f"{sub}[{i}]", out, _KIND_OF_TYPED_LIST.get(kind))
+        _collect_items(items, sub, out, _KIND_OF_TYPED_LIST.get(kind))
         return
-    _collect_object(doc, label, out, implied_kind)
+    _collect_object(doc, label, -1, out, implied_kind)
 
 
-def _collect_object(item: Any, label: str, out: Items, implied_kind: str | None) -> None:
+def _collect_items(items: list[Any], prefix: str, out: Items, implied_kind: str | None) -> None:
+    append = out.append
+    for i, item in enumerate(items):
+        # Fast path for the common case; labels stay (prefix, index) until an error needs one.
+        if type(item) is dict:
+            kind = item.get("kind")
+            if type(kind) is str and not (kind[-4:] == "List" and "items" in item):
+                append((prefix, i, item))
+                continue
+        _collect_object(item, prefix, i, out, implied_kind)
+
+
+def _collect_object(item: Any, prefix: str, index: int, out: Items, implied_kind: str | None) -> None:
+    label = label_of(prefix, index)
     if not isinstance(item, dict):
         raise InputError(f"is {_type_name(item)}, not a Kubernetes object", obj=label)
     kind = item.get("kind", implied_kind)
@@ -137,7 +153,7 @@ def _collect_object(item: Any, label: str, out: Items, implied_kind: str | None)
         return
     if implied_kind is not None and "kind" not in item:
         item = {**item, "kind": implied_kind}
-    out.append((label, item))
+    out.append((prefix, index, item))
 
 
 def _type_name(value: Any) -> str:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from .errors import InputError
-from .loader import Items
+from .loader import Items, label_of
 from .model import (
     CONTROL_PLANE_LABELS,
     CONTROLLER_NAME,
@@ -24,6 +24,8 @@ from .quantity import milli_value
 
 _PROVIDERS = {"aws": "aws", "gce": "gcp", "azure": "azure", "oci": "oracle"}
 _EMPTY: dict[str, Any] = {}
+_TRISTATE = (bool, type(None))
+_HINTS: dict[Hint, Hint] = {}
 
 
 def build_cluster(items: Items) -> Cluster:
@@ -33,19 +35,19 @@ def build_cluster(items: Items) -> Cluster:
     slices: list[tuple[str, dict[str, Any]]] = []
     running: dict[str, int] = {}
     has_pods = False
-    for label, obj in items:
+    for prefix, index, obj in items:
         kind = obj["kind"]
-        if kind == "Node":
-            nodes.append(_node(label, obj))
+        if kind == "Pod":
+            has_pods = True
+            _count_running_pod(obj, running)
+        elif kind == "EndpointSlice":
+            slices.append((label_of(prefix, index), obj))
         elif kind == "Service":
-            svc = _service(label, obj)
+            svc = _service(label_of(prefix, index), obj)
             if svc is not None:
                 services[(svc.namespace, svc.name)] = svc
-        elif kind == "EndpointSlice":
-            slices.append((label, obj))
-        elif kind == "Pod":
-            has_pods = True
-            _count_running_pod(label, obj, running)
+        elif kind == "Node":
+            nodes.append(_node(label_of(prefix, index), obj))
     for node in nodes:
         node.running_pods = running.get(node.name, 0)
     cluster = Cluster(nodes=nodes, services=[], warnings=[], has_pods=has_pods)
@@ -186,7 +188,7 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
     )
 
 
-def _count_running_pod(label: str, obj: dict[str, Any], running: dict[str, int]) -> None:
+def _count_running_pod(obj: dict[str, Any], running: dict[str, int]) -> None:
     spec = obj.get("spec")
     status = obj.get("status")
     if not isinstance(spec, dict) or not isinstance(status, dict):
@@ -255,9 +257,8 @@ def _endpoint(
     ready = cond.get("ready")
     serving = cond.get("serving")
     terminating = cond.get("terminating")
-    for cname, value in (("ready", ready), ("serving", serving), ("terminating", terminating)):
-        if value is not None and not isinstance(value, bool):
-            raise InputError(f"endpoints[{i}].conditions.{cname} must be true, false or absent", obj=what)
+    if type(ready) not in _TRISTATE or type(serving) not in _TRISTATE or type(terminating) not in _TRISTATE:
+        raise InputError(f"endpoints[{i}].conditions must be true, false or absent", obj=what)
     node_name = ep.get("nodeName") or ""
     zone = ep.get("zone")
     if zone is None:  # discovery.k8s.io/v1beta1 kept the zone in a topology map
@@ -270,26 +271,19 @@ def _endpoint(
     hint = _hint(raw_hints, i, what) if raw_hints else ((), ())
     node = nodes.get(node_name)
     flow_zone = zone or (node.zone if node is not None and node.zone else UNKNOWN_ZONE)
+    # Positional on purpose: this runs once per endpoint and keyword passing is measurably slower.
     return Endpoint(
-        ip=addresses[0],
-        node_name=node_name,
-        zone=zone,
-        ready=ready,
-        serving=serving,
-        terminating=terminating,
-        hint=hint,
-        has_hints_field=raw_hints is not None,
-        slice_name=slice_name,
-        address_type=address_type,
-        managed=managed,
-        flow_zone=flow_zone,
+        addresses[0], node_name, zone, ready, serving, terminating, hint, raw_hints is not None,
+        slice_name, address_type, managed, flow_zone,
     )
 
 
 def _hint(raw: Any, i: int, what: str) -> Hint:
     if not isinstance(raw, dict):
         raise InputError(f"endpoints[{i}].hints must be an object", obj=what)
-    return (_hint_names(raw, "forZones", i, what), _hint_names(raw, "forNodes", i, what))
+    hint = (_hint_names(raw, "forZones", i, what), _hint_names(raw, "forNodes", i, what))
+    # Interned: equal hints share one tuple, which saves memory and makes comparisons cheap.
+    return _HINTS.setdefault(hint, hint)
 
 
 def _hint_names(raw: dict[str, Any], key: str, i: int, what: str) -> tuple[str, ...]:

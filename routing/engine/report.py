@@ -25,6 +25,8 @@ class Context:
     regions: dict[str, str]
     prices: Prices
     per_node_proxy: bool
+    zone_labels: tuple[str, ...]  # every node zone label, "" for unlabelled nodes
+    hint_json: dict[Hint, dict[str, list[str]] | None]  # one JSON form per distinct hint
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ def _context(cluster: Cluster, options: Options) -> Context:
         regions=_regions(cluster),
         prices=prices_for(provider, options.price_cross_zone, options.price_cross_region),
         per_node_proxy=detail == "nodes",
+        zone_labels=tuple(sorted({n.zone for n in cluster.nodes})),
+        hint_json={},
     )
 
 
@@ -126,11 +130,11 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
         "type": svc.type,
         "headless": svc.headless,
         "policy": _policy(svc),
-        "endpoints": [_endpoint_json(ep) for ep in svc.endpoints],
+        "endpoints": [_endpoint_json(ctx, ep) for ep in svc.endpoints],
         "controller": {
             "policy": declared,
             "hints": {
-                ep.ip: _hint_json(h)
+                ep.ip: _hint_json(ctx, h)
                 for ep, h in zip(svc.endpoints, declared_ctl.hints, strict=True)
                 if ep.managed and ep.controller_ready
             },
@@ -175,13 +179,17 @@ def _policy(svc: Service) -> dict[str, Any]:
     }
 
 
-def _hint_json(hint: Hint) -> dict[str, list[str]] | None:
-    if not hint[0] and not hint[1]:
-        return None
-    return {"forZones": list(hint[0]), "forNodes": list(hint[1])}
+def _hint_json(ctx: Context, hint: Hint) -> dict[str, list[str]] | None:
+    # Clusters have few distinct hints, so build each JSON form once (read-only, shared).
+    try:
+        return ctx.hint_json[hint]
+    except KeyError:
+        value = {"forZones": list(hint[0]), "forNodes": list(hint[1])} if hint[0] or hint[1] else None
+        ctx.hint_json[hint] = value
+        return value
 
 
-def _endpoint_json(ep: Any) -> dict[str, Any]:
+def _endpoint_json(ctx: Context, ep: Any) -> dict[str, Any]:
     return {
         "ip": ep.ip,
         "nodeName": ep.node_name or None,
@@ -189,7 +197,7 @@ def _endpoint_json(ep: Any) -> dict[str, Any]:
         "ready": ep.ready,
         "serving": ep.serving,
         "terminating": ep.terminating,
-        "hints": _hint_json(ep.hint) if ep.has_hints_field else None,
+        "hints": _hint_json(ctx, ep.hint) if ep.has_hints_field else None,
         "addressType": ep.address_type,
         "slice": ep.slice_name,
     }
@@ -258,7 +266,7 @@ def _proxy_json(svc: Service, proxy_plan: ProxyPlan, ctx: Context) -> dict[str, 
     if ctx.per_node_proxy:
         return {"proxy": {n.name: entry(proxy_plan.for_node(n.name, n.zone), n.zone) for n in nodes}}
     by_name = ctx.cluster.nodes_by_name
-    zones = sorted({n.zone for n in nodes})
+    zones = ctx.zone_labels
     return {
         "proxy": {
             name: entry(outcome, by_name[name].zone)
