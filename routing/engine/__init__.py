@@ -1,4 +1,4 @@
-"""Pure routing engine: parse Kubernetes objects, simulate hints and kube-proxy, compute flows and cost.
+"""Pure routing engine: parse Kubernetes objects, simulate hints and kube-proxy, flows, cost.
 
 Nothing in this package imports Django, reads the clock, the database or the network; every
 function is a deterministic transformation of plain data, so the same input always gives the
@@ -6,7 +6,7 @@ same report.
 """
 
 from .errors import InputError
-from .loader import load_path, load_bytes
+from .loader import load_bytes, load_path
 from .model import Cluster
 from .options import Options
 from .parse import build_cluster

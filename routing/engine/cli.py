@@ -1,4 +1,4 @@
-"""`manage.py analyze`: analyse kubectl dumps from the command line (contract: docs/analysis-report.md)."""
+"""`manage.py analyze`: analyse kubectl dumps (contract: docs/analysis-report.md)."""
 
 import argparse
 import gc
@@ -28,19 +28,41 @@ def build_parser() -> argparse.ArgumentParser:
         prog="manage.py analyze",
         description="Simulate where each Service's traffic goes, zone to zone, and what it costs.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="kubectl get -o json|yaml output; - for stdin")
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="kubectl get -o json|yaml output; - for stdin"
+    )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument("--service", metavar="NS/NAME", help="report on one Service only")
-    parser.add_argument("--clients", choices=CLIENT_BASES, default="cpu", help="how client nodes are weighted")
-    parser.add_argument("--provider", choices=("aws", "gcp", "azure", "oracle", "none"),
-                        help="price list to use (default: detected from the Nodes' providerID)")
-    parser.add_argument("--monthly-gb", type=_non_negative, metavar="N", help="traffic volume per Service")
-    parser.add_argument("--overload-limit", type=_at_least_one, default=1.5, metavar="X",
-                        help="highest acceptable endpoint load / fair share for recommendations")
-    parser.add_argument("--price-cross-zone", type=_non_negative, metavar="USD", help="override, per GB")
-    parser.add_argument("--price-cross-region", type=_non_negative, metavar="USD", help="override, per GB")
-    parser.add_argument("--proxy-detail", choices=PROXY_DETAILS, default="auto",
-                        help="proxy entries per node, or per zone plus exceptions (auto: by size)")
+    parser.add_argument(
+        "--clients", choices=CLIENT_BASES, default="cpu", help="how client nodes are weighted"
+    )
+    parser.add_argument(
+        "--provider",
+        choices=("aws", "gcp", "azure", "oracle", "none"),
+        help="price list to use (default: detected from the Nodes' providerID)",
+    )
+    parser.add_argument(
+        "--monthly-gb", type=_non_negative, metavar="N", help="traffic volume per Service"
+    )
+    parser.add_argument(
+        "--overload-limit",
+        type=_at_least_one,
+        default=1.5,
+        metavar="X",
+        help="highest acceptable endpoint load / fair share for recommendations",
+    )
+    parser.add_argument(
+        "--price-cross-zone", type=_non_negative, metavar="USD", help="override, per GB"
+    )
+    parser.add_argument(
+        "--price-cross-region", type=_non_negative, metavar="USD", help="override, per GB"
+    )
+    parser.add_argument(
+        "--proxy-detail",
+        choices=PROXY_DETAILS,
+        default="auto",
+        help="proxy entries per node, or per zone plus exceptions (auto: by size)",
+    )
     return parser
 
 
@@ -118,7 +140,10 @@ def _run(argv: list[str]) -> int:
         print(f"analyze: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR
     except RecursionError:  # deeply nested JSON/YAML
-        print("analyze: error: the input is nested too deeply to be Kubernetes objects", file=sys.stderr)
+        print(
+            "analyze: error: the input is nested too deeply to be Kubernetes objects",
+            file=sys.stderr,
+        )
         return EXIT_INPUT_ERROR
     if args.format == "json":
         payload: Any = reports[0] if len(reports) == 1 else reports

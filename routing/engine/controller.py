@@ -55,7 +55,9 @@ def simulate(service: Service, policy: str, ratios: ZoneRatios) -> ControllerRes
         return ControllerResult(hints, events)  # the controller manages no slice of this Service
     if policy == "Auto":
         for family in _families(service):
-            indices = [i for i, ep in enumerate(endpoints) if ep.managed and ep.address_type == family]
+            indices = [
+                i for i, ep in enumerate(endpoints) if ep.managed and ep.address_type == family
+            ]
             family_hints, family_events = auto_hints(endpoints, indices, ratios, family)
             for i, hint in family_hints.items():
                 hints[i] = hint

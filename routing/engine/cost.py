@@ -1,4 +1,4 @@
-"""List prices for traffic that crosses zones and regions, and the cost of one GB of a Service's traffic.
+"""Cross-zone and cross-region list prices, and the cost of one GB of a Service's traffic.
 
 Figures and sources are in docs/pricing.md. Prices cover the whole conversation (requests and
 responses), so AWS's 0.01 out + 0.01 in per crossing byte is 0.02 here.
@@ -20,10 +20,26 @@ class Prices:
 
 # provider -> (cross zone same region, cross region, where the figure comes from)
 LIST_PRICES: dict[str, tuple[float, float, str]] = {
-    "aws": (0.02, 0.02, "AWS EC2 data transfer: 0.01/GB out + 0.01/GB in across AZs; typical US inter-region 0.02"),
-    "gcp": (0.01, 0.02, "Google Cloud VPC pricing: 0.01/GiB inter-zone egress; inter-region 0.01-0.08, 0.02 default"),
-    "azure": (0.0, 0.02, "Azure: no charge between availability zones; inter-region 0.02 within N. America/Europe"),
-    "oracle": (0.0, 0.0085, "Oracle Cloud: free between availability domains; inter-region at outbound rate"),
+    "aws": (
+        0.02,
+        0.02,
+        "AWS EC2 data transfer: 0.01/GB out + 0.01/GB in across AZs; typical US inter-region 0.02",
+    ),
+    "gcp": (
+        0.01,
+        0.02,
+        "Google Cloud VPC pricing: 0.01/GiB inter-zone; inter-region 0.01-0.08, 0.02 default",
+    ),
+    "azure": (
+        0.0,
+        0.02,
+        "Azure: no charge between availability zones; inter-region 0.02 within N. America/Europe",
+    ),
+    "oracle": (
+        0.0,
+        0.0085,
+        "Oracle Cloud: free between availability domains; inter-region at outbound rate",
+    ),
     "none": (0.01, 0.02, "no provider detected: conservative stand-in prices, not a real bill"),
 }
 
@@ -36,7 +52,9 @@ def detect_provider(nodes: list[Node]) -> str:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def prices_for(provider: str, cross_zone: float | None = None, cross_region: float | None = None) -> Prices:
+def prices_for(
+    provider: str, cross_zone: float | None = None, cross_region: float | None = None
+) -> Prices:
     """List prices for a provider, with optional overrides."""
     zone_price, region_price, source = LIST_PRICES.get(provider, LIST_PRICES["none"])
     if cross_zone is not None or cross_region is not None:

@@ -1,6 +1,7 @@
-"""Plain-language findings for a Service: why hints are absent or ignored, and what would change that."""
+"""Plain-language findings: why hints are absent or ignored, and what would change that."""
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .controller import TRAFFIC_DISTRIBUTIONS, ControllerResult, mechanism
 from .model import DEPRECATED_HINTS_ANNOTATION, Service
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 Diagnostic = dict[str, str]
 _ORDER = {"error": 0, "warning": 1, "info": 2}
+Add = Callable[[str, str, str], None]
 _SHOW = 3  # endpoints or nodes named in one message before "and N more"
 
 
@@ -31,17 +33,28 @@ def diagnose(
 ) -> list[Diagnostic]:
     """All findings, most important first (errors, then warnings, then info; stable within each)."""
     found: list[Diagnostic] = []
-    add = lambda sev, code, msg: found.append({"severity": sev, "code": code, "message": msg})  # noqa: E731
+
+    def add(severity: str, code: str, message: str) -> None:
+        found.append({"severity": severity, "code": code, "message": message})
+
     eps = svc.endpoints
     mech = mechanism(svc)
     _endpoint_health(svc, indices, add)
     _declaration(svc, mech, add)
     if svc.headless:
-        add("info", "headless-service", "headless Service: kube-proxy does not route it and clients "
-            "connect to the addresses DNS returns, so hints have no effect")
+        add(
+            "info",
+            "headless-service",
+            "headless Service: kube-proxy does not route it and clients "
+            "connect to the addresses DNS returns, so hints have no effect",
+        )
     if svc.has_selector and eps and not any(ep.managed for ep in eps):
-        add("info", "slices-not-managed", "its EndpointSlices are not managed by the EndpointSlice "
-            "controller: trafficDistribution and Auto do not change their hints")
+        add(
+            "info",
+            "slices-not-managed",
+            "its EndpointSlices are not managed by the EndpointSlice "
+            "controller: trafficDistribution and Auto do not change their hints",
+        )
     if mech == "topologyAuto":
         _auto(svc, ctx, indices, what_if_ctl["Auto"], add)
     _observed_hints(svc, ctx, indices, observed, mech, add)
@@ -49,12 +62,20 @@ def diagnose(
     flows = observed.flows
     if flows.max_overload > ctx.options.overload_limit:
         busiest = max(indices, key=lambda i: flows.load[i])
-        add("warning", "endpoint-overload", f"endpoint {eps[busiest].ip} receives "
+        add(
+            "warning",
+            "endpoint-overload",
+            f"endpoint {eps[busiest].ip} receives "
             f"{flows.max_overload:.2f}x its fair share (limit {ctx.options.overload_limit:g}x): "
-            "hints send a whole zone's clients to too few endpoints")
+            "hints send a whole zone's clients to too few endpoints",
+        )
     if flows.cross_region > 0:
-        add("warning", "cross-region-traffic", f"{flows.cross_region:.0%} of forwarded traffic crosses "
-            "regions: Kubernetes never uses topology.kubernetes.io/region to keep traffic close")
+        add(
+            "warning",
+            "cross-region-traffic",
+            f"{flows.cross_region:.0%} of forwarded traffic crosses "
+            "regions: Kubernetes never uses topology.kubernetes.io/region to keep traffic close",
+        )
     found.sort(key=lambda d: _ORDER[d["severity"]])
     return found
 
@@ -64,48 +85,86 @@ def _names(items: list[str]) -> str:
     return shown if len(items) <= _SHOW else f"{shown} and {len(items) - _SHOW} more"
 
 
-def _endpoint_health(svc: Service, indices: list[int], add: Any) -> None:
+def _endpoint_health(svc: Service, indices: list[int], add: Add) -> None:
     eps = svc.endpoints
     if not indices:
-        add("error", "no-endpoints", "the Service has no endpoints: kube-proxy rejects its connections")
+        add(
+            "error",
+            "no-endpoints",
+            "the Service has no endpoints: kube-proxy rejects its connections",
+        )
         return
     if any(eps[i].proxy_ready for i in indices):
         return
     fallback = [eps[i].ip for i in indices if eps[i].proxy_serving_terminating]
     if fallback and not svc.headless:
-        add("error", "no-ready-endpoints", f"no ready endpoint: kube-proxy sends all traffic to "
-            f"{len(fallback)} terminating endpoint(s) still serving ({_names(fallback)}), ignoring hints")
+        add(
+            "error",
+            "no-ready-endpoints",
+            f"no ready endpoint: kube-proxy sends all traffic to "
+            f"{len(fallback)} terminating endpoint(s) still serving ({_names(fallback)}), "
+            "ignoring hints",
+        )
     else:
-        add("error", "no-ready-endpoints", "no ready endpoint: connections to the Service are rejected")
+        add(
+            "error",
+            "no-ready-endpoints",
+            "no ready endpoint: connections to the Service are rejected",
+        )
 
 
-def _declaration(svc: Service, mech: str, add: Any) -> None:
+def _declaration(svc: Service, mech: str, add: Add) -> None:
     td = svc.traffic_distribution
     if td is not None and td not in TRAFFIC_DISTRIBUTIONS:
-        add("error", "traffic-distribution-unknown", f"trafficDistribution {td!r} is not recognised "
-            "(PreferSameZone, PreferSameNode or PreferClose): the controller removes all hints")
+        add(
+            "error",
+            "traffic-distribution-unknown",
+            f"trafficDistribution {td!r} is not recognised "
+            "(PreferSameZone, PreferSameNode or PreferClose): the controller removes all hints",
+        )
     if td == "PreferClose" and mech == "trafficDistribution":
-        add("info", "prefer-close-deprecated", "`PreferClose` is deprecated: use `PreferSameZone` "
-            "(it behaves the same)")
+        add(
+            "info",
+            "prefer-close-deprecated",
+            "`PreferClose` is deprecated: use `PreferSameZone` (it behaves the same)",
+        )
     value = svc.topology_annotation
     if value is not None and value not in ("Auto", "auto") and value.lower() == "auto":
-        add("warning", "topology-mode-not-recognised", f"annotation value {value!r} does not enable "
-            "Topology Aware Routing: only 'Auto' and 'auto' do")
+        add(
+            "warning",
+            "topology-mode-not-recognised",
+            f"annotation value {value!r} does not enable "
+            "Topology Aware Routing: only 'Auto' and 'auto' do",
+        )
     if svc.topology_annotation_key == DEPRECATED_HINTS_ANNOTATION:
         mode_value = svc.topology_mode_value
         if mode_value is not None and mode_value != value:
-            add("warning", "deprecated-annotation-wins", f"the deprecated annotation "
+            add(
+                "warning",
+                "deprecated-annotation-wins",
+                f"the deprecated annotation "
                 f"{DEPRECATED_HINTS_ANNOTATION}={value!r} overrides topology-mode={mode_value!r}: "
-                "remove it")
+                "remove it",
+            )
         else:
-            add("info", "deprecated-annotation", f"annotation {DEPRECATED_HINTS_ANNOTATION} is "
-                "deprecated: use service.kubernetes.io/topology-mode")
+            add(
+                "info",
+                "deprecated-annotation",
+                f"annotation {DEPRECATED_HINTS_ANNOTATION} is "
+                "deprecated: use service.kubernetes.io/topology-mode",
+            )
     if mech == "topologyAuto" and td in TRAFFIC_DISTRIBUTIONS:
-        add("warning", "auto-overrides-traffic-distribution", f"topology-mode Auto overrides "
-            f"trafficDistribution {td}: remove the annotation to use the field")
+        add(
+            "warning",
+            "auto-overrides-traffic-distribution",
+            f"topology-mode Auto overrides "
+            f"trafficDistribution {td}: remove the annotation to use the field",
+        )
 
 
-def _auto(svc: Service, ctx: "Context", indices: list[int], ctl: ControllerResult, add: Any) -> None:
+def _auto(
+    svc: Service, ctx: "Context", indices: list[int], ctl: ControllerResult, add: Add
+) -> None:
     for event in ctl.events:
         if event["type"] != "Warning":
             continue
@@ -114,25 +173,36 @@ def _auto(svc: Service, ctx: "Context", indices: list[int], ctl: ControllerResul
         lead = f"Auto is off; {advice}" if advice else "Auto is off"
         add("warning", "auto-disabled", f"{lead}. The controller reports: {message}")
     donated = [
-        ep.ip for ep, hint in zip(svc.endpoints, ctl.hints, strict=True)
+        ep.ip
+        for ep, hint in zip(svc.endpoints, ctl.hints, strict=True)
         if ep.controller_ready and hint[0] and ep.zone and hint[0][0] != ep.zone
     ]
     if donated:
-        add("info", "auto-cross-zone-hints", f"Auto hints {len(donated)} endpoint(s) ({_names(donated)}) "
-            "for a zone other than their own, to balance endpoints with each zone's CPU")
+        add(
+            "info",
+            "auto-cross-zone-hints",
+            f"Auto hints {len(donated)} endpoint(s) ({_names(donated)}) "
+            "for a zone other than their own, to balance endpoints with each zone's CPU",
+        )
 
 
 def _auto_advice(svc: Service, ctx: "Context", message: str) -> str:
     ratios = ctx.ratios.ratios
     if message.startswith(INSUFFICIENT_NODE_INFO):
         if ctx.ratios.bad_nodes:
-            return (f"Ready worker node(s) {_names(list(ctx.ratios.bad_nodes))} lack a zone label or "
-                    "allocatable CPU, which disables Auto for every Service")
+            return (
+                f"Ready worker node(s) {_names(list(ctx.ratios.bad_nodes))} lack a zone label or "
+                "allocatable CPU, which disables Auto for every Service"
+            )
         return "Ready worker nodes with allocatable CPU exist in fewer than two zones"
     if message.startswith(NO_ZONE_SPECIFIED):
-        zoneless = [ep.ip for ep in svc.endpoints if ep.managed and ep.controller_ready and not ep.zone]
+        zoneless = [
+            ep.ip for ep in svc.endpoints if ep.managed and ep.controller_ready and not ep.zone
+        ]
         return f"ready endpoint(s) {_names(zoneless)} have no zone"
-    if ratios and message.startswith((INSUFFICIENT_NUMBER_OF_ENDPOINTS, MIN_ALLOCATION_EXCEEDS_OVERLOAD_THRESHOLD)):
+    if ratios and message.startswith(
+        (INSUFFICIENT_NUMBER_OF_ENDPOINTS, MIN_ALLOCATION_EXCEEDS_OVERLOAD_THRESHOLD)
+    ):
         return _more_endpoints_advice(svc, ratios)
     return ""
 
@@ -163,7 +233,7 @@ def _more_endpoints_advice(svc: Service, ratios: dict[str, float]) -> str:
 
 
 def _observed_hints(
-    svc: Service, ctx: "Context", indices: list[int], observed: "Simulation", mech: str, add: Any
+    svc: Service, ctx: "Context", indices: list[int], observed: "Simulation", mech: str, add: Add
 ) -> None:
     if svc.headless or svc.internal_traffic_policy == "Local":
         return
@@ -174,18 +244,34 @@ def _observed_hints(
     if zone_hinted and len(zone_hinted) < len(ready):
         missing = [eps[i].ip for i in ready if not eps[i].hint[0]]
         unset = [eps[i].ip for i in ready if not eps[i].hint[0] and eps[i].ready is None]
-        add("warning", "endpoint-without-zone-hint", f"endpoint {_names(missing)} has no zone hint, so "
-            "kube-proxy ignores zone hints for this Service on every node")
+        add(
+            "warning",
+            "endpoint-without-zone-hint",
+            f"endpoint {_names(missing)} has no zone hint, so "
+            "kube-proxy ignores zone hints for this Service on every node",
+        )
         if unset:
-            add("warning", "ready-condition-unset", f"endpoint {_names(unset)} has no ready condition: "
-                "kube-proxy counts it as ready but the controller gives it no hint")
+            add(
+                "warning",
+                "ready-condition-unset",
+                f"endpoint {_names(unset)} has no ready condition: "
+                "kube-proxy counts it as ready but the controller gives it no hint",
+            )
     if node_hinted and len(node_hinted) < len(ready):
         missing = [eps[i].ip for i in ready if not eps[i].hint[1]]
-        add("warning", "endpoint-without-node-hint", f"endpoint {_names(missing)} has no node hint, so "
-            "kube-proxy ignores node hints for this Service on every node")
+        add(
+            "warning",
+            "endpoint-without-node-hint",
+            f"endpoint {_names(missing)} has no node hint, so "
+            "kube-proxy ignores node hints for this Service on every node",
+        )
     if (zone_hinted or node_hinted) and mech == "none":
-        add("info", "hints-without-policy", "the EndpointSlices carry hints although the Service asks "
-            "for none: kube-proxy follows them until the controller removes them")
+        add(
+            "info",
+            "hints-without-policy",
+            "the EndpointSlices carry hints although the Service asks "
+            "for none: kube-proxy follows them until the controller removes them",
+        )
     plan = observed.plan
     if not plan.by_zone:
         return
@@ -193,23 +279,41 @@ def _observed_hints(
     blind = sorted(z for z in clients.zone_count if z and z not in plan.by_zone)
     for zone in blind:
         share = clients.zone_weight[zone]
-        add("warning", "zone-without-endpoints", f"zone {zone} has no ready endpoint hinted for it: its "
-            f"clients ({share:.0%} of traffic) use all endpoints")
+        add(
+            "warning",
+            "zone-without-endpoints",
+            f"zone {zone} has no ready endpoint hinted for it: its "
+            f"clients ({share:.0%} of traffic) use all endpoints",
+        )
     if "" in clients.zone_count:
         unlabelled = sorted(name for name, (zone, _) in clients.by_node.items() if not zone)
-        add("warning", "node-without-zone-label", f"node {_names(unlabelled)} has no zone label: "
-            f"kube-proxy there cannot use {ZONE_MODE} hints and sends to all endpoints")
+        add(
+            "warning",
+            "node-without-zone-label",
+            f"node {_names(unlabelled)} has no zone label: "
+            f"kube-proxy there cannot use {ZONE_MODE} hints and sends to all endpoints",
+        )
 
 
-def _local_policy(svc: Service, ctx: "Context", observed: "Simulation", mech: str, add: Any) -> None:
+def _local_policy(
+    svc: Service, ctx: "Context", observed: "Simulation", mech: str, add: Add
+) -> None:
     if svc.internal_traffic_policy != "Local" or svc.headless:
         return
     if mech != "none":
-        add("info", "local-policy-ignores-topology", "internalTrafficPolicy Local ignores hints: "
-            "trafficDistribution and Auto change nothing for ClusterIP traffic")
+        add(
+            "info",
+            "local-policy-ignores-topology",
+            "internalTrafficPolicy Local ignores hints: "
+            "trafficDistribution and Auto change nothing for ClusterIP traffic",
+        )
     if observed.flows.dropped > 0:
         plan = observed.plan
         without = [name for name in ctx.clients.by_node if name not in plan.by_node]
-        add("warning", "local-policy-drops", f"internalTrafficPolicy Local drops traffic from "
+        add(
+            "warning",
+            "local-policy-drops",
+            f"internalTrafficPolicy Local drops traffic from "
             f"{len(without)} of {len(ctx.clients.by_node)} client node(s) that run no endpoint "
-            f"({observed.flows.dropped:.0%} of client traffic), e.g. {_names(sorted(without))}")
+            f"({observed.flows.dropped:.0%} of client traffic), e.g. {_names(sorted(without))}",
+        )

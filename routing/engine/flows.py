@@ -1,4 +1,4 @@
-"""Who calls a Service and where their traffic lands: client weights, zone matrix, load and overload."""
+"""Who calls a Service and where their traffic lands: client weights, zone matrix, load."""
 
 from dataclasses import dataclass
 
@@ -82,7 +82,9 @@ def compute_flows(
     return _tally(service, contributions, indices, regions)
 
 
-def _add(acc: dict[int, tuple[Outcome, dict[str, float]]], outcome: Outcome, zone: str, w: float) -> None:
+def _add(
+    acc: dict[int, tuple[Outcome, dict[str, float]]], outcome: Outcome, zone: str, w: float
+) -> None:
     entry = acc.get(id(outcome))
     if entry is None:
         entry = acc[id(outcome)] = (outcome, {})
@@ -122,7 +124,7 @@ def _tally(
         if src == UNKNOWN_ZONE:
             continue
         for dst, w in row.items():
-            if dst == UNKNOWN_ZONE or dst == src:
+            if dst in (UNKNOWN_ZONE, src):
                 continue
             cross_zone += w
             rs, rd = regions.get(src, ""), regions.get(dst, "")

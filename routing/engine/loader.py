@@ -139,7 +139,9 @@ def _collect_items(items: list[Any], prefix: str, out: Items, implied_kind: str 
         _collect_object(item, prefix, i, out, implied_kind)
 
 
-def _collect_object(item: Any, prefix: str, index: int, out: Items, implied_kind: str | None) -> None:
+def _collect_object(
+    item: Any, prefix: str, index: int, out: Items, implied_kind: str | None
+) -> None:
     label = label_of(prefix, index)
     if not isinstance(item, dict):
         raise InputError(f"is {_type_name(item)}, not a Kubernetes object", obj=label)

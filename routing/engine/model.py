@@ -1,4 +1,4 @@
-"""Plain data the engine works on: the parts of Nodes, Services and EndpointSlices that routing reads."""
+"""Plain data the engine works on: what routing reads of Nodes, Services and EndpointSlices."""
 
 from dataclasses import dataclass, field
 

@@ -1,4 +1,4 @@
-"""Turn Kubernetes object dicts into the engine's model, defaulting optional fields as the API does."""
+"""Turn Kubernetes object dicts into the engine's model, defaulting fields as the API does."""
 
 from typing import Any
 
@@ -137,7 +137,9 @@ def _node(label: str, obj: dict[str, Any]) -> Node:
 def _service(label: str, obj: dict[str, Any]) -> Service | None:
     what, meta = _metadata(label, "Service", obj)
     if "spec" not in obj or not isinstance(obj["spec"], dict):
-        raise InputError("has no spec" if obj.get("spec") is None else "spec must be an object", obj=what)
+        raise InputError(
+            "has no spec" if obj.get("spec") is None else "spec must be an object", obj=what
+        )
     spec = obj["spec"]
     svc_type = _opt_str(spec, "type", what, "spec.type") or "ClusterIP"
     if svc_type == "ExternalName":
@@ -180,7 +182,9 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
         internal_traffic_policy=itp,
         external_traffic_policy=etp if externally else None,
         externally_accessible=externally,
-        traffic_distribution=_opt_str(spec, "trafficDistribution", what, "spec.trafficDistribution"),
+        traffic_distribution=_opt_str(
+            spec, "trafficDistribution", what, "spec.trafficDistribution"
+        ),
         topology_annotation=ann_value,
         topology_annotation_key=ann_key,
         topology_mode_value=str(mode_value) if mode_value is not None else None,
@@ -209,7 +213,9 @@ def _attach_slices(
         what, meta = _metadata(label, "EndpointSlice", obj)
         labels = _labels(meta, what)
         if obj.get("addressType") not in ("IPv4", "IPv6", "FQDN"):
-            raise InputError(f"addressType {obj.get('addressType')!r} is not IPv4, IPv6 or FQDN", obj=what)
+            raise InputError(
+                f"addressType {obj.get('addressType')!r} is not IPv4, IPv6 or FQDN", obj=what
+            )
         key = (meta.get("namespace") or "default", labels.get(SERVICE_NAME_LABEL))
         if key not in services:
             orphans += 1
@@ -227,7 +233,9 @@ def _attach_slices(
         )
 
 
-def _add_slice(svc: Service, name: str, what: str, obj: dict[str, Any], nodes: dict[str, Node]) -> None:
+def _add_slice(
+    svc: Service, name: str, what: str, obj: dict[str, Any], nodes: dict[str, Node]
+) -> None:
     address_type = obj["addressType"]
     endpoints = obj.get("endpoints") or []
     if not isinstance(endpoints, list):
@@ -244,7 +252,13 @@ def _add_slice(svc: Service, name: str, what: str, obj: dict[str, Any], nodes: d
 
 
 def _endpoint(
-    ep: Any, i: int, slice_name: str, what: str, address_type: str, managed: bool, nodes: dict[str, Node]
+    ep: Any,
+    i: int,
+    slice_name: str,
+    what: str,
+    address_type: str,
+    managed: bool,
+    nodes: dict[str, Node],
 ) -> Endpoint:
     if not isinstance(ep, dict):
         raise InputError(f"endpoints[{i}] must be an object", obj=what)
@@ -257,7 +271,11 @@ def _endpoint(
     ready = cond.get("ready")
     serving = cond.get("serving")
     terminating = cond.get("terminating")
-    if type(ready) not in _TRISTATE or type(serving) not in _TRISTATE or type(terminating) not in _TRISTATE:
+    if (
+        type(ready) not in _TRISTATE
+        or type(serving) not in _TRISTATE
+        or type(terminating) not in _TRISTATE
+    ):
         raise InputError(f"endpoints[{i}].conditions must be true, false or absent", obj=what)
     node_name = ep.get("nodeName") or ""
     zone = ep.get("zone")
@@ -273,8 +291,18 @@ def _endpoint(
     flow_zone = zone or (node.zone if node is not None and node.zone else UNKNOWN_ZONE)
     # Positional on purpose: this runs once per endpoint and keyword passing is measurably slower.
     return Endpoint(
-        addresses[0], node_name, zone, ready, serving, terminating, hint, raw_hints is not None,
-        slice_name, address_type, managed, flow_zone,
+        addresses[0],
+        node_name,
+        zone,
+        ready,
+        serving,
+        terminating,
+        hint,
+        raw_hints is not None,
+        slice_name,
+        address_type,
+        managed,
+        flow_zone,
     )
 
 

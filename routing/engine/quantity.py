@@ -1,4 +1,4 @@
-"""Kubernetes resource quantities ("4", "3500m", "1.5", "2k") as milli-units, rounded up as upstream does."""
+"""Kubernetes resource quantities ("4", "3500m", "2k") as milli-units, rounded up like upstream."""
 
 import re
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
@@ -21,7 +21,9 @@ _SUFFIXES = {
     "Pi": Decimal(2**50),
     "Ei": Decimal(2**60),
 }
-_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei))?$")
+_QUANTITY = re.compile(
+    r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei))?$"
+)
 _CACHE: dict[str, int] = {}
 
 

@@ -13,9 +13,13 @@ _ANNOTATION = "service.kubernetes.io/topology-mode"
 
 
 def recommend(
-    svc: Service, declared: str, observed: "Simulation", what_if: dict[str, "Simulation"], ctx: "Context"
+    svc: Service,
+    declared: str,
+    observed: "Simulation",
+    what_if: dict[str, "Simulation"],
+    ctx: "Context",
 ) -> dict[str, Any] | None:
-    """The best policy, or None when the declared one is already it (PreferClose = PreferSameZone)."""
+    """The best policy, or None when the declared one is it (PreferClose = PreferSameZone)."""
     limit = ctx.options.overload_limit
     # A policy that drops more than today looks cheap only because dropped bytes cost nothing.
     candidates = [
@@ -30,9 +34,10 @@ def recommend(
     def rank(policy: str) -> tuple[float, float, float, int, int]:
         run = what_if[policy]
         return (
-            round(run.cost_per_gb, 12),
-            round(run.flows.cross_zone, 12),
-            round(run.flows.max_overload, 12),
+            # Rounded so float noise between equivalent outcomes does not decide the ranking.
+            round(run.cost_per_gb, 9),
+            round(run.flows.cross_zone, 9),
+            round(run.flows.max_overload, 9),
             0 if policy == declared else 1,  # no churn for an equal outcome
             POLICIES.index(policy),
         )
@@ -55,7 +60,9 @@ def recommend(
     }
 
 
-def _reason(declared: str, best: str, observed: "Simulation", run: "Simulation", limit: float) -> str:
+def _reason(
+    declared: str, best: str, observed: "Simulation", run: "Simulation", limit: float
+) -> str:
     now = observed.flows.cross_zone * 100
     then = run.flows.cross_zone * 100
     if run.cost_per_gb < observed.cost_per_gb - 1e-12:
@@ -72,7 +79,10 @@ def _reason(declared: str, best: str, observed: "Simulation", run: "Simulation",
 def _change(svc: Service, policy: str) -> str:
     ns, name = svc.namespace, svc.name
     if policy == "Auto":
-        body = f'{{"metadata":{{"annotations":{{"{_ANNOTATION}":"Auto"}}}},"spec":{{"trafficDistribution":null}}}}'
+        body = (
+            f'{{"metadata":{{"annotations":{{"{_ANNOTATION}":"Auto"}}}},'
+            '"spec":{"trafficDistribution":null}}'
+        )
     else:
         td = "null" if policy == "none" else f'"{policy}"'
         # Remove any topology annotation too: it would override the field.

@@ -89,7 +89,12 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
             continue
         z = zones.setdefault(
             node.zone,
-            {"region": ctx.regions.get(node.zone), "nodes": 0, "readyNodes": 0, "allocatableCpuMillis": 0},
+            {
+                "region": ctx.regions.get(node.zone),
+                "nodes": 0,
+                "readyNodes": 0,
+                "allocatableCpuMillis": 0,
+            },
         )
         z["nodes"] += 1
         z["readyNodes"] += node.ready
@@ -163,7 +168,9 @@ def _simulate_flows(
             return run
     proxy_plan = plan(svc, hints, indices)
     flows = compute_flows(svc, proxy_plan, indices, ctx.clients, ctx.regions)
-    run = Simulation(hints, proxy_plan, flows, cost_per_gb(ctx.prices, flows.cross_zone, flows.cross_region))
+    run = Simulation(
+        hints, proxy_plan, flows, cost_per_gb(ctx.prices, flows.cross_zone, flows.cross_region)
+    )
     runs.append(run)
     return run
 
@@ -184,7 +191,9 @@ def _hint_json(ctx: Context, hint: Hint) -> dict[str, list[str]] | None:
     try:
         return ctx.hint_json[hint]
     except KeyError:
-        value = {"forZones": list(hint[0]), "forNodes": list(hint[1])} if hint[0] or hint[1] else None
+        value = (
+            {"forZones": list(hint[0]), "forNodes": list(hint[1])} if hint[0] or hint[1] else None
+        )
         ctx.hint_json[hint] = value
         return value
 
@@ -264,7 +273,9 @@ def _proxy_json(svc: Service, proxy_plan: ProxyPlan, ctx: Context) -> dict[str, 
 
     nodes = ctx.cluster.nodes
     if ctx.per_node_proxy:
-        return {"proxy": {n.name: entry(proxy_plan.for_node(n.name, n.zone), n.zone) for n in nodes}}
+        return {
+            "proxy": {n.name: entry(proxy_plan.for_node(n.name, n.zone), n.zone) for n in nodes}
+        }
     by_name = ctx.cluster.nodes_by_name
     zones = ctx.zone_labels
     return {

@@ -5,7 +5,7 @@ from typing import Any
 
 WIDTH = 80
 _MECH = {"trafficDistribution": "td", "topologyAuto": "auto", "none": "-"}
-_MARK = {"error": "!!", "warning": "! ", "info": "i "}
+_MARK = {"error": "!! ", "warning": "!  ", "info": "i  "}
 _CORNER = "from \\ to"
 
 
@@ -20,7 +20,9 @@ def render_table(report: dict[str, Any], title: str | None = None) -> str:
     if not services:
         lines.append("No Services in the input.")
     else:
-        lines.append(f"{'SERVICE':<23} {'POLICY':<15} {'MECH':<5} {'X-ZONE':>7} {'OVERLOAD':>9} {'$/GB':>8}")
+        lines.append(
+            f"{'SERVICE':<23} {'POLICY':<15} {'MECH':<5} {'X-ZONE':>7} {'OVERLOAD':>9} {'$/GB':>8}"
+        )
         for svc in services:
             lines.extend(_service_lines(svc))
     lines.extend(_matrix_lines(services))
@@ -56,18 +58,25 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
     name = f"{svc['namespace']}/{svc['name']}"
     row = (
         f"{_cut(name, 23):<23} {_cut(shown, 15):<15} {_MECH[mech]:<5} "
-        f"{flows['crossZoneFraction'] * 100:>6.1f}% {flows['maxOverload']:>8.2f}x {cost['costPerGb']:>8.4f}"
+        f"{flows['crossZoneFraction'] * 100:>6.1f}% {flows['maxOverload']:>8.2f}x "
+        f"{cost['costPerGb']:>8.4f}"
     )
     lines = [row]
     if svc["diagnostics"]:
         top = svc["diagnostics"][0]
-        wrapped = textwrap.wrap(top["message"], WIDTH - 4, max_lines=2, placeholder=" ...")
+        wrapped = textwrap.wrap(top["message"], WIDTH - 5, max_lines=2, placeholder=" ...")
         lines.append(f"  {_MARK[top['severity']]}{wrapped[0]}")
-        lines.extend(f"    {more}" for more in wrapped[1:])
+        lines.extend(f"     {more}" for more in wrapped[1:])
     rec = svc["recommendation"]
     if rec:
-        lines.append(_fit(f"  -> {rec['policy']}: saves {rec['costPerGbSaved']:.4f}/GB, "
-                          f"overload {rec['maxOverload']:.2f}x"))
+        saved = rec["costPerGbSaved"]
+        gain = f"saves {saved:.4f}/GB" if saved >= 0.00005 else "same cost"
+        lines.append(
+            _fit(
+                f"  -> {rec['policy']}: {gain}, cross-zone {rec['crossZoneFraction'] * 100:.1f}%, "
+                f"overload {rec['maxOverload']:.2f}x"
+            )
+        )
     return lines
 
 
@@ -91,7 +100,10 @@ def _matrix_lines(services: list[dict[str, Any]]) -> list[str]:
     if not counted:
         return []
     zones = sorted(set(total) | {d for row in total.values() for d in row})
-    lines = ["", f"Zone matrix (share of all client traffic, {counted} Service(s) weighted equally):"]
+    lines = [
+        "",
+        f"Zone matrix (share of all client traffic, {counted} Service(s) weighted equally):",
+    ]
     label = max(len(_CORNER), *(len(z) for z in zones))
     cell = max(7, *(len(z) for z in zones))
     if label + 1 + (cell + 1) * len(zones) > WIDTH:
@@ -103,6 +115,8 @@ def _matrix_lines(services: list[dict[str, Any]]) -> list[str]:
         return lines
     lines.append(f"{_CORNER:<{label}} " + " ".join(f"{z:>{cell}}" for z in zones))
     for src in zones:
-        cells = " ".join(f"{total.get(src, {}).get(dst, 0.0) / counted * 100:>{cell - 1}.1f}%" for dst in zones)
+        cells = " ".join(
+            f"{total.get(src, {}).get(dst, 0.0) / counted * 100:>{cell - 1}.1f}%" for dst in zones
+        )
         lines.append(f"{src:<{label}} {cells}")
     return lines

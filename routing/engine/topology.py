@@ -1,4 +1,4 @@
-"""Topology Aware Routing (`topology-mode: Auto`): the EndpointSlice controller's ProportionalZoneCPU hints.
+"""Topology Aware Routing (`topology-mode: Auto`): the controller's ProportionalZoneCPU hints.
 
 Restates upstream's topologycache (k8s-semantics.md §3.3) with the same float64 arithmetic and
 the same event texts. Where upstream iterates a Go map (random order) we iterate zones sorted by
@@ -20,7 +20,8 @@ INSUFFICIENT_NODE_INFO = (
 NODES_READY_IN_ONE_ZONE_ONLY = "Nodes only ready in one zone"
 INSUFFICIENT_NUMBER_OF_ENDPOINTS = "Insufficient number of endpoints"
 MIN_ALLOCATION_EXCEEDS_OVERLOAD_THRESHOLD = (
-    "Unable to allocate minimum required endpoints to each zone without exceeding overload threshold"
+    "Unable to allocate minimum required endpoints to each zone without exceeding "
+    "overload threshold"
 )
 NO_ZONE_SPECIFIED = "One or more endpoints do not have a zone specified"
 NO_ALLOCATED_HINTS_FOR_ZONES = "No hints allocated for zones"
@@ -71,8 +72,10 @@ def zone_ratios(nodes: list[Node]) -> ZoneRatios:
     return ZoneRatios(ratios, (), zones)
 
 
-def allocations(n: int, ratios: dict[str, float] | None) -> tuple[dict[str, Allocation] | None, str | None]:
-    """getAllocations: per-zone minimum/desired/maximum for n ready endpoints, or the reason why not."""
+def allocations(
+    n: int, ratios: dict[str, float] | None
+) -> tuple[dict[str, Allocation] | None, str | None]:
+    """getAllocations: per-zone minimum/desired/maximum for n endpoints, or why not."""
     if ratios is None:
         return None, INSUFFICIENT_NODE_INFO
     zones = len(ratios)
@@ -90,7 +93,10 @@ def allocations(n: int, ratios: dict[str, float] | None) -> tuple[dict[str, Allo
         min_total += minimum
         remaining -= minimum
         if remaining < 0:
-            return None, f"{MIN_ALLOCATION_EXCEEDS_OVERLOAD_THRESHOLD} ({n} endpoints, {zones} zones)"
+            return (
+                None,
+                f"{MIN_ALLOCATION_EXCEEDS_OVERLOAD_THRESHOLD} ({n} endpoints, {zones} zones)",
+            )
     return {
         zone: Allocation(minimum, desired, minimum + n - min_total)
         for zone, (minimum, desired) in partial.items()
@@ -123,7 +129,11 @@ def auto_hints(
     _redistribute(endpoints, indices, hints, giving, receiving)
     if not allocated:
         return _none(indices), [_warning(f"{NO_ALLOCATED_HINTS_FOR_ZONES}, addressType: {family}")]
-    enabled = {"type": "Normal", "reason": HINTS_ENABLED_REASON, "message": f"{HINTS_ENABLED}, addressType: {family}"}
+    enabled = {
+        "type": "Normal",
+        "reason": HINTS_ENABLED_REASON,
+        "message": f"{HINTS_ENABLED}, addressType: {family}",
+    }
     return hints, [enabled]
 
 
@@ -159,7 +169,13 @@ def _giving_and_receiving(
     while True:
         donor, to_give = _most(surplus)
         taker, to_take = _most(deficit)
-        if not donor or not taker or (to_give < 1.0 and to_take < 1.0) or to_give < 0.5 or to_take < 0.5:
+        if (
+            not donor
+            or not taker
+            or (to_give < 1.0 and to_take < 1.0)
+            or to_give < 0.5
+            or to_take < 0.5
+        ):
             return giving, receiving
         giving[donor] = giving.get(donor, 0) + 1
         surplus[donor] -= 1.0

@@ -1,4 +1,4 @@
-"""`manage.py analyze` as people and tools use it: table width, JSON stability, several files, purity."""
+"""`manage.py analyze` as people and tools use it: width, stable JSON, several files, purity."""
 
 import json
 import pathlib
@@ -16,8 +16,13 @@ def _input(tmp_path: pathlib.Path, case: str) -> str:
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "analyze", *args], cwd=ROOT,
-                          capture_output=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", "analyze", *args],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_table_fits_80_columns_and_names_each_service(tmp_path):
@@ -48,8 +53,19 @@ def test_several_paths_give_an_array_in_order(tmp_path):
 
 def test_service_filter_monthly_volume_and_provider(tmp_path):
     path = _input(tmp_path, "flows-000")
-    report = json.loads(run("--format", "json", "--service", "shop/cart", "--monthly-gb", "1000",
-                            "--provider", "gcp", path).stdout)
+    report = json.loads(
+        run(
+            "--format",
+            "json",
+            "--service",
+            "shop/cart",
+            "--monthly-gb",
+            "1000",
+            "--provider",
+            "gcp",
+            path,
+        ).stdout
+    )
     (svc,) = report["services"]
     assert report["cluster"]["provider"] == "gcp" and svc["cost"]["pricePerGbCrossZone"] == 0.01
     assert svc["cost"]["monthlyCost"] == svc["cost"]["costPerGb"] * 1000
@@ -61,17 +77,23 @@ def test_service_filter_monthly_volume_and_provider(tmp_path):
 
 def test_proxy_detail_zones_keeps_every_answer(tmp_path):
     path = _input(tmp_path, "proxy-030")
-    full = json.loads(run("--format", "json", "--proxy-detail", "nodes", path).stdout)["services"][0]
-    compact = json.loads(run("--format", "json", "--proxy-detail", "zones", path).stdout)["services"][0]
+    full = json.loads(run("--format", "json", "--proxy-detail", "nodes", path).stdout)["services"][
+        0
+    ]
+    compact = json.loads(run("--format", "json", "--proxy-detail", "zones", path).stdout)[
+        "services"
+    ][0]
     zone_of = {name: entry["zone"] or "unknown" for name, entry in full["proxy"].items()}
     for name, entry in full["proxy"].items():
         assert compact["proxy"].get(name, compact["proxyByZone"][zone_of[name]]) == entry
 
 
 def test_engine_imports_no_django():
-    code = ("import sys, routing.engine, routing.engine.cli; "
-            "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, routing.engine, routing.engine.cli; "
+        "bad = sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip() == b"[]"

@@ -12,13 +12,23 @@ from routing.engine import InputError, build_cluster, load_bytes
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
-           "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "web", "namespace": "shop"},
+    "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]},
+}
 
 
 def analyze(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", "analyze", *args], cwd=ROOT,
-                          input=stdin, capture_output=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "manage.py", "analyze", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def assert_clean_error(result: subprocess.CompletedProcess, *fragments: str) -> str:
@@ -48,14 +58,22 @@ def test_empty_file(tmp_path):
 
 
 def test_json_array_of_numbers(tmp_path):
-    assert_clean_error(analyze(write(tmp_path, "nums.json", "[1, 2, 3]")), "nums.json", "top level[0]",
-                       "a number, not a Kubernetes object")
+    assert_clean_error(
+        analyze(write(tmp_path, "nums.json", "[1, 2, 3]")),
+        "nums.json",
+        "top level[0]",
+        "a number, not a Kubernetes object",
+    )
 
 
 def test_service_without_metadata(tmp_path):
     doc = {"kind": "List", "items": [{"kind": "Service", "spec": {}}]}
-    assert_clean_error(analyze(write(tmp_path, "svc.json", json.dumps(doc))), "svc.json",
-                       "items[0] (Service)", "has no metadata")
+    assert_clean_error(
+        analyze(write(tmp_path, "svc.json", json.dumps(doc))),
+        "svc.json",
+        "items[0] (Service)",
+        "has no metadata",
+    )
 
 
 def test_garbage_of_200_mb(tmp_path):
@@ -78,9 +96,16 @@ def test_missing_file_and_second_path_named(tmp_path):
 
 
 def test_broken_endpoint_names_slice(tmp_path):
-    slice_ = {"kind": "EndpointSlice", "metadata": {"name": "web-abc", "namespace": "shop",
-              "labels": {"kubernetes.io/service-name": "web"}}, "addressType": "IPv4",
-              "endpoints": [{"addresses": "10.0.0.1"}]}
+    slice_ = {
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "web-abc",
+            "namespace": "shop",
+            "labels": {"kubernetes.io/service-name": "web"},
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": "10.0.0.1"}],
+    }
     path = write(tmp_path, "s.json", json.dumps({"kind": "List", "items": [SERVICE, slice_]}))
     assert_clean_error(analyze(path), "EndpointSlice shop/web-abc", "endpoints[0].addresses")
 
@@ -101,14 +126,32 @@ def test_bad_option_values_exit_2(tmp_path):
 @pytest.mark.parametrize(
     ("doc", "fragment"),
     [
-        ({"kind": "Service", "metadata": {"name": "x"}, "spec": {"internalTrafficPolicy": "Nearby"}},
-         "internalTrafficPolicy"),
+        (
+            {
+                "kind": "Service",
+                "metadata": {"name": "x"},
+                "spec": {"internalTrafficPolicy": "Nearby"},
+            },
+            "internalTrafficPolicy",
+        ),
         ({"kind": "Service", "metadata": {"name": "x"}, "spec": []}, "spec must be an object"),
-        ({"kind": "Node", "metadata": {"name": "n1"}, "status": {"allocatable": {"cpu": "lots"}}},
-         "Node n1: status.allocatable.cpu"),
+        (
+            {
+                "kind": "Node",
+                "metadata": {"name": "n1"},
+                "status": {"allocatable": {"cpu": "lots"}},
+            },
+            "Node n1: status.allocatable.cpu",
+        ),
         ({"kind": "Node", "metadata": {"labels": {}}}, "metadata.name is missing"),
-        ({"kind": "EndpointSlice", "metadata": {"name": "s", "labels": {}}, "addressType": "IPX"},
-         "addressType"),
+        (
+            {
+                "kind": "EndpointSlice",
+                "metadata": {"name": "s", "labels": {}},
+                "addressType": "IPX",
+            },
+            "addressType",
+        ),
         ({"kind": 7}, "kind is a number"),
         ({"metadata": {"name": "x"}}, "has no kind"),
     ],
@@ -124,12 +167,20 @@ def test_unknown_kinds_and_missing_optional_fields_are_tolerated():
         {"kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "b"}},
         {"kind": "Node", "metadata": {"name": "n1"}},  # no labels, no status: not Ready, no zone
         {"kind": "Service", "metadata": {"name": "s"}, "spec": {}},  # namespace defaults
-        {"kind": "EndpointSlice", "metadata": {"name": "s-1", "labels": {"kubernetes.io/service-name": "s"}},
-         "addressType": "IPv4", "endpoints": [{"addresses": ["10.0.0.1"]}]},  # conditions all nil
+        {
+            "kind": "EndpointSlice",
+            "metadata": {"name": "s-1", "labels": {"kubernetes.io/service-name": "s"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.0.0.1"]}],
+        },  # conditions all nil
     ]
     cluster = build_cluster(load_bytes(json.dumps({"kind": "List", "items": items}).encode()))
     (svc,) = cluster.services
-    assert (svc.namespace, svc.type, svc.internal_traffic_policy) == ("default", "ClusterIP", "Cluster")
+    assert (svc.namespace, svc.type, svc.internal_traffic_policy) == (
+        "default",
+        "ClusterIP",
+        "Cluster",
+    )
     (ep,) = svc.endpoints
     assert ep.proxy_ready and not ep.controller_ready and not ep.proxy_serving_terminating
     assert cluster.nodes[0].ready is False and cluster.nodes[0].zone == ""

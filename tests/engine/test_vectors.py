@@ -1,4 +1,4 @@
-"""Every upstream-derived case in tests/engine/vectors, through the engine and through `manage.py analyze`."""
+"""Every upstream-derived case in tests/engine/vectors, via the engine and `manage.py analyze`."""
 
 import json
 import pathlib
@@ -22,7 +22,9 @@ def _case(path: pathlib.Path) -> dict:
 
 def _report(case: dict) -> dict:
     args = build_parser().parse_args([*(case.get("args") or []), "-"])
-    return analyze_cluster(build_cluster(load_bytes(orjson.dumps(case["input"]))), options_from(args))
+    return analyze_cluster(
+        build_cluster(load_bytes(orjson.dumps(case["input"]))), options_from(args)
+    )
 
 
 def _service(report: dict, ns: str = "default", name: str = "svc") -> dict:
@@ -126,7 +128,15 @@ def test_vectors_through_manage_py(tmp_path: pathlib.Path) -> None:
         target.write_text(json.dumps(case["input"]))
         groups.setdefault(tuple(case.get("args") or []), []).append((case, target))
     for args, group in groups.items():
-        cmd = [sys.executable, "manage.py", "analyze", "--format", "json", *args, *[str(p) for _, p in group]]
+        cmd = [
+            sys.executable,
+            "manage.py",
+            "analyze",
+            "--format",
+            "json",
+            *args,
+            *[str(p) for _, p in group],
+        ]
         result = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120, check=False)
         assert result.returncode == 0, result.stderr.decode()
         reports = json.loads(result.stdout)

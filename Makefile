@@ -1,0 +1,36 @@
+# Developer entry points; the README names `make run` and `make test`.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv run test lint typecheck bench vectors
+
+venv: $(STAMP)
+
+# Reinstall only when pyproject.toml is newer than the last install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+run: venv
+	$(BIN)/python manage.py migrate
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: venv
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy routing/engine
+
+bench: venv
+	$(BIN)/python benchmarks/bench_analyze.py
+
+vectors: venv
+	$(BIN)/python ../shared/tools/check_vectors.py ../shared/vectors

@@ -1,0 +1,1 @@
+"""TrafficLens Django project: settings, URLs, ASGI/WSGI entry points and the web pages."""

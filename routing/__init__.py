@@ -1,0 +1,1 @@
+"""The domain app: Kubernetes snapshots, the pure routing engine, and what serves its results."""

@@ -1,0 +1,1 @@
+"""Models for clusters, snapshots and flow summaries: they come with the snapshots issue."""
