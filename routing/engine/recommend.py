@@ -21,12 +21,15 @@ def recommend(
 ) -> dict[str, Any] | None:
     """The best policy, or None when the declared one is it (PreferClose = PreferSameZone)."""
     limit = ctx.options.overload_limit
+    # Compare with where the declared policy settles once the controller has synced: observed
+    # hints can be stale (e.g. left over from a removed policy) and would flatter or blame it.
+    current = what_if[declared]
     # A policy that drops more than today looks cheap only because dropped bytes cost nothing.
     candidates = [
         p
         for p in POLICIES
         if what_if[p].flows.max_overload <= limit + 1e-9
-        and what_if[p].flows.dropped <= observed.flows.dropped + 1e-9
+        and what_if[p].flows.dropped <= current.flows.dropped + 1e-9
     ]
     if not candidates:
         return None
@@ -46,7 +49,7 @@ def recommend(
     if best == declared:
         return None
     run = what_if[best]
-    saved = observed.cost_per_gb - run.cost_per_gb
+    saved = current.cost_per_gb - run.cost_per_gb
     gb = ctx.options.monthly_gb
     return {
         "policy": best,
@@ -55,25 +58,26 @@ def recommend(
         "crossZoneFraction": run.flows.cross_zone,
         "maxOverload": run.flows.max_overload,
         "overloadLimit": limit,
-        "reason": _reason(declared, best, observed, run, limit),
+        "reason": _reason(declared, best, current, run, limit),
         "change": _change(svc, best),
     }
 
 
 def _reason(
-    declared: str, best: str, observed: "Simulation", run: "Simulation", limit: float
+    declared: str, best: str, current: "Simulation", run: "Simulation", limit: float
 ) -> str:
-    now = observed.flows.cross_zone * 100
-    then = run.flows.cross_zone * 100
-    if run.cost_per_gb < observed.cost_per_gb - 1e-12:
-        return (
-            f"{best} cuts cross-zone traffic from {now:.0f}% to {then:.0f}% with the busiest "
-            f"endpoint at {run.flows.max_overload:.2f}x its fair share (limit {limit:g}x)"
-        )
-    return (
-        f"{best} costs no more than {declared} and keeps the busiest endpoint at "
-        f"{run.flows.max_overload:.2f}x its fair share (limit {limit:g}x)"
+    now, then = current.flows.cross_zone * 100, run.flows.cross_zone * 100
+    load = (
+        f"the busiest endpoint at {run.flows.max_overload:.2f}x its fair share (limit {limit:g}x)"
     )
+    if current.flows.max_overload > limit + 1e-9:
+        return (
+            f"{declared} overloads an endpoint ({current.flows.max_overload:.2f}x, limit {limit:g}x); "
+            f"{best} is the cheapest policy within the limit, at {then:.0f}% cross-zone traffic"
+        )
+    if run.cost_per_gb < current.cost_per_gb - 1e-12:
+        return f"{best} cuts cross-zone traffic from {now:.0f}% to {then:.0f}% with {load}"
+    return f"{best} costs no more than {declared} and keeps {load}"
 
 
 def _change(svc: Service, policy: str) -> str:

@@ -70,7 +70,12 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
     rec = svc["recommendation"]
     if rec:
         saved = rec["costPerGbSaved"]
-        gain = f"saves {saved:.4f}/GB" if saved >= 0.00005 else "same cost"
+        if saved >= 0.00005:
+            gain = f"saves {saved:.4f}/GB"
+        elif saved <= -0.00005:
+            gain = f"costs {-saved:.4f}/GB more"
+        else:
+            gain = "same cost"
         lines.append(
             _fit(
                 f"  -> {rec['policy']}: {gain}, cross-zone {rec['crossZoneFraction'] * 100:.1f}%, "
