@@ -1,4 +1,4 @@
-"""Write examples/demo-shop.json: a small three-zone shop whose Services show each routing situation.
+"""Write examples/demo-shop.json: a small three-zone shop showing each routing situation.
 
 Run `python examples/build_demo.py` after changing it; the JSON is committed so the dashboard and
 the docs work without running anything.
