@@ -73,7 +73,8 @@ def _reason(
     if current.flows.max_overload > limit + 1e-9:
         return (
             f"{declared} overloads an endpoint ({current.flows.max_overload:.2f}x, "
-            f"limit {limit:g}x); {best} is the cheapest policy within the limit, at {then:.0f}% cross-zone traffic"
+            f"limit {limit:g}x); {best} is the cheapest policy within the limit, "
+            f"at {then:.0f}% cross-zone traffic"
         )
     if run.cost_per_gb < current.cost_per_gb - 1e-12:
         return f"{best} cuts cross-zone traffic from {now:.0f}% to {then:.0f}% with {load}"
