@@ -136,6 +136,10 @@ TRAFFICLENS_PROVIDER = env_choice(
     default="auto",
     choices=["aws", "gcp", "azure", "oracle", "none", "auto"],
 )
+# The kubectl dump the overview page analyses until live snapshots exist (the snapshots issue).
+TRAFFICLENS_DUMP = Path(
+    env_str("TRAFFICLENS_DUMP", default=str(BASE_DIR / "examples" / "demo-shop.json"))
+)
 
 LOG_LEVEL = env_choice(
     "LOG_LEVEL", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]

@@ -100,7 +100,7 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
         z["readyNodes"] += node.ready
         z["allocatableCpuMillis"] += node.cpu_millis or 0
     warnings = list(ctx.cluster.warnings)
-    if not ctx.per_node_proxy:
+    if not ctx.per_node_proxy and ctx.options.proxy_detail == "auto":
         warnings.append(
             "proxy lists per zone plus the nodes that differ (large cluster); "
             "use --proxy-detail nodes for one entry per node"

@@ -3,6 +3,8 @@
 import textwrap
 from typing import Any
 
+from .summary import equal_weight_matrix, matrix_zones
+
 WIDTH = 80
 _MECH = {"trafficDistribution": "td", "topologyAuto": "auto", "none": "-"}
 _MARK = {"error": "!! ", "warning": "!  ", "info": "i  "}
@@ -90,21 +92,10 @@ def _cut(text: str, width: int) -> str:
 
 
 def _matrix_lines(services: list[dict[str, Any]]) -> list[str]:
-    # Every Service counts equally here: volumes are unknown to the command line.
-    total: dict[str, dict[str, float]] = {}
-    counted = 0
-    for svc in services:
-        matrix = svc["flows"]["matrix"]
-        if not matrix:
-            continue
-        counted += 1
-        for src, row in matrix.items():
-            acc = total.setdefault(src, {})
-            for dst, w in row.items():
-                acc[dst] = acc.get(dst, 0.0) + w
+    total, counted = equal_weight_matrix(services)
     if not counted:
         return []
-    zones = sorted(set(total) | {d for row in total.values() for d in row})
+    zones = matrix_zones(total)
     lines = [
         "",
         f"Zone matrix (share of all client traffic, {counted} Service(s) weighted equally):",
@@ -114,14 +105,13 @@ def _matrix_lines(services: list[dict[str, Any]]) -> list[str]:
     if label + 1 + (cell + 1) * len(zones) > WIDTH:
         for src in zones:
             for dst in zones:
-                share = total.get(src, {}).get(dst, 0.0) / counted
+                share = total.get(src, {}).get(dst, 0.0)
                 if share > 0:
                     lines.append(_fit(f"  {src} -> {dst}: {share * 100:.1f}%"))
         return lines
     lines.append(f"{_CORNER:<{label}} " + " ".join(f"{z:>{cell}}" for z in zones))
     for src in zones:
-        cells = " ".join(
-            f"{total.get(src, {}).get(dst, 0.0) / counted * 100:>{cell - 1}.1f}%" for dst in zones
-        )
+        row = total.get(src, {})
+        cells = " ".join(f"{row.get(dst, 0.0) * 100:>{cell - 1}.1f}%" for dst in zones)
         lines.append(f"{src:<{label}} {cells}")
     return lines
