@@ -1,7 +1,8 @@
 """What the EndpointSlice controller writes: which mechanism runs, and the hints under each policy.
 
-k8s-semantics.md §3. The simulation is a fresh reconcile in which every managed slice is
-rewritten; endpoints in slices the controller does not manage keep the hints they were given.
+Rules: docs/kubernetes-semantics.md §3. The simulation is a fresh reconcile in which every
+managed slice is rewritten; endpoints in slices the controller does not manage keep the hints
+they were given.
 """
 
 from dataclasses import dataclass

@@ -68,7 +68,7 @@ def prices_for(
 
 
 def cost_per_gb(prices: Prices, cross_zone_fraction: float, cross_region_fraction: float) -> float:
-    """Expected price of one GB of the Service's traffic (analysis-report.md, cost)."""
+    """Expected price of one GB of the Service's traffic (docs/analysis-report.md, cost)."""
     return (
         cross_zone_fraction - cross_region_fraction
     ) * prices.cross_zone + cross_region_fraction * prices.cross_region

@@ -48,7 +48,14 @@ def diagnose(
             "headless Service: kube-proxy does not route it and clients "
             "connect to the addresses DNS returns, so hints have no effect",
         )
-    if svc.has_selector and eps and not any(ep.managed for ep in eps):
+    if not svc.has_selector and mech != "none":
+        add(
+            "warning",
+            "policy-without-selector",
+            "the Service has no selector, so the EndpointSlice controller manages none of its "
+            "slices: its trafficDistribution or Auto annotation changes no hint",
+        )
+    elif svc.has_selector and eps and not any(ep.managed for ep in eps):
         add(
             "info",
             "slices-not-managed",

@@ -41,6 +41,9 @@ def client_weights(cluster: Cluster, basis: str) -> tuple[Clients, str | None]:
     warning = None
     if basis == "pods" and not cluster.has_pods:
         basis, warning = "cpu", "no Pods in the input, so clients are weighted by allocatable CPU"
+    elif basis == "pods" and clients and not any(n.running_pods for n in clients):
+        basis = "cpu"
+        warning = "no Running Pods on any client node, so clients are weighted by allocatable CPU"
     if basis == "uniform":
         raw = [1.0] * len(clients)
     elif basis == "pods":

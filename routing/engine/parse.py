@@ -157,7 +157,7 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
         etp = "Cluster"
     if etp not in ("Cluster", "Local"):
         raise InputError(f"spec.externalTrafficPolicy {etp!r} is not Cluster or Local", obj=what)
-    # The deprecated key wins whenever it is present, whatever its value (k8s-semantics §3.1).
+    # The deprecated key wins whenever present, whatever its value (kubernetes-semantics.md §3.1).
     if DEPRECATED_HINTS_ANNOTATION in annotations:
         ann_key: str | None = DEPRECATED_HINTS_ANNOTATION
     elif TOPOLOGY_MODE_ANNOTATION in annotations:

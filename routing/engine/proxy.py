@@ -1,4 +1,6 @@
-"""kube-proxy's choice of endpoints for ClusterIP traffic on each node (k8s-semantics.md §4).
+"""kube-proxy's choice of endpoints for ClusterIP traffic on each node.
+
+Rules: docs/kubernetes-semantics.md §4.
 
 Nodes are not simulated one by one: every node of a zone gets the same answer unless a hint
 names it (PreferSameNode) or, under internalTrafficPolicy Local, it hosts an endpoint. So a plan

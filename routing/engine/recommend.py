@@ -1,4 +1,4 @@
-"""Pick the policy that minimises cost without overloading any endpoint (analysis-report.md)."""
+"""Pick the cheapest policy that overloads no endpoint (docs/analysis-report.md)."""
 
 from typing import TYPE_CHECKING, Any
 

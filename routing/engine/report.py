@@ -25,6 +25,7 @@ class Context:
     regions: dict[str, str]
     prices: Prices
     per_node_proxy: bool
+    warnings: tuple[str, ...]  # this analysis's own, beside the cluster's parse warnings
     zone_labels: tuple[str, ...]  # every node zone label, "" for unlabelled nodes
     hint_json: dict[Hint, dict[str, list[str]] | None]  # one JSON form per distinct hint
 
@@ -53,8 +54,6 @@ def analyze_cluster(cluster: Cluster, options: Options) -> dict[str, Any]:
 
 def _context(cluster: Cluster, options: Options) -> Context:
     clients, basis_warning = client_weights(cluster, options.clients)
-    if basis_warning:
-        cluster.warnings.append(basis_warning)
     provider = options.provider or detect_provider(cluster.nodes)
     detail = options.proxy_detail
     if detail == "auto":
@@ -68,6 +67,7 @@ def _context(cluster: Cluster, options: Options) -> Context:
         regions=_regions(cluster),
         prices=prices_for(provider, options.price_cross_zone, options.price_cross_region),
         per_node_proxy=detail == "nodes",
+        warnings=(basis_warning,) if basis_warning else (),
         zone_labels=tuple(sorted({n.zone for n in cluster.nodes})),
         hint_json={},
     )
@@ -99,7 +99,7 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
         z["nodes"] += 1
         z["readyNodes"] += node.ready
         z["allocatableCpuMillis"] += node.cpu_millis or 0
-    warnings = list(ctx.cluster.warnings)
+    warnings = [*ctx.cluster.warnings, *ctx.warnings]
     if not ctx.per_node_proxy and ctx.options.proxy_detail == "auto":
         warnings.append(
             "proxy lists per zone plus the nodes that differ (large cluster); "

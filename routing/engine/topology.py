@@ -1,8 +1,8 @@
 """Topology Aware Routing (`topology-mode: Auto`): the controller's ProportionalZoneCPU hints.
 
-Restates upstream's topologycache (k8s-semantics.md §3.3) with the same float64 arithmetic and
-the same event texts. Where upstream iterates a Go map (random order) we iterate zones sorted by
-name, which keeps upstream's per-zone counts and makes the output reproducible.
+Restates upstream's topologycache (docs/kubernetes-semantics.md §3.3) with the same float64
+arithmetic and the same event texts. Where upstream iterates a Go map (random order) we iterate
+zones sorted by name, which keeps upstream's per-zone counts and makes the output reproducible.
 """
 
 import math

@@ -97,3 +97,35 @@ def test_engine_imports_no_django():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
     assert result.returncode == 0, result.stdout
     assert result.stdout.strip() == b"[]"
+
+
+def test_analysing_the_same_cluster_twice_gives_the_same_report():
+    from routing.engine import Options, analyze_cluster, build_cluster, load_bytes
+
+    case = json.loads((VECTORS / "flows-000.json").read_text())
+    cluster = build_cluster(load_bytes(json.dumps(case["input"]).encode()))
+    first = analyze_cluster(cluster, Options(clients="pods"))
+    assert first == analyze_cluster(cluster, Options(clients="pods"))
+    assert first["cluster"]["clientWeights"] == "cpu"  # the input has no Pods
+    assert len(first["cluster"]["warnings"]) == 1
+
+
+def test_pods_basis_without_running_pods_falls_back_to_cpu():
+    from routing.engine import Options, analyze_cluster, build_cluster, load_bytes
+
+    case = json.loads((VECTORS / "flows-000.json").read_text())
+    node = next(i for i in case["input"]["items"] if i["kind"] == "Node")["metadata"]["name"]
+    pending = {
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "x"},
+        "spec": {"nodeName": node},
+        "status": {"phase": "Pending"},
+    }
+    case["input"]["items"].append(pending)
+    report = analyze_cluster(
+        build_cluster(load_bytes(json.dumps(case["input"]).encode())), Options(clients="pods")
+    )
+    svc = report["services"][0]
+    assert report["cluster"]["clientWeights"] == "cpu"
+    total = sum(v for row in svc["flows"]["matrix"].values() for v in row.values())
+    assert abs(total + svc["flows"]["dropped"] - 1.0) < 1e-9
