@@ -1,7 +1,7 @@
 """Property tests over generated clusters: traffic conservation, determinism, kube-proxy's rules.
 
-The kube-proxy rules are those of docs/kubernetes-semantics.md §4: zone filtering, its all-or-nothing
-switch, and internalTrafficPolicy Local.
+The kube-proxy rules are those of docs/kubernetes-semantics.md §4: zone filtering, its
+all-or-nothing switch, and internalTrafficPolicy Local.
 
 The generator builds kubectl-style Lists: 1-4 zones, 1-12 nodes (some unlabelled, NotReady,
 control-plane, with odd or missing CPU), 1-3 Services with a random policy and iTP, 0-12 endpoints
@@ -283,7 +283,7 @@ def matrix_total(matrix: dict[str, dict[str, float]]) -> float:
 def expected_proxy(
     endpoints: list[dict[str, Any]], itp: str, node_name: str, zone: str
 ) -> tuple[str, str | None, list[str]]:
-    """docs/kubernetes-semantics.md §4 for ClusterIP traffic, restated independently of the engine."""
+    """kubernetes-semantics.md §4 for ClusterIP traffic, restated independently of the engine."""
     if itp == "Local":
         if not any(ready(e) or serving_terminating(e) for e in endpoints):
             return ("reject", None, [])
