@@ -1,6 +1,7 @@
 """Plain-language findings: why hints are absent or ignored, and what would change that."""
 
 from collections.abc import Callable
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from .controller import TRAFFIC_DISTRIBUTIONS, ControllerResult, mechanism
@@ -315,12 +316,16 @@ def _local_policy(
             "trafficDistribution and Auto change nothing for ClusterIP traffic",
         )
     if observed.flows.dropped > 0:
-        plan = observed.plan
-        without = [name for name in ctx.clients.by_node if name not in plan.by_node]
+        served = observed.plan.by_node
+        clients = ctx.clients.by_node
+        # Counted from the (few) nodes with endpoints, so the cost does not grow with the cluster.
+        missing = len(clients) - sum(1 for name in served if name in clients)
+        examples = list(islice((name for name in clients if name not in served), _SHOW))
+        more = f" and {missing - len(examples)} more" if missing > len(examples) else ""
         add(
             "warning",
             "local-policy-drops",
             f"internalTrafficPolicy Local drops traffic from "
-            f"{len(without)} of {len(ctx.clients.by_node)} client node(s) that run no endpoint "
-            f"({observed.flows.dropped:.0%} of client traffic), e.g. {_names(sorted(without))}",
+            f"{missing} of {len(clients)} client node(s) that run no endpoint "
+            f"({observed.flows.dropped:.0%} of client traffic), e.g. {', '.join(examples)}{more}",
         )
