@@ -105,7 +105,10 @@ def check_flows(check: dict, report: dict) -> None:
 def test_vector(path: pathlib.Path) -> None:
     case = _case(path)
     report = _report(case)
-    check = case["check"]
+    check_case(case["check"], report)
+
+
+def check_case(check: dict, report: dict) -> None:
     if check["kind"] == "flows":
         check_flows(check, report)
     elif check["kind"] == "proxy":
@@ -144,10 +147,4 @@ def test_vectors_through_manage_py(tmp_path: pathlib.Path) -> None:
             reports = [reports]
         assert len(reports) == len(group)
         for (case, _), report in zip(group, reports, strict=True):
-            check = case["check"]
-            if check["kind"] == "flows":
-                check_flows(check, report)
-            elif check["kind"] == "proxy":
-                check_proxy(check, _service(report))
-            else:
-                check_hints(check, _service(report))
+            check_case(case["check"], report)
