@@ -22,4 +22,11 @@ class InputError(Exception):
     def __str__(self) -> str:
         parts = [p for p in (self.source, self.obj) if p]
         prefix = ": ".join(parts)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        return printable(f"{prefix}: {self.message}" if prefix else self.message)
+
+
+def printable(text: str) -> str:
+    """Escape control characters so a hostile name cannot break a one-line message or a table."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)

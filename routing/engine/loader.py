@@ -1,5 +1,6 @@
 """Read `kubectl get -o json|yaml` output into a flat list of Kubernetes object dicts."""
 
+import re
 import sys
 from typing import Any
 
@@ -12,6 +13,22 @@ try:  # libyaml is an order of magnitude faster; the pure-Python loader is the f
     _YamlLoader: Any = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _YamlLoader = yaml.SafeLoader
+
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:-])[&*][^\s,\]}]+", re.MULTILINE)
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses YAML aliases (and so alias-expansion bombs)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise InputError(
+                f"YAML aliases are not accepted (line {event.start_mark.line + 1}): "
+                "kubectl output never uses them"
+            )
+        return super().compose_node(parent, index)
+
 
 # Objects with where they were found, e.g. ("items", 3, {...}); see label_of().
 Items = list[tuple[str, int, dict[str, Any]]]
@@ -85,8 +102,12 @@ def _load_yaml(data: bytes, start: int) -> list[Any]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})") from None
+    # kubectl never writes anchors or aliases; refusing them stops "billion laughs" inputs from
+    # expanding into gigabytes. The check is a cheap scan; only suspicious text takes the slower
+    # loader that rejects aliases precisely.
+    loader = _NoAliasLoader if _MAYBE_ALIAS.search(text) else _YamlLoader
     try:
-        return [d for d in yaml.load_all(text, Loader=_YamlLoader) if d is not None]
+        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {_one_line_yaml_error(exc)}") from None
 

@@ -3,6 +3,7 @@
 import textwrap
 from typing import Any
 
+from .errors import printable
 from .summary import equal_weight_matrix, matrix_zones
 
 WIDTH = 80
@@ -36,6 +37,7 @@ def render_table(report: dict[str, Any], title: str | None = None) -> str:
 
 
 def _fit(text: str, width: int = WIDTH) -> str:
+    text = printable(text)
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
@@ -66,7 +68,9 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
     lines = [row]
     if svc["diagnostics"]:
         top = svc["diagnostics"][0]
-        wrapped = textwrap.wrap(top["message"], WIDTH - 5, max_lines=2, placeholder=" ...")
+        wrapped = textwrap.wrap(
+            printable(top["message"]), WIDTH - 5, max_lines=2, placeholder=" ..."
+        )
         lines.append(f"  {_MARK[top['severity']]}{wrapped[0]}")
         lines.extend(f"     {more}" for more in wrapped[1:])
     rec = svc["recommendation"]
@@ -88,6 +92,7 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
 
 
 def _cut(text: str, width: int) -> str:
+    text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "~"
 
 

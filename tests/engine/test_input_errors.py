@@ -209,3 +209,27 @@ def test_stdin_dash():
     result = analyze("-", "--format", "json", stdin=doc)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["services"][0]["name"] == "web"
+
+
+def test_yaml_alias_bomb_is_refused(tmp_path):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 12):
+        lines.append(
+            f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}]"
+        )
+    path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    assert_clean_error(analyze(path), "bomb.yaml", "YAML aliases are not accepted")
+
+
+def test_yaml_with_star_in_a_value_still_loads():
+    text = 'kind: Service\nmetadata: {name: a, annotations: {note: "*all* of it"}}\nspec: {}\n'
+    assert [s.name for s in build_cluster(load_bytes(text.encode())).services] == ["a"]
+
+
+def test_control_characters_in_names_stay_on_one_line(tmp_path):
+    doc = {
+        "kind": "List",
+        "items": [{"kind": "Service", "metadata": {"name": "evil\nname"}, "spec": {"type": []}}],
+    }
+    err = assert_clean_error(analyze(write(tmp_path, "evil.json", json.dumps(doc))), "evil.json")
+    assert "evil\\nname" in err
