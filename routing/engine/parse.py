@@ -92,11 +92,16 @@ def _metadata(label: str, kind: str, obj: dict[str, Any]) -> tuple[str, dict[str
     name = meta.get("name")
     if not isinstance(name, str) or not name:
         raise InputError("metadata.name is missing", obj=what)
+    _opt_str(meta, "namespace", what, "metadata.namespace")
     return what, meta
 
 
 def _labels(meta: dict[str, Any], what: str) -> dict[str, Any]:
+    # Label and annotation values are strings in the API; anything else is a broken object.
     labels = _dict(meta, "labels", what, "metadata.labels")
+    for key, value in labels.items():
+        if not isinstance(value, str):
+            raise InputError(f"label {key!r} must have a string value", obj=what)
     return labels
 
 

@@ -25,6 +25,7 @@ _QUANTITY = re.compile(
     r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:([eE][+-]?\d+)|(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei))?$"
 )
 _CACHE: dict[str, int] = {}
+_LIMIT = Decimal("1e15")  # far above any machine's resources; rejects absurd or hostile values
 
 
 def milli_value(raw: object) -> int:
@@ -35,6 +36,8 @@ def milli_value(raw: object) -> int:
     if isinstance(raw, bool):
         raise ValueError(f"{raw!r} is not a quantity")
     if isinstance(raw, int):
+        if raw < 0 or raw > _LIMIT:
+            raise ValueError(f"{raw!r} is out of range")
         return raw * 1000
     if isinstance(raw, float):
         raw = repr(raw)
@@ -52,6 +55,8 @@ def milli_value(raw: object) -> int:
         value *= Decimal(f"1{exponent}") if exponent else _SUFFIXES[suffix or ""]
     except InvalidOperation:  # pragma: no cover - the regex admits only valid decimals
         raise ValueError(f"{raw!r} is not a quantity") from None
+    if value < 0 or value > _LIMIT:  # checked before int(): "1e999999" would be a huge integer
+        raise ValueError(f"{raw!r} is out of range")
     millis = int((value * 1000).to_integral_value(rounding=ROUND_CEILING))
     if len(_CACHE) < 4096:  # clusters reuse a handful of sizes; keep the cache bounded
         _CACHE[raw] = millis
