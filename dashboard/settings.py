@@ -93,6 +93,20 @@ else:
     # Single-process only: fine for the embedded run, useless across web/worker processes.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Scheduled jobs (routing/tasks.py). With Redis: Celery worker + beat share it as broker. A task
+# is acknowledged only after it ran and is requeued if its worker dies, so a killed worker's
+# snapshot runs again; the snapshot itself is one transaction, so nothing half-written remains.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "trafficlens"
+CELERY_BEAT_SCHEDULE = {
+    "snapshot-due-clusters": {"task": "routing.snapshot_due_clusters", "schedule": 10.0},
+    "prune-snapshots": {"task": "routing.prune_snapshots", "schedule": 3600.0},
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,0 +1,111 @@
+"""Run the watch of one cluster: resource threads, debounced snapshots, stale/healthy status."""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kubernetes.client import ApiClient
+
+from .listing import Trim
+from .resources import RESOURCES, Resource
+from .state import ClusterState
+from .watch import HealthTracker, ResourceWatcher
+
+logger = logging.getLogger(__name__)
+
+Write = Callable[[list[dict[str, Any]], str], None]  # (objects, source)
+SetStatus = Callable[[str, str], None]  # ("watching" | "stale", message)
+
+
+class ClusterWatcher:
+    """Watches one cluster and calls `write` with its objects when they change.
+
+    Snapshots are debounced: written once the state has been quiet for `debounce` seconds, or
+    `max_delay` after the first unwritten change, whichever comes first (a busy cluster still
+    gets regular snapshots); and at least every `interval` seconds even when nothing changed.
+    """
+
+    def __init__(
+        self,
+        api: ApiClient,
+        *,
+        write: Write,
+        set_status: SetStatus,
+        trim: Trim | None = None,
+        interval: float = 300.0,
+        debounce: float = 0.3,
+        max_delay: float = 3.0,
+        stale_after: float = 5.0,
+        resources: tuple[Resource, ...] = RESOURCES,
+    ):
+        self.state = ClusterState(tuple(r.kind for r in resources))
+        self.health = HealthTracker(stale_after=stale_after)
+        self.stop_event = threading.Event()
+        self.write = write
+        self.set_status = set_status
+        self.interval = interval
+        self.debounce = debounce
+        self.max_delay = max_delay
+        self.watchers = [
+            ResourceWatcher(
+                api, r, self.state, self.stop_event, trim=trim, health=self.health.report
+            )
+            for r in resources
+        ]
+        self._loop = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
+        self.snapshots_written = 0
+
+    def start(self) -> None:
+        for watcher in self.watchers:
+            watcher.start()
+        self._loop.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stop_event.set()
+        self.state.changed.set()
+        self._loop.join(timeout)
+        # Resource threads may sit in a blocking read until the server's next byte; they are
+        # daemons and exit with the process, and they check the stop flag on every event.
+
+    def _snapshot_loop(self) -> None:
+        written_version = -1
+        written_at = 0.0
+        seen_version = -1
+        changed_at = first_pending_at = 0.0
+        status = ""
+        while not self.stop_event.is_set():
+            self.state.changed.wait(0.1)
+            self.state.changed.clear()
+            now = time.monotonic()
+            reason = self.health.stale_reason()
+            wanted = ("stale", reason) if reason else ("watching", "")
+            if wanted[0] != status:
+                status = wanted[0]
+                self._call(self.set_status, *wanted)
+            if not self.state.synced:
+                continue
+            version = self.state.version
+            if version != seen_version:
+                if written_version == seen_version or seen_version == -1:
+                    first_pending_at = now
+                seen_version, changed_at = version, now
+            pending = version != written_version
+            quiet = now - changed_at >= self.debounce
+            overdue = now - first_pending_at >= self.max_delay
+            periodic = now - written_at >= self.interval
+            if (pending and (quiet or overdue)) or (not pending and periodic):
+                version, objects = self.state.objects()
+                if self._call(self.write, objects, "watch" if pending else "scheduled"):
+                    written_version, written_at = version, now
+                    self.snapshots_written += 1
+
+    @staticmethod
+    def _call(fn: Callable[..., None], *args: Any) -> bool:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - a failed write is retried on the next tick
+            logger.exception("cluster watcher: %s failed", getattr(fn, "__name__", fn))
+            return False
+        return True

@@ -1,0 +1,62 @@
+"""The watcher's building blocks without a server: backoff, health, line splitting, state."""
+
+import random
+
+from routing.kube.state import ClusterState
+from routing.kube.watch import Backoff, HealthTracker, iter_lines
+
+
+def test_backoff_grows_with_full_jitter_and_caps():
+    backoff = Backoff(base=0.5, cap=4.0, rng=random.Random(7))
+    delays = [backoff.next_delay() for _ in range(10)]
+    bounds = [min(4.0, 0.5 * 2**i) for i in range(10)]
+    assert all(0 <= d <= b for d, b in zip(delays, bounds, strict=True))
+    assert max(delays[5:]) > 1.0  # it does grow
+    backoff.reset()
+    assert backoff.next_delay() <= 0.5
+
+
+def test_health_is_stale_only_after_the_grace_period_and_recovers():
+    now = [100.0]
+    health = HealthTracker(stale_after=5.0, clock=lambda: now[0])
+    health.report("Pod", "HTTP 500")
+    assert health.stale_reason() is None
+    now[0] += 6
+    assert health.stale_reason() == "Pod API unreachable for 6s: HTTP 500"
+    health.report("Pod", None)
+    assert health.stale_reason() is None
+
+
+class _Chunks:
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+    def stream(self, amt, decode_content=False):
+        yield from self.chunks
+
+
+def test_iter_lines_joins_split_events_and_skips_blank_lines():
+    chunks = [b'{"a":', b'1}\n\n{"b":2}\n{"c"', b":3}"]
+    assert list(iter_lines(_Chunks(chunks))) == [b'{"a":1}', b'{"b":2}', b'{"c":3}']
+
+
+def _obj(kind, name, **extra):
+    return {"kind": kind, "metadata": {"name": name, "namespace": "ns"}, **extra}
+
+
+def test_state_tracks_sync_changes_and_ignores_no_op_updates():
+    state = ClusterState(("Service", "Pod"))
+    state.replace_kind("Service", [_obj("Service", "a"), _obj("Service", "b")])
+    assert not state.synced
+    state.replace_kind("Pod", [])
+    assert state.synced
+    version = state.version
+    state.apply("MODIFIED", _obj("Service", "a"))  # identical: nothing changes
+    assert state.version == version
+    state.apply("MODIFIED", _obj("Service", "a", spec={"x": 1}))
+    state.apply("DELETED", _obj("Service", "b"))
+    state.apply("DELETED", _obj("Service", "zz"))  # unknown: nothing changes
+    assert state.version == version + 2
+    state.replace_kind("Service", [_obj("Service", "c")])  # a relist drops what is gone
+    _, objects = state.objects()
+    assert sorted(o["metadata"]["name"] for o in objects) == ["c"]
