@@ -1,0 +1,1 @@
+"""Tests of routing.kube: the live client side and the simulated cluster."""
