@@ -1,0 +1,299 @@
+"""The simulated cluster's state machine: Nodes, Services, workloads and Pods, and their changes.
+
+Every public method takes the world lock, changes records, then `_flush()` writes what changed
+to the store in the order a real cluster would: Nodes, Services and Pods first, then the
+EndpointSlices the controller derives from them.
+"""
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+
+from routing.engine.parse import build_cluster
+from routing.engine.topology import ZoneRatios, zone_ratios
+
+from . import slices
+from .ids import Ids
+from .objects import (
+    TOPOLOGY_MODE,
+    NodeRec,
+    PodRec,
+    Revision,
+    Workload,
+    endpoint_key,
+    render_node,
+    render_pod,
+    stamp,
+)
+from .selectors import selects
+from .slices import ServiceRec, SliceRec
+from .state import Store
+
+Key = tuple[str, str]
+
+
+class World(Ids):
+    """Records of one simulated cluster, kept consistent with the store."""
+
+    def __init__(self, store: Store, seed: int = 1, now: Callable[[], float] = time.time):
+        super().__init__(seed, now)
+        self.store = store
+        self.lock = threading.RLock()
+        self.nodes: dict[str, NodeRec] = {}
+        self.services: dict[Key, ServiceRec] = {}
+        self.workloads: dict[Key, Workload] = {}
+        self.pods: dict[Key, PodRec] = {}
+        self._by_label: dict[tuple[str, str, str], set[str]] = {}
+        self._by_node: dict[str, set[Key]] = {}
+        self._by_namespace: dict[str, list[ServiceRec]] = {}
+        self._ratios: ZoneRatios | None = None
+        self._dirty_nodes: set[str] = set()
+        self._dirty_services: set[Key] = set()
+        self._dirty_pods: set[Key] = set()
+        self._service_writes: set[Key] = set()
+        self.loading = True
+        self._batch = 0
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group several changes: the store sees them together, slices are written once."""
+        with self.lock:
+            self._batch += 1
+            try:
+                yield
+            finally:
+                self._batch -= 1
+                self._flush()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def add_node(self, node: NodeRec) -> NodeRec:
+        with self.lock:
+            self.nodes[node.name] = node
+            self._by_node.setdefault(node.name, set())
+            self._dirty_nodes.add(node.name)
+            self._flush()
+            return node
+
+    def add_service(self, obj: dict) -> ServiceRec:
+        with self.lock:
+            svc = ServiceRec(obj)
+            key = (svc.namespace, svc.name)
+            self.services[key] = svc
+            self._by_namespace.setdefault(svc.namespace, []).append(svc)
+            self._service_writes.add(key)
+            self._dirty_services.add(key)
+            self._flush()
+            return svc
+
+    def add_workload(
+        self, namespace: str, name: str, selector: dict[str, str], *, ports: list[int], churn=True
+    ) -> Workload:
+        with self.lock:
+            image = f"registry.example.com/{namespace}/{name}:1.0"
+            revision = self._revision(name, selector)
+            workload = Workload(namespace, name, dict(selector), image, ports, revision, churn)
+            self.workloads[(namespace, name)] = workload
+            return workload
+
+    def _revision(self, name: str, selector: dict[str, str]) -> Revision:
+        template_hash = self.suffix(10)
+        labels = dict(selector) | {"pod-template-hash": template_hash}
+        return Revision(f"{name}-{template_hash}", self.uid(), labels)
+
+    def new_revision(self, workload: Workload) -> Revision:
+        """A new ReplicaSet for the workload (a rollout); Pods added later use it."""
+        with self.lock:
+            workload.revision = self._revision(workload.name, workload.selector)
+            return workload.revision
+
+    def add_pod(self, workload: Workload, node: str, *, ready: bool = True, age: float = 0):
+        with self.lock:
+            rev = workload.revision
+            name = f"{rev.name}-{self.suffix(5)}"
+            while (workload.namespace, name) in self.pods:
+                name = f"{rev.name}-{self.suffix(5)}"
+            created = self.ago(age, age / 10) if age else stamp(self.now())
+            pod = PodRec(
+                workload.namespace, name, self.uid(), created, workload, rev, node, self.pod_ip(),
+                ready, created,
+            )  # fmt: skip
+            self.pods[pod.key] = pod
+            workload.pods[name] = pod
+            for k, v in rev.labels.items():
+                self._by_label.setdefault((pod.namespace, k, v), set()).add(name)
+            self._by_node.setdefault(node, set()).add(pod.key)
+            self._pod_changed(pod)
+            self._flush()
+            return pod
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def set_pod_ready(self, pod: PodRec, ready: bool) -> None:
+        with self.lock:
+            if pod.key in self.pods and pod.ready != ready:
+                pod.ready, pod.changed = ready, stamp(self.now())
+                self._pod_changed(pod)
+                self._flush()
+
+    def terminate_pod(self, pod: PodRec) -> None:
+        """Start a graceful deletion: the Pod stays, terminating, until `delete_pod`."""
+        with self.lock:
+            if pod.key in self.pods and pod.deleted is None:
+                pod.deleted = stamp(self.now() + 30)
+                self._pod_changed(pod)
+                self._flush()
+
+    def delete_pod(self, pod: PodRec) -> None:
+        with self.lock:
+            if self.pods.pop(pod.key, None) is None:
+                return
+            pod.workload.pods.pop(pod.name, None)
+            for k, v in pod.revision.labels.items():
+                self._by_label.get((pod.namespace, k, v), set()).discard(pod.name)
+            self._by_node.get(pod.node, set()).discard(pod.key)
+            self._pod_changed(pod)
+            self._flush()
+
+    def set_node_ready(self, name: str, ready: bool) -> None:
+        """A node fails (its Pods become unready, as the node lifecycle controller marks them)."""
+        with self.lock:
+            node = self.nodes[name]
+            if node.ready == ready:
+                return
+            node.ready, node.changed = ready, stamp(self.now())
+            self._dirty_nodes.add(name)
+            for key in self._by_node.get(name, ()):
+                self._pod_changed(self.pods[key])
+            self._flush()
+
+    def update_service(self, namespace: str, name: str, change: Callable[[dict], None]) -> None:
+        with self.lock:
+            svc = self.services[(namespace, name)]
+            change(svc.obj)
+            self._service_writes.add((namespace, name))
+            self._dirty_services.add((namespace, name))
+            self._flush()
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def zone_of(self, pod: PodRec) -> str:
+        node = self.nodes.get(pod.node)
+        return node.zone if node is not None else ""
+
+    def ready_workers(self, zone: str | None = None) -> list[NodeRec]:
+        return [
+            n
+            for n in sorted(self.nodes.values(), key=lambda n: n.name)
+            if n.ready and not n.control_plane and (zone is None or n.zone == zone)
+        ]
+
+    def zones(self) -> list[str]:
+        return sorted({n.zone for n in self.nodes.values() if n.zone and not n.control_plane})
+
+    def ratios(self) -> ZoneRatios:
+        if self._ratios is None:
+            items = [
+                ("items", i, {"kind": "Node", **render_node(n)})
+                for i, n in enumerate(self.nodes.values())
+            ]
+            self._ratios = zone_ratios(build_cluster(items).nodes)
+        return self._ratios
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _pod_changed(self, pod: PodRec) -> None:
+        if self.loading:
+            return  # finish_loading derives everything once
+        self._dirty_pods.add(pod.key)
+        for svc in self._by_namespace.get(pod.namespace, ()):
+            if svc.managed and selects(svc.selector, pod.revision.labels):
+                self._dirty_services.add((svc.namespace, svc.name))
+
+    def _desired(self, svc: ServiceRec) -> dict:
+        ns, names = svc.namespace, None
+        for k, v in svc.selector.items():
+            found = self._by_label.get((ns, k, v), set())
+            names = set(found) if names is None else names & found
+        out = {}
+        for name in sorted(names or ()):
+            pod = self.pods[(ns, name)]
+            out[name] = endpoint_key(pod, self.nodes.get(pod.node))
+        return out
+
+    def _new_slice(self, svc: ServiceRec) -> SliceRec:
+        name = f"{svc.name}-{self.suffix(5)}"
+        while name in svc.slices:
+            name = f"{svc.name}-{self.suffix(5)}"
+        meta = svc.obj["metadata"]
+        created = meta["creationTimestamp"] if self.loading else stamp(self.now())
+        return SliceRec(name, self.uid(), created)
+
+    def _reconcile(self, keys: set[Key]) -> tuple[Iterator, list[tuple[str, str]]]:
+        todo = [self.services[k] for k in sorted(keys) if k in self.services]
+        dropped = []
+        for svc in todo:
+            if svc.managed:
+                names = slices.layout(svc, self._desired(svc), partial(self._new_slice, svc))
+                dropped += [(svc.namespace, n) for n in names]
+        return slices.render(todo, self.ratios(), stamp(self.now())), dropped
+
+    def _flush(self) -> None:
+        if self.loading or self._batch:
+            return
+        store = self.store
+        if self._dirty_nodes:
+            old = self._ratios
+            self._ratios = None
+            if self.ratios() != old:  # zone CPU shares moved: every Auto Service re-allocates
+                self._dirty_services.update(
+                    k for k, svc in self.services.items() if _annotated(svc.obj)
+                )
+            for name in sorted(self._dirty_nodes):
+                store.put("nodes", render_node(self.nodes[name]))
+        for key in sorted(self._service_writes):
+            store.put("services", self.services[key].obj)
+        for key in sorted(self._dirty_pods):
+            pod = self.pods.get(key)
+            if pod is None:
+                store.delete("pods", *key)
+            else:
+                store.put("pods", render_pod(pod, self.nodes.get(pod.node)))
+        rendered, dropped = self._reconcile(self._dirty_services)
+        for _svc, _rec, obj in rendered:
+            store.put("endpointslices", obj)
+        for ns, name in dropped:
+            store.delete("endpointslices", ns, name)
+        self._dirty_nodes.clear()
+        self._service_writes.clear()
+        self._dirty_pods.clear()
+        self._dirty_services.clear()
+
+    def finish_loading(self) -> None:
+        """Derive every slice and load all objects into the store, without watch events."""
+        with self.lock:
+            self._ratios = None
+            keys = {k for k, s in self.services.items() if s.managed}
+            rendered, _ = self._reconcile(keys)
+            store = self.store
+            store.load("nodes", (render_node(self.nodes[n]) for n in sorted(self.nodes)))
+            store.load("services", (self.services[k].obj for k in sorted(self.services)))
+            store.load(
+                "pods",
+                (render_pod(p, self.nodes.get(p.node)) for _, p in sorted(self.pods.items())),
+            )
+            store.load("endpointslices", (obj for _, _, obj in rendered))
+            self.loading = False
+            self._dirty_nodes.clear()
+            self._service_writes.clear()
+            self._dirty_pods.clear()
+            self._dirty_services.clear()
+
+
+def _annotated(obj: dict) -> bool:
+    annotations = obj["metadata"].get("annotations") or {}
+    return (
+        TOPOLOGY_MODE in annotations or "service.kubernetes.io/topology-aware-hints" in annotations
+    )
