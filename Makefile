@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
+# The embedded default: SQLite, in-memory channel layer, the simulated demo cluster watched
+# through the real Kubernetes client (or TRAFFICLENS_KUBECONFIG's cluster), jobs in-process.
 run: venv
-	$(BIN)/python manage.py migrate
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py serve 127.0.0.1:8000
 
 test: venv
 	$(BIN)/python -m pytest -q

@@ -79,6 +79,12 @@ ASGI_APPLICATION = "dashboard.asgi.application"
 DATABASES = {
     "default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded run writes snapshots from watcher threads while pages read: take the write
+    # lock when a transaction starts (SQLite has no row locks) and wait for it instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")
@@ -149,6 +155,12 @@ TRAFFICLENS_PROVIDER = env_choice(
     "TRAFFICLENS_PROVIDER",
     default="auto",
     choices=["aws", "gcp", "azure", "oracle", "none", "auto"],
+)
+# Kubeconfig for clusters with source "kubeconfig" (blank: $KUBECONFIG or ~/.kube/config, as
+# kubectl). The simulated demo cluster writes its own kubeconfig to TRAFFICLENS_SIM_KUBECONFIG.
+TRAFFICLENS_KUBECONFIG = env_str("TRAFFICLENS_KUBECONFIG", default="") or None
+TRAFFICLENS_SIM_KUBECONFIG = Path(
+    env_str("TRAFFICLENS_SIM_KUBECONFIG", default=str(BASE_DIR / "var" / "simcluster.kubeconfig"))
 )
 # The kubectl dump the overview page analyses until live snapshots exist (the snapshots issue).
 TRAFFICLENS_DUMP = Path(

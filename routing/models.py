@@ -1,1 +1,290 @@
-"""Models for clusters, snapshots and flow summaries: they come with the snapshots issue."""
+"""Clusters, their snapshots, and object versions and Service summaries stored as seq intervals.
+
+Storage grows with change, not with the number of snapshots: an object version (or a Service's
+analysis summary) is one row that belongs to every snapshot whose `seq` lies in
+[`first_seq`, `last_seq`), an open interval when `last_seq` is null. A snapshot that changes
+nothing adds one Snapshot row and no other. Writing and reading go through `routing.snapshots`.
+"""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Cluster(models.Model):
+    """A Kubernetes cluster that TrafficLens follows or has received dumps of.
+
+    Credentials are never stored: a cluster names a kubeconfig context of the deployment
+    (`kube_context`) or uses the in-cluster service account, or only ever receives uploads.
+    """
+
+    class Source(models.TextChoices):
+        KUBECONFIG = "kubeconfig", "kubeconfig context"
+        INCLUSTER = "incluster", "in-cluster service account"
+        UPLOAD = "upload", "uploaded dumps only"
+        SIMULATED = "simulated", "simulated cluster"
+
+    class Provider(models.TextChoices):
+        AUTO = "auto", "from the nodes' providerID"
+        AWS = "aws", "AWS"
+        GCP = "gcp", "Google Cloud"
+        AZURE = "azure", "Azure"
+        ORACLE = "oracle", "Oracle Cloud"
+        NONE = "none", "no price (on-premises)"
+
+    class Status(models.TextChoices):
+        IDLE = "idle", "idle"
+        WATCHING = "watching", "watching"
+        STALE = "stale", "stale"
+        UPLOAD_ONLY = "upload-only", "upload only"
+
+    name = models.SlugField(max_length=63, unique=True)
+    display_name = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices)
+    kube_context = models.CharField(
+        max_length=253, blank=True, help_text="kubeconfig context name (source kubeconfig)"
+    )
+    provider = models.CharField(max_length=8, choices=Provider.choices, default=Provider.AUTO)
+    price_cross_zone = models.DecimalField(
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="USD per GB crossing zones; blank: the provider's list price",
+    )
+    price_cross_region = models.DecimalField(
+        max_digits=10,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="USD per GB crossing regions; blank: the provider's list price",
+    )
+    snapshot_interval = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(10)], help_text="seconds"
+    )
+    retention_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IDLE)
+    status_message = models.TextField(blank=True)
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(snapshot_interval__gte=10), name="routing_cluster_interval_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(retention_days__gte=1), name="routing_cluster_retention_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(price_cross_zone__isnull=True) | Q(price_cross_zone__gte=0),
+                name="routing_cluster_price_zone_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(price_cross_region__isnull=True) | Q(price_cross_region__gte=0),
+                name="routing_cluster_price_region_nonneg",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+    def latest_snapshot(self) -> "Snapshot | None":
+        """The snapshot with the highest seq, or None before the first one."""
+        return self.snapshots.order_by("-seq").first()
+
+
+class Snapshot(models.Model):
+    """One committed observation of a cluster, with counts and cluster-level figures.
+
+    Its objects are the ObjectVersion rows whose interval contains `seq`; its per-Service
+    analysis the ServiceSummary rows likewise. A row exists only if its transaction committed,
+    so `status` is always `complete`.
+    """
+
+    class Source(models.TextChoices):
+        WATCH = "watch", "watch"
+        SCHEDULED = "scheduled", "scheduled"
+        UPLOAD = "upload", "upload"
+        MANUAL = "manual", "manual"
+        IMPORT = "import", "import"
+
+    class Status(models.TextChoices):
+        COMPLETE = "complete", "complete"
+
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
+    seq = models.PositiveIntegerField(help_text="per-cluster, increasing")
+    taken_at = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=Source.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.COMPLETE)
+    nodes = models.PositiveIntegerField(default=0)
+    services = models.PositiveIntegerField(default=0)
+    endpoint_slices = models.PositiveIntegerField(default=0)
+    pods = models.PositiveIntegerField(default=0)
+    endpoints = models.PositiveIntegerField(default=0, help_text="endpoints over all slices")
+    changed_objects = models.PositiveIntegerField(
+        default=0, help_text="object versions this snapshot opened or closed"
+    )
+    cross_zone_fraction = models.FloatField(
+        null=True, blank=True, help_text="mean over analysed Services; null without Services"
+    )
+    cost_per_gb_mean = models.FloatField(
+        null=True, blank=True, help_text="USD, mean over analysed Services"
+    )
+    services_with_diagnostics = models.PositiveIntegerField(
+        default=0, help_text="Services with at least one warning or error diagnostic"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["cluster", "seq"]
+        get_latest_by = "seq"
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "seq"], name="routing_snapshot_cluster_seq")
+        ]
+        indexes = [models.Index(fields=["cluster", "taken_at"], name="routing_snap_cluster_taken")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}#{self.seq}"
+
+
+class IntervalQuerySet(models.QuerySet):
+    """Queries over rows that live for a range of snapshot seqs."""
+
+    def open(self, cluster) -> "IntervalQuerySet":
+        """Rows in the cluster's latest state (interval not closed)."""
+        return self.filter(cluster=cluster, last_seq__isnull=True)
+
+    def at(self, cluster, seq: int) -> "IntervalQuerySet":
+        """Rows that belong to the cluster's snapshot `seq`."""
+        return self.filter(cluster=cluster, first_seq__lte=seq).filter(
+            Q(last_seq__isnull=True) | Q(last_seq__gt=seq)
+        )
+
+    def changed_between(self, cluster, low: int, high: int) -> "IntervalQuerySet":
+        """Rows that opened or closed in (low, high]: all that differ between the two seqs."""
+        return self.filter(cluster=cluster).filter(
+            Q(first_seq__gt=low, first_seq__lte=high) | Q(last_seq__gt=low, last_seq__lte=high)
+        )
+
+
+class ObjectVersion(models.Model):
+    """One version of a Kubernetes object (trimmed to what routing reads), over a seq interval.
+
+    `data` is the zlib-compressed canonical JSON (orjson, sorted keys) of the trimmed object;
+    `content_hash` the sha256 hex of the uncompressed bytes. Node rows have namespace ''.
+    """
+
+    class Kind(models.TextChoices):
+        NODE = "Node", "Node"
+        SERVICE = "Service", "Service"
+        ENDPOINT_SLICE = "EndpointSlice", "EndpointSlice"
+        POD = "Pod", "Pod"
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    namespace = models.CharField(max_length=253, blank=True)
+    name = models.CharField(max_length=253)
+    content_hash = models.CharField(max_length=64)
+    data = models.BinaryField()
+    first_seq = models.PositiveIntegerField()
+    last_seq = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = IntervalQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # One object's history, oldest first. (That at most one version per object is open
+            # is kept by the writer, which holds the cluster's row lock; a unique index on the
+            # open rows would cost another index on names, ~15% of the table's size.)
+            models.UniqueConstraint(
+                fields=["cluster", "kind", "namespace", "name", "first_seq"],
+                name="routing_ov_history",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_seq__isnull=True) | Q(last_seq__gt=models.F("first_seq")),
+                name="routing_ov_interval",
+            ),
+        ]
+        indexes = [
+            # The write path reads the open versions of a cluster.
+            models.Index(
+                fields=["cluster", "last_seq"],
+                condition=Q(last_seq__isnull=True),
+                name="routing_ov_open",
+            ),
+            # Diffs and pruning look up intervals that opened or closed in a seq range.
+            models.Index(fields=["cluster", "first_seq"], name="routing_ov_first"),
+            models.Index(
+                fields=["cluster", "last_seq"],
+                condition=Q(last_seq__isnull=False),
+                name="routing_ov_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {where} [{self.first_seq}, {self.last_seq or '…'})"
+
+
+class ServiceSummary(models.Model):
+    """The analysis of one Service, over the seq interval in which it stayed the same.
+
+    Figures are those of the analysis report (docs/analysis-report.md): `policy` is the declared
+    trafficDistribution as written, "Auto" for topology-mode Auto, else "none"; `what_if` maps
+    each policy to crossZoneFraction, dropped, maxOverload and costPerGb.
+    """
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+", db_index=False)
+    namespace = models.CharField(max_length=253)
+    name = models.CharField(max_length=253)
+    first_seq = models.PositiveIntegerField()
+    last_seq = models.PositiveIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    mechanism = models.CharField(max_length=24)
+    policy = models.CharField(max_length=64)
+    internal_traffic_policy = models.CharField(max_length=16)
+    cross_zone_fraction = models.FloatField()
+    cross_region_fraction = models.FloatField()
+    dropped = models.FloatField()
+    max_overload = models.FloatField()
+    cost_per_gb = models.FloatField()
+    matrix = models.JSONField(default=dict)
+    diagnostics = models.JSONField(default=list)
+    recommendation = models.JSONField(null=True, blank=True)
+    what_if = models.JSONField(default=dict)
+
+    objects = IntervalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "service summaries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "namespace", "name", "first_seq"], name="routing_ss_history"
+            ),
+            models.CheckConstraint(
+                condition=Q(last_seq__isnull=True) | Q(last_seq__gt=models.F("first_seq")),
+                name="routing_ss_interval",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["cluster", "last_seq"],
+                condition=Q(last_seq__isnull=True),
+                name="routing_ss_open",
+            ),
+            models.Index(fields=["cluster", "first_seq"], name="routing_ss_first"),
+            models.Index(
+                fields=["cluster", "last_seq"],
+                condition=Q(last_seq__isnull=False),
+                name="routing_ss_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name} [{self.first_seq}, {self.last_seq or '…'})"

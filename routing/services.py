@@ -52,3 +52,19 @@ def analyze_dump(path: Path) -> DumpAnalysis:
     _cache.clear()  # one dump at a time is shown; keep memory flat
     _cache[key] = result
     return result
+
+
+_snapshot_cache: dict[int, dict[str, Any]] = {}
+
+
+def analyze_snapshot(snapshot: Any) -> dict[str, Any]:
+    """The full report for a stored snapshot (cached: a snapshot never changes)."""
+    from routing.snapshots import cluster_options, objects_at
+
+    report = _snapshot_cache.get(snapshot.pk)
+    if report is None:
+        items = [("items", i, obj) for i, obj in enumerate(objects_at(snapshot))]
+        report = analyze_cluster(build_cluster(items), cluster_options(snapshot.cluster))
+        _snapshot_cache.clear()  # the page shows the newest; keep memory flat
+        _snapshot_cache[snapshot.pk] = report
+    return report

@@ -7,7 +7,11 @@ import pytest
 from django.utils.html import escape
 
 from routing.engine import Options, analyze_cluster, build_cluster, load_path
+from routing.models import Cluster
 from routing.services import analyze_dump
+from routing.snapshots import import_dump
+
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -59,3 +63,12 @@ def test_analysis_is_recomputed_when_the_file_changes(dump):
 def test_empty_dump_says_so(client, dump):
     dump(json.dumps({"kind": "List", "items": []}))
     assert "The dump holds no Services." in client.get("/").content.decode()
+
+
+def test_latest_snapshot_is_shown_when_one_exists(client, settings):
+    cluster = Cluster.objects.create(name="prod", source=Cluster.Source.UPLOAD)
+    import_dump(cluster, settings.TRAFFICLENS_DUMP.read_bytes())
+    html = client.get("/").content.decode()
+    assert "cluster prod, snapshot 1" in html and "shop/checkout" in html
+    Cluster.objects.filter(pk=cluster.pk).update(status="stale", status_message="API down")
+    assert "Cluster prod is stale:</strong>" in client.get("/").content.decode()

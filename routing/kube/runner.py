@@ -39,6 +39,7 @@ class ClusterWatcher:
         max_delay: float = 3.0,
         stale_after: float = 5.0,
         resources: tuple[Resource, ...] = RESOURCES,
+        on_exit: Callable[[], None] | None = None,
     ):
         self.state = ClusterState(tuple(r.kind for r in resources))
         self.health = HealthTracker(stale_after=stale_after)
@@ -56,6 +57,7 @@ class ClusterWatcher:
         ]
         self._loop = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
         self.snapshots_written = 0
+        self.on_exit = on_exit  # runs in the snapshot thread as it ends (e.g. close its DB link)
 
     def start(self) -> None:
         for watcher in self.watchers:
@@ -70,6 +72,13 @@ class ClusterWatcher:
         # daemons and exit with the process, and they check the stop flag on every event.
 
     def _snapshot_loop(self) -> None:
+        try:
+            self._snapshots()
+        finally:
+            if self.on_exit is not None:
+                self.on_exit()
+
+    def _snapshots(self) -> None:
         written_version = -1
         written_at = 0.0
         seen_version = -1

@@ -1,0 +1,87 @@
+"""Admin: clusters are edited here; snapshots, object versions and summaries are read-only."""
+
+import orjson
+from django.contrib import admin
+from django.utils.html import format_html
+
+from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
+from routing.snapshots import decode
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by routing.snapshots: viewable, never added or edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting intervals by hand would corrupt other snapshots; use prune()
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ["name", "display_name", "source", "provider", "status", "last_contact_at"]
+    list_filter = ["source", "status", "provider"]
+    search_fields = ["name", "display_name", "kube_context"]
+    readonly_fields = ["status", "status_message", "last_contact_at", "created_at"]
+    prepopulated_fields = {"name": ["display_name"]}
+
+
+@admin.register(Snapshot)
+class SnapshotAdmin(ReadOnlyAdmin):
+    list_display = [
+        "cluster",
+        "seq",
+        "taken_at",
+        "source",
+        "services",
+        "endpoints",
+        "changed_objects",
+        "cross_zone_fraction",
+        "cost_per_gb_mean",
+        "services_with_diagnostics",
+    ]
+    list_filter = ["cluster", "source"]
+    list_select_related = ["cluster"]
+    date_hierarchy = "taken_at"
+    ordering = ["-taken_at"]
+
+
+@admin.register(ObjectVersion)
+class ObjectVersionAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "namespace", "name", "cluster", "first_seq", "last_seq"]
+    list_filter = ["kind", "cluster"]
+    list_select_related = ["cluster"]
+    search_fields = ["name", "namespace"]
+    exclude = ["data"]
+    readonly_fields = ["content"]
+
+    def get_queryset(self, request):
+        # Lists never show the stored object; the detail page loads it on first use.
+        return super().get_queryset(request).defer("data")
+
+    @admin.display(description="object")
+    def content(self, obj):
+        text = orjson.dumps(decode(obj.data), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        return format_html("<pre>{}</pre>", text.decode())
+
+
+@admin.register(ServiceSummary)
+class ServiceSummaryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "namespace",
+        "name",
+        "cluster",
+        "first_seq",
+        "last_seq",
+        "policy",
+        "cross_zone_fraction",
+        "cost_per_gb",
+        "max_overload",
+    ]
+    list_filter = ["cluster", "mechanism", "policy"]
+    list_select_related = ["cluster"]
+    search_fields = ["name", "namespace"]

@@ -1,0 +1,78 @@
+"""Leases and locks across processes: Redis in production, in-process without REDIS_URL.
+
+Used so that each cluster is watched by exactly one `watch` replica (a renewable lease) and so
+that two snapshot jobs of one cluster never run at once (a short lock).
+"""
+
+import threading
+import time
+import uuid
+
+from django.conf import settings
+
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+_local_lock = threading.Lock()
+_local: dict[str, tuple[str, float]] = {}  # name -> (holder, expires at, monotonic)
+_redis = None
+
+
+def _client():  # type: ignore[no-untyped-def]
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.REDIS_URL)
+    return _redis
+
+
+class Lease:
+    """A named lease held by one holder until it expires or is released.
+
+    `acquire()` and `renew()` return whether this holder has it now; a holder that fails to
+    renew in time loses it to the next one that asks.
+    """
+
+    def __init__(self, name: str, ttl: float, holder: str | None = None):
+        self.key = f"trafficlens:{name}"
+        self.ttl = ttl
+        self.holder = holder or uuid.uuid4().hex
+
+    def acquire(self) -> bool:
+        if settings.REDIS_URL:
+            return bool(_client().set(self.key, self.holder, nx=True, px=int(self.ttl * 1000)))
+        with _local_lock:
+            holder, expires = _local.get(self.key, ("", 0.0))
+            if holder and holder != self.holder and expires > time.monotonic():
+                return False
+            _local[self.key] = (self.holder, time.monotonic() + self.ttl)
+            return True
+
+    def renew(self) -> bool:
+        if settings.REDIS_URL:
+            return bool(_client().eval(_RENEW, 1, self.key, self.holder, int(self.ttl * 1000)))
+        with _local_lock:
+            holder, expires = _local.get(self.key, ("", 0.0))
+            if holder != self.holder or expires <= time.monotonic():
+                return False
+            _local[self.key] = (self.holder, time.monotonic() + self.ttl)
+            return True
+
+    def release(self) -> None:
+        if settings.REDIS_URL:
+            _client().eval(_RELEASE, 1, self.key, self.holder)
+            return
+        with _local_lock:
+            if _local.get(self.key, ("", 0.0))[0] == self.holder:
+                del _local[self.key]

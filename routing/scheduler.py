@@ -1,0 +1,36 @@
+"""The embedded default's scheduler: the Celery beat schedule, run by a thread in-process."""
+
+import logging
+import threading
+import time
+
+from django.db import close_old_connections
+
+from routing import tasks
+
+logger = logging.getLogger(__name__)
+
+
+class InProcessScheduler(threading.Thread):
+    """Calls the scheduled task functions directly, as beat would send them to a worker."""
+
+    def __init__(self, tick: float = 10.0, prune_every: float = 3600.0):
+        super().__init__(name="scheduler", daemon=True)
+        self.tick = tick
+        self.prune_every = prune_every
+        self.stop_event = threading.Event()
+
+    def run(self) -> None:
+        last_prune = time.monotonic()
+        while not self.stop_event.wait(self.tick):
+            close_old_connections()
+            try:
+                tasks.snapshot_due_clusters()
+                if time.monotonic() - last_prune >= self.prune_every:
+                    tasks.prune_snapshots()
+                    last_prune = time.monotonic()
+            except Exception:  # noqa: BLE001 - keep scheduling; the next tick retries
+                logger.exception("scheduler tick failed")
+
+    def stop(self) -> None:
+        self.stop_event.set()

@@ -1,0 +1,89 @@
+"""Scheduled jobs: snapshot each cluster on its interval, prune past retention, recompute.
+
+Celery runs them in production (worker + beat on Redis, see dashboard/celery.py); the embedded
+default calls the same functions from routing/scheduler.py. A snapshot is one transaction, so a
+worker killed half-way leaves nothing behind, and with acks_late its job runs again elsewhere.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+from kubernetes.client.exceptions import ApiException
+from urllib3.exceptions import HTTPError
+
+from routing.ingest import LIVE_SOURCES, set_status, snapshot_now
+from routing.kube.connect import ConnectError
+from routing.locks import Lease
+from routing.models import Cluster, Snapshot
+from routing.snapshots import objects_at, prune, write_snapshot
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_LOCK_TTL = 600.0  # longer than any snapshot should take; released as soon as it ends
+
+
+@shared_task(name="routing.snapshot_cluster")
+def snapshot_cluster(cluster_id: int, source: str = Snapshot.Source.SCHEDULED) -> int | None:
+    """Snapshot one cluster now; returns the snapshot id, or None when skipped or unreachable."""
+    lock = Lease(f"snapshot:{cluster_id}", ttl=SNAPSHOT_LOCK_TTL)
+    if not lock.acquire():
+        logger.info("cluster %s: a snapshot is already running; skipped", cluster_id)
+        return None
+    try:
+        cluster = Cluster.objects.get(pk=cluster_id)
+        try:
+            return snapshot_now(cluster, source=source).pk
+        except (ConnectError, ApiException, HTTPError, OSError) as exc:
+            set_status(cluster_id, Cluster.Status.STALE, f"snapshot failed: {exc}")
+            logger.warning("cluster %s: snapshot failed: %s", cluster.name, exc)
+            return None
+    finally:
+        lock.release()
+
+
+def due_clusters(now: datetime | None = None) -> list[Cluster]:
+    """Live clusters not being watched whose last snapshot is older than their interval."""
+    now = now or timezone.now()
+    due = []
+    candidates = Cluster.objects.filter(source__in=LIVE_SOURCES).exclude(
+        status=Cluster.Status.WATCHING
+    )
+    for cluster in candidates:
+        latest = cluster.snapshots.order_by("-seq").values_list("taken_at", flat=True).first()
+        if latest is None or now - latest >= timedelta(seconds=cluster.snapshot_interval):
+            due.append(cluster)
+    return due
+
+
+@shared_task(name="routing.snapshot_due_clusters")
+def snapshot_due_clusters() -> list[int]:
+    """Dispatch a snapshot for every due cluster (to the workers, or here without Redis)."""
+    ids = [c.pk for c in due_clusters()]
+    for cluster_id in ids:
+        if settings.REDIS_URL:
+            snapshot_cluster.delay(cluster_id)
+        else:
+            snapshot_cluster(cluster_id)
+    return ids
+
+
+@shared_task(name="routing.prune_snapshots")
+def prune_snapshots() -> int:
+    """Delete snapshots past each cluster's retention; returns how many went."""
+    return sum(prune(cluster) for cluster in Cluster.objects.all())
+
+
+@shared_task(name="routing.recompute_summaries")
+def recompute_summaries(cluster_id: int) -> int | None:
+    """Re-analyse the latest snapshot's objects (e.g. after a price change) as a new snapshot.
+
+    History keeps the figures it was computed with; the new snapshot carries the new ones.
+    """
+    cluster = Cluster.objects.get(pk=cluster_id)
+    latest = cluster.snapshots.order_by("-seq").first()
+    if latest is None:
+        return None
+    return write_snapshot(cluster, objects_at(latest), source=Snapshot.Source.MANUAL).pk
