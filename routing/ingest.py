@@ -11,7 +11,8 @@ from routing.kube.connect import api_client
 from routing.kube.listing import list_cluster
 from routing.kube.runner import ClusterWatcher
 from routing.models import Cluster, Snapshot
-from routing.snapshots import trim_object, write_snapshot
+from routing.snapshots import write_snapshot
+from routing.trim import trim_object
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ from django.db.models import QuerySet
 from routing import snapshots
 from routing.engine import InputError, Options, analyze_cluster, build_cluster, load_bytes
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots import import_dump, objects_at, summaries_at, trim_object, write_snapshot
+from routing.snapshots import import_dump, objects_at, summaries_at, write_snapshot
+from routing.trim import trim_object
 
 from .builders import changed, endpoint, endpoint_slice, find, service, small_cluster
 
