@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.db.models import QuerySet
 
-from routing import snapshots
+from routing import snapshots, trim
 from routing.engine import InputError, Options, analyze_cluster, build_cluster, load_bytes
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
 from routing.snapshots import import_dump, objects_at, summaries_at, write_snapshot
@@ -99,7 +99,7 @@ def test_volatile_fields_and_order_are_not_changes(cluster, demo_objects):
                 cond["lastHeartbeatTime"] = "2030-01-01T00:00:00Z"
             obj["status"]["nodeInfo"] = {"kubeletVersion": "v1.34.0"}
         if obj["kind"] == "Service":
-            meta.setdefault("annotations", {})[snapshots._LAST_APPLIED] = '{"spec": {}}'
+            meta.setdefault("annotations", {})[trim._LAST_APPLIED] = '{"spec": {}}'
     snap = write_snapshot(cluster, noisy, source="watch")
     assert snap.changed_objects == 0
     assert ObjectVersion.objects.count() == 34
@@ -280,7 +280,7 @@ def test_trim_object_keeps_what_routing_reads():
     assert ep["targetRef"] == {"name": "pod-10.0.0.1"}
     assert ep["hints"] == {"forZones": [{"name": "z"}]}
     assert "generation" not in trim_object(slice_)["metadata"]
-    svc = service("web", annotations={snapshots._LAST_APPLIED: "{}", "team": "a"})
+    svc = service("web", annotations={trim._LAST_APPLIED: "{}", "team": "a"})
     svc["spec"]["sessionAffinity"] = "None"
     svc["status"] = {"loadBalancer": {}}
     trimmed = trim_object(svc)
