@@ -9,3 +9,16 @@ import pytest
 def project_dir() -> Path:
     """The repository root, where manage.py lives."""
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def demo_sim(tmp_path, settings):
+    """The simulated demo cluster on a free loopback port, wired in as the simulated source."""
+    from routing.kube.sim import SimCluster
+
+    cluster = SimCluster(scenario="demo", seed=3, churn=0, bookmark_interval=0.5).start(port=0)
+    path = tmp_path / "kubeconfig"
+    cluster.write_kubeconfig(path)
+    settings.TRAFFICLENS_SIM_KUBECONFIG = path
+    yield cluster
+    cluster.stop()

@@ -12,7 +12,6 @@ from django.db import connection
 from django.utils import timezone
 
 from routing import tasks
-from routing.kube.sim import SimCluster
 from routing.locks import Lease
 from routing.models import Cluster, Snapshot
 
@@ -21,13 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def sim(tmp_path, settings):
-    cluster = SimCluster(scenario="demo", seed=2, churn=0).start(port=0)
-    path = tmp_path / "kubeconfig"
-    cluster.write_kubeconfig(path)
-    settings.TRAFFICLENS_SIM_KUBECONFIG = path
-    yield cluster
-    cluster.stop()
+def sim(demo_sim):
+    return demo_sim
 
 
 @pytest.fixture

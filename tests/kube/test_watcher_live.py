@@ -10,7 +10,6 @@ import time
 import pytest
 
 from routing.ingest import start_watch
-from routing.kube.sim import SimCluster
 from routing.models import Cluster, Snapshot
 from routing.snapshots import objects_at, summaries_at
 from routing.watching import WatchSupervisor
@@ -31,13 +30,8 @@ def wait_for(predicate, timeout: float, step: float = 0.05):
 
 
 @pytest.fixture
-def sim(tmp_path, settings):
-    cluster = SimCluster(scenario="demo", seed=3, churn=0, bookmark_interval=0.5).start(port=0)
-    path = tmp_path / "kubeconfig"
-    cluster.write_kubeconfig(path)
-    settings.TRAFFICLENS_SIM_KUBECONFIG = path
-    yield cluster
-    cluster.stop()
+def sim(demo_sim):
+    return demo_sim
 
 
 @pytest.fixture
