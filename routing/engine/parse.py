@@ -175,8 +175,9 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
     if not isinstance(families, list):
         raise InputError("spec.ipFamilies must be a list", obj=what)
     cluster_ip = _opt_str(spec, "clusterIP", what, "spec.clusterIP") or ""
-    if not families:
+    if not families and cluster_ip and cluster_ip != "None":
         families = ["IPv6" if ":" in cluster_ip else "IPv4"]
+    # Still empty (a trimmed dump, a headless Service): _attach_slices takes the slices' family.
     selector = spec.get("selector")
     return Service(
         namespace=meta.get("namespace") or "default",
@@ -232,6 +233,10 @@ def _attach_slices(
         group.sort(key=lambda g: g[0])  # upstream processes slices by name; keeps output stable
         for name, what, obj in group:
             _add_slice(svc, name, what, obj, nodes)
+    for svc in services.values():
+        if not svc.ip_families:
+            seen = [ep.address_type for ep in svc.endpoints]
+            svc.ip_families = ("IPv6",) if seen and "IPv4" not in seen else ("IPv4",)
     if orphans:
         cluster.warnings.append(
             f"{orphans} EndpointSlice(s) belong to no Service in the input and were ignored"

@@ -233,3 +233,25 @@ def test_control_characters_in_names_stay_on_one_line(tmp_path):
     }
     err = assert_clean_error(analyze(write(tmp_path, "evil.json", json.dumps(doc))), "evil.json")
     assert "evil\\nname" in err
+
+
+def test_family_without_ip_families_follows_the_slices():
+    items = [
+        {
+            "kind": "Service",
+            "metadata": {"name": "v6", "namespace": "x"},
+            "spec": {"selector": {"a": "b"}},
+        },
+        {
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "v6-1",
+                "namespace": "x",
+                "labels": {"kubernetes.io/service-name": "v6"},
+            },
+            "addressType": "IPv6",
+            "endpoints": [{"addresses": ["fd00::1"], "conditions": {"ready": True}}],
+        },
+    ]
+    cluster = build_cluster(load_bytes(json.dumps({"kind": "List", "items": items}).encode()))
+    assert cluster.services[0].ip_families == ("IPv6",)
