@@ -139,6 +139,12 @@ class Snapshot(models.Model):
     services_with_diagnostics = models.PositiveIntegerField(
         default=0, help_text="Services with at least one warning or error diagnostic"
     )
+    options_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="digest of the analysis options; a change re-analyses every Service",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

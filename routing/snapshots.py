@@ -13,7 +13,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from routing.engine import InputError, Options, analyze_cluster, build_cluster, load_bytes
 from routing.engine.loader import label_of
+from routing.incremental import options_fingerprint, services_to_analyse
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
 from routing.services import engine_options
 from routing.trim import KINDS, TRIMMERS
@@ -182,27 +183,30 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
     return out
 
 
-def _figures(prepared: dict[Key, _Prepared], report: dict[str, Any]) -> dict[str, Any]:
+def _figures(prepared: dict[Key, _Prepared], cluster: Cluster, seq: int) -> dict[str, Any]:
+    """Counts from the objects; cluster-wide means over the summaries in force at `seq`."""
     counts = dict.fromkeys(KINDS, 0)
     endpoints = 0
     for (kind, _, _), p in prepared.items():
         counts[kind] += 1
         if kind == "EndpointSlice":
             endpoints += len(p.obj.get("endpoints") or ())
-    services = report["services"]
-    n = len(services)
+    rows = list(
+        ServiceSummary.objects.at(cluster.pk, seq).values_list(
+            "cross_zone_fraction", "cost_per_gb", "diagnostics"
+        )
+    )
+    n = len(rows)
     return {
         "nodes": counts["Node"],
         "services": counts["Service"],
         "endpoint_slices": counts["EndpointSlice"],
         "pods": counts["Pod"],
         "endpoints": endpoints,
-        "cross_zone_fraction": (
-            sum(s["flows"]["crossZoneFraction"] for s in services) / n if n else None
-        ),
-        "cost_per_gb_mean": sum(s["cost"]["costPerGb"] for s in services) / n if n else None,
+        "cross_zone_fraction": sum(r[0] for r in rows) / n if n else None,
+        "cost_per_gb_mean": sum(r[1] for r in rows) / n if n else None,
         "services_with_diagnostics": sum(
-            any(d["severity"] in ("warning", "error") for d in s["diagnostics"]) for s in services
+            any(d["severity"] in ("warning", "error") for d in r[2]) for r in rows
         ),
     }
 
@@ -243,14 +247,17 @@ def write_snapshot(
     *,
     source: str,
     taken_at: datetime | None = None,
+    reanalyse_all: bool = False,
 ) -> Snapshot:
     """Store the cluster's state as a new snapshot, in one transaction, and return it.
 
     `objects` are kubectl-shaped dicts; kinds other than Node, Service, EndpointSlice and Pod
     are ignored, and of two objects with the same kind, namespace and name the later one counts.
-    Raises InputError for a malformed object before anything is written.
+    Raises InputError for a malformed object before anything is written. Only the Services
+    that changed are re-analysed (routing/incremental.py) unless `reanalyse_all` is set.
     """
-    return _write(cluster, (("items", i, obj) for i, obj in enumerate(objects)), source, taken_at)
+    items = (("items", i, obj) for i, obj in enumerate(objects))
+    return _write(cluster, items, source, taken_at, reanalyse_all)
 
 
 def import_dump(cluster: Cluster, data: bytes, *, source: str = "upload") -> Snapshot:
@@ -263,12 +270,14 @@ def _write(
     items: Iterable[tuple[str, int, Any]],
     source: str,
     taken_at: datetime | None,
+    reanalyse_all: bool = False,
 ) -> Snapshot:
     if source not in Snapshot.Source.values:
         raise ValueError(f"unknown snapshot source {source!r}")
     started = time.perf_counter()
     with _gc_paused():
-        return _write_paused(cluster, items, source, taken_at or timezone.now(), started)
+        when = taken_at or timezone.now()
+        return _write_paused(cluster, items, source, when, started, reanalyse_all)
 
 
 def _write_paused(
@@ -277,41 +286,73 @@ def _write_paused(
     source: str,
     taken_at: datetime,
     started: float,
+    reanalyse_all: bool = False,
 ) -> Snapshot:
-    # All the CPU work (and every InputError) happens before the transaction takes the lock.
+    # Trimming and hashing (and most InputErrors) happen before the transaction takes the lock;
+    # the analysis runs under it because what it must cover depends on the previous snapshot.
     prepared = _prepare(items)
-    engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
-    report = analyze_cluster(build_cluster(engine_items), cluster_options(cluster))
-    del engine_items
-    summaries = _summaries(report)
-    figures = _figures(prepared, report)
-    del report
+    options = cluster_options(cluster)
+    fingerprint = options_fingerprint(options)
     with transaction.atomic():
         # Serialises writers (and prune) of one cluster; other clusters are not blocked.
         locked = Cluster.objects.select_for_update().get(pk=cluster.pk)
-        last = Snapshot.objects.filter(cluster=locked).aggregate(m=Max("seq"))["m"] or 0
-        seq = last + 1
-        opened, closed = _store_objects(locked, seq, prepared)
-        _store_summaries(locked, seq, summaries)
+        last = Snapshot.objects.filter(cluster=locked).order_by("-seq").first()
+        seq = (last.seq if last else 0) + 1
+        versions = _open_versions(locked)
+        touched = [k for k, p in prepared.items() if versions.get(k, (0, ""))[1] != p.digest]
+        touched += [k for k in versions if k not in prepared]
+        scope = None
+        if not reanalyse_all and last is not None and last.options_hash == fingerprint:
+            scope = services_to_analyse(
+                touched,
+                lambda key: prepared[key].obj if key in prepared else None,
+                lambda keys: _decode_versions([versions[k][0] for k in keys if k in versions]),
+                options,
+            )
+        engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
+        report = analyze_cluster(build_cluster(engine_items), replace(options, services=scope))
+        del engine_items
+        summaries = _summaries(report)
+        del report
+        opened, closed = _store_objects(locked, seq, prepared, versions)
+        _store_summaries(locked, seq, summaries, scope)
         snapshot = Snapshot.objects.create(
             cluster=locked,
             seq=seq,
             taken_at=taken_at,
             source=source,
             changed_objects=opened + closed,
-            **figures,
+            options_hash=fingerprint,
+            **_figures(prepared, locked, seq),
         )
         transaction.on_commit(partial(_notify, snapshot))
     logger.info(
-        "cluster %s snapshot %d: %d objects, %d opened, %d closed, %.2f s",
+        "cluster %s snapshot %d: %d objects, %d opened, %d closed, %s Services analysed, %.2f s",
         locked.name,
         seq,
         len(prepared),
         opened,
         closed,
+        "all" if scope is None else len(scope),
         time.perf_counter() - started,
     )
     return snapshot
+
+
+def _open_versions(cluster: Cluster) -> dict[Key, tuple[int, str]]:
+    """(kind, namespace, name) -> (row id, content hash) of the cluster's current versions."""
+    rows = ObjectVersion.objects.open(cluster).values_list(
+        "id", "kind", "namespace", "name", "content_hash"
+    )
+    return {(k, ns, n): (pk, digest) for pk, k, ns, n, digest in rows.iterator(chunk_size=10000)}
+
+
+def _decode_versions(ids: list[int]) -> list[dict]:
+    found: list[dict] = []
+    for start in range(0, len(ids), BATCH_SIZE):
+        rows = ObjectVersion.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
+        found.extend(decode(data) for data in rows.values_list("data", flat=True))
+    return found
 
 
 def _close(model, ids: list[int], seq: int) -> None:
@@ -319,38 +360,39 @@ def _close(model, ids: list[int], seq: int) -> None:
         model.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(last_seq=seq)
 
 
-def _store_objects(cluster: Cluster, seq: int, prepared: dict[Key, _Prepared]) -> tuple[int, int]:
-    unchanged: set[Key] = set()
-    to_close: list[int] = []
-    open_rows = ObjectVersion.objects.open(cluster).values_list(
-        "id", "kind", "namespace", "name", "content_hash"
-    )
-    for pk, kind, namespace, name, digest in open_rows.iterator(chunk_size=10000):
-        key = (kind, namespace, name)
-        p = prepared.get(key)
-        if p is not None and p.digest == digest:
-            unchanged.add(key)
-        else:
-            to_close.append(pk)
+def _store_objects(
+    cluster: Cluster, seq: int, prepared: dict[Key, _Prepared], versions: dict[Key, tuple[int, str]]
+) -> tuple[int, int]:
+    to_close = [
+        pk
+        for key, (pk, digest) in versions.items()
+        if key not in prepared or prepared[key].digest != digest
+    ]
     _close(ObjectVersion, to_close, seq)
     new = [
         (cluster.pk, *key, p.digest, zlib.compress(p.raw), seq)
         for key, p in prepared.items()
-        if key not in unchanged
+        if versions.get(key, (0, ""))[1] != p.digest
     ]
     _insert(ObjectVersion, _VERSION_COLUMNS, new)
     return len(new), len(to_close)
 
 
 def _store_summaries(
-    cluster: Cluster, seq: int, summaries: dict[tuple[str, str], _Summary]
+    cluster: Cluster,
+    seq: int,
+    summaries: dict[tuple[str, str], _Summary],
+    scope: frozenset[tuple[str, str]] | None,
 ) -> None:
+    """Close and open summary intervals; with a `scope`, Services outside it stay as they are."""
     unchanged: set[tuple[str, str]] = set()
     to_close: list[int] = []
     open_rows = ServiceSummary.objects.open(cluster).values_list(
         "id", "namespace", "name", "content_hash"
     )
     for pk, namespace, name, digest in open_rows.iterator(chunk_size=10000):
+        if scope is not None and (namespace, name) not in scope:
+            continue
         s = summaries.get((namespace, name))
         if s is not None and s.digest == digest:
             unchanged.add((namespace, name))

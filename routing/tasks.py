@@ -86,4 +86,5 @@ def recompute_summaries(cluster_id: int) -> int | None:
     latest = cluster.snapshots.order_by("-seq").first()
     if latest is None:
         return None
-    return write_snapshot(cluster, objects_at(latest), source=Snapshot.Source.MANUAL).pk
+    objects = objects_at(latest)
+    return write_snapshot(cluster, objects, source=Snapshot.Source.MANUAL, reanalyse_all=True).pk

@@ -20,6 +20,9 @@ class Options:
     monthly_gb: float | None = None
     overload_limit: float = 1.5
     service: tuple[str, str] | None = None  # (namespace, name) to report on only that Service
+    # Report on only these Services (None: all). Each Service's analysis depends only on the
+    # Nodes and its own objects, so callers may re-analyse just the Services that changed.
+    services: frozenset[tuple[str, str]] | None = None
     proxy_detail: str = "auto"
     price_cross_zone: float | None = None  # overrides of the provider's list prices
     price_cross_region: float | None = None

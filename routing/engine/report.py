@@ -46,6 +46,8 @@ def analyze_cluster(cluster: Cluster, options: Options) -> dict[str, Any]:
     services = cluster.services
     if options.service is not None:
         services = [s for s in services if (s.namespace, s.name) == options.service]
+    if options.services is not None:
+        services = [s for s in services if (s.namespace, s.name) in options.services]
     return {
         "cluster": _cluster_section(ctx),
         "services": [service_report(svc, ctx) for svc in services],

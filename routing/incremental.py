@@ -1,0 +1,64 @@
+"""Which Services a new snapshot must re-analyse, given what changed since the previous one.
+
+A Service's analysis reads the Nodes (zones, CPU ratios, client weights), its own Service object
+and its own EndpointSlices, plus Pods only when clients are weighted by Pods, and the engine
+options (prices, overload limit). So when only Services, slices or Pods changed, the other
+Services' stored summaries stay valid, and a 1%-change snapshot of a large cluster re-analyses 1%
+of it. Anything wider (a Node, the options, the first snapshot) re-analyses everything.
+"""
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from typing import Any
+
+import orjson
+
+from routing.engine import Options
+
+Key = tuple[str, str, str]  # (kind, namespace, name)
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+def options_fingerprint(options: Options) -> str:
+    """A stable digest of the options that shape summaries (stored on each snapshot)."""
+    values = {k: v for k, v in asdict(options).items() if k not in ("service", "services")}
+    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def _slice_service(obj: Any) -> str | None:
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    name = labels.get(SERVICE_NAME_LABEL) if isinstance(labels, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def services_to_analyse(
+    touched: Iterable[Key],
+    new_objects: Callable[[Key], dict | None],
+    old_objects: Callable[[list[Key]], Iterable[dict]],
+    options: Options,
+) -> frozenset[tuple[str, str]] | None:
+    """The (namespace, name) of every Service whose summary may differ; None means all.
+
+    `touched` are the keys added, changed or removed; `new_objects(key)` gives an object's new
+    trimmed form (None when removed) and `old_objects(keys)` the previous forms of those keys.
+    """
+    scope: set[tuple[str, str]] = set()
+    old_slices: list[Key] = []
+    for key in touched:
+        kind, namespace, name = key
+        if kind == "Node" or (kind == "Pod" and options.clients == "pods"):
+            return None
+        if kind == "Service":
+            scope.add((namespace, name))
+        elif kind == "EndpointSlice":
+            service = _slice_service(new_objects(key))
+            if service:
+                scope.add((namespace, service))
+            old_slices.append(key)  # its old label may name another Service
+    for obj in old_objects(old_slices):
+        service = _slice_service(obj)
+        if service:
+            scope.add((obj["metadata"].get("namespace") or "default", service))
+    return frozenset(scope)
