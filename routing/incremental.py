@@ -2,9 +2,10 @@
 
 A Service's analysis reads the Nodes (zones, CPU ratios, client weights), its own Service object
 and its own EndpointSlices, plus Pods only when clients are weighted by Pods, and the engine
-options (prices, overload limit). So when only Services, slices or Pods changed, the other
-Services' stored summaries stay valid, and a 1%-change snapshot of a large cluster re-analyses 1%
-of it. Anything wider (a Node, the options, the first snapshot) re-analyses everything.
+options (prices, overload limit). So when only Services, slices, Pods or routing-irrelevant parts
+of Nodes (say, a label) changed, the other Services' stored summaries stay valid, and a 1%-change
+snapshot of a large cluster re-analyses 1% of it. Anything wider (a Node's zone, readiness or
+CPU, a Node added or removed, the options, the first snapshot) re-analyses everything.
 """
 
 import hashlib
@@ -46,19 +47,58 @@ def services_to_analyse(
     """
     scope: set[tuple[str, str]] = set()
     old_slices: list[Key] = []
+    nodes: list[Key] = []
     for key in touched:
         kind, namespace, name = key
-        if kind == "Node" or (kind == "Pod" and options.clients == "pods"):
+        if kind == "Pod" and options.clients == "pods":
             return None
-        if kind == "Service":
+        if kind == "Node":
+            nodes.append(key)
+        elif kind == "Service":
             scope.add((namespace, name))
         elif kind == "EndpointSlice":
             service = _slice_service(new_objects(key))
             if service:
                 scope.add((namespace, service))
             old_slices.append(key)  # its old label may name another Service
+    if nodes and not _nodes_unchanged_for_routing(nodes, new_objects, old_objects):
+        return None
     for obj in old_objects(old_slices):
         service = _slice_service(obj)
         if service:
             scope.add((obj["metadata"].get("namespace") or "default", service))
     return frozenset(scope)
+
+
+def _nodes_unchanged_for_routing(
+    keys: list[Key],
+    new_objects: Callable[[Key], dict | None],
+    old_objects: Callable[[list[Key]], Iterable[dict]],
+) -> bool:
+    """True when the touched Nodes changed only in ways routing never reads (e.g. a label)."""
+    new = [new_objects(key) for key in keys]
+    if any(obj is None for obj in new):
+        return False  # a Node went away
+    old = {_node_name(obj): _routing_view(obj) for obj in old_objects(keys)}
+    return len(old) == len(keys) and all(old.get(_node_name(o)) == _routing_view(o) for o in new)
+
+
+def _node_name(obj: Any) -> str:
+    return str((obj.get("metadata") or {}).get("name"))
+
+
+def _routing_view(node: Any) -> tuple[Any, ...]:
+    """What the engine reads of a Node: zone, region, role, readiness, CPU, provider."""
+    meta = node.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    status = node.get("status") or {}
+    conditions = status.get("conditions") or []
+    return (
+        labels.get("topology.kubernetes.io/zone"),
+        labels.get("topology.kubernetes.io/region"),
+        "node-role.kubernetes.io/control-plane" in labels,
+        "node-role.kubernetes.io/master" in labels,
+        orjson.dumps(conditions, option=orjson.OPT_SORT_KEYS),
+        orjson.dumps((status.get("allocatable") or {}).get("cpu")),
+        orjson.dumps((node.get("spec") or {}).get("providerID")),
+    )

@@ -44,6 +44,9 @@ def _mutations():
         svc["metadata"]["name"] = "cart-v2"
         objs.append(svc)
 
+    def node_label(objs):
+        find(objs, "Node", "ip-10-0-1-1")["metadata"]["labels"]["pool"] = "b"
+
     def node_cpu(objs):
         find(objs, "Node", "ip-10-0-1-1")["status"]["allocatable"]["cpu"] = "16"
 
