@@ -10,11 +10,13 @@ from typing import Any
 
 import orjson
 from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
 
 from .resources import RESOURCES, Resource
 
 Trim = Callable[[dict[str, Any]], dict[str, Any]]
 
+NOT_GRANTED = (403, 404)  # forbidden by RBAC, or the API does not serve the resource
 DEFAULT_PAGE_SIZE = 5000  # what kubectl uses for chunked lists; bounds server and client memory
 DEFAULT_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds
 
@@ -79,7 +81,12 @@ def list_cluster(
     objects: list[dict[str, Any]] = []
     versions: dict[str, str] = {}
     for resource in RESOURCES:
-        items, version = list_resource(api, resource, trim=trim)
+        try:
+            items, version = list_resource(api, resource, trim=trim)
+        except ApiException as exc:
+            if not (resource.optional and exc.status in NOT_GRANTED):
+                raise
+            continue  # e.g. RBAC grants no access to Pods: analyse without them
         objects.extend(items)
         versions[resource.kind] = version
     return objects, versions

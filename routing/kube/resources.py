@@ -10,6 +10,8 @@ class Resource:
     kind: str
     api_version: str
     path: str
+    # Routing works without it (Pods only weight clients): a 403/404 means "not granted", not down.
+    optional: bool = False
 
     @property
     def list_kind(self) -> str:
@@ -21,7 +23,7 @@ SERVICES = Resource("Service", "v1", "/api/v1/services")
 ENDPOINT_SLICES = Resource(
     "EndpointSlice", "discovery.k8s.io/v1", "/apis/discovery.k8s.io/v1/endpointslices"
 )
-PODS = Resource("Pod", "v1", "/api/v1/pods")
+PODS = Resource("Pod", "v1", "/api/v1/pods", optional=True)
 
 RESOURCES = (NODES, SERVICES, ENDPOINT_SLICES, PODS)
 

@@ -19,13 +19,14 @@ import orjson
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
-from .listing import Trim, list_resource, request_raw
+from .listing import NOT_GRANTED, Trim, list_resource, request_raw
 from .resources import Resource
 from .state import ClusterState
 
 logger = logging.getLogger(__name__)
 
 WATCH_TIMEOUT_SECONDS = 300  # the server closes the watch after this; we simply resume
+OPTIONAL_RETRY_SECONDS = 300.0  # how often to ask again for a kind we were not granted
 Health = Callable[[str, str | None], None]  # (kind, error or None when healthy)
 
 
@@ -100,10 +101,23 @@ class ResourceWatcher(threading.Thread):
                     "%s: resourceVersion %s expired; relisting", self.resource.kind, self.version
                 )
                 self.version = ""
+            except ApiException as exc:
+                if not (self.resource.optional and exc.status in NOT_GRANTED):
+                    self._failed(exc)
+                    continue
+                # Not granted (RBAC) or not served: carry on without this kind, look again later.
+                logger.info("%s: HTTP %s; continuing without them", self.resource.kind, exc.status)
+                self.state.replace_kind(self.resource.kind, [])
+                self.health(self.resource.kind, None)
+                self.version = ""
+                self.stop_event.wait(OPTIONAL_RETRY_SECONDS)
             except Exception as exc:  # noqa: BLE001 - any failure: report, back off, retry
-                self.reconnects += 1
-                self.health(self.resource.kind, _describe(exc))
-                self.stop_event.wait(self.backoff.next_delay())
+                self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        self.reconnects += 1
+        self.health(self.resource.kind, _describe(exc))
+        self.stop_event.wait(self.backoff.next_delay())
 
     def _list(self) -> None:
         items, version = list_resource(self.api, self.resource, trim=self.trim)
