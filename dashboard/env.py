@@ -70,6 +70,25 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     return number
 
 
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    """Read a whole number, optionally no smaller than ``minimum``.
+
+    Returns ``default`` when the variable is unset or blank; raises ImproperlyConfigured for a
+    value that is not a whole number or is below ``minimum``. Underscores are allowed as digit
+    separators (``52_428_800``), as in Python.
+    """
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value, 10)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value!r}")
+    return number
+
+
 def env_list(name: str, default: Iterable[str]) -> list[str]:
     """Read a comma-separated list, dropping blanks around and between items.
 

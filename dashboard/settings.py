@@ -13,6 +13,7 @@ from dashboard.env import (
     env_choice,
     env_database,
     env_float,
+    env_int,
     env_list,
     env_redis_url,
     env_str,
@@ -41,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    # Swagger UI and Redoc assets served from this site (no CDN: deployments may be offline).
+    "drf_spectacular_sidecar",
     "channels",
     "routing",
 ]
@@ -171,6 +175,63 @@ TRAFFICLENS_SIM_KUBECONFIG = Path(
 TRAFFICLENS_DUMP = Path(
     env_str("TRAFFICLENS_DUMP", default=str(BASE_DIR / "examples" / "demo-shop.json"))
 )
+
+# Largest kubectl dump the REST API accepts as an upload, in bytes (default 50 MB). The upload
+# view reads at most this many bytes plus one and answers 413 past it.
+TRAFFICLENS_UPLOAD_MAX_BYTES = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_BYTES", default=52_428_800, minimum=1
+)
+# Django's own body limit (2.5 MB) stays for every other request: the upload view never reads
+# request.body or a form field, it streams the raw body or the multipart file itself against the
+# limit above, so these two settings do not cut uploads short (FILE_UPLOAD_MAX_MEMORY_SIZE only
+# decides when Django spools a body to a temporary file).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# REST API (/api/v1/, routing/api/): token auth first, so an anonymous request gets 401 with
+# `WWW-Authenticate: Bearer`; session auth (with Django's CSRF check) for the browser.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "routing.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["routing.api.permissions.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "routing.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "routing.api.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TrafficLens API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Where each Kubernetes Service's traffic goes, zone to zone, and what it costs: "
+        "clusters, their snapshots, and the per-Service analysis of each snapshot.\n\n"
+        "Authenticate with `Authorization: Bearer <token>` (tokens come from "
+        "`manage.py create_token` or the admin) or with a browser session. Roles are the groups "
+        "`viewer` (read), `editor` (also upload dumps) and `admin` (also manage clusters). "
+        "Every error has the shape "
+        '`{"error": {"status": 404, "code": "not_found", "message": "...", "details": {}}}`.'
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["routing.api.permissions.RolePermission"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Clusters and snapshots both have `source` and `status` choices; name each set.
+    "ENUM_NAME_OVERRIDES": {
+        "ClusterSourceEnum": "routing.models.Cluster.Source",
+        "ClusterStatusEnum": "routing.models.Cluster.Status",
+        "SnapshotSourceEnum": "routing.models.Snapshot.Source",
+        "SnapshotStatusEnum": "routing.models.Snapshot.Status",
+        "HealthStatusEnum": ["ok", "error"],
+    },
+}
 
 LOG_LEVEL = env_choice(
     "LOG_LEVEL", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]

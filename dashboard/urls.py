@@ -1,7 +1,7 @@
-"""URL configuration: admin, health check and the dashboard pages."""
+"""URL configuration: admin, health check, the dashboard pages and the REST API (/api/v1/)."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from dashboard import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("routing.api.urls")),
 ]

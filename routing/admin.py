@@ -1,10 +1,10 @@
-"""Admin: clusters are edited here; snapshots, object versions and summaries are read-only."""
+"""Admin: clusters and API tokens are edited here; snapshots, versions, summaries are read-only."""
 
 import orjson
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
+from routing.models import ApiToken, Cluster, ObjectVersion, ServiceSummary, Snapshot
 from routing.snapshots import decode
 
 
@@ -85,3 +85,33 @@ class ServiceSummaryAdmin(ReadOnlyAdmin):
     list_filter = ["cluster", "mechanism", "policy"]
     list_select_related = ["cluster"]
     search_fields = ["name", "namespace"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here (the token is shown once, in a message) and revoked by deletion."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at"]
+    list_filter = ["user"]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    autocomplete_fields = ["user"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["user", "name", "expires_at"]
+        return ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "user"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        raw = None if change else obj.set_new_key()
+        super().save_model(request, obj, form, change)
+        if raw is not None:
+            messages.warning(
+                request,
+                f"The token for {obj.name!r} is {raw} - copy it now: it is stored only as a hash "
+                "and will not be shown again.",
+            )

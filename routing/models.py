@@ -1,4 +1,4 @@
-"""Clusters, their snapshots, and object versions and Service summaries stored as seq intervals.
+"""Clusters, their snapshots, object versions and Service summaries as seq intervals; API tokens.
 
 Storage grows with change, not with the number of snapshots: an object version (or a Service's
 analysis summary) is one row that belongs to every snapshot whose `seq` lies in
@@ -6,6 +6,11 @@ analysis summary) is one row that belongs to every snapshot whose `seq` lies in
 nothing adds one Snapshot row and no other. Writing and reading go through `routing.snapshots`.
 """
 
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -294,3 +299,58 @@ class ServiceSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name} [{self.first_seq}, {self.last_seq or '…'})"
+
+
+def hash_token(raw: str) -> str:
+    """The stored form of an API token: its SHA-256 hex digest."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def issue(
+        self, user, name: str, *, expires_at: datetime | None = None
+    ) -> tuple["ApiToken", str]:
+        """Create a token for `user`; returns the row and the raw token, which is never stored."""
+        token = self.model(user=user, name=name, expires_at=expires_at)
+        raw = token.set_new_key()
+        token.save(force_insert=True)
+        return token, raw
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API, acting as its user (and with that user's role).
+
+    Only the SHA-256 of the token is kept, with its first characters for telling tokens apart;
+    the token itself is shown once, when it is created. Deleting the row revokes it.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="what the token is for, e.g. 'ci-deploy'")
+    prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="blank: never expires")
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user", "name"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def set_new_key(self) -> str:
+        """Give the unsaved token a new random key; returns the key, which only the caller sees."""
+        raw = secrets.token_urlsafe(32)
+        self.prefix = raw[: self.PREFIX_LENGTH]
+        self.key_hash = hash_token(raw)
+        return raw
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now

@@ -1,0 +1,30 @@
+"""Objects named by API URLs and query parameters, or 404 with a message naming what is missing."""
+
+from rest_framework.exceptions import NotFound
+
+from routing.models import Cluster, Snapshot
+
+
+def get_cluster(name: str) -> Cluster:
+    cluster = Cluster.objects.filter(name=name).first()
+    if cluster is None:
+        raise NotFound(f"There is no cluster named {name!r}.")
+    return cluster
+
+
+def get_snapshot(cluster: Cluster, seq: int) -> Snapshot:
+    snapshot = Snapshot.objects.filter(cluster=cluster, seq=seq).first()
+    if snapshot is None:
+        raise NotFound(f"Cluster {cluster.name!r} has no snapshot {seq}.")
+    snapshot.cluster = cluster  # already loaded; saves a query wherever it is read
+    return snapshot
+
+
+def snapshot_or_latest(cluster: Cluster, seq: int | None) -> Snapshot | None:
+    """Snapshot `seq` (404 if absent) or, without one, the newest (None before the first)."""
+    if seq is not None:
+        return get_snapshot(cluster, seq)
+    snapshot = Snapshot.objects.filter(cluster=cluster).order_by("-seq").first()
+    if snapshot is not None:
+        snapshot.cluster = cluster
+    return snapshot

@@ -1,0 +1,131 @@
+"""Serializers for the per-Service analysis: the list's query and items, and the documented
+shapes of computed answers (a Service's report, a snapshot diff).
+
+The computed answers are returned as the engine and routing.diff build them (their contracts
+are docs/analysis-report.md and routing/diff.py); the serializers here describe them for the
+schema, and the tests check that the two agree.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from routing.api.serializers import MAX_INT
+
+MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
+SEVERITIES = ("error", "warning", "info")
+ORDERINGS = {
+    "cost": ("cost_per_gb",),
+    "-cost": ("-cost_per_gb",),
+    "cross_zone": ("cross_zone_fraction",),
+    "-cross_zone": ("-cross_zone_fraction",),
+    "overload": ("max_overload",),
+    "-overload": ("-max_overload",),
+    "name": (),
+}
+
+
+class SnapshotQuerySerializer(serializers.Serializer):
+    snapshot = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_INT,
+        help_text="Seq of the snapshot to read; default: the newest.",
+    )
+
+
+class ServiceQuerySerializer(SnapshotQuerySerializer):
+    namespace = serializers.CharField(required=False, help_text="Only this namespace.")
+    policy = serializers.CharField(
+        required=False,
+        help_text="Only this declared policy: a trafficDistribution value as written "
+        "(PreferSameZone, PreferClose, PreferSameNode, ...), Auto, or none.",
+    )
+    mechanism = serializers.ChoiceField(
+        MECHANISMS, required=False, help_text="Only Services routed by this mechanism."
+    )
+    has_diagnostics = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only Services with a warning or error diagnostic; false: only those "
+        "without.",
+    )
+    min_cross_zone = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=1,
+        help_text="Only Services whose cross-zone share is at least this (0 to 1).",
+    )
+    ordering = serializers.ChoiceField(
+        list(ORDERINGS),
+        required=False,
+        default="-cost",
+        help_text="Sort key: cost, cross_zone, overload (- for descending) or name; ties by "
+        "namespace and name.",
+    )
+
+
+class DiagnosticSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(SEVERITIES, help_text="error, warning or info.")
+    code = serializers.CharField(help_text="Stable code (docs/analysis-report.md).")
+    message = serializers.CharField(help_text="What is wrong and why, for people.")
+
+
+class DiagnosticCountsSerializer(serializers.Serializer):
+    error = serializers.IntegerField(help_text="Diagnostics of severity error.")
+    warning = serializers.IntegerField(help_text="Diagnostics of severity warning.")
+    info = serializers.IntegerField(help_text="Diagnostics of severity info.")
+
+
+class ServiceSummarySerializer(serializers.Serializer):
+    """One Service of a snapshot, from its stored summary."""
+
+    namespace = serializers.CharField(help_text="Namespace of the Service.")
+    name = serializers.CharField(help_text="Name of the Service.")
+    policy = serializers.CharField(
+        help_text="Declared policy: the trafficDistribution as written, Auto, or none."
+    )
+    mechanism = serializers.ChoiceField(
+        MECHANISMS, help_text="What decides routing: trafficDistribution, topologyAuto or none."
+    )
+    internalTrafficPolicy = serializers.CharField(
+        source="internal_traffic_policy", help_text="Cluster or Local."
+    )
+    crossZoneFraction = serializers.FloatField(
+        source="cross_zone_fraction", help_text="Share of forwarded traffic that crosses zones."
+    )
+    crossRegionFraction = serializers.FloatField(
+        source="cross_region_fraction", help_text="Share of traffic that crosses regions."
+    )
+    dropped = serializers.FloatField(help_text="Share of client traffic that is dropped.")
+    maxOverload = serializers.FloatField(
+        source="max_overload", help_text="Busiest endpoint's load / its fair share."
+    )
+    costPerGb = serializers.FloatField(
+        source="cost_per_gb", help_text="Estimated USD per GB of the Service's traffic."
+    )
+    diagnostics = serializers.SerializerMethodField(
+        help_text="How many diagnostics of each severity."
+    )
+    topDiagnostic = serializers.SerializerMethodField(
+        help_text="The most important diagnostic, or null."
+    )
+    recommendedPolicy = serializers.SerializerMethodField(
+        help_text="The cheapest policy within the overload limit, or null when it is the "
+        "declared one."
+    )
+
+    @extend_schema_field(DiagnosticCountsSerializer)
+    def get_diagnostics(self, summary) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for diagnostic in summary.diagnostics:
+            counts[diagnostic["severity"]] = counts.get(diagnostic["severity"], 0) + 1
+        return counts
+
+    @extend_schema_field(DiagnosticSerializer(allow_null=True))
+    def get_topDiagnostic(self, summary) -> dict | None:  # noqa: N802
+        # Diagnostics are stored most important first (docs/analysis-report.md).
+        return summary.diagnostics[0] if summary.diagnostics else None
+
+    def get_recommendedPolicy(self, summary) -> str | None:  # noqa: N802
+        return (summary.recommendation or {}).get("policy")

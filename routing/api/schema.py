@@ -1,0 +1,51 @@
+"""OpenAPI helpers (error responses, shared parameters) and the schema and docs views."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.renderers import JSONRenderer
+
+from routing.api.serializers import ErrorSerializer
+
+_DESCRIPTIONS = {
+    400: "Invalid input (see error.details for each field).",
+    401: "No credentials, or a wrong or expired token.",
+    403: "The user lacks the role this needs, or a browser request lacks its CSRF token.",
+    404: "No such cluster, snapshot or Service.",
+    413: "The upload is larger than TRAFFICLENS_UPLOAD_MAX_BYTES.",
+    415: "Unsupported Content-Type.",
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """Error responses for extend_schema: 401 and 403 always, plus the codes given."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_DESCRIPTIONS[code])
+        for code in sorted({401, 403, *codes})
+    }
+
+
+CLUSTER = OpenApiParameter(
+    "cluster", OpenApiTypes.STR, OpenApiParameter.PATH, description="The cluster's name (slug)."
+)
+SEQ = OpenApiParameter(
+    "seq", OpenApiTypes.INT, OpenApiParameter.PATH, description="The snapshot's seq."
+)
+
+
+class JsonErrorsMixin:
+    """Errors as JSON in the one error shape, whatever the page renders when it succeeds."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
+class SchemaView(JsonErrorsMixin, SpectacularAPIView):
+    """The OpenAPI 3 schema (YAML; `?format=json` or `Accept: application/json` for JSON)."""
+
+
+class DocsView(JsonErrorsMixin, SpectacularSwaggerView):
+    """Swagger UI over the schema, with its assets served by this site."""

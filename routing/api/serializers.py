@@ -1,0 +1,289 @@
+"""Input and output serializers for health, clusters and snapshots, and the error envelope.
+
+JSON names are camelCase, as in the analysis report. Input serializers reject fields they do not
+know, so a client that sends credentials (or a typo) hears about it instead of being ignored.
+"""
+
+from rest_framework import serializers
+
+from routing.models import Cluster, Snapshot
+
+MAX_INT = 2**31 - 1  # PostgreSQL's integer, the widest value every integer column holds
+
+
+class StrictSerializerMixin:
+    """Refuses keys the serializer does not declare."""
+
+    unknown_message = "Unknown field."
+
+    def validate(self, attrs):
+        unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(dict.fromkeys(unknown, [self.unknown_message]))
+        return super().validate(attrs)
+
+
+# --- errors and health ------------------------------------------------------------------------
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(
+        help_text="Stable machine-readable code: invalid, invalid_dump, not_authenticated, "
+        "authentication_failed, permission_denied, not_found, method_not_allowed, too_large, "
+        "unsupported_media_type, parse_error, ..."
+    )
+    message = serializers.CharField(help_text="One line for people.")
+    details = serializers.DictField(
+        help_text="For validation errors: field name -> list of messages; otherwise extra "
+        "facts about the error (e.g. the upload limit), often empty."
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer(help_text="What went wrong.")
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(["ok", "error"], help_text="ok when the API can serve.")
+    database = serializers.ChoiceField(
+        ["ok", "unreachable"], help_text="Whether the database answered a trivial query."
+    )
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+
+class SnapshotCountsSerializer(serializers.Serializer):
+    nodes = serializers.IntegerField(help_text="Nodes in the snapshot.")
+    services = serializers.IntegerField(help_text="Services in the snapshot.")
+    endpointSlices = serializers.IntegerField(
+        source="endpoint_slices", help_text="EndpointSlices in the snapshot."
+    )
+    pods = serializers.IntegerField(help_text="Pods in the snapshot.")
+    endpoints = serializers.IntegerField(help_text="Endpoints over all EndpointSlices.")
+
+
+class SnapshotRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True, help_text="Database id of the snapshot.")
+    seq = serializers.IntegerField(help_text="Sequence number within the cluster, from 1.")
+    takenAt = serializers.DateTimeField(
+        source="taken_at", help_text="When the cluster was observed."
+    )
+    counts = SnapshotCountsSerializer(source="*", help_text="Object counts.")
+
+
+class SnapshotSerializer(SnapshotRefSerializer):
+    source = serializers.ChoiceField(
+        Snapshot.Source.choices,
+        help_text="How it was taken: watch, scheduled, upload, manual or import.",
+    )
+    status = serializers.ChoiceField(
+        Snapshot.Status.choices, help_text="Always complete: a snapshot is stored whole or not."
+    )
+    changedObjects = serializers.IntegerField(
+        source="changed_objects", help_text="Object versions this snapshot opened or closed."
+    )
+    crossZoneFraction = serializers.FloatField(
+        source="cross_zone_fraction",
+        allow_null=True,
+        help_text="Mean cross-zone share over the analysed Services; null without Services.",
+    )
+    costPerGbMean = serializers.FloatField(
+        source="cost_per_gb_mean",
+        allow_null=True,
+        help_text="Mean estimated USD per GB over the analysed Services; null without Services.",
+    )
+    servicesWithDiagnostics = serializers.IntegerField(
+        source="services_with_diagnostics",
+        help_text="Services with at least one warning or error diagnostic.",
+    )
+
+
+class SnapshotFilterSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(
+        required=False, help_text="Only snapshots taken at or after this ISO 8601 time."
+    )
+    until = serializers.DateTimeField(
+        required=False, help_text="Only snapshots taken at or before this ISO 8601 time."
+    )
+
+    def validate(self, attrs):
+        if "since" in attrs and "until" in attrs and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"until": ["Must not be before since."]})
+        return attrs
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    against = serializers.IntegerField(
+        min_value=1, max_value=MAX_INT, help_text="Seq of the snapshot to compare with."
+    )
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The output of `kubectl get nodes,services,endpointslices,pods -A -o json` "
+        "(or -o yaml)."
+    )
+
+
+# --- clusters ---------------------------------------------------------------------------------
+
+
+class ZoneSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="topology.kubernetes.io/zone of the nodes.")
+    region = serializers.CharField(
+        allow_null=True, help_text="topology.kubernetes.io/region of the zone's nodes, if set."
+    )
+    nodes = serializers.IntegerField(help_text="Nodes in the zone.")
+
+
+class RegionSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="topology.kubernetes.io/region of the nodes.")
+    nodes = serializers.IntegerField(help_text="Nodes in the region.")
+
+
+class ClusterFieldsMixin(metaclass=serializers.SerializerMetaclass):
+    """The cluster's settings, shared by the input and output serializers."""
+
+    name = serializers.SlugField(
+        max_length=63, help_text="Unique slug (letters, digits, - and _); the key in URLs."
+    )
+    displayName = serializers.CharField(
+        source="display_name",
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text="Name for people; blank: the slug.",
+    )
+    source = serializers.ChoiceField(
+        Cluster.Source.choices,
+        help_text="Where snapshots come from: kubeconfig (a context of the deployment's "
+        "kubeconfig), incluster (the service account), upload (dumps only) or simulated.",
+    )
+    kubeContext = serializers.CharField(
+        source="kube_context",
+        max_length=253,
+        allow_blank=True,
+        required=False,
+        help_text="Name of a context in the deployment's kubeconfig (source kubeconfig); blank: "
+        "its current context. A name only: credentials are never stored.",
+    )
+    provider = serializers.ChoiceField(
+        Cluster.Provider.choices,
+        required=False,
+        help_text="Price list: aws, gcp, azure, oracle, none, or auto (from the nodes).",
+    )
+    priceCrossZone = serializers.DecimalField(
+        source="price_cross_zone",
+        max_digits=10,
+        decimal_places=6,
+        min_value=0,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="USD per GB crossing zones; null: the provider's list price.",
+    )
+    priceCrossRegion = serializers.DecimalField(
+        source="price_cross_region",
+        max_digits=10,
+        decimal_places=6,
+        min_value=0,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="USD per GB crossing regions; null: the provider's list price.",
+    )
+    snapshotInterval = serializers.IntegerField(
+        source="snapshot_interval",
+        min_value=10,
+        max_value=MAX_INT,
+        required=False,
+        help_text="Seconds between scheduled snapshots (at least 10; default 300).",
+    )
+    retentionDays = serializers.IntegerField(
+        source="retention_days",
+        min_value=1,
+        max_value=MAX_INT,
+        required=False,
+        help_text="Days snapshots are kept, the latest always (at least 1; default 30).",
+    )
+
+
+SETTINGS_FIELDS = [
+    "name",
+    "displayName",
+    "source",
+    "kubeContext",
+    "provider",
+    "priceCrossZone",
+    "priceCrossRegion",
+    "snapshotInterval",
+    "retentionDays",
+]
+
+
+class ClusterInputSerializer(
+    StrictSerializerMixin, ClusterFieldsMixin, serializers.ModelSerializer
+):
+    """Create (POST) or change (PATCH) a cluster. Its name cannot change once created."""
+
+    unknown_message = "Unknown field (credentials are never accepted or stored)."
+
+    class Meta:
+        model = Cluster
+        fields = SETTINGS_FIELDS
+
+    def validate_name(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.name:
+            raise serializers.ValidationError("The name of a cluster cannot be changed.")
+        if self.instance is None and Cluster.objects.filter(name=value).exists():
+            raise serializers.ValidationError("A cluster with this name already exists.")
+        return value
+
+    def save(self, **kwargs):
+        source = self.validated_data.get("source")
+        if source is not None and (self.instance is None or source != self.instance.source):
+            # Upload-only clusters have no live status; a live one starts idle until watched.
+            upload = source == Cluster.Source.UPLOAD
+            kwargs["status"] = Cluster.Status.UPLOAD_ONLY if upload else Cluster.Status.IDLE
+            if not upload:
+                kwargs["status_message"] = ""
+        return super().save(**kwargs)
+
+
+class ClusterSerializer(ClusterFieldsMixin, serializers.Serializer):
+    """A cluster as listed: its settings, live status and newest snapshot."""
+
+    status = serializers.ChoiceField(
+        Cluster.Status.choices,
+        help_text="idle, watching (live, up to date), stale (its API is failing) or upload-only.",
+    )
+    statusMessage = serializers.CharField(
+        source="status_message", help_text="Why the cluster is stale, if it is."
+    )
+    lastContactAt = serializers.DateTimeField(
+        source="last_contact_at", allow_null=True, help_text="Last time the cluster's API answered."
+    )
+    createdAt = serializers.DateTimeField(source="created_at", help_text="When it was added.")
+    lastSnapshot = SnapshotRefSerializer(
+        source="latest", allow_null=True, help_text="The newest snapshot; null before the first."
+    )
+
+
+class ClusterDetailSerializer(ClusterSerializer):
+    """A cluster with the zones, regions and endpoint count of its newest snapshot."""
+
+    zones = ZoneSerializer(
+        many=True, source="topology.zones", help_text="Zones of the newest snapshot's nodes."
+    )
+    regions = RegionSerializer(
+        many=True, source="topology.regions", help_text="Regions of the newest snapshot's nodes."
+    )
+    nodesWithoutZone = serializers.IntegerField(
+        source="topology.without_zone",
+        help_text="Nodes of the newest snapshot without a topology.kubernetes.io/zone label.",
+    )
+    endpoints = serializers.IntegerField(
+        source="topology.endpoints", help_text="Endpoints in the newest snapshot (0 before one)."
+    )

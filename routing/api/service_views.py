@@ -1,0 +1,105 @@
+"""API views for the Services of a snapshot: the stored summaries, and one Service's report."""
+
+from django.db import connection
+from django.db.models import F, Q
+from django.db.models.functions import Collate
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from routing.api.lookups import get_cluster, snapshot_or_latest
+from routing.api.pagination import SnapshotPagination
+from routing.api.report_serializers import (
+    ORDERINGS,
+    ServiceQuerySerializer,
+    ServiceSummarySerializer,
+    SnapshotQuerySerializer,
+)
+from routing.api.schema import CLUSTER, errors
+from routing.api.shapes import ServiceReportSerializer
+from routing.models import ServiceSummary
+from routing.reports import service_detail
+
+_PROBLEMS = ["error", "warning"]
+
+
+def _bytewise(field: str):
+    # The same order on every database (PostgreSQL's default collation ignores punctuation).
+    return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
+
+
+def _filtered(rows, query: dict):
+    if "namespace" in query:
+        rows = rows.filter(namespace=query["namespace"])
+    if "policy" in query:
+        rows = rows.filter(policy=query["policy"])
+    if "mechanism" in query:
+        rows = rows.filter(mechanism=query["mechanism"])
+    if query.get("min_cross_zone") is not None:
+        rows = rows.filter(cross_zone_fraction__gte=query["min_cross_zone"])
+    # Diagnostics are stored most important first, so the first one's severity tells.
+    problem = Q(diagnostics__0__severity__in=_PROBLEMS)
+    if query.get("has_diagnostics") is True:
+        rows = rows.filter(problem)
+    elif query.get("has_diagnostics") is False:
+        rows = rows.filter(Q(diagnostics__0__isnull=True) | Q(diagnostics__0__severity="info"))
+    keys = ORDERINGS[query.get("ordering") or "-cost"]
+    return rows.order_by(*keys, _bytewise("namespace").asc(), _bytewise("name").asc())
+
+
+@extend_schema(tags=["services"])
+class ServiceViewSet(viewsets.GenericViewSet):
+    """The Services of one snapshot (default: the newest), from their stored summaries."""
+
+    pagination_class = SnapshotPagination
+    serializer_class = ServiceSummarySerializer
+
+    def get_queryset(self):
+        return ServiceSummary.objects.none()  # read through the cluster and snapshot
+
+    @extend_schema(
+        summary="List the Services of a snapshot, with filters and ordering",
+        parameters=[CLUSTER, ServiceQuerySerializer],
+        responses={200: ServiceSummarySerializer(many=True), **errors(400, 404)},
+    )
+    def list(self, request, cluster: str):
+        query = ServiceQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        found = get_cluster(cluster)
+        snapshot = snapshot_or_latest(found, query.validated_data.get("snapshot"))
+        rows = ServiceSummary.objects.none()
+        if snapshot is not None:
+            rows = ServiceSummary.objects.at(found.pk, snapshot.seq).defer("matrix", "what_if")
+            rows = _filtered(rows, query.validated_data)
+        self.paginator.snapshot = snapshot
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ServiceSummarySerializer(page, many=True).data)
+
+
+@extend_schema(tags=["services"])
+class ServiceDetailView(APIView):
+    """One Service's full analysis report, computed from the snapshot's stored objects."""
+
+    @extend_schema(
+        summary="One Service's full analysis report",
+        parameters=[
+            CLUSTER,
+            OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace."),
+            OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name."),
+            SnapshotQuerySerializer,
+        ],
+        responses={200: ServiceReportSerializer, **errors(400, 404)},
+    )
+    def get(self, request, cluster: str, namespace: str, service: str):
+        query = SnapshotQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        found = get_cluster(cluster)
+        snapshot = snapshot_or_latest(found, query.validated_data.get("snapshot"))
+        if snapshot is None:
+            raise NotFound(f"Cluster {found.name!r} has no snapshot yet.")
+        report = service_detail(snapshot, namespace, service)
+        if report is None:
+            raise NotFound(f"There is no Service {namespace}/{service} in snapshot {snapshot.seq}.")
+        return Response(report)

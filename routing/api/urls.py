@@ -1,0 +1,28 @@
+"""The API's URLs, mounted at /api/v1/: one router for the viewsets, explicit paths for the rest."""
+
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from routing.api import schema, service_views, snapshot_views, views
+
+app_name = "api"
+
+CLUSTER = r"clusters/(?P<cluster>[-a-zA-Z0-9_]+)"
+
+router = DefaultRouter()
+router.register("clusters", views.ClusterViewSet, basename="cluster")
+router.register(f"{CLUSTER}/snapshots", snapshot_views.SnapshotViewSet, basename="snapshot")
+router.register(f"{CLUSTER}/services", service_views.ServiceViewSet, basename="service")
+
+urlpatterns = [
+    path("health", views.HealthView.as_view(), name="health"),
+    path("schema/", schema.SchemaView.as_view(), name="schema"),
+    path("docs/", schema.DocsView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "clusters/<slug:cluster>/services/<str:namespace>/<str:service>/",
+        service_views.ServiceDetailView.as_view(),
+        name="service-detail",
+    ),
+    *router.urls,
+    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+]

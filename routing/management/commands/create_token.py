@@ -1,0 +1,44 @@
+"""`manage.py create_token USERNAME --name NAME [--expires-days N]`: an API token, printed once."""
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from routing.api.permissions import role_of
+from routing.models import ApiToken
+
+
+class Command(BaseCommand):
+    help = (
+        "Create an API token for a user and print it. Only its hash is stored, so this is the "
+        "one time it is shown. The token acts with the user's role (groups viewer, editor, admin)."
+    )
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("username")
+        parser.add_argument("--name", required=True, help="what the token is for, e.g. ci-deploy")
+        parser.add_argument(
+            "--expires-days", type=int, metavar="N", help="expire after N days (default: never)"
+        )
+
+    def handle(self, *args, username, name, expires_days=None, **options):  # type: ignore[no-untyped-def]
+        name = name.strip()
+        if not name or len(name) > ApiToken._meta.get_field("name").max_length:
+            raise CommandError("--name must be 1 to 100 characters")
+        if expires_days is not None and expires_days < 1:
+            raise CommandError("--expires-days must be at least 1")
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"no user named {username!r}")
+        if not user.is_active:
+            raise CommandError(f"user {username!r} is inactive")
+        expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
+        _, raw = ApiToken.objects.issue(user, name, expires_at=expires_at)
+        if role_of(user) is None:
+            self.stderr.write(
+                f"warning: {username} is in none of the groups viewer, editor, admin: "
+                "the token will be refused (403) until the user is given a role"
+            )
+        self.stdout.write(raw)

@@ -1,0 +1,119 @@
+"""Fixtures for the API tests: users in each role, token clients, a cluster with two snapshots."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from routing.models import ApiToken, Cluster, ObjectVersion, ServiceSummary, Snapshot
+from routing.snapshots import write_snapshot
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-shop.json"
+ROLES = ("viewer", "editor", "admin")
+
+
+@pytest.fixture
+def demo_bytes() -> bytes:
+    return DEMO.read_bytes()
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("editor") -> a user in that group ("superuser": a superuser, None: no group)."""
+
+    def make(role: str | None, username: str | None = None) -> User:
+        username = username or f"{role or 'nobody'}-user"
+        if role == "superuser":
+            return User.objects.create_superuser(username, password="pw-superuser-1")
+        user = User.objects.create_user(username, password=f"pw-{username}-1")
+        if role is not None:
+            # get_or_create: a transactional test's flush may have removed the migration's groups
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_client(make_user):
+    """token_client("viewer") -> an APIClient sending a Bearer token of a user in that role."""
+
+    def client(role: str | None, *, expires_at=None) -> APIClient:
+        user = make_user(role, username=f"{role or 'nobody'}-{ApiToken.objects.count()}")
+        _, raw = ApiToken.objects.issue(user, "tests", expires_at=expires_at)
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        api.user = user
+        return api
+
+    return client
+
+
+@pytest.fixture
+def principal(token_client):
+    """principal(kind) -> a client for anonymous, viewer, editor, admin, wrong or expired."""
+
+    def client(kind: str) -> APIClient:
+        if kind == "anonymous":
+            return APIClient()
+        if kind == "wrong-token":
+            api = APIClient()
+            api.credentials(HTTP_AUTHORIZATION="Bearer not-a-token-anyone-was-given")
+            return api
+        if kind == "expired-token":
+            return token_client("admin", expires_at=timezone.now() - timedelta(seconds=1))
+        return token_client(kind)
+
+    return client
+
+
+@pytest.fixture
+def demo_objects(demo_bytes) -> list[dict]:
+    return orjson.loads(demo_bytes)["items"]
+
+
+def _find(objects: list[dict], kind: str, name: str) -> dict:
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
+
+
+@pytest.fixture
+def demo_cluster(db, demo_objects) -> Cluster:
+    """Cluster "demo" with two snapshots: the demo shop, then catalog switched to PreferSameZone."""
+    cluster = Cluster.objects.create(
+        name="demo", source=Cluster.Source.UPLOAD, status=Cluster.Status.UPLOAD_ONLY
+    )
+    t0 = timezone.now() - timedelta(hours=2)
+    write_snapshot(cluster, demo_objects, source="upload", taken_at=t0)
+    _find(demo_objects, "Service", "catalog")["spec"]["trafficDistribution"] = "PreferSameZone"
+    write_snapshot(cluster, demo_objects, source="upload", taken_at=t0 + timedelta(hours=1))
+    return cluster
+
+
+def stored_counts() -> tuple[int, int, int, int]:
+    """Rows that an upload writes: (clusters, snapshots, object versions, summaries)."""
+    return (
+        Cluster.objects.count(),
+        Snapshot.objects.count(),
+        ObjectVersion.objects.count(),
+        ServiceSummary.objects.count(),
+    )
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    """The response is an error in the API's one shape; returns its body's `error`."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) == {"status", "code", "message", "details"}, error
+    assert error["status"] == status
+    assert isinstance(error["message"], str) and error["message"]
+    assert "\n" not in error["message"]
+    assert isinstance(error["details"], dict)
+    if code is not None:
+        assert error["code"] == code, error
+    return error

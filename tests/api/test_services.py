@@ -1,0 +1,203 @@
+"""The Services of a snapshot: filters, ordering, pages, query counts; one Service's report."""
+
+import pytest
+
+from routing.api.shapes import ServiceReportSerializer
+from routing.models import Cluster
+from routing.reports import service_detail
+from routing.snapshots import summaries_at
+
+from .conftest import assert_error
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/clusters/demo/services/"
+SORT_KEYS = {
+    "cost": lambda s: s.cost_per_gb,
+    "cross_zone": lambda s: s.cross_zone_fraction,
+    "overload": lambda s: s.max_overload,
+}
+
+
+def _names(body) -> list[str]:
+    return [f"{s['namespace']}/{s['name']}" for s in body["results"]]
+
+
+def _expected(cluster, ordering: str, keep=lambda s: True) -> list[str]:
+    rows = [s for s in summaries_at(cluster.snapshots.order_by("-seq")[0]) if keep(s)]
+    rows.sort(key=lambda s: (s.namespace, s.name))  # the tie-break, applied first (stable sort)
+    if ordering != "name":
+        key = SORT_KEYS[ordering.lstrip("-")]
+        rows.sort(key=key, reverse=ordering.startswith("-"))
+    return [f"{s.namespace}/{s.name}" for s in rows]
+
+
+def _problem(summary) -> bool:
+    return any(d["severity"] in ("warning", "error") for d in summary.diagnostics)
+
+
+def test_lists_the_twelve_demo_services_by_cost(demo_cluster, token_client):
+    body = token_client("viewer").get(URL).json()
+    assert body["count"] == 12 and body["snapshot"]["seq"] == 2
+    assert _names(body) == _expected(demo_cluster, "-cost")
+    costs = [s["costPerGb"] for s in body["results"]]
+    assert costs == sorted(costs, reverse=True) and costs[0] > 0
+    item = next(s for s in body["results"] if s["name"] == "payments")
+    assert item["policy"] == "Auto" and item["mechanism"] == "topologyAuto"
+    assert item["internalTrafficPolicy"] == "Cluster"
+    assert item["topDiagnostic"]["code"] == "auto-disabled"
+    assert item["diagnostics"]["warning"] >= 1
+    assert item["recommendedPolicy"] == "PreferSameZone"
+    assert set(item) == {
+        "namespace",
+        "name",
+        "policy",
+        "mechanism",
+        "internalTrafficPolicy",
+        "crossZoneFraction",
+        "crossRegionFraction",
+        "dropped",
+        "maxOverload",
+        "costPerGb",
+        "diagnostics",
+        "topDiagnostic",
+        "recommendedPolicy",
+    }
+
+
+@pytest.mark.parametrize(
+    "ordering", ["cost", "-cost", "cross_zone", "-cross_zone", "overload", "-overload", "name"]
+)
+def test_ordering(demo_cluster, token_client, ordering):
+    body = token_client("viewer").get(URL, {"ordering": ordering}).json()
+    assert _names(body) == _expected(demo_cluster, ordering)
+
+
+def test_filters(demo_cluster, token_client):
+    client = token_client("viewer")
+
+    def names(**query):
+        return _names(client.get(URL, {"ordering": "name", **query}).json())
+
+    assert names(namespace="monitoring") == ["monitoring/node-exporter"]
+    assert names(policy="Auto") == _expected(demo_cluster, "name", lambda s: s.policy == "Auto")
+    assert "shop/catalog" in names(policy="PreferSameZone")  # changed in snapshot 2
+    assert names(mechanism="none") == _expected(
+        demo_cluster, "name", lambda s: s.mechanism == "none"
+    )
+    with_problems = names(has_diagnostics="true")
+    assert with_problems == _expected(demo_cluster, "name", _problem)
+    assert 0 < len(with_problems) < 12
+    assert names(has_diagnostics="false") == _expected(
+        demo_cluster, "name", lambda s: not _problem(s)
+    )
+    assert names(min_cross_zone="0.5") == _expected(
+        demo_cluster, "name", lambda s: s.cross_zone_fraction >= 0.5
+    )
+    assert names(min_cross_zone="0") == _expected(demo_cluster, "name")
+    assert names(namespace="shop", has_diagnostics="true", min_cross_zone="0.5") == _expected(
+        demo_cluster,
+        "name",
+        lambda s: s.namespace == "shop" and _problem(s) and s.cross_zone_fraction >= 0.5,
+    )
+
+
+def test_an_older_snapshot(demo_cluster, token_client):
+    body = token_client("viewer").get(URL, {"snapshot": 1, "policy": "PreferSameZone"}).json()
+    assert body["snapshot"]["seq"] == 1
+    assert "shop/catalog" not in _names(body)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"mechanism": "magic"},
+        {"has_diagnostics": "maybe"},
+        {"min_cross_zone": "1.5"},
+        {"min_cross_zone": "-0.1"},
+        {"min_cross_zone": "nan"},
+        {"ordering": "price"},
+        {"snapshot": "0"},
+        {"snapshot": "abc"},
+        {"page_size": "x", "page": "x"},
+    ],
+)
+def test_bad_queries_are_400(demo_cluster, token_client, query):
+    response = token_client("viewer").get(URL, query)
+    if "page" in query:  # DRF's paginator: an invalid page is "not found"
+        assert_error(response, 404, "not_found")
+        return
+    error = assert_error(response, 400, "invalid")
+    assert set(error["details"]) == set(query)
+
+
+def test_pages_are_pinned_to_one_snapshot(demo_cluster, token_client, demo_objects):
+    from routing.snapshots import write_snapshot
+
+    client = token_client("viewer")
+    first = client.get(URL, {"page_size": 5}).json()
+    assert first["next"].endswith("snapshot=2") and len(first["results"]) == 5
+    write_snapshot(demo_cluster, demo_objects[:20], source="scheduled")  # fewer Services now
+    second = client.get(first["next"]).json()
+    assert second["snapshot"]["seq"] == 2 and second["count"] == 12
+    third = client.get(second["next"]).json()
+    assert len(third["results"]) == 2 and third["next"] is None
+    assert third["previous"].endswith("snapshot=2")
+    everything = [*_names(first), *_names(second), *_names(third)]
+    assert len(set(everything)) == 12
+
+
+def test_page_size_is_capped_at_1000(demo_cluster, token_client):
+    body = token_client("viewer").get(URL, {"page_size": 5000}).json()
+    assert len(body["results"]) == 12
+
+
+def test_a_cluster_without_snapshots_has_no_services(db, token_client):
+    Cluster.objects.create(name="fresh", source=Cluster.Source.UPLOAD)
+    body = token_client("viewer").get("/api/v1/clusters/fresh/services/").json()
+    assert body == {"snapshot": None, "count": 0, "next": None, "previous": None, "results": []}
+
+
+@pytest.mark.parametrize("page_size", [1, 12])
+def test_list_runs_a_constant_number_of_queries(
+    demo_cluster, token_client, django_assert_max_num_queries, page_size
+):
+    client = token_client("viewer")
+    client.get(URL)
+    # token, groups, cluster, snapshot, count, page
+    with django_assert_max_num_queries(6):
+        body = client.get(URL, {"page_size": page_size, "has_diagnostics": "true"}).json()
+    assert len(body["results"]) == min(page_size, body["count"])
+
+
+# --- one Service ------------------------------------------------------------------------------
+
+
+def test_detail_is_the_full_report(demo_cluster, token_client):
+    response = token_client("viewer").get(f"{URL}shop/payments/")
+    assert response.status_code == 200
+    body = response.json()
+    expected = service_detail(demo_cluster.snapshots.get(seq=2), "shop", "payments")
+    assert body == expected
+    documented = {name for name, f in ServiceReportSerializer().fields.items() if f.required}
+    assert documented <= set(body)
+    for key in ("controller", "proxy", "flows", "cost", "whatIf", "diagnostics", "recommendation"):
+        assert key in body
+    assert body["recommendation"]["policy"] == "PreferSameZone"
+
+
+def test_detail_of_an_older_snapshot(demo_cluster, token_client):
+    client = token_client("viewer")
+    old = client.get(f"{URL}shop/catalog/", {"snapshot": 1}).json()
+    new = client.get(f"{URL}shop/catalog/").json()
+    assert old["policy"]["trafficDistribution"] is None
+    assert new["policy"]["trafficDistribution"] == "PreferSameZone"
+
+
+def test_detail_404s(demo_cluster, token_client, db):
+    client = token_client("viewer")
+    assert_error(client.get(f"{URL}shop/nope/"), 404, "not_found")
+    assert_error(client.get(f"{URL}shop/payments/", {"snapshot": 9}), 404, "not_found")
+    Cluster.objects.create(name="fresh", source=Cluster.Source.UPLOAD)
+    error = assert_error(client.get("/api/v1/clusters/fresh/services/a/b/"), 404, "not_found")
+    assert "no snapshot" in error["message"]
