@@ -4,8 +4,8 @@ from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from .controller import TRAFFIC_DISTRIBUTIONS, ControllerResult, mechanism
-from .model import DEPRECATED_HINTS_ANNOTATION, Service
+from .controller import TRAFFIC_DISTRIBUTIONS, ControllerResult, declared_policy, mechanism
+from .model import DEPRECATED_HINTS_ANNOTATION, NO_HINT, Service
 from .proxy import ZONE_MODE
 from .topology import (
     INSUFFICIENT_NODE_INFO,
@@ -66,6 +66,9 @@ def diagnose(
     if mech == "topologyAuto":
         _auto(svc, ctx, indices, what_if_ctl["Auto"], add)
     _observed_hints(svc, ctx, indices, observed, mech, add)
+    if mech != "none" and svc.has_selector:
+        declared = declared_policy(svc)
+        _pending_hints(svc, declared, what_if_ctl[declared], observed, what_if[declared], add)
     _local_policy(svc, ctx, observed, mech, add)
     flows = observed.flows
     if flows.max_overload > ctx.options.overload_limit:
@@ -301,6 +304,39 @@ def _observed_hints(
             f"node {_names(unlabelled)} has no zone label: "
             f"kube-proxy there cannot use {ZONE_MODE} hints and sends to all endpoints",
         )
+
+
+def _pending_hints(
+    svc: Service,
+    declared: str,
+    ctl: ControllerResult,
+    observed: "Simulation",
+    settled: "Simulation",
+    add: Add,
+) -> None:
+    """Slices whose hints are not (yet) what the declared policy writes, e.g. right after a
+    switch. Auto legitimately keeps earlier valid hints, so there only missing hints count."""
+    pending = [
+        ep.ip
+        for ep, hint in zip(svc.endpoints, ctl.hints, strict=True)
+        if ep.managed
+        and ep.controller_ready
+        and ep.hint != hint
+        and (declared != "Auto" or (hint != NO_HINT and ep.hint == NO_HINT))
+    ]
+    if not pending:
+        return
+    now, then = observed.flows.cross_zone, settled.flows.cross_zone
+    moves = abs(now - then) > 1e-9 or abs(observed.cost_per_gb - settled.cost_per_gb) > 1e-12
+    effect = (
+        f": once it does, cross-zone traffic goes from {now:.0%} to {then:.0%}" if moves else ""
+    )
+    add(
+        "warning" if moves else "info",
+        "hints-pending",
+        f"endpoint {_names(pending)} does not carry the hints {declared} asks for yet "
+        f"(the EndpointSlice controller rewrites them on its next sync){effect}",
+    )
 
 
 def _local_policy(

@@ -129,3 +129,17 @@ def test_pods_basis_without_running_pods_falls_back_to_cpu():
     assert report["cluster"]["clientWeights"] == "cpu"
     total = sum(v for row in svc["flows"]["matrix"].values() for v in row.values())
     assert abs(total + svc["flows"]["dropped"] - 1.0) < 1e-9
+
+
+def test_hints_pending_after_a_policy_switch_says_what_the_next_sync_changes():
+    from routing.engine import Options, analyze_cluster, build_cluster, load_path
+
+    demo = ROOT / "examples" / "demo-shop.json"
+    report = analyze_cluster(build_cluster(load_path(str(demo))), Options())
+    by_name = {s["name"]: s for s in report["services"]}
+    codes = {name: [d["code"] for d in s["diagnostics"]] for name, s in by_name.items()}
+    pending = next(d for d in by_name["checkout"]["diagnostics"] if d["code"] == "hints-pending")
+    assert pending["severity"] == "warning" and "10.1.2.4" in pending["message"]
+    assert "from 67% to 0%" in pending["message"]
+    for settled in ("cart", "search", "sessions", "catalog", "payments"):
+        assert "hints-pending" not in codes[settled], settled
