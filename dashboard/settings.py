@@ -176,6 +176,10 @@ TRAFFICLENS_DUMP = Path(
     env_str("TRAFFICLENS_DUMP", default=str(BASE_DIR / "examples" / "demo-shop.json"))
 )
 
+# /metrics (Prometheus) needs a viewer token unless this is true (e.g. when only Prometheus
+# inside the cluster can reach the port).
+TRAFFICLENS_METRICS_PUBLIC = env_bool("TRAFFICLENS_METRICS_PUBLIC", default=False)
+
 # Largest kubectl dump the REST API accepts as an upload, in bytes (default 50 MB). The upload
 # view reads at most this many bytes plus one and answers 413 past it.
 TRAFFICLENS_UPLOAD_MAX_BYTES = env_int(
