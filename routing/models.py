@@ -301,6 +301,43 @@ class ServiceSummary(models.Model):
         return f"{self.namespace}/{self.name} [{self.first_seq}, {self.last_seq or '…'})"
 
 
+class TrafficVolume(models.Model):
+    """How many GB a Service moves a month, as a person or a tool set it; weights the flow map
+    and turns per-GB figures into monthly ones. Kept by (namespace, name), across snapshots."""
+
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, related_name="traffic_volumes", db_index=False
+    )
+    namespace = models.CharField(max_length=253)
+    name = models.CharField(max_length=253)
+    monthly_gb = models.DecimalField(
+        max_digits=18, decimal_places=3, validators=[MinValueValidator(0)], help_text="GB a month"
+    )
+    source = models.CharField(
+        max_length=200, blank=True, help_text="where the figure came from, e.g. 'istio, Oct 2026'"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["cluster", "namespace", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "namespace", "name"], name="routing_volume_service"
+            ),
+            models.CheckConstraint(condition=Q(monthly_gb__gte=0), name="routing_volume_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}: {self.monthly_gb} GB/month"
+
+
 def hash_token(raw: str) -> str:
     """The stored form of an API token: its SHA-256 hex digest."""
     return hashlib.sha256(raw.encode()).hexdigest()

@@ -28,3 +28,10 @@ def snapshot_or_latest(cluster: Cluster, seq: int | None) -> Snapshot | None:
     if snapshot is not None:
         snapshot.cluster = cluster
     return snapshot
+
+
+def check_service_key(namespace: str, name: str) -> None:
+    """404 for a namespace or name no Service can have (and no column can hold: too long, NUL)."""
+    for part in (namespace, name):
+        if len(part) > 253 or "\x00" in part:
+            raise NotFound(f"There is no Service {namespace!r}/{name!r}.")

@@ -11,7 +11,7 @@ _DESCRIPTIONS = {
     400: "Invalid input (see error.details for each field).",
     401: "No credentials, or a wrong or expired token.",
     403: "The user lacks the role this needs, or a browser request lacks its CSRF token.",
-    404: "No such cluster, snapshot or Service.",
+    404: "No such cluster, snapshot, Service or page.",
     413: "The upload is larger than TRAFFICLENS_UPLOAD_MAX_BYTES.",
     415: "Unsupported Content-Type.",
 }

@@ -9,7 +9,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.lookups import get_cluster, snapshot_or_latest
+from routing.api.lookups import check_service_key, get_cluster, snapshot_or_latest
 from routing.api.pagination import SnapshotPagination
 from routing.api.report_serializers import (
     ORDERINGS,
@@ -93,6 +93,7 @@ class ServiceDetailView(APIView):
         responses={200: ServiceReportSerializer, **errors(400, 404)},
     )
     def get(self, request, cluster: str, namespace: str, service: str):
+        check_service_key(namespace, service)
         query = SnapshotQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         found = get_cluster(cluster)

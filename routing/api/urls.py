@@ -3,7 +3,14 @@
 from django.urls import path, re_path
 from rest_framework.routers import DefaultRouter
 
-from routing.api import schema, service_views, snapshot_views, views
+from routing.api import (
+    schema,
+    service_views,
+    snapshot_views,
+    timeseries_views,
+    traffic_views,
+    views,
+)
 
 app_name = "api"
 
@@ -23,6 +30,28 @@ urlpatterns = [
         service_views.ServiceDetailView.as_view(),
         name="service-detail",
     ),
+    path(
+        "clusters/<slug:cluster>/services/<str:namespace>/<str:service>/volume/",
+        traffic_views.VolumeView.as_view(),
+        name="service-volume",
+    ),
+    path(
+        "clusters/<slug:cluster>/services/<str:namespace>/<str:service>/timeseries/",
+        timeseries_views.ServiceTimeSeriesView.as_view(),
+        name="service-timeseries",
+    ),
+    path("clusters/<slug:cluster>/prices/", traffic_views.PricesView.as_view(), name="prices"),
+    path("clusters/<slug:cluster>/flowmap/", traffic_views.FlowMapView.as_view(), name="flowmap"),
+    path(
+        "clusters/<slug:cluster>/recommendations/",
+        traffic_views.RecommendationsView.as_view(),
+        name="recommendations",
+    ),
+    path(
+        "clusters/<slug:cluster>/timeseries/",
+        timeseries_views.ClusterTimeSeriesView.as_view(),
+        name="timeseries",
+    ),
     *router.urls,
-    re_path(r"^.*$", views.NotFoundView.as_view(), name="not-found"),
+    re_path(r"^[\s\S]*$", views.NotFoundView.as_view(), name="not-found"),  # newlines too
 ]

@@ -85,7 +85,7 @@ def _with_latest(clusters: list[Cluster]) -> list[Cluster]:
 
 @extend_schema(tags=["clusters"])
 @extend_schema_view(
-    list=extend_schema(summary="List clusters", responses={200: ClusterSerializer, **errors()}),
+    list=extend_schema(summary="List clusters", responses={200: ClusterSerializer, **errors(404)}),
     retrieve=extend_schema(
         summary="A cluster, with the zones and regions of its newest snapshot",
         parameters=[CLUSTER],

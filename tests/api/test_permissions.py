@@ -3,6 +3,8 @@
 import pytest
 from rest_framework.test import APIClient
 
+from routing.models import TrafficVolume
+
 from .conftest import DEMO, assert_error
 
 pytestmark = pytest.mark.django_db
@@ -10,6 +12,8 @@ pytestmark = pytest.mark.django_db
 PRINCIPALS = ("anonymous", "wrong-token", "expired-token", "nobody", "viewer", "editor", "admin")
 READ = {"viewer": 200, "editor": 200, "admin": 200, "nobody": 403}
 UPLOAD = {"viewer": 403, "editor": 201, "admin": 201, "nobody": 403}
+EDIT = {"viewer": 403, "editor": 200, "admin": 200, "nobody": 403}
+VOLUME = "/api/v1/clusters/demo/services/shop/"
 
 
 def _admin_only(success: int) -> dict[str, int]:
@@ -30,6 +34,15 @@ ENDPOINTS = [
     ("post", "/api/v1/clusters/demo/snapshots/", "demo", "application/json", UPLOAD),
     ("get", "/api/v1/clusters/demo/services/", None, None, READ),
     ("get", "/api/v1/clusters/demo/services/shop/payments/", None, None, READ),
+    ("get", f"{VOLUME}cart/volume/", None, None, READ),
+    ("put", f"{VOLUME}cart/volume/", {"monthlyGb": 5}, "json", EDIT),
+    ("delete", f"{VOLUME}cart/volume/", None, None, {**EDIT, "editor": 204, "admin": 204}),
+    ("get", "/api/v1/clusters/demo/prices/", None, None, READ),
+    ("patch", "/api/v1/clusters/demo/prices/", {"priceCrossZone": 0.01}, "json", EDIT),
+    ("get", "/api/v1/clusters/demo/flowmap/", None, None, READ),
+    ("get", "/api/v1/clusters/demo/recommendations/", None, None, READ),
+    ("get", "/api/v1/clusters/demo/timeseries/", None, None, READ),
+    ("get", f"{VOLUME}payments/timeseries/", None, None, READ),
     ("get", "/api/v1/schema/", None, None, READ),
     ("get", "/api/v1/docs/", None, None, READ),
     ("get", "/api/v1/no/such/endpoint", None, None, {**READ, "viewer": 404, "editor": 404}),
@@ -54,6 +67,7 @@ def _call(client: APIClient, method: str, url: str, body, content_type):
 def test_permission_matrix(
     demo_cluster, principal, token_client, kind, method, url, body, content_type, expected
 ):
+    TrafficVolume.objects.create(cluster=demo_cluster, namespace="shop", name="cart", monthly_gb=1)
     client = token_client(None) if kind == "nobody" else principal(kind)
     response = _call(client, method, url, body, content_type)
     if kind in ("anonymous", "wrong-token", "expired-token"):

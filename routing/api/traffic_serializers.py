@@ -1,0 +1,252 @@
+"""Input and output serializers for traffic volumes, prices, the flow map, recommendations and
+time series. The computed answers (routing.traffic) are returned as built; these describe them.
+"""
+
+from rest_framework import serializers
+
+from routing.api.serializers import StrictSerializerMixin
+from routing.models import Cluster
+
+_ZONE_SHARE = "Share of all client traffic (0 to 1), weighted over the Services."
+MAX_RESOLUTION = 366 * 24 * 3600  # a year per bucket
+
+
+# --- volumes and prices -----------------------------------------------------------------------
+
+
+class VolumeInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    monthlyGb = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        min_value=0,
+        coerce_to_string=False,
+        help_text="GB the Service moves a month (requests and responses), at least 0.",
+    )
+    source = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Where the figure came from, e.g. 'istio metrics, Oct 2026'.",
+    )
+
+
+class VolumeSerializer(serializers.Serializer):
+    namespace = serializers.CharField(help_text="Namespace of the Service.")
+    name = serializers.CharField(help_text="Name of the Service.")
+    monthlyGb = serializers.DecimalField(
+        source="monthly_gb",
+        max_digits=18,
+        decimal_places=3,
+        coerce_to_string=False,
+        help_text="GB the Service moves a month.",
+    )
+    source = serializers.CharField(help_text="Where the figure came from (may be empty).")
+    updatedAt = serializers.DateTimeField(source="updated_at", help_text="When it was last set.")
+    updatedBy = serializers.CharField(
+        source="updated_by.username",
+        allow_null=True,
+        default=None,
+        help_text="Username of who set it; null if unknown or since deleted.",
+    )
+
+
+class PricesSerializer(StrictSerializerMixin, serializers.ModelSerializer):
+    """A cluster's price overrides (input for PATCH, and the answer)."""
+
+    priceCrossZone = serializers.DecimalField(
+        source="price_cross_zone",
+        max_digits=10,
+        decimal_places=6,
+        min_value=0,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="USD per GB crossing zones; null: the provider's list price.",
+    )
+    priceCrossRegion = serializers.DecimalField(
+        source="price_cross_region",
+        max_digits=10,
+        decimal_places=6,
+        min_value=0,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text="USD per GB crossing regions; null: the provider's list price.",
+    )
+
+    class Meta:
+        model = Cluster
+        fields = ["priceCrossZone", "priceCrossRegion"]
+
+
+# --- flow map ---------------------------------------------------------------------------------
+
+
+class SourceZoneSerializer(serializers.Serializer):
+    zone = serializers.CharField(help_text="Zone the traffic starts in (unknown: no zone label).")
+    total = serializers.FloatField(help_text=f"Forwarded traffic from this zone. {_ZONE_SHARE}")
+    sameZone = serializers.FloatField(help_text=f"The part that stays in the zone. {_ZONE_SHARE}")
+    crossZone = serializers.FloatField(
+        help_text=f"The part that goes to another known zone. {_ZONE_SHARE}"
+    )
+
+
+class FlowMapSerializer(serializers.Serializer):
+    snapshot = serializers.IntegerField(help_text="Seq of the snapshot the map is of.")
+    services = serializers.IntegerField(help_text="Services in the snapshot.")
+    servicesWithVolume = serializers.IntegerField(
+        help_text="Of those, how many have a monthly volume set."
+    )
+    weighting = serializers.ChoiceField(
+        ["volume", "equal", "mixed"],
+        help_text="volume: every Service weighs its monthly GB; equal: none has a volume, all "
+        "weigh the same; mixed: Services without a volume weigh the mean known volume.",
+    )
+    monthlyGb = serializers.FloatField(
+        allow_null=True, help_text="Sum of the known monthly volumes; null when none is known."
+    )
+    matrix = serializers.DictField(
+        child=serializers.DictField(child=serializers.FloatField()),
+        help_text="Source zone -> destination zone -> share of client traffic, the weighted "
+        "mean of the Services' matrices; it sums to `forwarded`.",
+    )
+    bySourceZone = SourceZoneSerializer(many=True, help_text="Totals by source zone.")
+    forwarded = serializers.FloatField(help_text="Sum of the matrix: the share not dropped.")
+    dropped = serializers.FloatField(help_text="Weighted share of traffic that is dropped.")
+    crossZoneFraction = serializers.FloatField(
+        help_text="Share of forwarded traffic whose two zones are known and differ."
+    )
+    costPerGbMean = serializers.FloatField(
+        allow_null=True,
+        help_text="Weighted mean estimated USD per GB; null without Services.",
+    )
+    monthlyCost = serializers.FloatField(
+        allow_null=True,
+        help_text="Estimated USD a month crossing zones and regions: the sum of cost per GB "
+        "x monthly GB over the Services with a volume; null when no volume is known.",
+    )
+
+
+# --- recommendations --------------------------------------------------------------------------
+
+
+class RankedRecommendationSerializer(serializers.Serializer):
+    namespace = serializers.CharField(help_text="Namespace of the Service.")
+    name = serializers.CharField(help_text="Name of the Service.")
+    currentPolicy = serializers.CharField(
+        help_text="Declared policy: the trafficDistribution as written, Auto, or none."
+    )
+    recommendedPolicy = serializers.CharField(
+        help_text="The cheapest policy within the overload limit (none, PreferSameZone, "
+        "PreferSameNode or Auto)."
+    )
+    costPerGbSaved = serializers.FloatField(
+        help_text="USD per GB saved against the declared policy; negative when the only "
+        "policy within the overload limit costs more."
+    )
+    monthlyGb = serializers.FloatField(
+        allow_null=True, help_text="The Service's monthly volume; null when not set."
+    )
+    monthlySaved = serializers.FloatField(
+        allow_null=True, help_text="costPerGbSaved x monthlyGb; null without a volume."
+    )
+    crossZoneFraction = serializers.FloatField(
+        help_text="Cross-zone share under the recommended policy."
+    )
+    maxOverload = serializers.FloatField(
+        help_text="Overload risk: the busiest endpoint's load / its fair share under the "
+        "recommended policy."
+    )
+    overloadLimit = serializers.FloatField(help_text="The limit maxOverload was held to.")
+    reason = serializers.CharField(help_text="Why, for people.")
+    change = serializers.CharField(help_text="The `kubectl patch` one-liner that applies it.")
+    yaml = serializers.CharField(
+        help_text="The same merge patch as YAML (null removes a field), for a manifest or "
+        "`kubectl patch --type merge --patch-file`."
+    )
+
+
+# --- time series ------------------------------------------------------------------------------
+
+
+class TimeSeriesQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(
+        required=False, help_text="Only snapshots taken at or after this ISO 8601 time."
+    )
+    until = serializers.DateTimeField(
+        required=False, help_text="Only snapshots taken at or before this ISO 8601 time."
+    )
+    resolution = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_RESOLUTION,
+        help_text="Seconds per bucket (buckets are aligned to the Unix epoch); default: the "
+        "smallest that gives at most 500 buckets. At most 10,000 buckets may be asked for.",
+    )
+
+    def validate(self, attrs):
+        if "since" in attrs and "until" in attrs and attrs["since"] > attrs["until"]:
+            raise serializers.ValidationError({"until": ["Must not be before since."]})
+        return attrs
+
+
+class PointSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="Start of the bucket.")
+    takenAt = serializers.DateTimeField(help_text="Time of the bucket's last snapshot.")
+    seq = serializers.IntegerField(help_text="Seq of the bucket's last snapshot.")
+    snapshots = serializers.IntegerField(help_text="Snapshots in the bucket.")
+    crossZoneFraction = serializers.FloatField(
+        allow_null=True, help_text="Cross-zone share at the last snapshot (null: no Services)."
+    )
+    crossZoneFractionMin = serializers.FloatField(
+        allow_null=True, help_text="Smallest cross-zone share in the bucket."
+    )
+    crossZoneFractionMax = serializers.FloatField(
+        allow_null=True, help_text="Largest cross-zone share in the bucket."
+    )
+    costPerGb = serializers.FloatField(
+        allow_null=True, help_text="Estimated USD per GB at the last snapshot."
+    )
+    costPerGbMin = serializers.FloatField(
+        allow_null=True, help_text="Smallest cost per GB in the bucket."
+    )
+    costPerGbMax = serializers.FloatField(
+        allow_null=True, help_text="Largest cost per GB in the bucket."
+    )
+
+
+class ClusterPointSerializer(PointSerializer):
+    servicesWithDiagnostics = serializers.IntegerField(
+        help_text="Services with a warning or error diagnostic, at the last snapshot."
+    )
+
+
+class ServicePointSerializer(PointSerializer):
+    maxOverload = serializers.FloatField(help_text="Overload at the last snapshot.")
+    maxOverloadMax = serializers.FloatField(help_text="Largest overload in the bucket.")
+    dropped = serializers.FloatField(help_text="Share dropped at the last snapshot.")
+    policy = serializers.CharField(help_text="Declared policy at the last snapshot.")
+
+
+class SeriesSerializer(serializers.Serializer):
+    since = serializers.DateTimeField(allow_null=True, help_text="The since asked for, if any.")
+    until = serializers.DateTimeField(allow_null=True, help_text="The until asked for, if any.")
+    resolution = serializers.IntegerField(help_text="Seconds per bucket, as used.")
+
+
+class ClusterSeriesSerializer(SeriesSerializer):
+    points = ClusterPointSerializer(
+        many=True,
+        help_text="One per bucket with a snapshot, oldest first; figures are the cluster's "
+        "means over its Services.",
+    )
+
+
+class ServiceSeriesSerializer(SeriesSerializer):
+    namespace = serializers.CharField(help_text="Namespace of the Service.")
+    name = serializers.CharField(help_text="Name of the Service.")
+    points = ServicePointSerializer(
+        many=True,
+        help_text="One per bucket with a snapshot that has the Service, oldest first.",
+    )

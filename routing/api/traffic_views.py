@@ -1,0 +1,157 @@
+"""API views for what traffic costs: Services' monthly volumes, a cluster's price overrides, the
+flow map and the ranked recommendations of a snapshot."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from routing.api.lookups import check_service_key, get_cluster, snapshot_or_latest
+from routing.api.pagination import SnapshotPagination
+from routing.api.permissions import EDITOR
+from routing.api.report_serializers import SnapshotQuerySerializer
+from routing.api.schema import CLUSTER, errors
+from routing.api.traffic_serializers import (
+    FlowMapSerializer,
+    PricesSerializer,
+    RankedRecommendationSerializer,
+    VolumeInputSerializer,
+    VolumeSerializer,
+)
+from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
+from routing.traffic import flow_map, recommendations
+
+NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")
+SERVICE = OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name.")
+
+
+def _snapshot(cluster: Cluster, request) -> Snapshot:
+    """The snapshot of `?snapshot=SEQ`, else the newest; 404 before the first one."""
+    query = SnapshotQuerySerializer(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    snapshot = snapshot_or_latest(cluster, query.validated_data.get("snapshot"))
+    if snapshot is None:
+        raise NotFound(f"Cluster {cluster.name!r} has no snapshot yet.")
+    return snapshot
+
+
+@extend_schema(tags=["traffic"], parameters=[CLUSTER, NAMESPACE, SERVICE])
+class VolumeView(APIView):
+    """A Service's monthly traffic volume: read by viewers, set and cleared by editors.
+
+    Volumes are kept by namespace and name, whether or not the Service is in a snapshot yet.
+    """
+
+    write_role = EDITOR
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication and roles first
+        check_service_key(kwargs["namespace"], kwargs["service"])
+
+    def _get(self, cluster: str, namespace: str, service: str) -> TrafficVolume:
+        found = get_cluster(cluster)
+        volume = (
+            TrafficVolume.objects.select_related("updated_by")
+            .filter(cluster=found, namespace=namespace, name=service)
+            .first()
+        )
+        if volume is None:
+            raise NotFound(f"Service {namespace}/{service} has no volume set.")
+        return volume
+
+    @extend_schema(
+        summary="A Service's monthly traffic volume",
+        responses={200: VolumeSerializer, **errors(404)},
+    )
+    def get(self, request, cluster: str, namespace: str, service: str):
+        return Response(VolumeSerializer(self._get(cluster, namespace, service)).data)
+
+    @extend_schema(
+        summary="Set a Service's monthly traffic volume (editor)",
+        request=VolumeInputSerializer,
+        responses={200: VolumeSerializer, **errors(400, 404)},
+    )
+    def put(self, request, cluster: str, namespace: str, service: str):
+        found = get_cluster(cluster)
+        data = VolumeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        volume, _ = TrafficVolume.objects.update_or_create(
+            cluster=found,
+            namespace=namespace,
+            name=service,
+            defaults={
+                "monthly_gb": data.validated_data["monthlyGb"],
+                "source": data.validated_data["source"],
+                "updated_by": request.user,
+            },
+        )
+        return Response(VolumeSerializer(volume).data)
+
+    @extend_schema(
+        summary="Clear a Service's monthly traffic volume (editor)",
+        responses={204: None, **errors(404)},
+    )
+    def delete(self, request, cluster: str, namespace: str, service: str):
+        self._get(cluster, namespace, service).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["traffic"], parameters=[CLUSTER])
+class PricesView(APIView):
+    """A cluster's price overrides. A change re-analyses every Service at the next snapshot."""
+
+    write_role = EDITOR
+
+    @extend_schema(
+        summary="A cluster's price overrides",
+        responses={200: PricesSerializer, **errors(404)},
+    )
+    def get(self, request, cluster: str):
+        return Response(PricesSerializer(get_cluster(cluster)).data)
+
+    @extend_schema(
+        summary="Set or clear (null) a cluster's price overrides (editor)",
+        request=PricesSerializer,
+        responses={200: PricesSerializer, **errors(400, 404)},
+    )
+    def patch(self, request, cluster: str):
+        prices = PricesSerializer(get_cluster(cluster), data=request.data, partial=True)
+        prices.is_valid(raise_exception=True)
+        return Response(PricesSerializer(prices.save()).data)
+
+
+@extend_schema(tags=["traffic"])
+class FlowMapView(APIView):
+    """The zone-to-zone flow map of a snapshot over all its Services."""
+
+    @extend_schema(
+        summary="Zone-to-zone flow map and monthly cross-zone cost of a snapshot",
+        parameters=[CLUSTER, SnapshotQuerySerializer],
+        responses={200: FlowMapSerializer, **errors(400, 404)},
+    )
+    def get(self, request, cluster: str):
+        snapshot = _snapshot(get_cluster(cluster), request)
+        return Response({"snapshot": snapshot.seq, **flow_map(snapshot)})
+
+
+@extend_schema(tags=["traffic"])
+class RecommendationsView(generics.GenericAPIView):
+    """The Services of a snapshot with a recommendation, best saving first."""
+
+    pagination_class = SnapshotPagination
+    serializer_class = RankedRecommendationSerializer
+
+    def get_queryset(self):
+        return ServiceSummary.objects.none()  # read through the cluster and snapshot
+
+    @extend_schema(
+        summary="Recommendations of a snapshot, ranked by monthly (else per-GB) saving",
+        parameters=[CLUSTER, SnapshotQuerySerializer],
+        responses={200: RankedRecommendationSerializer(many=True), **errors(400, 404)},
+    )
+    def get(self, request, cluster: str):
+        snapshot = _snapshot(get_cluster(cluster), request)
+        self.paginator.snapshot = snapshot
+        page = self.paginate_queryset(recommendations(snapshot))
+        return self.get_paginated_response(page)

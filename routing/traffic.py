@@ -1,0 +1,280 @@
+"""Figures over many Services or many snapshots, computed on read from the stored summaries:
+the cluster's flow map, its ranked recommendations, and time series bucketed for charts.
+
+Monthly figures multiply a summary's per-GB figure by the Service's TrafficVolume, where one is
+set; per-GB figures are those of the snapshot (priced when it was analysed).
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import orjson
+import yaml
+from django.db.models import Q
+
+from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
+
+UNKNOWN_ZONE = "unknown"  # the engine's name for an endpoint or client without a zone
+TARGET_POINTS = 500  # default resolution: at most this many buckets
+MAX_POINTS = 10_000  # an explicit resolution may not ask for more
+
+
+def volumes_of(cluster: Cluster) -> dict[tuple[str, str], float]:
+    """(namespace, name) -> monthly GB, for every Service of the cluster with a volume."""
+    rows = TrafficVolume.objects.filter(cluster=cluster).values_list(
+        "namespace", "name", "monthly_gb"
+    )
+    return {(ns, name): float(gb) for ns, name, gb in rows}
+
+
+# --- flow map ---------------------------------------------------------------------------------
+
+
+def flow_map(snapshot: Snapshot) -> dict:
+    """The zone-to-zone matrix over all Services of the snapshot, weighted by monthly GB.
+
+    Each Service's matrix sums to its forwarded share (1 − dropped). Services with a volume
+    weigh their monthly GB; without any volume all weigh 1; with some, a Service without one
+    weighs the mean of the known volumes (1 if that mean is 0). The result is the weighted mean
+    of the matrices, so it too sums to the (weighted) forwarded share.
+    """
+    cluster = snapshot.cluster
+    rows = list(
+        ServiceSummary.objects.at(cluster.pk, snapshot.seq).values_list(
+            "namespace", "name", "matrix", "dropped", "cost_per_gb"
+        )
+    )
+    volumes = volumes_of(cluster)
+    known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
+    if not known:
+        weighting = "equal"
+    elif len(known) == len(rows):
+        weighting = "volume"
+    else:
+        weighting = "mixed"
+    fill = (sum(known) / len(known) if known else 0.0) or 1.0
+    weights = [volumes.get((ns, name), fill) for ns, name, *_ in rows]
+    total_weight = sum(weights)
+
+    matrix: dict[str, dict[str, float]] = {}
+    dropped = cost_mean = 0.0
+    monthly_cost = 0.0
+    for (ns, name, cells, service_dropped, cost_per_gb), weight in zip(rows, weights, strict=True):
+        share = weight / total_weight if total_weight else 0.0
+        for src, row in cells.items():
+            target = matrix.setdefault(src, {})
+            for dst, value in row.items():
+                target[dst] = target.get(dst, 0.0) + value * share
+        dropped += service_dropped * share
+        cost_mean += cost_per_gb * share
+        if (ns, name) in volumes:
+            monthly_cost += cost_per_gb * volumes[(ns, name)]
+
+    by_source = []
+    cross_total = 0.0
+    for src in sorted(matrix):
+        row = matrix[src]
+        total = sum(row.values())
+        cross = sum(v for dst, v in row.items() if _crosses(src, dst))
+        cross_total += cross
+        by_source.append(
+            {
+                "zone": src,
+                "total": total,
+                "sameZone": row.get(src, 0.0),
+                "crossZone": cross,
+            }
+        )
+    forwarded = sum(item["total"] for item in by_source)
+    return {
+        "services": len(rows),
+        "servicesWithVolume": len(known),
+        "weighting": weighting,
+        "monthlyGb": sum(known) if known else None,
+        "matrix": {src: dict(sorted(matrix[src].items())) for src in sorted(matrix)},
+        "bySourceZone": by_source,
+        "forwarded": forwarded,
+        "dropped": dropped,
+        "crossZoneFraction": cross_total / forwarded if forwarded else 0.0,
+        "costPerGbMean": cost_mean if rows else None,
+        "monthlyCost": monthly_cost if known else None,
+    }
+
+
+def _crosses(src: str, dst: str) -> bool:
+    return src != dst and UNKNOWN_ZONE not in (src, dst)
+
+
+# --- recommendations --------------------------------------------------------------------------
+
+
+def recommendations(snapshot: Snapshot) -> list[dict]:
+    """Every Service of the snapshot with a recommendation, best saving first.
+
+    Ranked by monthly saving where a volume is known (those come first), then by per-GB
+    saving, then by namespace and name.
+    """
+    rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
+        "namespace", "name", "policy", "recommendation"
+    )
+    volumes = volumes_of(snapshot.cluster)
+    items = []
+    for namespace, name, policy, rec in rows:
+        if not rec:
+            continue
+        gb = volumes.get((namespace, name))
+        per_gb = rec["costPerGbSaved"]
+        items.append(
+            {
+                "namespace": namespace,
+                "name": name,
+                "currentPolicy": policy,
+                "recommendedPolicy": rec["policy"],
+                "costPerGbSaved": per_gb,
+                "monthlyGb": gb,
+                "monthlySaved": per_gb * gb if gb is not None else None,
+                "crossZoneFraction": rec["crossZoneFraction"],
+                "maxOverload": rec["maxOverload"],
+                "overloadLimit": rec["overloadLimit"],
+                "reason": rec["reason"],
+                "change": rec["change"],
+                "yaml": patch_yaml(rec["change"]),
+            }
+        )
+    items.sort(
+        key=lambda i: (
+            i["monthlySaved"] is None,
+            -(i["monthlySaved"] or 0.0),
+            -i["costPerGbSaved"],
+            i["namespace"],
+            i["name"],
+        )
+    )
+    return items
+
+
+def patch_yaml(change: str) -> str:
+    """The merge patch of a `kubectl patch ... -p '{...}'` one-liner, as a YAML document."""
+    start, end = change.find("-p '"), change.rfind("'")
+    patch = orjson.loads(change[start + 4 : end].replace("'\\''", "'"))
+    return yaml.safe_dump(patch, sort_keys=False, default_flow_style=False)
+
+
+# --- time series ------------------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    seq: int
+    taken_at: datetime
+    cross_zone: float | None
+    cost: float | None
+    extra: dict
+
+
+def default_resolution(first: datetime, last: datetime) -> int:
+    """Seconds per bucket so that [first, last] falls into at most TARGET_POINTS buckets."""
+    span = (last - first).total_seconds()
+    return max(1, math.ceil(span / (TARGET_POINTS - 2)))
+
+
+def bucket_count(first: datetime, last: datetime, resolution: int) -> int:
+    return int(last.timestamp() // resolution - first.timestamp() // resolution) + 1
+
+
+def snapshots_between(cluster: Cluster, since: datetime | None, until: datetime | None):
+    rows = Snapshot.objects.filter(cluster=cluster)
+    if since is not None:
+        rows = rows.filter(taken_at__gte=since)
+    if until is not None:
+        rows = rows.filter(taken_at__lte=until)
+    return rows.order_by("seq")
+
+
+def cluster_points(cluster: Cluster, since, until) -> list[Point]:
+    rows = snapshots_between(cluster, since, until).values_list(
+        "seq", "taken_at", "cross_zone_fraction", "cost_per_gb_mean", "services_with_diagnostics"
+    )
+    return [
+        Point(seq, at, cz, cost, {"servicesWithDiagnostics": diag})
+        for seq, at, cz, cost, diag in rows
+    ]
+
+
+def service_points(cluster: Cluster, namespace: str, name: str, since, until) -> list[Point] | None:
+    """The Service's summary at each snapshot in range (None: no such Service, ever).
+
+    Two queries: the snapshots in range, and the Service's summary intervals overlapping their
+    seqs; both are walked in seq order.
+    """
+    snapshots = list(snapshots_between(cluster, since, until).values_list("seq", "taken_at"))
+    summaries = ServiceSummary.objects.filter(cluster=cluster, namespace=namespace, name=name)
+    rows: list = []
+    if snapshots:
+        low, high = snapshots[0][0], snapshots[-1][0]
+        rows = list(
+            summaries.filter(first_seq__lte=high)
+            .filter(Q(last_seq__isnull=True) | Q(last_seq__gt=low))
+            .order_by("first_seq")
+            .values_list(
+                "first_seq",
+                "last_seq",
+                "cross_zone_fraction",
+                "cost_per_gb",
+                "max_overload",
+                "dropped",
+                "policy",
+            )
+        )
+    if not rows and not summaries.exists():
+        return None
+    points = []
+    i = 0
+    for seq, taken_at in snapshots:
+        while i < len(rows) and rows[i][1] is not None and rows[i][1] <= seq:
+            i += 1  # that interval closed at or before this seq
+        if i == len(rows) or rows[i][0] > seq:
+            continue  # the Service did not exist at this snapshot
+        _, _, cz, cost, overload, dropped, policy = rows[i]
+        extra = {"maxOverload": overload, "dropped": dropped, "policy": policy}
+        points.append(Point(seq, taken_at, cz, cost, extra))
+    return points
+
+
+def bucketed(points: Iterable[Point], resolution: int, maxima: tuple[str, ...] = ()) -> list[dict]:
+    """One entry per `resolution`-second bucket (aligned to the Unix epoch) holding a point:
+    the last point's figures, the min and max of cross-zone share and cost per GB, and the max
+    of each key in `maxima`."""
+    out: list[dict] = []
+    current = None
+    for p in points:
+        key = int(p.taken_at.timestamp() // resolution)
+        if current is None or key != current["key"]:
+            current = {"key": key, "points": []}
+            out.append(current)
+        current["points"].append(p)
+    return [_bucket(b["key"] * resolution, b["points"], maxima) for b in out]
+
+
+def _bucket(start: float, points: list[Point], maxima: tuple[str, ...]) -> dict:
+    last = points[-1]
+    zones = [p.cross_zone for p in points if p.cross_zone is not None]
+    costs = [p.cost for p in points if p.cost is not None]
+    entry = {
+        "start": datetime.fromtimestamp(start, tz=UTC),
+        "takenAt": last.taken_at,
+        "seq": last.seq,
+        "snapshots": len(points),
+        "crossZoneFraction": last.cross_zone,
+        "crossZoneFractionMin": min(zones, default=None),
+        "crossZoneFractionMax": max(zones, default=None),
+        "costPerGb": last.cost,
+        "costPerGbMin": min(costs, default=None),
+        "costPerGbMax": max(costs, default=None),
+        **last.extra,
+    }
+    for key in maxima:
+        entry[f"{key}Max"] = max(p.extra[key] for p in points)
+    return entry
