@@ -11,6 +11,20 @@ from routing.models import Cluster, Snapshot
 MAX_INT = 2**31 - 1  # PostgreSQL's integer, the widest value every integer column holds
 
 
+def price_field(source: str, crossing: str) -> serializers.DecimalField:
+    """A price override in USD per GB (null: the provider's list price)."""
+    return serializers.DecimalField(
+        source=source,
+        max_digits=10,
+        decimal_places=6,
+        min_value=0,
+        coerce_to_string=False,
+        allow_null=True,
+        required=False,
+        help_text=f"USD per GB crossing {crossing}; null: the provider's list price.",
+    )
+
+
 class StrictSerializerMixin:
     """Refuses keys the serializer does not declare."""
 
@@ -174,26 +188,8 @@ class ClusterFieldsMixin(metaclass=serializers.SerializerMetaclass):
         required=False,
         help_text="Price list: aws, gcp, azure, oracle, none, or auto (from the nodes).",
     )
-    priceCrossZone = serializers.DecimalField(
-        source="price_cross_zone",
-        max_digits=10,
-        decimal_places=6,
-        min_value=0,
-        coerce_to_string=False,
-        allow_null=True,
-        required=False,
-        help_text="USD per GB crossing zones; null: the provider's list price.",
-    )
-    priceCrossRegion = serializers.DecimalField(
-        source="price_cross_region",
-        max_digits=10,
-        decimal_places=6,
-        min_value=0,
-        coerce_to_string=False,
-        allow_null=True,
-        required=False,
-        help_text="USD per GB crossing regions; null: the provider's list price.",
-    )
+    priceCrossZone = price_field("price_cross_zone", "zones")
+    priceCrossRegion = price_field("price_cross_region", "regions")
     snapshotInterval = serializers.IntegerField(
         source="snapshot_interval",
         min_value=10,

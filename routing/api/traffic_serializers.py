@@ -4,7 +4,7 @@ time series. The computed answers (routing.traffic) are returned as built; these
 
 from rest_framework import serializers
 
-from routing.api.serializers import StrictSerializerMixin
+from routing.api.serializers import StrictSerializerMixin, price_field
 from routing.models import Cluster
 
 _ZONE_SHARE = "Share of all client traffic (0 to 1), weighted over the Services."
@@ -54,26 +54,8 @@ class VolumeSerializer(serializers.Serializer):
 class PricesSerializer(StrictSerializerMixin, serializers.ModelSerializer):
     """A cluster's price overrides (input for PATCH, and the answer)."""
 
-    priceCrossZone = serializers.DecimalField(
-        source="price_cross_zone",
-        max_digits=10,
-        decimal_places=6,
-        min_value=0,
-        coerce_to_string=False,
-        allow_null=True,
-        required=False,
-        help_text="USD per GB crossing zones; null: the provider's list price.",
-    )
-    priceCrossRegion = serializers.DecimalField(
-        source="price_cross_region",
-        max_digits=10,
-        decimal_places=6,
-        min_value=0,
-        coerce_to_string=False,
-        allow_null=True,
-        required=False,
-        help_text="USD per GB crossing regions; null: the provider's list price.",
-    )
+    priceCrossZone = price_field("price_cross_zone", "zones")
+    priceCrossRegion = price_field("price_cross_region", "regions")
 
     class Meta:
         model = Cluster
