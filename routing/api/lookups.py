@@ -30,6 +30,14 @@ def snapshot_or_latest(cluster: Cluster, seq: int | None) -> Snapshot | None:
     return snapshot
 
 
+def existing_snapshot(cluster: Cluster, seq: int | None) -> Snapshot:
+    """Like snapshot_or_latest, but 404 while the cluster has no snapshot yet."""
+    snapshot = snapshot_or_latest(cluster, seq)
+    if snapshot is None:
+        raise NotFound(f"Cluster {cluster.name!r} has no snapshot yet.")
+    return snapshot
+
+
 def check_service_key(namespace: str, name: str) -> None:
     """404 for a namespace or name no Service can have (and no column can hold: too long, NUL)."""
     for part in (namespace, name):

@@ -9,7 +9,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.lookups import check_service_key, get_cluster, snapshot_or_latest
+from routing.api.lookups import (
+    check_service_key,
+    existing_snapshot,
+    get_cluster,
+    snapshot_or_latest,
+)
 from routing.api.pagination import SnapshotPagination
 from routing.api.report_serializers import (
     ORDERINGS,
@@ -97,9 +102,7 @@ class ServiceDetailView(APIView):
         query = SnapshotQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         found = get_cluster(cluster)
-        snapshot = snapshot_or_latest(found, query.validated_data.get("snapshot"))
-        if snapshot is None:
-            raise NotFound(f"Cluster {found.name!r} has no snapshot yet.")
+        snapshot = existing_snapshot(found, query.validated_data.get("snapshot"))
         report = service_detail(snapshot, namespace, service)
         if report is None:
             raise NotFound(f"There is no Service {namespace}/{service} in snapshot {snapshot.seq}.")

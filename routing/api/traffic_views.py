@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.lookups import check_service_key, get_cluster, snapshot_or_latest
+from routing.api.lookups import check_service_key, existing_snapshot, get_cluster
 from routing.api.pagination import SnapshotPagination
 from routing.api.permissions import EDITOR
 from routing.api.report_serializers import SnapshotQuerySerializer
@@ -30,10 +30,7 @@ def _snapshot(cluster: Cluster, request) -> Snapshot:
     """The snapshot of `?snapshot=SEQ`, else the newest; 404 before the first one."""
     query = SnapshotQuerySerializer(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
-    snapshot = snapshot_or_latest(cluster, query.validated_data.get("snapshot"))
-    if snapshot is None:
-        raise NotFound(f"Cluster {cluster.name!r} has no snapshot yet.")
-    return snapshot
+    return existing_snapshot(cluster, query.validated_data.get("snapshot"))
 
 
 @extend_schema(tags=["traffic"], parameters=[CLUSTER, NAMESPACE, SERVICE])
