@@ -150,6 +150,11 @@ class Snapshot(models.Model):
         default="",
         help_text="digest of the analysis options; a change re-analyses every Service",
     )
+    cluster_report = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="the analysis report's cluster section (zones, provider, client weights, ...)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -269,6 +274,10 @@ class ServiceSummary(models.Model):
     diagnostics = models.JSONField(default=list)
     recommendation = models.JSONField(null=True, blank=True)
     what_if = models.JSONField(default=dict)
+    # The Service's whole report entry (zlib-compressed canonical JSON, proxy per zone plus the
+    # nodes that differ), so that reading one Service is a row fetch, not an analysis. Null on
+    # rows written before it existed; readers then analyse the stored objects.
+    report = models.BinaryField(null=True, blank=True)
 
     objects = IntervalQuerySet.as_manager()
 
