@@ -58,7 +58,7 @@ def fresh_database(server: str, name: str) -> None:
     if not name.replace("_", "").isalnum() or "bench" not in name:
         raise SystemExit(f"refusing to recreate {name!r}: use a dedicated *bench* database")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 

@@ -1,10 +1,11 @@
-"""Admin: clusters and API tokens are edited here; snapshots, versions, summaries are read-only."""
+"""Admin: clusters and API tokens are edited here; snapshots, versions, summaries and job
+statistics are read-only."""
 
 import orjson
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from routing.models import ApiToken, Cluster, ObjectVersion, ServiceSummary, Snapshot
+from routing.models import ApiToken, Cluster, JobStats, ObjectVersion, ServiceSummary, Snapshot
 from routing.snapshots import decode
 
 
@@ -26,7 +27,14 @@ class ClusterAdmin(admin.ModelAdmin):
     list_display = ["name", "display_name", "source", "provider", "status", "last_contact_at"]
     list_filter = ["source", "status", "provider"]
     search_fields = ["name", "display_name", "kube_context"]
-    readonly_fields = ["status", "status_message", "last_contact_at", "created_at"]
+    readonly_fields = [
+        "status",
+        "status_message",
+        "last_contact_at",
+        "created_at",
+        "watch_reconnects",
+        "last_reconnect_at",
+    ]
     prepopulated_fields = {"name": ["display_name"]}
 
 
@@ -85,6 +93,25 @@ class ServiceSummaryAdmin(ReadOnlyAdmin):
     list_filter = ["cluster", "mechanism", "policy"]
     list_select_related = ["cluster"]
     search_fields = ["name", "namespace"]
+
+
+@admin.register(JobStats)
+class JobStatsAdmin(ReadOnlyAdmin):
+    """Written by the jobs themselves (routing.jobstats); /metrics reports the same figures."""
+
+    list_display = [
+        "job",
+        "cluster",
+        "successes",
+        "failures",
+        "last_ok",
+        "last_finished_at",
+        "last_duration_seconds",
+        "last_success_at",
+        "last_failure_at",
+    ]
+    list_filter = ["job", "cluster", "last_ok"]
+    list_select_related = ["cluster"]
 
 
 @admin.register(ApiToken)

@@ -1,15 +1,16 @@
-"""Prometheus metrics: each cluster's latest snapshot, per cluster and per Service.
+"""Prometheus metrics: each cluster's latest snapshot, its watch, and the background jobs.
 
-Written in the text exposition format directly (no client library): every value is a gauge read
-from the database at scrape time, so any web replica answers the same and nothing is kept in
-process memory.
+Written in the text exposition format directly (no client library): every value is read from the
+database at scrape time, so any web replica answers the same and nothing is kept in process
+memory. The counters (`*_total`) are columns only ever incremented (routing.jobstats) and never
+pruned; they reset only when their cluster is deleted, which removes their series too.
 """
 
 from collections.abc import Iterator
 
 from django.utils import timezone
 
-from routing.models import Cluster, ServiceSummary, Snapshot
+from routing.models import Cluster, JobStats, ServiceSummary, Snapshot, TrafficVolume
 
 _SERVICE_GAUGES = (
     (
@@ -33,6 +34,28 @@ _SERVICE_GAUGES = (
         "Share of the Service's client traffic dropped or rejected.",
     ),
 )
+_COST_PER_GB = 2 + [field for field, _, _ in _SERVICE_GAUGES].index("cost_per_gb")
+
+MONTHLY_COST = "trafficlens_service_monthly_cost_usd"
+MONTHLY_COST_HELP = (
+    "Estimated monthly cost of the Service's traffic, USD: cost per GB times the monthly GB "
+    "set for it (only Services with a traffic volume)."
+)
+RECONNECTS = "trafficlens_watch_reconnects_total"
+RECONNECTS_HELP = (
+    "Watch streams re-established after a failure: an error, a dropped connection or "
+    "410 Gone (a relist). Watches the server ends cleanly (its timeout) are resumed and not "
+    "counted."
+)
+JOB_DURATION = "trafficlens_job_last_duration_seconds"
+JOB_DURATION_HELP = "How long the job's last run took, successful or not."
+JOB_SUCCESS = "trafficlens_job_last_success_timestamp_seconds"
+JOB_SUCCESS_HELP = "When the job's last successful run ended, Unix time."
+JOB_RUNS = "trafficlens_job_runs_total"
+JOB_RUNS_HELP = (
+    "Finished runs of the job by outcome (success, failure); a snapshot skipped because "
+    "another of the same cluster is running is no run."
+)
 
 
 def _label(value: str) -> str:
@@ -43,13 +66,17 @@ def _number(value: float | None) -> str:
     return "NaN" if value is None else repr(float(value))
 
 
+def _family(name: str, kind: str, help_text: str) -> str:
+    return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
+
+
 def render() -> str:
     """The whole exposition text."""
-    return "".join(_lines())
-
-
-def _lines() -> Iterator[str]:
     clusters = list(Cluster.objects.order_by("name"))
+    return "".join([*_cluster_lines(clusters), *_watch_lines(clusters), *_job_lines()])
+
+
+def _cluster_lines(clusters: list[Cluster]) -> Iterator[str]:
     latest = _latest(clusters)
     now = timezone.now()
     yield "# HELP trafficlens_cluster_stale 1 while the cluster's API is unreachable.\n"
@@ -82,14 +109,61 @@ def _lines() -> Iterator[str]:
             .values_list("namespace", "name", *(field for field, _, _ in _SERVICE_GAUGES))
         )
     for i, (_, metric, help_text) in enumerate(_SERVICE_GAUGES):
-        yield f"# HELP {metric} {help_text}\n# TYPE {metric} gauge\n"
+        yield _family(metric, "gauge", help_text)
         for c in clusters:
-            cluster = _label(c.name)
             for row in rows[c.pk]:
-                labels = (
-                    f'cluster="{cluster}",namespace="{_label(row[0])}",service="{_label(row[1])}"'
-                )
-                yield f"{metric}{{{labels}}} {_number(row[2 + i])}\n"
+                yield f"{metric}{{{_service_labels(c, row)}}} {_number(row[2 + i])}\n"
+    yield from _monthly_cost_lines(clusters, rows)
+
+
+def _service_labels(cluster: Cluster, row: tuple) -> str:
+    return (
+        f'cluster="{_label(cluster.name)}",namespace="{_label(row[0])}",service="{_label(row[1])}"'
+    )
+
+
+def _monthly_cost_lines(clusters: list[Cluster], rows: dict[int, list[tuple]]) -> Iterator[str]:
+    # As the flow map's monthly cost (routing.traffic): the latest per-GB figure times the volume.
+    volumes = {
+        (cluster_id, ns, name): float(gb)
+        for cluster_id, ns, name, gb in TrafficVolume.objects.values_list(
+            "cluster_id", "namespace", "name", "monthly_gb"
+        )
+    }
+    yield _family(MONTHLY_COST, "gauge", MONTHLY_COST_HELP)
+    for c in clusters:
+        for row in rows[c.pk]:
+            gb = volumes.get((c.pk, row[0], row[1]))
+            if gb is not None:
+                cost = _number(row[_COST_PER_GB] * gb)
+                yield f"{MONTHLY_COST}{{{_service_labels(c, row)}}} {cost}\n"
+
+
+def _watch_lines(clusters: list[Cluster]) -> Iterator[str]:
+    yield _family(RECONNECTS, "counter", RECONNECTS_HELP)
+    for c in clusters:
+        yield f'{RECONNECTS}{{cluster="{_label(c.name)}"}} {c.watch_reconnects}\n'
+
+
+def _job_lines() -> Iterator[str]:
+    stats = list(JobStats.objects.select_related("cluster").order_by("job", "cluster__name"))
+
+    def labels(row: JobStats) -> str:
+        cluster = row.cluster.name if row.cluster is not None else ""
+        return f'job="{_label(row.job)}",cluster="{_label(cluster)}"'
+
+    yield _family(JOB_DURATION, "gauge", JOB_DURATION_HELP)
+    for row in stats:
+        if row.last_duration_seconds is not None:
+            yield f"{JOB_DURATION}{{{labels(row)}}} {_number(row.last_duration_seconds)}\n"
+    yield _family(JOB_SUCCESS, "gauge", JOB_SUCCESS_HELP)
+    for row in stats:
+        if row.last_success_at is not None:
+            yield f"{JOB_SUCCESS}{{{labels(row)}}} {row.last_success_at.timestamp():.3f}\n"
+    yield _family(JOB_RUNS, "counter", JOB_RUNS_HELP)
+    for row in stats:
+        yield f'{JOB_RUNS}{{{labels(row)},outcome="success"}} {row.successes}\n'
+        yield f'{JOB_RUNS}{{{labels(row)},outcome="failure"}} {row.failures}\n'
 
 
 def _latest(clusters: list[Cluster]) -> dict[int, Snapshot]:

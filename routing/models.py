@@ -74,6 +74,14 @@ class Cluster(models.Model):
     status_message = models.TextField(blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A Prometheus counter (routing.jobstats): only ever incremented with F(), never reset.
+    watch_reconnects = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="watch streams re-established after an error, a dropped connection or 410 Gone",
+    )
+    last_reconnect_at = models.DateTimeField(null=True, blank=True, editable=False)
+    COUNTER_FIELDS = frozenset({"watch_reconnects", "last_reconnect_at"})
 
     class Meta:
         ordering = ["name"]
@@ -96,6 +104,19 @@ class Cluster(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.name
+
+    def save(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # The counter fields are written only with F() (routing.jobstats), while the admin or the
+        # API may save a row loaded earlier: its stale count must not be written back (the
+        # counter would go down, which Prometheus reads as a reset).
+        loaded = not self._state.adding and not kwargs.get("force_insert")
+        if loaded and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.COUNTER_FIELDS
+            ]
+        super().save(**kwargs)
 
     def latest_snapshot(self) -> "Snapshot | None":
         """The snapshot with the highest seq, or None before the first one."""
@@ -400,3 +421,46 @@ class ApiToken(models.Model):
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
+
+
+class JobStats(models.Model):
+    """Counters and the last run of one background job, per cluster (or global: no cluster).
+
+    Jobs run in Celery workers, the watcher or the embedded scheduler, never in the web process,
+    so they record here what /metrics reports (routing.jobstats, routing.metrics). One row per
+    (job, cluster), updated with F() when a run ends; never pruned, so `successes` and `failures`
+    are true counters. A cluster's rows go with it.
+    """
+
+    job = models.CharField(max_length=32, help_text="e.g. snapshot, watch_snapshot, prune")
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    successes = models.PositiveBigIntegerField(default=0)
+    failures = models.PositiveBigIntegerField(default=0)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_duration_seconds = models.FloatField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True, blank=True)
+    last_message = models.CharField(
+        max_length=500, blank=True, help_text="why the last run failed; empty when it succeeded"
+    )
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["job", "cluster"]
+        verbose_name = verbose_name_plural = "job statistics"
+        constraints = [
+            # Two partial constraints, because NULLs are distinct in a plain unique constraint.
+            models.UniqueConstraint(
+                fields=["job", "cluster"],
+                condition=Q(cluster__isnull=False),
+                name="routing_jobstats_per_cluster",
+            ),
+            models.UniqueConstraint(
+                fields=["job"], condition=Q(cluster__isnull=True), name="routing_jobstats_global"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} ({self.cluster_id or 'all clusters'})"

@@ -1,14 +1,19 @@
-"""Full analysis reports for one Service of a stored snapshot, without loading the whole cluster.
+"""Full analysis reports for one Service of a stored snapshot.
 
-A Service's report depends only on the Nodes, its own Service object and EndpointSlices (and on
-Pods only when clients are weighted by Pods), so that is all this reads: about a thousand small
-rows for a thousand-node cluster instead of every object of the snapshot.
+Snapshots store each Service's report entry as it was analysed (proxy per zone plus the nodes
+that differ), so reading one is a row fetch. The per-node form, and rows written before reports
+were stored, are analysed on demand: a Service's report depends only on the Nodes, its own
+Service object and EndpointSlices (and on Pods only when clients are weighted by Pods), so that is
+all that is read, about a thousand small rows for a thousand-node cluster instead of the snapshot.
 """
 
-from typing import Any
+import zlib
+from typing import Any, Literal
+
+import orjson
 
 from routing.engine import analyze_cluster, build_cluster
-from routing.models import ObjectVersion, Snapshot
+from routing.models import ObjectVersion, ServiceSummary, Snapshot
 from routing.snapshots import cluster_options, decode
 from routing.trim import KINDS
 
@@ -39,10 +44,73 @@ def service_objects(snapshot: Snapshot, namespace: str, name: str, *, pods: bool
     return found
 
 
-def service_detail(snapshot: Snapshot, namespace: str, name: str) -> dict[str, Any] | None:
-    """The report entry (docs/analysis-report.md) for one Service, or None if it is not there."""
+ProxyDetail = Literal["zones", "nodes"]
+
+
+def service_detail(
+    snapshot: Snapshot,
+    namespace: str,
+    name: str,
+    *,
+    proxy: ProxyDetail = "zones",
+    monthly_gb: float | None = None,
+) -> dict[str, Any] | None:
+    """The report entry (docs/analysis-report.md) for one Service, or None if it is not there.
+
+    `proxy="zones"` gives kube-proxy's behaviour per zone plus the nodes that differ (stored);
+    `"nodes"` one entry per node (analysed now). `monthly_gb`, the Service's volume, fills in
+    the monthly figures, as `analyze --monthly-gb` would.
+    """
+    entry: dict[str, Any] | None = None
+    if proxy == "zones":
+        entry = stored_report(snapshot, namespace, name)
+        if entry == {}:
+            return None
+    if entry is None:
+        entry = analysed_report(snapshot, namespace, name, proxy)
+    if entry is not None and monthly_gb is not None:
+        with_volume(entry, monthly_gb)
+    return entry
+
+
+def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
+    """Set a report entry's monthly figures for `gb` GB a month (the engine's own arithmetic).
+
+    Stored reports are written without volumes, which change between snapshots; the figures are
+    per-GB ones times the volume, so they are filled in when read.
+    """
+    entry["cost"]["monthlyGb"] = gb
+    entry["cost"]["monthlyCost"] = entry["cost"]["costPerGb"] * gb
+    for outcome in entry["whatIf"].values():
+        outcome["monthlyCost"] = outcome["costPerGb"] * gb
+    if entry.get("recommendation"):
+        entry["recommendation"]["monthlySaved"] = entry["recommendation"]["costPerGbSaved"] * gb
+    return entry
+
+
+def stored_report(snapshot: Snapshot, namespace: str, name: str) -> dict[str, Any] | None:
+    """The entry stored with the snapshot; {} when the Service is absent, None when not stored."""
+    row = (
+        ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
+        .filter(namespace=namespace, name=name)
+        .values_list("pk", "report")
+        .first()
+    )
+    if row is None:
+        return {}
+    if row[1] is None or not snapshot.cluster_report:
+        return None  # written before reports were stored
+    entry: dict[str, Any] = orjson.loads(zlib.decompress(row[1]))
+    entry["cluster"] = snapshot.cluster_report
+    return entry
+
+
+def analysed_report(
+    snapshot: Snapshot, namespace: str, name: str, proxy: ProxyDetail
+) -> dict[str, Any] | None:
+    """The entry analysed now from the snapshot's stored objects."""
     options = cluster_options(
-        snapshot.cluster, proxy_detail="auto", services=frozenset({(namespace, name)})
+        snapshot.cluster, proxy_detail=proxy, services=frozenset({(namespace, name)})
     )
     objects = service_objects(snapshot, namespace, name, pods=options.clients == "pods")
     if not objects:

@@ -65,6 +65,7 @@ _SUMMARY_FIELDS = (
     "diagnostics",
     "recommendation",
     "what_if",
+    "report",
 )
 _SUMMARY_COLUMNS = (
     "cluster_id",
@@ -178,7 +179,11 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
                 for policy, w in svc["whatIf"].items()
             },
         }
-        digest = hashlib.sha256(canonical_bytes(fields)).hexdigest()
+        # The whole entry too, so a Service's detail is read back rather than re-analysed; it
+        # is part of the digest, so a changed report (say, a moved endpoint) opens a new row.
+        entry = canonical_bytes(svc)
+        digest = hashlib.sha256(canonical_bytes(fields) + entry).hexdigest()
+        fields["report"] = zlib.compress(entry)
         out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
     return out
 
@@ -313,6 +318,7 @@ def _write_paused(
         report = analyze_cluster(build_cluster(engine_items), replace(options, services=scope))
         del engine_items
         summaries = _summaries(report)
+        cluster_section = report["cluster"]
         del report
         opened, closed = _store_objects(locked, seq, prepared, versions)
         _store_summaries(locked, seq, summaries, scope)
@@ -323,6 +329,7 @@ def _write_paused(
             source=source,
             changed_objects=opened + closed,
             options_hash=fingerprint,
+            cluster_report=cluster_section,
             **_figures(prepared, locked, seq),
         )
         transaction.on_commit(partial(_notify, snapshot))

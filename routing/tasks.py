@@ -3,6 +3,9 @@
 Celery runs them in production (worker + beat on Redis, see dashboard/celery.py); the embedded
 default calls the same functions from routing/scheduler.py. A snapshot is one transaction, so a
 worker killed half-way leaves nothing behind, and with acks_late its job runs again elsewhere.
+
+Each run is recorded when it ends, successful or not, for /metrics (routing.jobstats): here,
+so that Celery and the embedded scheduler are counted alike. A skipped snapshot is not a run.
 """
 
 import logging
@@ -14,6 +17,7 @@ from django.utils import timezone
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
+from routing import jobstats
 from routing.ingest import LIVE_SOURCES, set_status, snapshot_now
 from routing.kube.connect import ConnectError
 from routing.locks import Lease
@@ -33,13 +37,15 @@ def snapshot_cluster(cluster_id: int, source: str = Snapshot.Source.SCHEDULED) -
         logger.info("cluster %s: a snapshot is already running; skipped", cluster_id)
         return None
     try:
-        cluster = Cluster.objects.get(pk=cluster_id)
-        try:
-            return snapshot_now(cluster, source=source).pk
-        except (ConnectError, ApiException, HTTPError, OSError) as exc:
-            set_status(cluster_id, Cluster.Status.STALE, f"snapshot failed: {exc}")
-            logger.warning("cluster %s: snapshot failed: %s", cluster.name, exc)
-            return None
+        with jobstats.recorded(jobstats.SNAPSHOT, cluster_id) as outcome:
+            cluster = Cluster.objects.get(pk=cluster_id)
+            try:
+                return snapshot_now(cluster, source=source).pk
+            except (ConnectError, ApiException, HTTPError, OSError) as exc:
+                set_status(cluster_id, Cluster.Status.STALE, f"snapshot failed: {exc}")
+                logger.warning("cluster %s: snapshot failed: %s", cluster.name, exc)
+                outcome.fail(f"snapshot failed: {jobstats.describe(exc)}")
+                return None
     finally:
         lock.release()
 
@@ -61,19 +67,21 @@ def due_clusters(now: datetime | None = None) -> list[Cluster]:
 @shared_task(name="routing.snapshot_due_clusters")
 def snapshot_due_clusters() -> list[int]:
     """Dispatch a snapshot for every due cluster (to the workers, or here without Redis)."""
-    ids = [c.pk for c in due_clusters()]
-    for cluster_id in ids:
-        if settings.REDIS_URL:
-            snapshot_cluster.delay(cluster_id)
-        else:
-            snapshot_cluster(cluster_id)
+    with jobstats.recorded(jobstats.SNAPSHOT_DUE):
+        ids = [c.pk for c in due_clusters()]
+        for cluster_id in ids:
+            if settings.REDIS_URL:
+                snapshot_cluster.delay(cluster_id)
+            else:
+                snapshot_cluster(cluster_id)
     return ids
 
 
 @shared_task(name="routing.prune_snapshots")
 def prune_snapshots() -> int:
     """Delete snapshots past each cluster's retention; returns how many went."""
-    return sum(prune(cluster) for cluster in Cluster.objects.all())
+    with jobstats.recorded(jobstats.PRUNE):
+        return sum(prune(cluster) for cluster in Cluster.objects.all())
 
 
 @shared_task(name="routing.recompute_summaries")
@@ -82,9 +90,13 @@ def recompute_summaries(cluster_id: int) -> int | None:
 
     History keeps the figures it was computed with; the new snapshot carries the new ones.
     """
-    cluster = Cluster.objects.get(pk=cluster_id)
-    latest = cluster.snapshots.order_by("-seq").first()
-    if latest is None:
-        return None
-    objects = objects_at(latest)
-    return write_snapshot(cluster, objects, source=Snapshot.Source.MANUAL, reanalyse_all=True).pk
+    with jobstats.recorded(jobstats.RECOMPUTE, cluster_id):
+        cluster = Cluster.objects.get(pk=cluster_id)
+        latest = cluster.snapshots.order_by("-seq").first()
+        if latest is None:
+            return None
+        objects = objects_at(latest)
+        snapshot = write_snapshot(
+            cluster, objects, source=Snapshot.Source.MANUAL, reanalyse_all=True
+        )
+    return snapshot.pk

@@ -32,6 +32,16 @@ def volumes_of(cluster: Cluster) -> dict[tuple[str, str], float]:
 # --- flow map ---------------------------------------------------------------------------------
 
 
+def monthly_gb(cluster: Cluster, namespace: str, name: str) -> float | None:
+    """One Service's volume in GB a month, or None when none is set."""
+    gb = (
+        TrafficVolume.objects.filter(cluster=cluster, namespace=namespace, name=name)
+        .values_list("monthly_gb", flat=True)
+        .first()
+    )
+    return None if gb is None else float(gb)
+
+
 def flow_map(snapshot: Snapshot) -> dict:
     """The zone-to-zone matrix over all Services of the snapshot, weighted by monthly GB.
 

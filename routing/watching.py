@@ -1,4 +1,7 @@
-"""Supervise watchers: each live cluster watched by exactly one replica, holding a lease."""
+"""Supervise watchers: each live cluster watched by exactly one replica, holding a lease.
+
+Each watcher records its reconnects and snapshot writes for /metrics (routing.jobstats).
+"""
 
 import logging
 import threading
@@ -7,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import close_old_connections
 
+from routing import jobstats
 from routing.ingest import LIVE_SOURCES, set_status, start_watch
 from routing.kube.connect import ConnectError
 from routing.kube.runner import ClusterWatcher
@@ -57,7 +61,9 @@ class WatchSupervisor:
             if not lease.acquire():
                 continue
             try:
-                watcher = start_watch(cluster, **self.tuning)
+                watcher = start_watch(
+                    cluster, **{**jobstats.watch_hooks(cluster.pk), **self.tuning}
+                )
             except ConnectError as exc:
                 set_status(cluster.pk, Cluster.Status.STALE, str(exc))
                 lease.release()

@@ -18,14 +18,17 @@ from routing.api.lookups import (
 from routing.api.pagination import SnapshotPagination
 from routing.api.report_serializers import (
     ORDERINGS,
+    SUMMARY_ROW_COLUMNS,
+    ServiceDetailQuerySerializer,
     ServiceQuerySerializer,
     ServiceSummarySerializer,
-    SnapshotQuerySerializer,
+    summary_rows,
 )
 from routing.api.schema import CLUSTER, errors
 from routing.api.shapes import ServiceReportSerializer
 from routing.models import ServiceSummary
 from routing.reports import service_detail
+from routing.traffic import monthly_gb
 
 _PROBLEMS = ["error", "warning"]
 
@@ -76,16 +79,17 @@ class ServiceViewSet(viewsets.GenericViewSet):
         snapshot = snapshot_or_latest(found, query.validated_data.get("snapshot"))
         rows = ServiceSummary.objects.none()
         if snapshot is not None:
-            rows = ServiceSummary.objects.at(found.pk, snapshot.seq).defer("matrix", "what_if")
-            rows = _filtered(rows, query.validated_data)
+            rows = _filtered(
+                ServiceSummary.objects.at(found.pk, snapshot.seq), query.validated_data
+            )
         self.paginator.snapshot = snapshot
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(ServiceSummarySerializer(page, many=True).data)
+        page = self.paginate_queryset(rows.values_list(*SUMMARY_ROW_COLUMNS))
+        return self.get_paginated_response(summary_rows(page))
 
 
 @extend_schema(tags=["services"])
 class ServiceDetailView(APIView):
-    """One Service's full analysis report, computed from the snapshot's stored objects."""
+    """One Service's full analysis report, as stored with the snapshot (or analysed per node)."""
 
     @extend_schema(
         summary="One Service's full analysis report",
@@ -93,17 +97,23 @@ class ServiceDetailView(APIView):
             CLUSTER,
             OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace."),
             OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name."),
-            SnapshotQuerySerializer,
+            ServiceDetailQuerySerializer,
         ],
         responses={200: ServiceReportSerializer, **errors(400, 404)},
     )
     def get(self, request, cluster: str, namespace: str, service: str):
         check_service_key(namespace, service)
-        query = SnapshotQuerySerializer(data=request.query_params.dict())
+        query = ServiceDetailQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         found = get_cluster(cluster)
         snapshot = existing_snapshot(found, query.validated_data.get("snapshot"))
-        report = service_detail(snapshot, namespace, service)
+        report = service_detail(
+            snapshot,
+            namespace,
+            service,
+            proxy=query.validated_data["proxy"],
+            monthly_gb=monthly_gb(found, namespace, service),
+        )
         if report is None:
             raise NotFound(f"There is no Service {namespace}/{service} in snapshot {snapshot.seq}.")
         return Response(report)

@@ -8,8 +8,10 @@ from routing.api import (
     service_views,
     snapshot_views,
     timeseries_views,
+    token_views,
     traffic_views,
     views,
+    whatif_views,
 )
 
 app_name = "api"
@@ -20,6 +22,7 @@ router = DefaultRouter()
 router.register("clusters", views.ClusterViewSet, basename="cluster")
 router.register(f"{CLUSTER}/snapshots", snapshot_views.SnapshotViewSet, basename="snapshot")
 router.register(f"{CLUSTER}/services", service_views.ServiceViewSet, basename="service")
+router.register("tokens", token_views.TokenViewSet, basename="token")
 
 urlpatterns = [
     path("health", views.HealthView.as_view(), name="health"),
@@ -39,6 +42,11 @@ urlpatterns = [
         "clusters/<slug:cluster>/services/<str:namespace>/<str:service>/timeseries/",
         timeseries_views.ServiceTimeSeriesView.as_view(),
         name="service-timeseries",
+    ),
+    path(
+        "clusters/<slug:cluster>/services/<str:namespace>/<str:service>/what-if/",
+        whatif_views.WhatIfView.as_view(),
+        name="service-what-if",
     ),
     path("clusters/<slug:cluster>/prices/", traffic_views.PricesView.as_view(), name="prices"),
     path("clusters/<slug:cluster>/flowmap/", traffic_views.FlowMapView.as_view(), name="flowmap"),

@@ -17,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 Write = Callable[[list[dict[str, Any]], str], None]  # (objects, source)
 SetStatus = Callable[[str, str], None]  # ("watching" | "stale", message)
+OnReconnects = Callable[[int], None]  # streams re-established since the last call (see .watch)
+OnSnapshot = Callable[[float, bool, str], None]  # (seconds, ok, error) of each write
+
+REPORT_RECONNECTS_EVERY = 1.0  # seconds: a reconnect storm costs at most one report a second
 
 
 class ClusterWatcher:
@@ -25,6 +29,10 @@ class ClusterWatcher:
     Snapshots are debounced: written once the state has been quiet for `debounce` seconds, or
     `max_delay` after the first unwritten change, whichever comes first (a busy cluster still
     gets regular snapshots); and at least every `interval` seconds even when nothing changed.
+
+    `on_reconnects` and `on_snapshot` (e.g. routing.jobstats.watch_hooks) are called from the
+    snapshot thread only, the one thread that also calls `write` and `set_status`: resource
+    threads just count, so they never wait on, or hold a connection to, the database.
     """
 
     def __init__(
@@ -40,6 +48,8 @@ class ClusterWatcher:
         stale_after: float = 5.0,
         resources: tuple[Resource, ...] = RESOURCES,
         on_exit: Callable[[], None] | None = None,
+        on_reconnects: OnReconnects | None = None,
+        on_snapshot: OnSnapshot | None = None,
     ):
         self.state = ClusterState(tuple(r.kind for r in resources))
         self.health = HealthTracker(stale_after=stale_after)
@@ -49,9 +59,19 @@ class ClusterWatcher:
         self.interval = interval
         self.debounce = debounce
         self.max_delay = max_delay
+        self.on_reconnects = on_reconnects
+        self.on_snapshot = on_snapshot
+        self._unreported_reconnects = 0
+        self._reconnects_lock = threading.Lock()
         self.watchers = [
             ResourceWatcher(
-                api, r, self.state, self.stop_event, trim=trim, health=self.health.report
+                api,
+                r,
+                self.state,
+                self.stop_event,
+                trim=trim,
+                health=self.health.report,
+                on_reconnect=self._reconnected,
             )
             for r in resources
         ]
@@ -75,8 +95,23 @@ class ClusterWatcher:
         try:
             self._snapshots()
         finally:
+            self._report_reconnects()  # the last ones, before the thread's connection closes
             if self.on_exit is not None:
                 self.on_exit()
+
+    def _reconnected(self, kind: str) -> None:
+        """Called by resource threads: count only; the snapshot thread reports."""
+        with self._reconnects_lock:
+            self._unreported_reconnects += 1
+
+    def _report_reconnects(self) -> None:
+        if self.on_reconnects is None:
+            return
+        with self._reconnects_lock:
+            count, self._unreported_reconnects = self._unreported_reconnects, 0
+        if count and not self._call(self.on_reconnects, count):
+            with self._reconnects_lock:
+                self._unreported_reconnects += count  # reported with the next ones
 
     def _snapshots(self) -> None:
         written_version = -1
@@ -84,10 +119,14 @@ class ClusterWatcher:
         seen_version = -1
         changed_at = first_pending_at = 0.0
         status = ""
+        reported_at = 0.0
         while not self.stop_event.is_set():
             self.state.changed.wait(0.1)
             self.state.changed.clear()
             now = time.monotonic()
+            if now - reported_at >= REPORT_RECONNECTS_EVERY:
+                self._report_reconnects()
+                reported_at = now
             reason = self.health.stale_reason()
             wanted = ("stale", reason) if reason else ("watching", "")
             if wanted[0] != status:
@@ -106,15 +145,28 @@ class ClusterWatcher:
             periodic = now - written_at >= self.interval
             if (pending and (quiet or overdue)) or (not pending and periodic):
                 version, objects = self.state.objects()
-                if self._call(self.write, objects, "watch" if pending else "scheduled"):
+                if self._timed_write(objects, "watch" if pending else "scheduled"):
                     written_version, written_at = version, now
                     self.snapshots_written += 1
+
+    def _timed_write(self, objects: list[dict[str, Any]], source: str) -> bool:
+        """Write, tell `on_snapshot` how long it took and how it ended; True if it succeeded."""
+        started = time.perf_counter()
+        error = ""
+        try:
+            self.write(objects, source)
+        except Exception as exc:  # noqa: BLE001 - a failed write is retried on the next tick
+            logger.exception("cluster watcher: write failed")
+            error = f"{type(exc).__name__}: {exc}"
+        if self.on_snapshot is not None:
+            self._call(self.on_snapshot, time.perf_counter() - started, not error, error)
+        return not error
 
     @staticmethod
     def _call(fn: Callable[..., None], *args: Any) -> bool:
         try:
             fn(*args)
-        except Exception:  # noqa: BLE001 - a failed write is retried on the next tick
+        except Exception:  # noqa: BLE001 - logged; the loop goes on (writes retry next tick)
             logger.exception("cluster watcher: %s failed", getattr(fn, "__name__", fn))
             return False
         return True

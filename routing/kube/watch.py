@@ -5,6 +5,10 @@ A watch that ends (server timeout, dropped connection) resumes from the last res
 seen; `410 Gone` (the version fell out of the server's window) forces a fresh list; any other
 error backs off exponentially with full jitter. Health is reported per resource so the caller
 can mark the cluster stale while its API is unreachable and healthy again once it answers.
+
+A reconnect is a stream re-established because of a failure: an error (listing or watching), a
+connection dropped mid-stream, or 410 Gone (a relist). A watch the server ends cleanly, as at
+its timeout, is resumed from the last resourceVersion and is not one.
 """
 
 import logging
@@ -28,6 +32,7 @@ logger = logging.getLogger(__name__)
 WATCH_TIMEOUT_SECONDS = 300  # the server closes the watch after this; we simply resume
 OPTIONAL_RETRY_SECONDS = 300.0  # how often to ask again for a kind we were not granted
 Health = Callable[[str, str | None], None]  # (kind, error or None when healthy)
+Reconnect = Callable[[str], None]  # (kind): a stream of it is re-established after a failure
 
 
 class Expired(Exception):
@@ -76,6 +81,7 @@ class ResourceWatcher(threading.Thread):
         trim: Trim | None = None,
         health: Health | None = None,
         backoff: Backoff | None = None,
+        on_reconnect: Reconnect | None = None,
     ):
         super().__init__(name=f"watch-{resource.kind}", daemon=True)
         self.api = api
@@ -87,7 +93,8 @@ class ResourceWatcher(threading.Thread):
         self.backoff = backoff or Backoff()
         self.version = ""  # last resourceVersion seen; "" means "list first"
         self.relists = 0
-        self.reconnects = 0
+        self.reconnects = 0  # see the module docstring; on_reconnect hears of each
+        self.on_reconnect = on_reconnect or (lambda kind: None)
 
     def run(self) -> None:
         while not self.stop_event.is_set():
@@ -101,6 +108,7 @@ class ResourceWatcher(threading.Thread):
                     "%s: resourceVersion %s expired; relisting", self.resource.kind, self.version
                 )
                 self.version = ""
+                self._reconnecting()
             except ApiException as exc:
                 if not (self.resource.optional and exc.status in NOT_GRANTED):
                     self._failed(exc)
@@ -115,9 +123,16 @@ class ResourceWatcher(threading.Thread):
                 self._failed(exc)
 
     def _failed(self, exc: Exception) -> None:
-        self.reconnects += 1
+        self._reconnecting()
         self.health(self.resource.kind, _describe(exc))
         self.stop_event.wait(self.backoff.next_delay())
+
+    def _reconnecting(self) -> None:
+        self.reconnects += 1
+        try:
+            self.on_reconnect(self.resource.kind)
+        except Exception:  # noqa: BLE001 - counting must never stop the watch
+            logger.exception("%s: on_reconnect failed", self.resource.kind)
 
     def _list(self) -> None:
         items, version = list_resource(self.api, self.resource, trim=self.trim)

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('routing', '0005_trafficvolume'),
+        ("routing", "0005_trafficvolume"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='servicesummary',
-            name='report',
+            model_name="servicesummary",
+            name="report",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='snapshot',
-            name='cluster_report',
-            field=models.JSONField(blank=True, default=dict, help_text="the analysis report's cluster section (zones, provider, client weights, ...)"),
+            model_name="snapshot",
+            name="cluster_report",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="the analysis report's cluster section (zones, provider, client weights, ...)",
+            ),
         ),
     ]

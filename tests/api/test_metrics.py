@@ -1,12 +1,15 @@
-"""`/metrics`: Prometheus text with per-cluster and per-Service gauges, behind a viewer token."""
+"""`/metrics`: Prometheus text with per-cluster and per-Service gauges, watch reconnects and job
+runs, behind a viewer token."""
 
 import re
+import time
 
 import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
-from routing.models import ApiToken, Cluster
+from routing import jobstats
+from routing.models import ApiToken, Cluster, TrafficVolume
 from routing.snapshots import import_dump
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +62,87 @@ def test_label_values_are_escaped(db):
     from routing.metrics import _label
 
     assert _label('a"b\\c\nd') == 'a\\"b\\\\c\\nd'
+
+
+# --- monthly cost, watch reconnects and jobs ---------------------------------------------------
+
+
+def _scrape(settings) -> str:
+    settings.TRAFFICLENS_METRICS_PUBLIC = True
+    response = APIClient().get("/metrics")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _samples(text: str) -> dict[str, float]:
+    """Sample name with labels -> value; also checks every family is declared once, before use."""
+    declared: dict[str, str] = {}
+    samples = {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert name not in declared, f"{name} declared twice"
+            declared[name] = kind
+        elif line and not line.startswith("#"):
+            assert LINE.match(line), line
+            key, value = line.rsplit(" ", 1)
+            assert key.split("{")[0] in declared, f"{line} has no # TYPE before it"
+            assert key not in samples, f"{key} appears twice"
+            samples[key] = float(value)
+    return samples
+
+
+def test_monthly_cost_is_given_for_services_with_a_volume(loaded, settings):
+    TrafficVolume.objects.create(cluster=loaded, namespace="shop", name="checkout", monthly_gb=1500)
+    samples = _samples(_scrape(settings))
+    labels = 'cluster="shop",namespace="shop",service="checkout"'
+    per_gb = samples[f"trafficlens_service_cost_per_gb_usd{{{labels}}}"]
+    assert per_gb > 0
+    assert samples[f"trafficlens_service_monthly_cost_usd{{{labels}}}"] == pytest.approx(
+        per_gb * 1500
+    )
+    monthly = [key for key in samples if key.startswith("trafficlens_service_monthly_cost_usd")]
+    assert monthly == [f"trafficlens_service_monthly_cost_usd{{{labels}}}"]
+
+
+def test_reconnects_are_a_counter_per_cluster(loaded, settings):
+    other = Cluster.objects.create(name="idle", source=Cluster.Source.UPLOAD)
+    jobstats.record_reconnects(loaded.pk, 2)
+    jobstats.record_reconnects(loaded.pk, 1)
+    text = _scrape(settings)
+    assert "# TYPE trafficlens_watch_reconnects_total counter" in text
+    assert "410 Gone" in text and "not counted" in text  # HELP says what counts
+    samples = _samples(text)
+    assert samples['trafficlens_watch_reconnects_total{cluster="shop"}'] == 3
+    assert samples[f'trafficlens_watch_reconnects_total{{cluster="{other.name}"}}'] == 0
+
+
+def test_job_metrics_come_from_the_recorded_runs(loaded, settings):
+    before = time.time()
+    jobstats.record_run("snapshot", loaded.pk, 0.25, True)
+    jobstats.record_run("snapshot", loaded.pk, 0.75, False, "HTTP 503")
+    jobstats.record_run("prune", None, 0.125, True)
+    text = _scrape(settings)
+    for name, kind in (
+        ("trafficlens_job_last_duration_seconds", "gauge"),
+        ("trafficlens_job_last_success_timestamp_seconds", "gauge"),
+        ("trafficlens_job_runs_total", "counter"),
+    ):
+        assert f"# TYPE {name} {kind}\n" in text
+    samples = _samples(text)
+    snap, prune = 'job="snapshot",cluster="shop"', 'job="prune",cluster=""'
+    assert samples[f"trafficlens_job_last_duration_seconds{{{snap}}}"] == 0.75  # the last run
+    assert samples[f"trafficlens_job_last_duration_seconds{{{prune}}}"] == 0.125
+    assert samples[f'trafficlens_job_runs_total{{{snap},outcome="success"}}'] == 1
+    assert samples[f'trafficlens_job_runs_total{{{snap},outcome="failure"}}'] == 1
+    assert samples[f'trafficlens_job_runs_total{{{prune},outcome="failure"}}'] == 0
+    success = samples[f"trafficlens_job_last_success_timestamp_seconds{{{snap}}}"]
+    assert before - 1 <= success <= time.time() + 1
+
+
+def test_a_deleted_cluster_takes_its_series_with_it(loaded, settings):
+    jobstats.record_reconnects(loaded.pk, 4)
+    jobstats.record_run("snapshot", loaded.pk, 0.5, True)
+    loaded.delete()
+    samples = _samples(_scrape(settings))
+    assert not [key for key in samples if 'cluster="shop"' in key]

@@ -37,6 +37,7 @@ ENDPOINTS = [
     ("get", f"{VOLUME}cart/volume/", None, None, READ),
     ("put", f"{VOLUME}cart/volume/", {"monthlyGb": 5}, "json", EDIT),
     ("delete", f"{VOLUME}cart/volume/", None, None, {**EDIT, "editor": 204, "admin": 204}),
+    ("post", f"{VOLUME}cart/what-if/", {"topologyMode": "Auto"}, "json", EDIT),
     ("get", "/api/v1/clusters/demo/prices/", None, None, READ),
     ("patch", "/api/v1/clusters/demo/prices/", {"priceCrossZone": 0.01}, "json", EDIT),
     ("get", "/api/v1/clusters/demo/flowmap/", None, None, READ),

@@ -2,10 +2,16 @@
 
 import pytest
 
+from routing.api.report_serializers import (
+    SUMMARY_ROW_COLUMNS,
+    ServiceSummarySerializer,
+    summary_rows,
+)
 from routing.api.shapes import ServiceReportSerializer
+from routing.engine import analyze_cluster, build_cluster
 from routing.models import Cluster
 from routing.reports import service_detail
-from routing.snapshots import summaries_at
+from routing.snapshots import cluster_options, objects_at, summaries_at
 
 from .conftest import assert_error
 
@@ -201,3 +207,42 @@ def test_detail_404s(demo_cluster, token_client, db):
     Cluster.objects.create(name="fresh", source=Cluster.Source.UPLOAD)
     error = assert_error(client.get("/api/v1/clusters/fresh/services/a/b/"), 404, "not_found")
     assert "no snapshot" in error["message"]
+
+
+def test_list_rows_are_what_the_documented_serializer_gives(demo_cluster):
+    rows = summaries_at(demo_cluster.snapshots.order_by("-seq")[0])
+    fast = summary_rows(rows.values_list(*SUMMARY_ROW_COLUMNS))
+    assert len(fast) == 12
+    assert fast == ServiceSummarySerializer(rows, many=True).data
+
+
+def test_detail_per_node_proxy_on_request(demo_cluster, token_client):
+    client = token_client("viewer")
+    zones = client.get(f"{URL}shop/payments/").json()
+    nodes = client.get(f"{URL}shop/payments/", {"proxy": "nodes"}).json()
+    assert zones["cluster"]["proxyDetail"] == "zones" and "proxyByZone" in zones
+    assert nodes["cluster"]["proxyDetail"] == "nodes" and "proxyByZone" not in nodes
+    node_zones = {n["zone"] for n in nodes["proxy"].values()}
+    assert node_zones == set(zones["proxyByZone"])
+    assert len(nodes["proxy"]) > len(zones["proxy"])  # every node, not only the exceptions
+    for node, entry in nodes["proxy"].items():
+        assert entry == zones["proxy"].get(node, zones["proxyByZone"][entry["zone"]]), node
+    assert_error(client.get(f"{URL}shop/payments/", {"proxy": "pods"}), 400, "invalid")
+
+
+def test_detail_monthly_figures_follow_the_services_volume(demo_cluster, token_client):
+    editor = token_client("editor")
+    assert editor.get(f"{URL}shop/payments/").json()["cost"]["monthlyCost"] is None
+    editor.put(f"{URL}shop/payments/volume/", {"monthlyGb": "2000"}, format="json")
+    body = editor.get(f"{URL}shop/payments/").json()
+    options = cluster_options(demo_cluster, proxy_detail="zones", monthly_gb=2000.0)
+    items = [("items", i, o) for i, o in enumerate(objects_at(demo_cluster.latest_snapshot()))]
+    expected = next(
+        s
+        for s in analyze_cluster(build_cluster(items), options)["services"]
+        if s["name"] == "payments"
+    )
+    assert body["cost"] == expected["cost"] and body["cost"]["monthlyGb"] == 2000.0
+    assert body["whatIf"] == expected["whatIf"]
+    assert body["recommendation"] == expected["recommendation"]
+    assert body["recommendation"]["monthlySaved"] > 0

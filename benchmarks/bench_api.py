@@ -1,0 +1,246 @@
+"""Benchmark: REST API latency under load on a 10,000-Service snapshot in PostgreSQL.
+
+Stores one snapshot of a generated cluster (10k Services, 100k endpoints, 1k nodes by default),
+starts the production web server in its own processes, and drives it with `wrk` from another
+process on loopback: 20 connections (concurrent clients), each sending its next request as soon
+as the last answer arrives. Two runs, one per endpoint:
+
+- list: a page of 100 Services, filtered (by namespace, policy, mechanism, cross-zone share or
+  diagnostics, rotating) and ordered by cost;
+- detail: one Service's full report, a different Service on every request (2,000 of them, so
+  nothing is answered twice in a row and no response cache could help).
+
+Target: p99 under 100 ms for each, with no error responses.
+
+    .venv/bin/python benchmarks/bench_api.py                      # the full-size run
+    .venv/bin/python benchmarks/bench_api.py --services 500 --endpoints 5000 --nodes 60 \
+        --duration 5                                              # a quick one
+
+Needs `wrk` (Debian: apt-get install wrk). It drops and recreates its own database (default
+trafficlens_bench_api; the name must contain "bench").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from random import Random
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+P99_TARGET_MS = 100.0
+SERVERS = {
+    # The command docker-compose.yml's web service runs (see there), on a loopback port.
+    "production": "gunicorn dashboard.asgi:application -k uvicorn_worker.UvicornWorker "
+    "--workers {workers} --bind 127.0.0.1:{port} --log-level warning",
+    "daphne": "daphne -b 127.0.0.1 -p {port} dashboard.asgi:application",
+}
+
+# wrk's Lua side: every thread walks the path list from its own offset; at the end the main
+# thread prints the latency percentiles and error counts as one JSON line.
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local token = os.getenv("BENCH_TOKEN")
+local counter = 1
+local threads = {}
+function setup(thread)
+  thread:set("offset", #threads * 997)
+  table.insert(threads, thread)
+end
+function init(args)
+  counter = offset or 0
+end
+function request()
+  counter = counter + 1
+  local path = paths[(counter % #paths) + 1]
+  return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %.3f, "p50": %d, "p90": %d, "p99": %d, "max": %d, '
+    .. '"mean": %.1f, "status_errors": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, latency.mean, e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--services", type=int, default=10000)
+    parser.add_argument("--endpoints", type=int, default=100000)
+    parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--zones", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--duration", type=int, default=30, help="seconds per run")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="production")
+    parser.add_argument("--workers", type=int, default=4, help="web server processes")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reuse", action="store_true", help="keep the database of a last run")
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="no db name")
+    parser.add_argument("--database", default="trafficlens_bench_api")
+    parser.add_argument("--json", help="also write the results here")
+    return parser.parse_args(argv)
+
+
+def prepare(args: argparse.Namespace) -> dict:
+    """The snapshot in PostgreSQL, a viewer token, and the request paths of each run."""
+    from benchmarks.bench_storage import fresh_database
+
+    if not args.reuse:
+        fresh_database(args.pg, args.database)
+    os.environ["DATABASE_URL"] = f"{args.pg}/{args.database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+
+    from benchmarks.gen_cluster import generate
+    from routing.models import ApiToken, Cluster, ServiceSummary
+    from routing.snapshots import write_snapshot
+
+    call_command("migrate", verbosity=0)
+    cluster = Cluster.objects.filter(name="bench").first()
+    if cluster is None:
+        started = time.perf_counter()
+        doc = generate(args.services, args.endpoints, args.nodes, args.zones, args.seed)
+        cluster = Cluster.objects.create(name="bench", source=Cluster.Source.SIMULATED)
+        write_snapshot(cluster, doc["items"], source="scheduled")
+        del doc
+        print(f"snapshot stored in {time.perf_counter() - started:.1f} s")
+    user, _ = User.objects.get_or_create(username="bench-viewer")
+    user.groups.add(Group.objects.get(name="viewer"))
+    _, token = ApiToken.objects.issue(user, "bench")
+
+    summaries = list(ServiceSummary.objects.open(cluster).values_list("namespace", "name"))
+    rng = Random(args.seed)
+    namespaces = sorted({ns for ns, _ in summaries})
+    base = "/api/v1/clusters/bench/services/"
+    filters = [f"namespace={ns}" for ns in namespaces] + [
+        "policy=PreferClose",
+        "policy=none",
+        "mechanism=trafficDistribution",
+        "min_cross_zone=0.2",
+        "has_diagnostics=true",
+    ]
+    lists = [f"{base}?{f}&ordering=-cost&page_size=100" for f in filters]
+    details = [
+        f"{base}{ns}/{name}/" for ns, name in rng.sample(summaries, min(2000, len(summaries)))
+    ]
+    return {"token": token, "list": lists, "detail": details, "services": len(summaries)}
+
+
+def start_server(args: argparse.Namespace) -> subprocess.Popen:
+    command = SERVERS[args.server].format(port=args.port, workers=args.workers)
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "LOG_LEVEL": "WARNING",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    }
+    server = subprocess.Popen(shlex.split(command), cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{args.port}/api/v1/health", timeout=2):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(f"the server exited: {command}") from None
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("the server did not answer /api/v1/health within 60 s")
+
+
+def check(args: argparse.Namespace, paths: list[str], token: str) -> None:
+    """Each kind of request answers 200 before it is timed (a fast 4xx would flatter us)."""
+    for path in (paths[0], paths[-1]):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{args.port}{path}", headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            if resp.status != 200:
+                raise SystemExit(f"{path}: HTTP {resp.status}")
+            orjson.loads(resp.read())
+
+
+def wrk(args: argparse.Namespace, paths: list[str], token: str, seconds: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        script, listing = Path(tmp, "bench.lua"), Path(tmp, "paths.txt")
+        script.write_text(WRK_SCRIPT)
+        listing.write_text("\n".join(paths) + "\n")
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-c{args.connections}",
+                "-t2",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{args.port}",
+            ],
+            env={**os.environ, "BENCH_PATHS": str(listing), "BENCH_TOKEN": token},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    result = orjson.loads(out.strip().splitlines()[-1])
+    for key in ("p50", "p90", "p99", "max"):
+        result[key] = round(result.pop(key) / 1000, 2)  # microseconds -> ms
+    result["mean"] = round(result["mean"] / 1000, 2)
+    result["rps"] = round(result["requests"] / result["seconds"], 1)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    from benchmarks.bench_analyze import machine
+
+    m = machine()
+    print(f"machine: {m['platform']}; {m['cpu']}; nproc {m['nproc']}; {m['python']}")
+    plan = prepare(args)
+    print(f"{plan['services']} Services; server: {args.server}, {args.workers} workers")
+    server = start_server(args)
+    results: dict = {"machine": m, "server": args.server, "workers": args.workers}
+    try:
+        for run in ("list", "detail"):
+            check(args, plan[run], plan["token"])
+            wrk(args, plan[run], plan["token"], 3)  # warm-up: imports, connections, PG buffers
+            r = results[run] = wrk(args, plan[run], plan["token"], args.duration)
+            ok = r["p99"] < P99_TARGET_MS and not r["status_errors"] and not r["socket_errors"]
+            print(
+                f"{run:6} {args.connections} clients: {r['rps']} req/s, p50 {r['p50']} ms, "
+                f"p90 {r['p90']} ms, p99 {r['p99']} ms, max {r['max']} ms, "
+                f"errors {r['status_errors']}+{r['socket_errors']} "
+                f"[{'ok' if ok else 'MISSED'}: p99 < {P99_TARGET_MS:.0f} ms]"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    if args.json:
+        Path(args.json).write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    return results
+
+
+if __name__ == "__main__":
+    main()
