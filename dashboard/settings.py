@@ -94,6 +94,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(BASE_DIR / "test-db.sqlite3")
     )
+elif env_bool("DATABASE_POOL", default=True):
+    # A connection pool per process (psycopg_pool). Without it every request opens and closes a
+    # PostgreSQL connection (Django's ASGI handler cannot keep per-thread connections), which
+    # cost more CPU than the request itself; persistent connections (CONN_MAX_AGE) are not
+    # for ASGI. Pool size: the threads that may hold one at once (web: sync views run on one
+    # thread; watcher and workers: a few), with headroom; `timeout` bounds a wait for a slot.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DATABASE_POOL_MAX", default=8, minimum=1),
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")
@@ -107,6 +118,21 @@ if REDIS_URL:
 else:
     # Single-process only: fine for the embedded run, useless across web/worker processes.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Answers computed from one snapshot never change (a snapshot is immutable), so the API caches
+# some of them by cluster, seq and query (routing/api/cache.py): in Redis when there is one, so
+# every web process shares them, else in process memory. 0 seconds turns this off.
+API_CACHE_SECONDS = env_int("TRAFFICLENS_API_CACHE_SECONDS", default=600, minimum=0)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "trafficlens",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Scheduled jobs (routing/tasks.py). With Redis: Celery worker + beat share it as broker. A task
 # is acknowledged only after it ran and is requeued if its worker dies, so a killed worker's
@@ -200,7 +226,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["routing.api.permissions.RolePermission"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["routing.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "routing.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,

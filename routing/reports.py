@@ -11,10 +11,12 @@ import zlib
 from typing import Any, Literal
 
 import orjson
+from django.db.models import Subquery
 
 from routing.engine import analyze_cluster, build_cluster
-from routing.models import ObjectVersion, ServiceSummary, Snapshot
+from routing.models import ObjectVersion, ServiceSummary, Snapshot, TrafficVolume
 from routing.snapshots import cluster_options, decode
+from routing.traffic import monthly_gb
 from routing.trim import KINDS
 
 _SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -53,24 +55,25 @@ def service_detail(
     name: str,
     *,
     proxy: ProxyDetail = "zones",
-    monthly_gb: float | None = None,
 ) -> dict[str, Any] | None:
     """The report entry (docs/analysis-report.md) for one Service, or None if it is not there.
 
     `proxy="zones"` gives kube-proxy's behaviour per zone plus the nodes that differ (stored);
-    `"nodes"` one entry per node (analysed now). `monthly_gb`, the Service's volume, fills in
-    the monthly figures, as `analyze --monthly-gb` would.
+    `"nodes"` one entry per node (analysed now). The Service's traffic volume, when one is set,
+    fills in the monthly figures, as `analyze --monthly-gb` would.
     """
-    entry: dict[str, Any] | None = None
+    found: tuple[dict[str, Any], float | None] | None = None
     if proxy == "zones":
-        entry = stored_report(snapshot, namespace, name)
-        if entry == {}:
+        found = stored_report(snapshot, namespace, name)
+        if found == ({}, None):
             return None
-    if entry is None:
+    if found is None:
         entry = analysed_report(snapshot, namespace, name, proxy)
-    if entry is not None and monthly_gb is not None:
-        with_volume(entry, monthly_gb)
-    return entry
+        found = entry, monthly_gb(snapshot.cluster, namespace, name) if entry else None
+    entry, gb = found
+    if entry and gb is not None:
+        with_volume(entry, gb)
+    return entry or None
 
 
 def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
@@ -88,21 +91,31 @@ def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
     return entry
 
 
-def stored_report(snapshot: Snapshot, namespace: str, name: str) -> dict[str, Any] | None:
-    """The entry stored with the snapshot; {} when the Service is absent, None when not stored."""
+def stored_report(
+    snapshot: Snapshot, namespace: str, name: str
+) -> tuple[dict[str, Any], float | None] | None:
+    """The entry stored with the snapshot and the Service's volume (one query).
+
+    ({}, None) when the Service is not in the snapshot; None when its row has no stored report
+    (written before reports were stored).
+    """
+    volume = TrafficVolume.objects.filter(
+        cluster=snapshot.cluster_id, namespace=namespace, name=name
+    ).values("monthly_gb")[:1]
     row = (
         ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
         .filter(namespace=namespace, name=name)
-        .values_list("pk", "report")
+        .values_list("report", Subquery(volume))
         .first()
     )
     if row is None:
-        return {}
-    if row[1] is None or not snapshot.cluster_report:
-        return None  # written before reports were stored
-    entry: dict[str, Any] = orjson.loads(zlib.decompress(row[1]))
+        return {}, None
+    report, gb = row
+    if report is None or not snapshot.cluster_report:
+        return None
+    entry: dict[str, Any] = orjson.loads(zlib.decompress(report))
     entry["cluster"] = snapshot.cluster_report
-    return entry
+    return entry, None if gb is None else float(gb)
 
 
 def analysed_report(

@@ -11,6 +11,15 @@ def project_dir() -> Path:
     return Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Tests reuse database ids (SQLite, rolled-back transactions): start each with no cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def demo_sim(tmp_path, settings):
     """The simulated demo cluster on a free loopback port, wired in as the simulated source."""

@@ -5,16 +5,67 @@ inactive user's token is refused with 401 rather than treated as anonymous, so a
 stale token hears why. `last_used_at` is written at most once a minute per token.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.models import Group, User
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from routing.api.permissions import ROLES, remember_role
 from routing.models import ApiToken, hash_token
 
 KEYWORDS = (b"bearer", b"token")
+
+
+_TOKEN_COLUMNS = ("id", "name", "prefix", "created_at", "last_used_at", "expires_at")
+
+
+def _token_sql() -> str:
+    """The token's user (all columns), the token, and one flag per role group of the user.
+
+    Raw SQL because it runs on every API request: the ORM's token + user + groups queries took
+    longer to build than the rest of a Service detail request together. Token columns come
+    back as `token_<name>`; the flags as `in_<role>`.
+    """
+    token, user = ApiToken._meta.db_table, User._meta.db_table
+    groups, membership = Group._meta.db_table, User.groups.through._meta.db_table
+    columns = ", ".join(f"t.{c} AS token_{c}" for c in _TOKEN_COLUMNS)
+    flags = ", ".join(
+        f"EXISTS (SELECT 1 FROM {membership} m JOIN {groups} g ON g.id = m.group_id "
+        f"WHERE m.user_id = u.id AND g.name = '{role}') AS in_{role}"
+        for role in ROLES  # fixed identifiers, not input
+    )
+    return (
+        f"SELECT u.*, {columns}, {flags} FROM {token} t JOIN {user} u ON u.id = t.user_id "
+        "WHERE t.key_hash = %s"
+    )
+
+
+def _datetime(value) -> datetime | None:
+    """A timestamp column read outside a model field: PostgreSQL gives aware datetimes, SQLite
+    naive ones in UTC (or text, depending on the column's declared type)."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
+
+
+def _find(raw: str) -> tuple[User, ApiToken] | None:
+    """The user and token for a raw token, in one query; None when no token has that hash."""
+    user = next(iter(User.objects.raw(_TOKEN_SQL, [hash_token(raw)])), None)
+    if user is None:
+        return None
+    values = {c: getattr(user, f"token_{c}") for c in _TOKEN_COLUMNS}
+    for c in ("created_at", "last_used_at", "expires_at"):
+        values[c] = _datetime(values[c])
+    remember_role(user, {role: bool(getattr(user, f"in_{role}")) for role in ROLES})
+    return user, ApiToken(user=user, **values)
+
+
+_TOKEN_SQL = _token_sql()
 TOUCH_EVERY = timedelta(minutes=1)
 
 
@@ -33,17 +84,18 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("Invalid token.") from None
-        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
-        if token is None:
+        found = _find(raw)
+        if found is None:
             raise exceptions.AuthenticationFailed("Invalid token.")
+        user, token = found
         now = timezone.now()
         if token.is_expired(now):
             raise exceptions.AuthenticationFailed("Token has expired.")
-        if not token.user.is_active:
+        if not user.is_active:
             raise exceptions.AuthenticationFailed("User is inactive.")
         if token.last_used_at is None or now - token.last_used_at >= TOUCH_EVERY:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user, token
+        return user, token
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'

@@ -30,9 +30,34 @@ def snapshot_or_latest(cluster: Cluster, seq: int | None) -> Snapshot | None:
     return snapshot
 
 
+def cluster_and_snapshot(name: str, seq: int | None) -> tuple[Cluster, Snapshot | None]:
+    """The cluster named `name` and its snapshot `seq` (or newest) in one query on the hot paths.
+
+    The same answers and 404s as get_cluster + snapshot_or_latest, which run only on a miss to
+    tell a missing cluster from a missing snapshot.
+    """
+    rows = Snapshot.objects.select_related("cluster").filter(cluster__name=name)
+    if seq is not None:
+        rows = rows.filter(seq=seq)
+    snapshot = rows.order_by("-seq").first()
+    if snapshot is not None:
+        return snapshot.cluster, snapshot
+    cluster = get_cluster(name)
+    return cluster, snapshot_or_latest(cluster, seq)
+
+
+def cluster_and_existing_snapshot(name: str, seq: int | None) -> tuple[Cluster, Snapshot]:
+    """Like cluster_and_snapshot, but 404 while the cluster has no snapshot yet."""
+    cluster, snapshot = cluster_and_snapshot(name, seq)
+    return cluster, _required(cluster, snapshot)
+
+
 def existing_snapshot(cluster: Cluster, seq: int | None) -> Snapshot:
     """Like snapshot_or_latest, but 404 while the cluster has no snapshot yet."""
-    snapshot = snapshot_or_latest(cluster, seq)
+    return _required(cluster, snapshot_or_latest(cluster, seq))
+
+
+def _required(cluster: Cluster, snapshot: Snapshot | None) -> Snapshot:
     if snapshot is None:
         raise NotFound(f"Cluster {cluster.name!r} has no snapshot yet.")
     return snapshot

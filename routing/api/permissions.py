@@ -26,6 +26,13 @@ def role_of(user) -> str | None:
     return getattr(user, _CACHE_ATTR)
 
 
+def remember_role(user, held: dict[str, bool]) -> None:
+    """Record which role groups the user is in, read along with the user (token auth does)."""
+    if not user.is_superuser:
+        names = [role for role in ROLES if held.get(role)]
+        setattr(user, _CACHE_ATTR, max(names, key=_RANK.__getitem__, default=None))
+
+
 def has_role(user, role: str) -> bool:
     held = role_of(user)
     return held is not None and _RANK[held] >= _RANK[role]

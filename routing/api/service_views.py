@@ -9,13 +9,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from routing.api.cache import snapshot_answer
 from routing.api.lookups import (
     check_service_key,
-    existing_snapshot,
-    get_cluster,
-    snapshot_or_latest,
+    cluster_and_existing_snapshot,
+    cluster_and_snapshot,
 )
-from routing.api.pagination import SnapshotPagination
+from routing.api.pagination import OneScanPagination
 from routing.api.report_serializers import (
     ORDERINGS,
     SUMMARY_ROW_COLUMNS,
@@ -28,7 +28,6 @@ from routing.api.schema import CLUSTER, errors
 from routing.api.shapes import ServiceReportSerializer
 from routing.models import ServiceSummary
 from routing.reports import service_detail
-from routing.traffic import monthly_gb
 
 _PROBLEMS = ["error", "warning"]
 
@@ -61,7 +60,7 @@ def _filtered(rows, query: dict):
 class ServiceViewSet(viewsets.GenericViewSet):
     """The Services of one snapshot (default: the newest), from their stored summaries."""
 
-    pagination_class = SnapshotPagination
+    pagination_class = OneScanPagination
     serializer_class = ServiceSummarySerializer
 
     def get_queryset(self):
@@ -75,16 +74,27 @@ class ServiceViewSet(viewsets.GenericViewSet):
     def list(self, request, cluster: str):
         query = ServiceQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        found = get_cluster(cluster)
-        snapshot = snapshot_or_latest(found, query.validated_data.get("snapshot"))
-        rows = ServiceSummary.objects.none()
-        if snapshot is not None:
-            rows = _filtered(
-                ServiceSummary.objects.at(found.pk, snapshot.seq), query.validated_data
-            )
-        self.paginator.snapshot = snapshot
-        page = self.paginate_queryset(rows.values_list(*SUMMARY_ROW_COLUMNS))
-        return self.get_paginated_response(summary_rows(page))
+        found, snapshot = cluster_and_snapshot(cluster, query.validated_data.get("snapshot"))
+
+        def page() -> dict:
+            rows = ServiceSummary.objects.none()
+            if snapshot is not None:
+                rows = _filtered(
+                    ServiceSummary.objects.at(found.pk, snapshot.seq), query.validated_data
+                )
+            self.paginator.snapshot = snapshot
+            keys = self.paginate_queryset(rows)
+            by_key = {
+                row[0]: row[1:]
+                for row in ServiceSummary.objects.filter(pk__in=keys).values_list(
+                    "pk", *SUMMARY_ROW_COLUMNS
+                )
+            }
+            return self.get_paginated_response(summary_rows(by_key[k] for k in keys)).data
+
+        if snapshot is None:
+            return Response(page())
+        return Response(snapshot_answer("services", snapshot, request, page))
 
 
 @extend_schema(tags=["services"])
@@ -105,14 +115,13 @@ class ServiceDetailView(APIView):
         check_service_key(namespace, service)
         query = ServiceDetailQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        found = get_cluster(cluster)
-        snapshot = existing_snapshot(found, query.validated_data.get("snapshot"))
+        seq = query.validated_data.get("snapshot")
+        found, snapshot = cluster_and_existing_snapshot(cluster, seq)
         report = service_detail(
             snapshot,
             namespace,
             service,
             proxy=query.validated_data["proxy"],
-            monthly_gb=monthly_gb(found, namespace, service),
         )
         if report is None:
             raise NotFound(f"There is no Service {namespace}/{service} in snapshot {snapshot.seq}.")

@@ -7,13 +7,14 @@ from routing.api.report_serializers import (
     ServiceSummarySerializer,
     summary_rows,
 )
+from routing.api.service_views import _filtered
 from routing.api.shapes import ServiceReportSerializer
 from routing.engine import analyze_cluster, build_cluster
-from routing.models import Cluster
+from routing.models import Cluster, ServiceSummary
 from routing.reports import service_detail
-from routing.snapshots import cluster_options, objects_at, summaries_at
+from routing.snapshots import cluster_options, objects_at, summaries_at, write_snapshot
 
-from .conftest import assert_error
+from .conftest import _find, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -170,8 +171,8 @@ def test_list_runs_a_constant_number_of_queries(
 ):
     client = token_client("viewer")
     client.get(URL)
-    # token, groups, cluster, snapshot, count, page
-    with django_assert_max_num_queries(6):
+    # token with the user and its role, cluster with the snapshot, count, page
+    with django_assert_max_num_queries(4):
         body = client.get(URL, {"page_size": page_size, "has_diagnostics": "true"}).json()
     assert len(body["results"]) == min(page_size, body["count"])
 
@@ -246,3 +247,44 @@ def test_detail_monthly_figures_follow_the_services_volume(demo_cluster, token_c
     assert body["whatIf"] == expected["whatIf"]
     assert body["recommendation"] == expected["recommendation"]
     assert body["recommendation"]["monthlySaved"] > 0
+
+
+def test_a_repeated_list_is_answered_from_the_cache(
+    demo_cluster, token_client, django_assert_max_num_queries, demo_objects
+):
+    client = token_client("viewer")
+    first = client.get(URL, {"has_diagnostics": "true"}).json()
+    with django_assert_max_num_queries(2):  # token with user and role, snapshot; no rows read
+        assert client.get(URL, {"has_diagnostics": "true"}).json() == first
+    # A new snapshot is a new key: nothing stale, even with the same query.
+    _find(demo_objects, "Service", "cart")["spec"]["trafficDistribution"] = "PreferSameNode"
+    write_snapshot(demo_cluster, demo_objects, source="upload")
+    newer = client.get(URL, {"has_diagnostics": "true"}).json()
+    assert newer["snapshot"]["seq"] == first["snapshot"]["seq"] + 1
+    assert (
+        newer["results"]
+        == summary_rows(
+            _filtered(
+                ServiceSummary.objects.at(demo_cluster.pk, newer["snapshot"]["seq"]),
+                {"has_diagnostics": True},
+            ).values_list(*SUMMARY_ROW_COLUMNS)
+        )[:100]
+    )
+
+
+def test_the_cache_can_be_turned_off(
+    demo_cluster, token_client, settings, django_assert_num_queries
+):
+    settings.API_CACHE_SECONDS = 0
+    client = token_client("viewer")
+    client.get(URL)
+    with django_assert_num_queries(4):
+        client.get(URL)
+
+
+def test_detail_reads_three_rows(demo_cluster, token_client, django_assert_max_num_queries):
+    client = token_client("editor")
+    client.put(f"{URL}shop/payments/volume/", {"monthlyGb": "10"}, format="json")
+    with django_assert_max_num_queries(3):  # token with user and role, snapshot, report+volume
+        body = client.get(f"{URL}shop/payments/").json()
+    assert body["cost"]["monthlyGb"] == 10.0
