@@ -1,4 +1,5 @@
-# Production-shaped image: Daphne serves the ASGI app, WhiteNoise the collected static files.
+# Production-shaped image: gunicorn serves the app (WSGI, WEB_CONCURRENCY processes), WhiteNoise
+# the collected static files.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# The app runs from /app (daphne and manage.py put the working directory first on sys.path), so
+# The app runs from /app (gunicorn and manage.py put the working directory first on sys.path), so
 # the top-level templates/ is found beside the code; `pip install .` brings the pinned dependencies.
 COPY . .
 RUN pip install . \
@@ -20,4 +21,6 @@ RUN useradd --system --uid 10001 --no-create-home --home-dir /app trafficlens
 USER trafficlens
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "dashboard.asgi:application"]
+# One synchronous worker process per core serves the API fastest (docs/benchmarks.md).
+ENV WEB_CONCURRENCY=2
+CMD ["gunicorn", "dashboard.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

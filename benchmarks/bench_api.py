@@ -43,9 +43,7 @@ SERVERS = {
     # What docker-compose.yml's web service runs (see there), on a loopback port.
     "production": "gunicorn dashboard.wsgi:application --workers {workers} "
     "--bind 127.0.0.1:{port} --log-level warning",
-    # For comparison: the same app under ASGI servers.
-    "uvicorn": "gunicorn dashboard.asgi:application -k uvicorn_worker.UvicornWorker "
-    "--workers {workers} --bind 127.0.0.1:{port} --log-level warning",
+    # For comparison: the same app under the ASGI server Channels ships with.
     "daphne": "daphne -b 127.0.0.1 -p {port} dashboard.asgi:application",
 }
 

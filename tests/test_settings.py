@@ -283,3 +283,32 @@ def test_defaults_suit_the_embedded_run(run_python):
     assert db_name.endswith("/db.sqlite3")
     assert layer == "channels.layers.InMemoryChannelLayer"
     assert hosts == "['localhost', '127.0.0.1', '[::1]']"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "postgres://u@h/db"}, "{'min_size': 1, 'max_size': 8, 'timeout': 20}"),
+        ({"DATABASE_URL": "postgres://u@h/db", "DATABASE_POOL_MAX": "3"}, "'max_size': 3"),
+        ({"DATABASE_URL": "postgres://u@h/db", "DATABASE_POOL": "false"}, "None"),
+        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, "None"),
+    ],
+)
+def test_postgresql_connections_are_pooled(run_python, env, expected):
+    code = (
+        "import dashboard.settings as s; "
+        "print(s.DATABASES['default'].get('OPTIONS', {}).get('pool'))"
+    )
+    result = run_python(code, **{"DATABASE_POOL": None, "DATABASE_POOL_MAX": None, **env})
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+
+
+def test_the_api_cache_follows_redis(run_python):
+    code = (
+        "import dashboard.settings as s; print(s.CACHES['default']['BACKEND'], s.API_CACHE_SECONDS)"
+    )
+    with_redis = run_python(code, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert with_redis.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "600"]
+    without = run_python(code, REDIS_URL=None, TRAFFICLENS_API_CACHE_SECONDS="0")
+    assert without.stdout.split() == ["django.core.cache.backends.locmem.LocMemCache", "0"]
