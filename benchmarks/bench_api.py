@@ -262,7 +262,11 @@ def main(argv: list[str] | None = None) -> dict:
             )
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # Daphne may linger over open connections
+            server.kill()
+            server.wait()
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     return results
