@@ -44,6 +44,8 @@ ENDPOINTS = [
     ("get", "/api/v1/clusters/demo/recommendations/", None, None, READ),
     ("get", "/api/v1/clusters/demo/timeseries/", None, None, READ),
     ("get", f"{VOLUME}payments/timeseries/", None, None, READ),
+    ("get", "/api/v1/tokens/", None, None, _admin_only(200)),
+    ("post", "/api/v1/tokens/", {"name": "matrix"}, "json", _admin_only(201)),
     ("get", "/api/v1/schema/", None, None, READ),
     ("get", "/api/v1/docs/", None, None, READ),
     ("get", "/api/v1/no/such/endpoint", None, None, {**READ, "viewer": 404, "editor": 404}),

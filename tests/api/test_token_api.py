@@ -158,3 +158,16 @@ def test_a_superuser_session_may_issue_tokens(make_user):
     client = APIClient()
     client.force_login(make_user("superuser"))
     assert client.post("/api/v1/tokens/", {"name": "from-browser"}).status_code == 201
+
+
+@pytest.mark.parametrize("tokens", [1, 30])
+def test_the_list_runs_a_constant_number_of_queries(
+    admin, make_user, django_assert_max_num_queries, tokens
+):
+    owner = make_user("viewer", username="owner")
+    for i in range(tokens):
+        ApiToken.objects.issue(owner, f"t{i}")
+    admin.get("/api/v1/tokens/")
+    with django_assert_max_num_queries(3):  # token with user and role, count, page with users
+        body = admin.get("/api/v1/tokens/").json()
+    assert body["count"] == tokens + 1  # and the admin's own
