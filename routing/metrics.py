@@ -8,6 +8,7 @@ pruned; they reset only when their cluster is deleted, which removes their serie
 
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.utils import timezone
 
 from routing.models import Cluster, JobStats, ServiceSummary, Snapshot, TrafficVolume
@@ -35,6 +36,18 @@ _SERVICE_GAUGES = (
     ),
 )
 _COST_PER_GB = 2 + [field for field, _, _ in _SERVICE_GAUGES].index("cost_per_gb")
+_OVERLOAD = 2 + [field for field, _, _ in _SERVICE_GAUGES].index("max_overload")
+
+CLUSTER_COST_PER_GB = "trafficlens_cluster_cost_per_gb_mean_usd"
+CLUSTER_COST_PER_GB_HELP = "Mean over the cluster's Services of the price of one GB, USD."
+CLUSTER_MONTHLY_COST = "trafficlens_cluster_monthly_cost_usd"
+CLUSTER_MONTHLY_COST_HELP = (
+    "Sum of the Services' estimated monthly cost, USD (Services with a traffic volume only)."
+)
+CLUSTER_OVERLOADED = "trafficlens_cluster_overloaded_services"
+CLUSTER_OVERLOADED_HELP = (
+    "Services whose busiest endpoint carries more than the overload limit times its fair share."
+)
 
 MONTHLY_COST = "trafficlens_service_monthly_cost_usd"
 MONTHLY_COST_HELP = (
@@ -114,6 +127,43 @@ def _cluster_lines(clusters: list[Cluster]) -> Iterator[str]:
             for row in rows[c.pk]:
                 yield f"{metric}{{{_service_labels(c, row)}}} {_number(row[2 + i])}\n"
     yield from _monthly_cost_lines(clusters, rows)
+    yield from _cluster_total_lines(clusters, latest, rows)
+
+
+def _cluster_total_lines(
+    clusters: list[Cluster], latest: dict[int, Snapshot], rows: dict[int, list[tuple]]
+) -> Iterator[str]:
+    volumes = _volumes()
+    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
+    yield _family(CLUSTER_COST_PER_GB, "gauge", CLUSTER_COST_PER_GB_HELP)
+    for c in clusters:
+        snap = latest.get(c.pk)
+        if snap is not None and snap.cost_per_gb_mean is not None:
+            value = _number(snap.cost_per_gb_mean)
+            yield f'{CLUSTER_COST_PER_GB}{{cluster="{_label(c.name)}"}} {value}\n'
+    yield _family(CLUSTER_MONTHLY_COST, "gauge", CLUSTER_MONTHLY_COST_HELP)
+    for c in clusters:
+        if c.pk in latest:
+            total = sum(
+                row[_COST_PER_GB] * volumes[(c.pk, row[0], row[1])]
+                for row in rows[c.pk]
+                if (c.pk, row[0], row[1]) in volumes
+            )
+            yield f'{CLUSTER_MONTHLY_COST}{{cluster="{_label(c.name)}"}} {_number(total)}\n'
+    yield _family(CLUSTER_OVERLOADED, "gauge", CLUSTER_OVERLOADED_HELP)
+    for c in clusters:
+        if c.pk in latest:
+            over = sum(row[_OVERLOAD] > limit for row in rows[c.pk])
+            yield f'{CLUSTER_OVERLOADED}{{cluster="{_label(c.name)}"}} {over}\n'
+
+
+def _volumes() -> dict[tuple[int, str, str], float]:
+    return {
+        (cluster_id, ns, name): float(gb)
+        for cluster_id, ns, name, gb in TrafficVolume.objects.values_list(
+            "cluster_id", "namespace", "name", "monthly_gb"
+        )
+    }
 
 
 def _service_labels(cluster: Cluster, row: tuple) -> str:
@@ -124,12 +174,7 @@ def _service_labels(cluster: Cluster, row: tuple) -> str:
 
 def _monthly_cost_lines(clusters: list[Cluster], rows: dict[int, list[tuple]]) -> Iterator[str]:
     # As the flow map's monthly cost (routing.traffic): the latest per-GB figure times the volume.
-    volumes = {
-        (cluster_id, ns, name): float(gb)
-        for cluster_id, ns, name, gb in TrafficVolume.objects.values_list(
-            "cluster_id", "namespace", "name", "monthly_gb"
-        )
-    }
+    volumes = _volumes()
     yield _family(MONTHLY_COST, "gauge", MONTHLY_COST_HELP)
     for c in clusters:
         for row in rows[c.pk]:

@@ -146,3 +146,30 @@ def test_a_deleted_cluster_takes_its_series_with_it(loaded, settings):
     loaded.delete()
     samples = _samples(_scrape(settings))
     assert not [key for key in samples if 'cluster="shop"' in key]
+
+
+def test_cluster_totals(loaded, settings):
+    from routing.models import ServiceSummary
+
+    TrafficVolume.objects.create(cluster=loaded, namespace="shop", name="checkout", monthly_gb=1500)
+    TrafficVolume.objects.create(cluster=loaded, namespace="shop", name="cart", monthly_gb=200)
+    samples = _samples(_scrape(settings))
+    rows = list(
+        ServiceSummary.objects.open(loaded).values_list("name", "cost_per_gb", "max_overload")
+    )
+    cost = {name: per_gb for name, per_gb, _ in rows}
+    expected = cost["checkout"] * 1500 + cost["cart"] * 200
+    assert samples['trafficlens_cluster_monthly_cost_usd{cluster="shop"}'] == pytest.approx(
+        expected
+    )
+    mean = sum(cost.values()) / len(cost)
+    assert samples['trafficlens_cluster_cost_per_gb_mean_usd{cluster="shop"}'] == pytest.approx(
+        mean
+    )
+    over = sum(o > settings.TRAFFICLENS_OVERLOAD_LIMIT for _, _, o in rows)
+    assert over > 0  # the demo has a Service that zone-local routing overloads
+    assert samples['trafficlens_cluster_overloaded_services{cluster="shop"}'] == over
+    settings.TRAFFICLENS_OVERLOAD_LIMIT = 1000.0
+    assert (
+        _samples(_scrape(settings))['trafficlens_cluster_overloaded_services{cluster="shop"}'] == 0
+    )
