@@ -175,6 +175,7 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen:
         "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
         "LOG_LEVEL": "WARNING",
         "REDIS_URL": args.redis,
+        "DATABASE_POOL": "true",  # as docker-compose.yml's web service
         "TRAFFICLENS_API_CACHE_SECONDS": "600" if args.cache else "0",
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }

@@ -94,16 +94,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("TEST", {}).setdefault(
         "NAME", str(BASE_DIR / "test-db.sqlite3")
     )
-elif env_bool("DATABASE_POOL", default=True):
-    # A connection pool per process (psycopg_pool). Without it every request opens and closes a
-    # PostgreSQL connection (Django's ASGI handler cannot keep per-thread connections), which
-    # cost more CPU than the request itself; persistent connections (CONN_MAX_AGE) are not
-    # for ASGI. Pool size: the threads that may hold one at once (web: sync views run on one
-    # thread; watcher and workers: a few), with headroom; `timeout` bounds a wait for a slot.
+elif env_bool("DATABASE_POOL", default=False):
+    # A connection pool per process (psycopg_pool), for the web server: without it every request
+    # opens and closes a PostgreSQL connection, which costs more than the request itself
+    # (docs/benchmarks.md). Off by default because a pool must not cross a fork (Celery's prefork
+    # workers) and long-lived threads (the watcher) hold a slot while their connection is open;
+    # docker-compose.yml turns it on for `web`, whose gunicorn workers load the app after forking.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 1,
         "max_size": env_int("DATABASE_POOL_MAX", default=8, minimum=1),
-        "timeout": 20,
+        "timeout": 30,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

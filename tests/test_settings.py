@@ -288,10 +288,16 @@ def test_defaults_suit_the_embedded_run(run_python):
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"DATABASE_URL": "postgres://u@h/db"}, "{'min_size': 1, 'max_size': 8, 'timeout': 20}"),
-        ({"DATABASE_URL": "postgres://u@h/db", "DATABASE_POOL_MAX": "3"}, "'max_size': 3"),
-        ({"DATABASE_URL": "postgres://u@h/db", "DATABASE_POOL": "false"}, "None"),
-        ({"DATABASE_URL": "sqlite:///x.sqlite3"}, "None"),
+        (
+            {"DATABASE_URL": "postgres://u@h/db", "DATABASE_POOL": "true"},
+            "{'min_size': 1, 'max_size': 8, 'timeout': 30}",
+        ),
+        (
+            {"DATABASE_URL": "postgres://u@h/db", "DATABASE_POOL": "1", "DATABASE_POOL_MAX": "3"},
+            "'max_size': 3",
+        ),
+        ({"DATABASE_URL": "postgres://u@h/db"}, "None"),
+        ({"DATABASE_URL": "sqlite:///x.sqlite3", "DATABASE_POOL": "true"}, "None"),
     ],
 )
 def test_postgresql_connections_are_pooled(run_python, env, expected):
