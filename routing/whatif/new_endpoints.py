@@ -1,0 +1,124 @@
+"""The endpoints of new, synthetic Pods: their names and addresses, and the slices they go in."""
+
+import ipaddress
+from typing import Any
+
+import orjson
+
+from routing.engine.model import CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, Service
+
+from .errors import WhatIfError
+from .objects import _managed
+
+MAX_PER_SLICE = 100  # kube-controller-manager's default --max-endpoints-per-slice
+# Synthetic addresses come from the benchmarking ranges (RFC 2544, RFC 5180): no real Pod has one.
+SYNTHETIC_NETWORKS = {
+    "IPv4": ipaddress.ip_network("198.18.0.0/15"),
+    "IPv6": ipaddress.ip_network("2001:2::/48"),
+}
+_READY = {"ready": True, "serving": True, "terminating": False}
+# Fields of a cloned endpoint that describe the original Pod, not the new one.
+_IDENTITY = ("addresses", "hints", "hostname", "topology", "deprecatedTopology", "targetRef")
+
+
+def _clone(
+    template: dict[str, Any] | None, ip: str, pod: str, node: str, zone: str
+) -> dict[str, Any]:
+    endpoint = {k: v for k, v in (template or {}).items() if k not in _IDENTITY}
+    endpoint.update(
+        addresses=[ip],
+        conditions=dict(_READY),
+        nodeName=node,
+        zone=zone,
+        targetRef={"kind": "Pod", "name": pod},
+    )
+    return orjson.loads(orjson.dumps(endpoint))  # shares nothing with the template
+
+
+class _Placer:
+    """Puts new endpoints into the Service's managed slices of their family that have room, in
+    name order as the controller fills them, and opens a new slice when all are full."""
+
+    def __init__(self, objects: list[dict[str, Any]], slices: list[dict[str, Any]], svc: Service):
+        self.objects, self.slices, self.svc = objects, slices, svc
+        self.open: dict[str, tuple[list[dict[str, Any]], int]] = {}  # family -> slices, cursor
+
+    def add(self, family: str, endpoint: dict[str, Any]) -> None:
+        ours, i = self.open.get(family) or (
+            [s for s in self.slices if s.get("addressType") == family and _managed(s, self.svc)],
+            0,
+        )
+        while i < len(ours) and len(ours[i]["endpoints"]) >= MAX_PER_SLICE:
+            i += 1  # full: slices before the cursor stay full, as nothing is removed now
+        if i == len(ours):
+            ours.append(self._new_slice(family, ours[0] if ours else None))
+        ours[i]["endpoints"].append(endpoint)
+        self.open[family] = (ours, i)
+
+    def _new_slice(self, family: str, sibling: dict[str, Any] | None) -> dict[str, Any]:
+        taken = {s["metadata"]["name"] for s in self.slices}
+        name = next(
+            n
+            for n in (f"{self.svc.name}-whatif-{i}" for i in range(len(taken) + 1))
+            if n not in taken
+        )
+        labels = {SERVICE_NAME_LABEL: self.svc.name, MANAGED_BY_LABEL: CONTROLLER_NAME}
+        created = {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {"name": name, "namespace": self.svc.namespace, "labels": labels},
+            "addressType": family,
+            "endpoints": [],
+            "ports": orjson.loads(orjson.dumps((sibling or {}).get("ports") or [])),
+        }
+        self.objects.append(created)
+        self.slices.append(created)
+        return created
+
+
+class _Fresh:
+    """Synthetic Pod names and addresses that collide with nothing in the objects.
+
+    A name depends only on the zone and the count, so both address families of a dual-stack
+    Service name (and place) the same new Pods.
+    """
+
+    def __init__(self, objects: list[dict[str, Any]], service: str):
+        self.service = service
+        self.taken: set[Any] = set()  # Pod names and IPs already in use
+        for obj in objects:
+            if obj["kind"] == "Pod":
+                self.taken.add((obj.get("metadata") or {}).get("name"))
+                self.taken.add(_canonical((obj.get("status") or {}).get("podIP")))
+            for ep in obj.get("endpoints") or [] if obj["kind"] == "EndpointSlice" else []:
+                if isinstance(ep, dict):
+                    self.taken.update(_canonical(a) for a in ep.get("addresses") or [])
+                    self.taken.add((ep.get("targetRef") or {}).get("name"))
+        self.pods: dict[str, tuple[str, str]] = {}  # new Pod -> (node, first address)
+        self._names: dict[str, list[str]] = {}
+        self._counter = 0
+        self._hosts = {f: net.hosts() for f, net in SYNTHETIC_NETWORKS.items()}
+
+    def pod(self, zone: str, k: int) -> str:
+        names = self._names.setdefault(zone, [])
+        while len(names) <= k:
+            name = f"{self.service}-whatif-{self._counter}"
+            self._counter += 1
+            if name not in self.taken:
+                names.append(name)
+        return names[k]
+
+    def address(self, family: str, pod: str, node: str) -> str:
+        for ip in self._hosts[family]:
+            if str(ip) not in self.taken:
+                self.pods.setdefault(pod, (node, str(ip)))
+                return str(ip)
+        raise WhatIfError("replicasPerZone", "no synthetic address left")  # pragma: no cover
+
+
+def _canonical(address: Any) -> Any:
+    """One spelling per address ("2001:2:0::1" is "2001:2::1"), so collisions are seen."""
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address

@@ -1,0 +1,136 @@
+"""replicasPerZone: remove or add ready endpoints per zone, keeping Pods in step.
+
+New endpoints are clones of existing ones (`_template`), built and placed by new_endpoints.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from routing.engine.model import Cluster, Endpoint, Node, Service
+
+from .errors import WhatIfError
+from .new_endpoints import SYNTHETIC_NETWORKS, _clone, _Fresh, _Placer
+from .objects import _check_zone, _managed, _model, _parse, _slices, _slots, _zones
+
+MAX_REPLICAS = 1000  # per zone; far above what a what-if needs, small enough to analyse quickly
+
+
+def _edit_replicas(
+    objects: list[dict[str, Any]],
+    namespace: str,
+    name: str,
+    wanted: Mapping[str, int],
+    notes: list[str],
+) -> None:
+    cluster = _parse(objects)
+    svc = _model(cluster, namespace, name)
+    if not svc.has_selector:
+        raise WhatIfError(
+            "replicasPerZone",
+            f"Service {namespace}/{name} has no selector: its endpoints are not Pods the "
+            "EndpointSlice controller manages",
+        )
+    known = _zones(cluster.nodes)
+    for zone in wanted:
+        _check_zone("replicasPerZone", zone, known)
+    slices = _slices(objects, namespace, name)
+    managed = [slot for slot in _slots(slices, svc) if _managed(slot[1], svc)]
+    families = _families(svc, slices)
+    originals = [(ep, s["endpoints"][i]) for ep, s, i in managed]  # templates to clone
+    fresh = _Fresh(objects, name)  # before removals: no new Pod reuses a leaving one's name
+    gone: set[Any] = set()  # Pod names of removed endpoints (None: no targetRef)
+    short: list[tuple[str, str, int]] = []  # (zone, family, endpoints to add)
+    for zone in sorted(wanted):  # removals first, so additions can use the room they leave
+        counts = []
+        for family in families:
+            ready = [
+                (s, i)
+                for ep, s, i in managed
+                if ep.address_type == family
+                and ep.ready is not False  # kube-proxy's reading; the controller writes it
+                and _zone_of(cluster, ep) == zone
+            ]
+            counts.append(str(len(ready)))
+            for s, i in ready[wanted[zone] :]:  # the last ones go
+                gone.add((s["endpoints"][i].get("targetRef") or {}).get("name"))
+                s["endpoints"][i] = None  # dropped below, so indices stay valid meanwhile
+            short.append((zone, family, wanted[zone] - len(ready)))
+        notes.append(f"ready endpoints in zone {zone}: {', '.join(counts)} -> {wanted[zone]}")
+    for s in slices:
+        s["endpoints"] = [ep for ep in s.get("endpoints") or [] if ep is not None]
+    placer = _Placer(objects, slices, svc)
+    for zone, family, missing in short:
+        nodes = _placement_nodes(cluster.nodes, zone)
+        if missing > 0 and not nodes:
+            raise WhatIfError(
+                "replicasPerZone", f"zone {zone!r} has no ready worker node for new endpoints"
+            )
+        template = _template(cluster, originals, family, zone)
+        for k in range(missing):
+            pod, node = fresh.pod(zone, k), nodes[k % len(nodes)]
+            placer.add(family, _clone(template, fresh.address(family, pod, node), pod, node, zone))
+    _sync_pods(objects, svc, gone, fresh.pods)
+
+
+def _zone_of(cluster: Cluster, ep: Endpoint) -> str:
+    """The endpoint's own zone field, else its node's zone label ("" when neither)."""
+    if ep.zone:
+        return ep.zone
+    node = cluster.nodes_by_name.get(ep.node_name)
+    return node.zone if node is not None else ""
+
+
+def _families(svc: Service, slices: list[dict[str, Any]]) -> list[str]:
+    """Address families the controller writes slices for: the Service's, then any it has."""
+    families = [f for f in svc.ip_families if f in SYNTHETIC_NETWORKS]
+    for s in slices:
+        family = s.get("addressType")
+        if family in SYNTHETIC_NETWORKS and family not in families and _managed(s, svc):
+            families.append(family)
+    return families
+
+
+def _placement_nodes(nodes: list[Node], zone: str) -> list[str]:
+    """Where new Pods go: the zone's ready worker nodes, by name (round-robin over them)."""
+    return sorted(n.name for n in nodes if n.zone == zone and n.ready and not n.control_plane)
+
+
+def _template(
+    cluster: Cluster, originals: list[tuple[Endpoint, dict[str, Any]]], family: str, zone: str
+) -> dict[str, Any] | None:
+    """The endpoint to clone: a ready one of this zone, else a ready one, else any one."""
+    ranked = sorted(
+        (ep.ready is False, _zone_of(cluster, ep) != zone, n)
+        for n, (ep, _) in enumerate(originals)
+        if ep.address_type == family
+    )
+    return originals[ranked[0][2]][1] if ranked else None  # None: built from scratch
+
+
+def _sync_pods(
+    objects: list[dict[str, Any]], svc: Service, gone: set[Any], added: dict[str, tuple[str, str]]
+) -> None:
+    """Keep Pods in step with the endpoints when the input has Pods (they weight clients)."""
+    if not any(o["kind"] == "Pod" for o in objects):
+        return
+
+    def removed(obj: dict[str, Any]) -> bool:
+        meta = obj.get("metadata") or {}
+        ns = meta.get("namespace") or "default"
+        return obj["kind"] == "Pod" and ns == svc.namespace and meta.get("name") in gone
+
+    objects[:] = [o for o in objects if not removed(o)]
+    for name, (node, ip) in added.items():
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": name, "namespace": svc.namespace},
+                "spec": {"nodeName": node},
+                "status": {
+                    "phase": "Running",
+                    "podIP": ip,
+                    "conditions": [{"type": "Ready", "status": "True"}],
+                },
+            }
+        )
