@@ -107,25 +107,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def prepare(args: argparse.Namespace) -> dict:
     """The snapshot in PostgreSQL, a viewer token, and the request paths of each run."""
-    from benchmarks.bench_storage import fresh_database
+    from benchmarks.bench_db import django_on
 
-    if not args.reuse:
-        fresh_database(args.pg, args.database)
-    os.environ["DATABASE_URL"] = f"{args.pg}/{args.database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_on(args.pg, args.database, fresh=not args.reuse)
     from django.contrib.auth.models import Group, User
-    from django.core.management import call_command
     from django.db import connection
 
     from benchmarks.gen_cluster import generate
     from routing.models import ApiToken, Cluster, ServiceSummary
     from routing.snapshots import write_snapshot
 
-    call_command("migrate", verbosity=0)
     cluster = Cluster.objects.filter(name="bench").first()
     if cluster is None:
         started = time.perf_counter()

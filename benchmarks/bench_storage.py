@@ -17,7 +17,6 @@ It drops and recreates its own database (default trafficlens_bench; the name mus
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -28,6 +27,8 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_db import django_on  # noqa: E402
 
 RATIO_TARGET = 3.0
 TABLES = ("routing_cluster", "routing_snapshot", "routing_objectversion", "routing_servicesummary")
@@ -49,17 +50,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database", default="trafficlens_bench")
     parser.add_argument("--json", help="also write the results here")
     return parser.parse_args(argv)
-
-
-def fresh_database(server: str, name: str) -> None:
-    """Drop and create the benchmark's own database: every run starts from the migrations."""
-    import psycopg
-
-    if not name.replace("_", "").isalnum() or "bench" not in name:
-        raise SystemExit(f"refusing to recreate {name!r}: use a dedicated *bench* database")
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def table_sizes() -> dict[str, dict[str, int]]:
@@ -134,14 +124,7 @@ class Churn:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
-    fresh_database(args.server, args.database)
-    os.environ["DATABASE_URL"] = f"{args.server}/{args.database}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_on(args.server, args.database)
     from django.db import connection
 
     from benchmarks.bench_analyze import machine
@@ -151,7 +134,6 @@ def main(argv: list[str] | None = None) -> dict:
     from routing.engine import analyze_cluster, build_cluster
     from routing.models import Cluster, ObjectVersion, ServiceSummary
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
         pg_version = cur.fetchone()[0].split(" on ")[0]

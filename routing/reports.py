@@ -13,8 +13,8 @@ from typing import Any, Literal
 import orjson
 from django.db.models import Subquery
 
-from routing.engine import analyze_cluster, build_cluster
 from routing.models import ObjectVersion, ServiceSummary, Snapshot, TrafficVolume
+from routing.service_entry import service_entry
 from routing.snapshots import cluster_options, decode
 from routing.traffic import monthly_gb
 from routing.trim import KINDS
@@ -126,12 +126,4 @@ def analysed_report(
         snapshot.cluster, proxy_detail=proxy, services=frozenset({(namespace, name)})
     )
     objects = service_objects(snapshot, namespace, name, pods=options.clients == "pods")
-    if not objects:
-        return None
-    items = [("items", i, obj) for i, obj in enumerate(objects)]
-    report = analyze_cluster(build_cluster(items), options)
-    if not report["services"]:
-        return None
-    entry: dict[str, Any] = report["services"][0]
-    entry["cluster"] = report["cluster"]
-    return entry
+    return service_entry(objects, options) if objects else None

@@ -10,7 +10,8 @@ from typing import Any
 
 import orjson
 
-from routing.engine import Options, analyze_cluster, build_cluster, controller
+from routing.engine import Options, controller
+from routing.service_entry import service_entry
 
 from .cpu import _edit_cpu
 from .hints import reconcile_hints
@@ -64,13 +65,7 @@ def report_entry(objects: list[dict[str, Any]], options: Options) -> dict[str, A
 
     `options.services` names the one Service; None when it is not among the objects.
     """
-    items = [("items", i, obj) for i, obj in enumerate(objects)]
-    report = analyze_cluster(build_cluster(items), options)
-    if not report["services"]:
-        return None
-    entry: dict[str, Any] = report["services"][0]
-    entry["cluster"] = report["cluster"]
-    return entry
+    return service_entry(objects, options)
 
 
 def headline(entry: dict[str, Any]) -> dict[str, Any]:
