@@ -70,6 +70,9 @@ class SnapshotPagination(PageNumberPagination):
         return paginated
 
 
+_BEYOND_ANY_TABLE = 2**31
+
+
 class OneScanPagination(SnapshotPagination):
     """SnapshotPagination that counts and picks the page in one pass over the rows.
 
@@ -90,11 +93,13 @@ class OneScanPagination(SnapshotPagination):
         except (TypeError, ValueError):
             number = -1  # Paginator.validate_number turns this into the 404 below
         offset = (max(number, 1) - 1) * size
-        keyed = list(
-            queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
-                offset : offset + size
-            ]
-        )
+        keyed = []
+        if offset < _BEYOND_ANY_TABLE:  # else no row, and no OFFSET the database would refuse
+            keyed = list(
+                queryset.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")[
+                    offset : offset + size
+                ]
+            )
         total = keyed[0][1] if keyed else queryset.count()
         try:
             self.page = DjangoPaginator(range(total), size).page(number)

@@ -288,3 +288,14 @@ def test_detail_reads_three_rows(demo_cluster, token_client, django_assert_max_n
     with django_assert_max_num_queries(3):  # token with user and role, snapshot, report+volume
         body = client.get(f"{URL}shop/payments/").json()
     assert body["cost"]["monthlyGb"] == 10.0
+
+
+@pytest.mark.parametrize("page", ["2", "0", "-1", "x", "99999999999999999999999", "1e3"])
+def test_pages_past_the_end_or_malformed_are_404(demo_cluster, token_client, page):
+    response = token_client("viewer").get(URL, {"page": page})
+    assert_error(response, 404, "not_found")
+
+
+def test_the_last_page(demo_cluster, token_client):
+    body = token_client("viewer").get(URL, {"page": "last", "page_size": 5}).json()
+    assert len(body["results"]) == 2 and body["next"] is None and body["previous"]
