@@ -5,6 +5,8 @@ operation is called in-process (WSGI) with a bounded number of generated request
 database holding the demo shop.
 """
 
+import os
+
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
@@ -17,7 +19,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from routing.models import ApiToken, Cluster
 from routing.snapshots import import_dump
 
-MAX_EXAMPLES = 8  # per operation: bounded, so CI stays fast
+# Per operation: bounded, so CI stays fast; raise it for a deeper run, e.g.
+# TRAFFICLENS_SCHEMATHESIS_EXAMPLES=100 .venv/bin/python -m pytest tests/api/test_schemathesis.py
+MAX_EXAMPLES = int(os.environ.get("TRAFFICLENS_SCHEMATHESIS_EXAMPLES", "8"))
 
 
 @pytest.fixture
