@@ -21,6 +21,10 @@ import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "benchmarks"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.gen_cluster import add_size_arguments  # noqa: E402
+
 RATIO_TARGET = 3.0  # analyze may take at most this many times the bare parse (medians)
 RSS_TARGET = 1 << 30  # analyze's peak resident memory must stay under 1 GiB
 BASELINE = "import orjson,sys; orjson.loads(open(sys.argv[1],'rb').read())"
@@ -175,12 +179,7 @@ def print_report(report: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--services", type=int, default=10000)
-    parser.add_argument("--endpoints", type=int, default=100000)
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--zones", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pods", action=argparse.BooleanOptionalAction, default=True)
+    add_size_arguments(parser)
     parser.add_argument(
         "--reps", type=int, default=5, help="timed repetitions of each process (0: none)"
     )

@@ -38,6 +38,8 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.gen_cluster import add_size_arguments  # noqa: E402
+
 P99_TARGET_MS = 100.0
 SERVERS = {
     # What docker-compose.yml's web service runs (see there), on a loopback port.
@@ -81,11 +83,7 @@ end
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--services", type=int, default=10000)
-    parser.add_argument("--endpoints", type=int, default=100000)
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--zones", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
+    add_size_arguments(parser, pods=False)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--duration", type=int, default=30, help="seconds per run")
     parser.add_argument("--server", choices=sorted(SERVERS), default="production")

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_db import django_on  # noqa: E402
+from benchmarks.gen_cluster import add_size_arguments  # noqa: E402
 
 RATIO_TARGET = 3.0
 TABLES = ("routing_cluster", "routing_snapshot", "routing_objectversion", "routing_servicesummary")
@@ -36,12 +37,7 @@ TABLES = ("routing_cluster", "routing_snapshot", "routing_objectversion", "routi
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--services", type=int, default=10000)
-    parser.add_argument("--endpoints", type=int, default=100000)
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--zones", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pods", action=argparse.BooleanOptionalAction, default=True)
+    add_size_arguments(parser)
     parser.add_argument("--snapshots", type=int, default=100, help="including the first")
     parser.add_argument("--change", type=float, default=0.01, help="share of objects edited")
     parser.add_argument(

@@ -369,15 +369,22 @@ def stats(doc: dict) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__)
+def add_size_arguments(parser: argparse.ArgumentParser, *, pods: bool = True) -> None:
+    """The generated cluster's size and seed, as every benchmark takes them (defaults: the
+    10,000-Service cluster the targets are stated for)."""
     parser.add_argument("--services", type=int, default=10000)
     parser.add_argument("--endpoints", type=int, default=100000)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--zones", type=int, default=3)
-    parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--pods", action=argparse.BooleanOptionalAction, default=True)
+    if pods:
+        parser.add_argument("--pods", action=argparse.BooleanOptionalAction, default=True)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_size_arguments(parser)
+    parser.add_argument("--region", default="us-east-1")
     parser.add_argument(
         "--indent", type=int, choices=(0, 2, 4), default=4, help="4 is what kubectl prints"
     )

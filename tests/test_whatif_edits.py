@@ -13,12 +13,12 @@ import pytest
 from routing.engine import Options, build_cluster, controller
 from routing.engine.model import DEPRECATED_HINTS_ANNOTATION, TOPOLOGY_MODE_ANNOTATION
 from routing.engine.topology import zone_ratios
+from routing.service_entry import service_entry
 from routing.whatif import (
     MAX_PER_SLICE,
     WhatIfError,
     apply_changes,
     reconcile_hints,
-    report_entry,
     split_millis,
 )
 
@@ -54,7 +54,7 @@ def _cpu(objects: list[dict], node: str) -> str:
 
 
 def _entry(objects: list[dict], service: str) -> dict:
-    entry = report_entry(objects, Options(services=frozenset({("shop", service)})))
+    entry = service_entry(objects, Options(services=frozenset({("shop", service)})))
     assert entry is not None
     return entry
 

@@ -15,9 +15,10 @@ from routing.api.schema import CLUSTER, errors
 from routing.api.traffic_views import NAMESPACE, SERVICE
 from routing.api.whatif_serializers import WhatIfRequestSerializer, WhatIfResponseSerializer
 from routing.reports import service_objects
+from routing.service_entry import service_entry
 from routing.snapshots import cluster_options
 from routing.traffic import monthly_gb
-from routing.whatif import WhatIfError, apply_changes, headline, report_entry
+from routing.whatif import WhatIfError, apply_changes, headline
 
 
 @extend_schema(tags=["services"], parameters=[CLUSTER, NAMESPACE, SERVICE])
@@ -51,14 +52,14 @@ class WhatIfView(APIView):
             monthly_gb=monthly_gb(found, namespace, service),
         )
         objects = service_objects(snapshot, namespace, service, pods=options.clients == "pods")
-        before = report_entry(objects, options) if objects else None
+        before = service_entry(objects, options) if objects else None
         if before is None:
             raise NotFound(f"There is no Service {namespace}/{service} in snapshot {snapshot.seq}.")
         try:
             edited = apply_changes(objects, namespace, service, changes)
         except WhatIfError as exc:
             raise ValidationError({exc.field: [exc.message]}) from None
-        after = report_entry(edited.objects, options)
+        after = service_entry(edited.objects, options)
         assert after is not None  # edits never remove the Service
         return Response(
             {

@@ -2,8 +2,8 @@
 
 The input is the list of kubectl-shaped objects a Service's analysis reads (Nodes, the Service,
 its EndpointSlices, maybe Pods: routing.reports.service_objects). `apply_changes` returns edited
-copies and never touches its input; `report_entry` analyses a list the way the Service detail
-does. Nothing here reads or writes the database.
+copies and never touches its input; `routing.service_entry` analyses a list the way the
+Service detail does. Nothing here reads or writes the database.
 
 After every edit the Service's EndpointSlice hints are rewritten as the EndpointSlice controller
 would write them (the engine's `controller.simulate` under the Service's declared policy, the
@@ -18,7 +18,7 @@ internalTrafficPolicy), `cpu` (cpuPerZone), `replicas` and `new_endpoints` (repl
 does) and `errors`.
 """
 
-from .apply import Edited, apply_changes, headline, report_entry
+from .apply import Edited, apply_changes, headline
 from .cpu import cpu_millis, format_millis, split_millis
 from .errors import WhatIfError
 from .hints import reconcile_hints
@@ -36,6 +36,5 @@ __all__ = [
     "format_millis",
     "headline",
     "reconcile_hints",
-    "report_entry",
     "split_millis",
 ]

@@ -1,7 +1,8 @@
 """The entry points: apply a what-if request's changes to copies, analyse, pick the headline.
 
 `apply_changes` runs the edits (service_edits, cpu, replicas), then rewrites the hints as the
-controller would (hints); `report_entry` analyses the edited objects as the Service detail does.
+controller would (hints); `routing.service_entry` analyses the edited objects as the Service
+detail does.
 """
 
 from collections.abc import Mapping
@@ -10,8 +11,7 @@ from typing import Any
 
 import orjson
 
-from routing.engine import Options, controller
-from routing.service_entry import service_entry
+from routing.engine import controller
 
 from .cpu import _edit_cpu
 from .hints import reconcile_hints
@@ -58,14 +58,6 @@ def apply_changes(
             f"{svc.traffic_distribution}"
         )
     return Edited(copied, notes)
-
-
-def report_entry(objects: list[dict[str, Any]], options: Options) -> dict[str, Any] | None:
-    """The Service's report entry plus the cluster section, as the Service detail gives it.
-
-    `options.services` names the one Service; None when it is not among the objects.
-    """
-    return service_entry(objects, options)
 
 
 def headline(entry: dict[str, Any]) -> dict[str, Any]:
