@@ -80,6 +80,11 @@ TEMPLATES = [
 WSGI_APPLICATION = "dashboard.wsgi.application"
 ASGI_APPLICATION = "dashboard.asgi.application"
 
+# Every page needs a signed-in user (dashboard.pages.common); sign-in lands on the clusters.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "clusters"
+LOGOUT_REDIRECT_URL = "login"
+
 DATABASES = {
     "default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
@@ -196,10 +201,6 @@ TRAFFICLENS_PROVIDER = env_choice(
 TRAFFICLENS_KUBECONFIG = env_str("TRAFFICLENS_KUBECONFIG", default="") or None
 TRAFFICLENS_SIM_KUBECONFIG = Path(
     env_str("TRAFFICLENS_SIM_KUBECONFIG", default=str(BASE_DIR / "var" / "simcluster.kubeconfig"))
-)
-# The kubectl dump the overview page analyses until live snapshots exist (the snapshots issue).
-TRAFFICLENS_DUMP = Path(
-    env_str("TRAFFICLENS_DUMP", default=str(BASE_DIR / "examples" / "demo-shop.json"))
 )
 
 # /metrics (Prometheus) needs a viewer token unless this is true (e.g. when only Prometheus

@@ -1,4 +1,4 @@
-"""URL configuration: admin, health check, the dashboard pages and the REST API (/api/v1/)."""
+"""URL configuration: the dashboard pages, health check, admin, the REST API (/api/v1/), metrics."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -7,7 +7,7 @@ from dashboard import views
 from routing.api.metrics_view import MetricsView
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", include("dashboard.pages.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("routing.api.urls")),

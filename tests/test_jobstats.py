@@ -15,6 +15,7 @@ from routing import jobstats, tasks
 from routing.locks import Lease
 from routing.models import Cluster, JobStats
 from routing.snapshots import import_dump
+from tests.demo import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def shop(settings):
     """An upload cluster with one snapshot of the demo shop (no live cluster needed)."""
     cluster = Cluster.objects.create(name="shop", source=Cluster.Source.UPLOAD)
-    import_dump(cluster, settings.TRAFFICLENS_DUMP.read_bytes())
+    import_dump(cluster, DEMO_DUMP.read_bytes())
     return cluster
 
 

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from routing import jobstats
 from routing.models import ApiToken, Cluster, TrafficVolume
 from routing.snapshots import import_dump
+from tests.demo import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ LINE = re.compile(r"^[a-z_]+\{[^}]*\} (NaN|-?[0-9.e+-]+)$")
 @pytest.fixture
 def loaded(settings):
     cluster = Cluster.objects.create(name="shop", source=Cluster.Source.UPLOAD, status="stale")
-    import_dump(cluster, settings.TRAFFICLENS_DUMP.read_bytes())
+    import_dump(cluster, DEMO_DUMP.read_bytes())
     return cluster
 
 

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from routing.models import ApiToken, Cluster
 from routing.snapshots import import_dump
+from tests.demo import DEMO_DUMP
 
 # Per operation: bounded, so CI stays fast; raise it for a deeper run, e.g.
 # TRAFFICLENS_SCHEMATHESIS_EXAMPLES=100 .venv/bin/python -m pytest tests/api/test_schemathesis.py
@@ -45,7 +46,7 @@ def api_schema(wsgi_app, settings_fixture_token):
 def settings_fixture_token(db, settings):
     settings.ALLOWED_HOSTS = ["*"]
     cluster = Cluster.objects.create(name="shop", source=Cluster.Source.UPLOAD)
-    import_dump(cluster, settings.TRAFFICLENS_DUMP.read_bytes())
+    import_dump(cluster, DEMO_DUMP.read_bytes())
     admin = User.objects.create_superuser("schemathesis", "s@example.com", "x")
     return ApiToken.objects.issue(admin, "schemathesis")[1]
 

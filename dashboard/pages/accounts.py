@@ -1,0 +1,12 @@
+"""Sign-in and sign-out: Django's own views with the product's template."""
+
+from django.contrib.auth import views as auth_views
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    """POST only (Django's rule since 5.0): a link cannot sign anyone out behind their back."""

@@ -1,0 +1,12 @@
+"""Recommendations (placeholder until its page lands)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+
+
+@viewer_required
+def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResponse:
+    context = cluster_context(request, get_cluster(cluster), "recommendations")
+    return render(request, "pages/placeholder.html", {**context, "title": "Recommendations"})

@@ -1,0 +1,143 @@
+// The live connection: one WebSocket per page to /ws/clusters/[<name>/] (routing/live), with
+// automatic reconnection (exponential backoff with jitter, 1 s to 30 s), the header's live
+// indicator, the cluster bar's status badge, snapshot line and stale banner.
+//
+// Pages listen on `document` for:
+//   tl:snapshot  detail = {cluster, seq, takenAt, source, ...}   a snapshot committed: refetch
+//   tl:status    detail = {cluster, status, message}             the cluster's watch state
+//   tl:changes   detail = {cluster, changes: [...], more, ...}   the watcher saw objects change
+//   tl:live      detail = every event, raw
+// After a reconnect the server's hello carries each cluster's latest seq; a page that missed a
+// snapshot while offline gets its tl:snapshot then.
+
+import { when } from "./format.js";
+
+const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+const CLOSE_NOT_FOUND = 4404;
+const MIN_DELAY = 1000;
+const MAX_DELAY = 30000;
+
+const indicator = document.getElementById("live-indicator");
+const seenSeq = new Map(); // cluster -> latest seq this page knows of
+
+function setIndicator(state, text) {
+  document.body.dataset.liveState = state;
+  if (!indicator) return;
+  indicator.dataset.state = state;
+  indicator.querySelector(".live__text").textContent = text;
+  indicator.title = text;
+}
+
+function emit(name, detail) {
+  document.dispatchEvent(new CustomEvent(name, { detail }));
+}
+
+function showStatus(event) {
+  if (event.cluster !== document.body.dataset.cluster) return;
+  const badge = document.getElementById("cluster-status");
+  if (badge) {
+    badge.textContent = event.status;
+    badge.className = `badge badge--${event.status}`;
+    badge.dataset.status = event.status;
+  }
+  const banner = document.getElementById("stale-banner");
+  if (banner) {
+    banner.hidden = event.status !== "stale";
+    const message = document.getElementById("stale-message");
+    if (message && event.message) message.textContent = event.message;
+  }
+}
+
+function showSnapshot(event) {
+  if (event.cluster !== document.body.dataset.cluster) return;
+  const info = document.getElementById("snapshot-info");
+  if (!info) return;
+  info.dataset.seq = event.seq;
+  info.textContent = `snapshot ${event.seq} · ${when(event.takenAt)}`;
+}
+
+function handle(event) {
+  emit("tl:live", event);
+  if (event.type === "hello") {
+    for (const cluster of event.clusters) {
+      const status = { type: "cluster.status", cluster: cluster.name, status: cluster.status, message: cluster.message };
+      showStatus(status);
+      emit("tl:status", status);
+      const known = seenSeq.get(cluster.name);
+      if (cluster.seq !== null && known !== undefined && cluster.seq !== known) {
+        handle({ type: "snapshot.committed", cluster: cluster.name, seq: cluster.seq, takenAt: cluster.takenAt });
+      } else if (cluster.seq !== null) {
+        seenSeq.set(cluster.name, cluster.seq);
+      }
+    }
+  } else if (event.type === "snapshot.committed") {
+    seenSeq.set(event.cluster, event.seq);
+    showSnapshot(event);
+    emit("tl:snapshot", event);
+  } else if (event.type === "cluster.status") {
+    showStatus(event);
+    emit("tl:status", event);
+  } else if (event.type === "cluster.changed") {
+    emit("tl:changes", event);
+  }
+}
+
+function connect(url) {
+  let attempt = 0;
+  let timer = null;
+
+  const open = () => {
+    setIndicator("connecting", attempt ? "Reconnecting…" : "Connecting…");
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(`${scheme}//${location.host}${url}`);
+    socket.addEventListener("open", () => {
+      attempt = 0;
+      setIndicator("live", "Live");
+    });
+    socket.addEventListener("message", (message) => {
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        return; // not ours; ignore rather than break the page
+      }
+      handle(event);
+    });
+    socket.addEventListener("close", (close) => {
+      if (close.code === CLOSE_UNAUTHENTICATED) {
+        setIndicator("offline", "Signed out: reload to sign in");
+        return;
+      }
+      if (close.code === CLOSE_FORBIDDEN || close.code === CLOSE_NOT_FOUND) {
+        setIndicator("offline", "No live updates for this page");
+        return;
+      }
+      const delay = Math.min(MAX_DELAY, MIN_DELAY * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+      attempt += 1;
+      setIndicator("offline", `Offline: retrying in ${Math.round(delay / 1000)} s`);
+      timer = setTimeout(open, delay);
+    });
+  };
+
+  // A tab coming back to the foreground retries at once rather than waiting out its backoff.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && timer !== null && document.body.dataset.liveState === "offline") {
+      clearTimeout(timer);
+      timer = null;
+      open();
+    }
+  });
+  open();
+}
+
+const info = document.getElementById("snapshot-info");
+if (info && info.dataset.seq && document.body.dataset.cluster) {
+  seenSeq.set(document.body.dataset.cluster, Number(info.dataset.seq));
+}
+const liveUrl = document.body.dataset.liveUrl;
+if (liveUrl && "WebSocket" in window) {
+  connect(liveUrl);
+} else if (indicator) {
+  setIndicator("offline", "No live updates");
+}

@@ -1,0 +1,127 @@
+"""Browser tests: Playwright driving Debian's chromium against the product in a subprocess.
+
+Every test gets a fresh browser context; console errors and uncaught exceptions fail the test.
+Screenshots go to screenshots/ at the repository root (git ignores it): look at them.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from routing.models import Cluster
+from routing.snapshots import import_dump
+from tests.demo import DEMO_DUMP
+from tests.web.server import ROOT, start_daphne
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+SCREENSHOTS = ROOT / "screenshots"
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def browser(django_db_setup):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Daphne serving the ASGI app from the test database, for the whole session."""
+    with django_db_blocker.unblock():
+        server = start_daphne(tmp_path_factory.mktemp("daphne"))
+    yield server
+    server.stop()
+
+
+class ConsoleErrors(list):
+    def check(self) -> None:
+        assert not self, "browser console errors:\n" + "\n".join(self)
+
+
+@pytest.fixture
+def page(browser, request):
+    """A page in a fresh context (desktop size) that records console errors and page errors."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors = ConsoleErrors()
+    page.on("console", lambda m: m.type == "error" and errors.append(f"{page.url}: {m.text}"))
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    page.console_errors = errors
+    yield page
+    context.close()
+    if request.node.get_closest_marker("http_error_page") is None:
+        errors.check()  # an error page's own status is reported by chromium as a console error
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as screenshots/<name>.png and return its path."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def ensure_roles() -> None:
+    # Transactional tests flush every table, the role groups included.
+    for name in ("viewer", "editor", "admin"):
+        Group.objects.get_or_create(name=name)
+
+
+@pytest.fixture
+def viewer(transactional_db):
+    ensure_roles()
+    user = User.objects.create_user("vera", password=PASSWORD)
+    user.groups.add(Group.objects.get(name="viewer"))
+    return user
+
+
+@pytest.fixture
+def admin_user(transactional_db):
+    ensure_roles()
+    return User.objects.create_superuser("ada", password=PASSWORD)
+
+
+def sign_in(page, server, user, next_path: str = "/") -> None:
+    page.goto(f"{server.url}/accounts/login/?next={next_path}")
+    page.get_by_label("User name").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}{next_path}")
+
+
+@pytest.fixture
+def shop(transactional_db):
+    """Cluster `shop` with two snapshots of the demo dump, the second with one policy changed."""
+    cluster = Cluster.objects.create(name="shop", display_name="Demo shop", source="upload")
+    import_dump(cluster, DEMO_DUMP.read_bytes())
+    changed = DEMO_DUMP.read_text().replace('"PreferClose"', '"PreferSameNode"', 1)
+    import_dump(cluster, changed.encode())
+    return cluster
+
+
+@pytest.fixture(autouse=True)
+def _database_beside_playwright(monkeypatch):
+    """Playwright's sync API keeps an event loop running in the main thread, which Django takes
+    for an async context and refuses database calls in; these tests are synchronous."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_screenshots():
+    if SCREENSHOTS.exists():
+        shutil.rmtree(SCREENSHOTS)
+    yield
