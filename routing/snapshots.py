@@ -33,6 +33,7 @@ from routing.trim import KINDS, TRIMMERS
 logger = logging.getLogger(__name__)
 
 _KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
+_ZONE_LABEL = "topology.kubernetes.io/zone"  # in the deprecated endpoint `topology` map
 BATCH_SIZE = 1000
 _MAX_NAME = 253  # Kubernetes' own limit, and the columns' width
 _POLICY_WIDTH = ServiceSummary._meta.get_field("policy").max_length
@@ -175,6 +176,7 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
                     "dropped": w["dropped"],
                     "maxOverload": w["maxOverload"],
                     "costPerGb": w["costPerGb"],
+                    "matrix": w["matrix"],  # the cluster flow map's what-if views add these up
                 }
                 for policy, w in svc["whatIf"].items()
             },
@@ -188,14 +190,25 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
     return out
 
 
-def _figures(prepared: dict[Key, _Prepared], cluster: Cluster, seq: int) -> dict[str, Any]:
-    """Counts from the objects; cluster-wide means over the summaries in force at `seq`."""
+def _figures(
+    prepared: dict[Key, _Prepared], cluster: Cluster, seq: int, cluster_section: dict[str, Any]
+) -> dict[str, Any]:
+    """Counts from the objects; cluster-wide means over the summaries in force at `seq`; the
+    report's cluster section with the ready endpoints per zone added (the topology view's)."""
     counts = dict.fromkeys(KINDS, 0)
     endpoints = 0
+    ready_by_zone: dict[str, int] = {}
     for (kind, _, _), p in prepared.items():
         counts[kind] += 1
         if kind == "EndpointSlice":
-            endpoints += len(p.obj.get("endpoints") or ())
+            slice_endpoints = p.obj.get("endpoints") or ()
+            endpoints += len(slice_endpoints)
+            for endpoint in slice_endpoints:
+                # Kubernetes reads a missing `ready` as ready (k8s-semantics.md).
+                if (endpoint.get("conditions") or {}).get("ready") is not False:
+                    topology = endpoint.get("topology") or {}
+                    zone = endpoint.get("zone") or topology.get(_ZONE_LABEL) or "unknown"
+                    ready_by_zone[zone] = ready_by_zone.get(zone, 0) + 1
     rows = list(
         ServiceSummary.objects.at(cluster.pk, seq).values_list(
             "cross_zone_fraction", "cost_per_gb", "diagnostics"
@@ -213,6 +226,10 @@ def _figures(prepared: dict[Key, _Prepared], cluster: Cluster, seq: int) -> dict
         "services_with_diagnostics": sum(
             any(d["severity"] in ("warning", "error") for d in r[2]) for r in rows
         ),
+        "cluster_report": {
+            **cluster_section,
+            "readyEndpointsByZone": dict(sorted(ready_by_zone.items())),
+        },
     }
 
 
@@ -329,8 +346,7 @@ def _write_paused(
             source=source,
             changed_objects=opened + closed,
             options_hash=fingerprint,
-            cluster_report=cluster_section,
-            **_figures(prepared, locked, seq),
+            **_figures(prepared, locked, seq, cluster_section),
         )
         transaction.on_commit(partial(_notify, snapshot))
     logger.info(

@@ -6,6 +6,7 @@ set; per-GB figures are those of the snapshot (priced when it was analysed).
 """
 
 import math
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,20 +43,27 @@ def monthly_gb(cluster: Cluster, namespace: str, name: str) -> float | None:
     return None if gb is None else float(gb)
 
 
-def flow_map(snapshot: Snapshot) -> dict:
+OBSERVED = "observed"
+
+
+def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
     """The zone-to-zone matrix over all Services of the snapshot, weighted by monthly GB.
 
     Each Service's matrix sums to its forwarded share (1 − dropped). Services with a volume
     weigh their monthly GB; without any volume all weigh 1; with some, a Service without one
     weighs the mean of the known volumes (1 if that mean is 0). The result is the weighted mean
     of the matrices, so it too sums to the (weighted) forwarded share.
+
+    `policy` is "observed" (as the cluster routes now) or one of the engine's what-if policies
+    ("PreferSameNode", "PreferSameZone", "Auto", "none"): every Service as if it used that one.
     """
     cluster = snapshot.cluster
-    rows = list(
-        ServiceSummary.objects.at(cluster.pk, snapshot.seq).values_list(
-            "namespace", "name", "matrix", "dropped", "cost_per_gb"
+    rows = [
+        _policy_figures(row, policy)
+        for row in ServiceSummary.objects.at(cluster.pk, snapshot.seq).values_list(
+            "pk", "namespace", "name", "matrix", "dropped", "cost_per_gb", "what_if"
         )
-    )
+    ]
     volumes = volumes_of(cluster)
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
     if not known:
@@ -110,7 +118,40 @@ def flow_map(snapshot: Snapshot) -> dict:
         "crossZoneFraction": cross_total / forwarded if forwarded else 0.0,
         "costPerGbMean": cost_mean if rows else None,
         "monthlyCost": monthly_cost if known else None,
+        "policy": policy,
+        "zones": zone_figures(snapshot),
     }
+
+
+def _policy_figures(row: tuple, policy: str) -> tuple[str, str, dict, float, float]:
+    """(namespace, name, matrix, dropped, cost per GB) of one summary row under `policy`."""
+    pk, namespace, name, matrix, dropped, cost_per_gb, what_if = row
+    if policy == OBSERVED:
+        return namespace, name, matrix, dropped, cost_per_gb
+    run = what_if[policy]
+    cells = run.get("matrix")
+    if cells is None:  # rows written before what-if matrices were stored: read the report
+        report = ServiceSummary.objects.filter(pk=pk).values_list("report", flat=True).first()
+        cells = orjson.loads(zlib.decompress(report))["whatIf"][policy]["matrix"] if report else {}
+    return namespace, name, cells, run["dropped"], run["costPerGb"]
+
+
+def zone_figures(snapshot: Snapshot) -> list[dict]:
+    """Per zone: region, nodes (all, ready), ready endpoints and share of client traffic."""
+    report = snapshot.cluster_report or {}
+    ready = report.get("readyEndpointsByZone")
+    weights = report.get("clientZoneWeights")
+    return [
+        {
+            "zone": zone,
+            "region": figures.get("region"),
+            "nodes": figures.get("nodes", 0),
+            "readyNodes": figures.get("readyNodes", 0),
+            "readyEndpoints": ready.get(zone, 0) if ready is not None else None,
+            "clientWeight": weights.get(zone, 0.0) if weights is not None else None,
+        }
+        for zone, figures in sorted((report.get("zones") or {}).items())
+    ]
 
 
 def _crosses(src: str, dst: str) -> bool:

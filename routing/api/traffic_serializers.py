@@ -4,8 +4,11 @@ time series. The computed answers (routing.traffic) are returned as built; these
 
 from rest_framework import serializers
 
+from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.serializers import StrictSerializerMixin, price_field
+from routing.engine.controller import POLICIES
 from routing.models import Cluster
+from routing.traffic import OBSERVED
 
 _ZONE_SHARE = "Share of all client traffic (0 to 1), weighted over the Services."
 MAX_RESOLUTION = 366 * 24 * 3600  # a year per bucket
@@ -74,6 +77,23 @@ class SourceZoneSerializer(serializers.Serializer):
     )
 
 
+class ZoneFiguresSerializer(serializers.Serializer):
+    zone = serializers.CharField()
+    region = serializers.CharField(allow_null=True, help_text="null: the nodes carry no region.")
+    nodes = serializers.IntegerField()
+    readyNodes = serializers.IntegerField()
+    readyEndpoints = serializers.IntegerField(
+        allow_null=True,
+        help_text="Ready endpoints over all EndpointSlices; null for snapshots taken before "
+        "this figure was recorded.",
+    )
+    clientWeight = serializers.FloatField(
+        allow_null=True,
+        help_text="The zone's share of client traffic (the engine's client weighting); null "
+        "for snapshots taken before it was recorded.",
+    )
+
+
 class FlowMapSerializer(serializers.Serializer):
     snapshot = serializers.IntegerField(help_text="Seq of the snapshot the map is of.")
     services = serializers.IntegerField(help_text="Services in the snapshot.")
@@ -107,6 +127,19 @@ class FlowMapSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Estimated USD a month crossing zones and regions: the sum of cost per GB "
         "x monthly GB over the Services with a volume; null when no volume is known.",
+    )
+    policy = serializers.CharField(
+        help_text="observed, or the what-if policy every Service was simulated with."
+    )
+    zones = ZoneFiguresSerializer(many=True, help_text="The snapshot's zones, by name.")
+
+
+class FlowMapQuerySerializer(SnapshotQuerySerializer):
+    policy = serializers.ChoiceField(
+        choices=[OBSERVED, *POLICIES],
+        default=OBSERVED,
+        help_text="observed: as the cluster routes now; else every Service as if it declared "
+        "this policy (PreferSameZone also stands for PreferClose; Auto: topology-mode Auto).",
     )
 
 

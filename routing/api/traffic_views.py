@@ -13,6 +13,7 @@ from routing.api.permissions import EDITOR
 from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.schema import CLUSTER, errors
 from routing.api.traffic_serializers import (
+    FlowMapQuerySerializer,
     FlowMapSerializer,
     PricesSerializer,
     RankedRecommendationSerializer,
@@ -124,12 +125,16 @@ class FlowMapView(APIView):
 
     @extend_schema(
         summary="Zone-to-zone flow map and monthly cross-zone cost of a snapshot",
-        parameters=[CLUSTER, SnapshotQuerySerializer],
+        parameters=[CLUSTER, FlowMapQuerySerializer],
         responses={200: FlowMapSerializer, **errors(400, 404)},
     )
     def get(self, request, cluster: str):
-        snapshot = _snapshot(get_cluster(cluster), request)
-        return Response({"snapshot": snapshot.seq, **flow_map(snapshot)})
+        query = FlowMapQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        snapshot = existing_snapshot(get_cluster(cluster), query.validated_data.get("snapshot"))
+        return Response(
+            {"snapshot": snapshot.seq, **flow_map(snapshot, query.validated_data["policy"])}
+        )
 
 
 @extend_schema(tags=["traffic"])

@@ -112,6 +112,8 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
         "provider": ctx.prices.provider,
         "clientWeights": ctx.clients.basis,
         "clientNodes": len(ctx.clients.by_node),
+        # Each zone's share of client traffic (sums to 1 over zones with client nodes).
+        "clientZoneWeights": dict(sorted(ctx.clients.zone_weight.items())),
         "proxyDetail": "nodes" if ctx.per_node_proxy else "zones",
         "autoZoneRatios": ctx.ratios.ratios,
         "warnings": warnings,

@@ -119,3 +119,76 @@ def test_constant_queries(shop, token_client, django_assert_max_num_queries, dem
     # token, groups, cluster, snapshot, summaries, volumes
     with django_assert_max_num_queries(6):
         assert client.get(URL).json()["snapshot"] == 6
+
+
+def _engine_report(demo_bytes) -> dict:
+    from routing.engine import analyze_cluster, build_cluster, load_bytes
+    from routing.snapshots import cluster_options
+
+    cluster = Cluster.objects.get(name="shop")
+    return analyze_cluster(build_cluster(load_bytes(demo_bytes)), cluster_options(cluster))
+
+
+@pytest.mark.parametrize("policy", ["PreferSameNode", "PreferSameZone", "Auto", "none"])
+def test_a_what_if_policy_adds_up_each_services_simulation(shop, token_client, demo_bytes, policy):
+    body = token_client("viewer").get(URL, {"policy": policy}).json()
+    assert body["policy"] == policy
+    runs = {s["name"]: s["whatIf"][policy] for s in _engine_report(demo_bytes)["services"]}
+    expected: dict[str, dict[str, float]] = {}
+    for run in runs.values():
+        for src, cells in run["matrix"].items():
+            for dst, value in cells.items():
+                expected.setdefault(src, {}).setdefault(dst, 0.0)
+                expected[src][dst] += value / len(runs)
+    _assert_matrix(body["matrix"], expected)
+    assert body["dropped"] == pytest.approx(sum(r["dropped"] for r in runs.values()) / len(runs))
+    assert body["costPerGbMean"] == pytest.approx(
+        sum(r["costPerGb"] for r in runs.values()) / len(runs)
+    )
+
+
+def test_observed_is_the_default_and_what_if_differs(shop, token_client):
+    client = token_client("viewer")
+    observed = client.get(URL).json()
+    assert observed["policy"] == "observed"
+    assert client.get(URL, {"policy": "observed"}).json() == observed
+    assert (
+        client.get(URL, {"policy": "none"}).json()["crossZoneFraction"]
+        > (observed["crossZoneFraction"])
+    )
+
+
+def test_an_unknown_policy_is_400(shop, token_client):
+    response = token_client("viewer").get(URL, {"policy": "PreferSameRegion"})
+    assert_error(response, 400, "invalid")
+
+
+def test_rows_stored_without_what_if_matrices_read_them_from_the_report(shop, token_client):
+    fresh = token_client("viewer").get(URL, {"policy": "Auto"}).json()
+    for row in ServiceSummary.objects.all():  # as written before the matrices were stored
+        row.what_if = {
+            p: {k: v for k, v in run.items() if k != "matrix"} for p, run in row.what_if.items()
+        }
+        row.save(update_fields=["what_if"])
+    assert token_client("viewer").get(URL, {"policy": "Auto"}).json() == fresh
+
+
+def test_zones_carry_nodes_ready_endpoints_and_client_weight(shop, token_client, demo_bytes):
+    import orjson
+
+    zones = token_client("viewer").get(URL).json()["zones"]
+    assert [z["zone"] for z in zones] == ZONES
+    report = _engine_report(demo_bytes)["cluster"]
+    ready: dict[str, int] = {}
+    for item in orjson.loads(demo_bytes)["items"]:
+        if item["kind"] == "EndpointSlice":
+            for endpoint in item.get("endpoints") or []:
+                if (endpoint.get("conditions") or {}).get("ready") is not False:
+                    ready[endpoint.get("zone")] = ready.get(endpoint.get("zone"), 0) + 1
+    for zone in zones:
+        figures = report["zones"][zone["zone"]]
+        assert zone["region"] == figures["region"] == "us-east-1"
+        assert (zone["nodes"], zone["readyNodes"]) == (figures["nodes"], figures["readyNodes"])
+        assert zone["readyEndpoints"] == ready[zone["zone"]]
+        assert zone["clientWeight"] == pytest.approx(report["clientZoneWeights"][zone["zone"]])
+    assert sum(z["clientWeight"] for z in zones) == pytest.approx(1.0)
