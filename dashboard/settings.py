@@ -121,8 +121,11 @@ if REDIS_URL:
         },
     }
 else:
-    # Single-process only: fine for the embedded run, useless across web/worker processes.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Single-process only: fine for the embedded run (server and watcher in one process, the
+    # layer safe across their event loops), useless across web/worker processes.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "routing.live.memory_layer.LoopSafeInMemoryChannelLayer"}
+    }
 
 # Answers computed from one snapshot never change (a snapshot is immutable), so the API caches
 # some of them by cluster, seq and query (routing/api/cache.py): in Redis when there is one, so

@@ -1,6 +1,10 @@
-"""WebSocket URL patterns for Channels (not `routing.py`: `routing` is the domain app's name).
+"""WebSocket URL patterns for Channels (not `routing.py`: `routing` is the domain app's name)."""
 
-Consumers arrive with the live-updates issue.
-"""
+from django.urls import path
 
-websocket_urlpatterns: list = []
+from routing.live.consumers import ClusterConsumer
+
+websocket_urlpatterns = [
+    path("ws/clusters/", ClusterConsumer.as_asgi()),
+    path("ws/clusters/<slug:cluster>/", ClusterConsumer.as_asgi()),
+]

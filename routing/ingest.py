@@ -10,6 +10,7 @@ from django.utils import timezone
 from routing.kube.connect import api_client
 from routing.kube.listing import list_cluster
 from routing.kube.runner import ClusterWatcher
+from routing.live import hooks as live
 from routing.models import Cluster, Snapshot
 from routing.snapshots import write_snapshot
 from routing.trim import trim_object
@@ -36,11 +37,14 @@ def snapshot_now(cluster: Cluster, *, source: str = Snapshot.Source.MANUAL) -> S
 
 
 def set_status(cluster_id: int, status: str, message: str) -> None:
-    """Record the cluster's connection state (and when it last answered)."""
+    """Record the cluster's connection state (and when it last answered), and tell its pages."""
     fields: dict[str, Any] = {"status": status, "status_message": message[:500]}
     if status != Cluster.Status.STALE:
         fields["last_contact_at"] = timezone.now()
     Cluster.objects.filter(pk=cluster_id).update(**fields)
+    name = Cluster.objects.filter(pk=cluster_id).values_list("name", flat=True).first()
+    if name is not None:
+        live.status_changed(cluster_id, name, status, fields["status_message"])
 
 
 def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
@@ -57,7 +61,11 @@ def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
             logger.warning("cluster %s is stale: %s", cluster.name, message)
         set_status(cluster_id, state, message)
 
+    def changes(watch_events: list[dict[str, Any]], more: int) -> None:
+        live.objects_changed(cluster_id, cluster.name, watch_events, more)
+
     tuning.setdefault("interval", float(cluster.snapshot_interval))
+    tuning.setdefault("on_changes", changes)
     watcher = ClusterWatcher(
         client_for(cluster),
         write=write,

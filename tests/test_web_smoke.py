@@ -35,16 +35,20 @@ def test_healthz_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
 
 
-def test_index_renders_the_heading_in_the_layout(client):
+def test_pages_send_a_signed_out_visitor_to_sign_in(client):
     response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+def test_sign_in_renders_in_the_layout(client):
+    response = client.get("/accounts/login/")
     assert response.status_code == 200
-    assert [t.name for t in response.templates][:2] == ["index.html", "base.html"]
+    assert [t.name for t in response.templates][:2] == ["registration/login.html", "base.html"]
     html = response.content.decode()
-    assert "<h1>Zone-to-zone traffic by Service</h1>" in html
-    assert "TrafficLens" in html
-    assert '<main id="main"' in html
+    assert "<h1>Sign in</h1>" in html and '<main id="main"' in html
     assert "dashboard/app.css" in html
-    assert response.context["error"] is None and response.context["view"]["rows"]
+    assert "data-live-url" not in html  # no socket before sign-in
 
 
 def test_stylesheet_is_served(client):
@@ -72,7 +76,9 @@ def test_database_vendor_matches_database_url():
 def test_channel_layer_matches_redis_url():
     layer = get_channel_layer()
     expected = (
-        "RedisChannelLayer" if os.environ.get("REDIS_URL", "").strip() else "InMemoryChannelLayer"
+        "RedisChannelLayer"
+        if os.environ.get("REDIS_URL", "").strip()
+        else "LoopSafeInMemoryChannelLayer"
     )
     assert type(layer).__name__ == expected
 

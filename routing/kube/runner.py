@@ -19,8 +19,10 @@ Write = Callable[[list[dict[str, Any]], str], None]  # (objects, source)
 SetStatus = Callable[[str, str], None]  # ("watching" | "stale", message)
 OnReconnects = Callable[[int], None]  # streams re-established since the last call (see .watch)
 OnSnapshot = Callable[[float, bool, str], None]  # (seconds, ok, error) of each write
+OnChanges = Callable[[list[dict[str, Any]], int], None]  # (watch events, how many more)
 
 REPORT_RECONNECTS_EVERY = 1.0  # seconds: a reconnect storm costs at most one report a second
+COALESCE_CHANGES = 0.05  # seconds: watch events this close together go out as one live event
 
 
 class ClusterWatcher:
@@ -33,6 +35,8 @@ class ClusterWatcher:
     `on_reconnects` and `on_snapshot` (e.g. routing.jobstats.watch_hooks) are called from the
     snapshot thread only, the one thread that also calls `write` and `set_status`: resource
     threads just count, so they never wait on, or hold a connection to, the database.
+    `on_changes` (the live updates) gets the watch events from a thread of its own, within
+    COALESCE_CHANGES of their arrival; it must not block (routing.live.publish queues).
     """
 
     def __init__(
@@ -50,6 +54,7 @@ class ClusterWatcher:
         on_exit: Callable[[], None] | None = None,
         on_reconnects: OnReconnects | None = None,
         on_snapshot: OnSnapshot | None = None,
+        on_changes: OnChanges | None = None,
     ):
         self.state = ClusterState(tuple(r.kind for r in resources))
         self.health = HealthTracker(stale_after=stale_after)
@@ -76,6 +81,10 @@ class ClusterWatcher:
             for r in resources
         ]
         self._loop = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
+        self.on_changes = on_changes
+        self._changes_thread = threading.Thread(
+            target=self._changes_loop, name="live-changes", daemon=True
+        )
         self.snapshots_written = 0
         self.on_exit = on_exit  # runs in the snapshot thread as it ends (e.g. close its DB link)
 
@@ -83,6 +92,8 @@ class ClusterWatcher:
         for watcher in self.watchers:
             watcher.start()
         self._loop.start()
+        if self.on_changes is not None:
+            self._changes_thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stop_event.set()
@@ -98,6 +109,19 @@ class ClusterWatcher:
             self._report_reconnects()  # the last ones, before the thread's connection closes
             if self.on_exit is not None:
                 self.on_exit()
+
+    def _changes_loop(self) -> None:
+        """Report watch events as they arrive (a thread of its own: a snapshot being written
+        must not hold them up), a few close together as one report."""
+        state = self.state
+        while not self.stop_event.is_set():
+            if not state.has_changes.wait(0.5):
+                continue
+            self.stop_event.wait(COALESCE_CHANGES)
+            state.has_changes.clear()
+            changes, more = state.drain_changes()
+            if changes or more:
+                self._call(self.on_changes, changes, more)
 
     def _reconnected(self, kind: str) -> None:
         """Called by resource threads: count only; the snapshot thread reports."""

@@ -1,11 +1,13 @@
 """The watcher's in-memory copy of a cluster: trimmed objects by key, with a change signal."""
 
 import threading
+import time
 from typing import Any
 
 from .resources import object_key
 
 Key = tuple[str, str, str]
+MAX_CHANGES = 50  # watch events kept in full between two live reports
 
 
 class ClusterState:
@@ -18,6 +20,11 @@ class ClusterState:
         self._kinds = kinds
         self.version = 0  # bumped on every change; the snapshot loop compares it
         self.changed = threading.Event()
+        # Watch events not yet reported live (routing.live): the first MAX_CHANGES in full,
+        # the rest counted; `has_changes` wakes the reporting thread.
+        self._changes: list[dict[str, Any]] = []
+        self._more_changes = 0
+        self.has_changes = threading.Event()
 
     def replace_kind(self, kind: str, objects: list[dict[str, Any]]) -> None:
         """A fresh list of one kind replaces everything known of that kind."""
@@ -42,6 +49,30 @@ class ClusterState:
                     return  # e.g. a status heartbeat that trimming made identical
                 self._objects[key] = obj
             self._bump()
+            self._record(event_type, key)
+
+    def _record(self, event_type: str, key: Key) -> None:
+        if len(self._changes) < MAX_CHANGES:
+            kind, namespace, name = key
+            self._changes.append(
+                {
+                    "type": event_type,
+                    "kind": kind,
+                    "namespace": namespace,
+                    "name": name,
+                    "at": time.time(),
+                }  # wall clock: the browser-side latency is measured from it
+            )
+        else:
+            self._more_changes += 1
+        self.has_changes.set()
+
+    def drain_changes(self) -> tuple[list[dict[str, Any]], int]:
+        """The watch events recorded since the last call, and how many more were left out."""
+        with self._lock:
+            changes, more = self._changes, self._more_changes
+            self._changes, self._more_changes = [], 0
+            return changes, more
 
     def _bump(self) -> None:
         self.version += 1

@@ -1,0 +1,83 @@
+"""The live socket: /ws/clusters/<name>/ (one cluster) or /ws/clusters/ (every cluster).
+
+Refuses sockets without a signed-in viewer: it accepts, then closes with an application code
+the page understands (a close before accepting reaches the browser only as code 1006):
+4401 not signed in, 4403 no role, 4404 no such cluster. On connect it joins its clusters'
+groups and sends `hello` with each cluster's status and latest seq, so a page that reconnects
+learns what it missed; then it forwards every event of those groups.
+"""
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db.models import OuterRef, Subquery
+
+from routing.api.permissions import VIEWER, has_role
+from routing.live.events import group_name
+from routing.models import Cluster, Snapshot
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+class ClusterConsumer(AsyncJsonWebsocketConsumer):
+    groups: list[str] = []  # joined in connect (Channels would join class-level ones itself)
+
+    async def connect(self) -> None:
+        self.joined: list[str] = []
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await database_sync_to_async(has_role)(user, VIEWER):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        name = self.scope["url_route"]["kwargs"].get("cluster")
+        clusters = await database_sync_to_async(_clusters)(name)
+        if name is not None and not clusters:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        for cluster in clusters:
+            group = group_name(cluster["id"])
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self.send_json(
+            {
+                "type": "hello",
+                "clusters": [{k: v for k, v in c.items() if k != "id"} for c in clusters],
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """The socket only pushes; whatever a client sends is ignored."""
+
+    async def live_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])
+
+
+def _clusters(name: str | None) -> list[dict[str, Any]]:
+    """The clusters a socket follows, with what `hello` says of each."""
+    newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq")
+    query = Cluster.objects.order_by("name").annotate(
+        seq=Subquery(newest.values("seq")[:1]), taken_at=Subquery(newest.values("taken_at")[:1])
+    )
+    if name is not None:
+        query = query.filter(name=name)
+    return [
+        {
+            "id": c["id"],
+            "name": c["name"],
+            "status": c["status"],
+            "message": c["status_message"],
+            "seq": c["seq"],
+            "takenAt": c["taken_at"].isoformat() if c["taken_at"] else None,
+        }
+        for c in query.values("id", "name", "status", "status_message", "seq", "taken_at")
+    ]
