@@ -1,12 +1,20 @@
-"""`make run`'s command: one process serves the page while watching the simulated demo cluster."""
+"""`make run`'s command: one process serves the pages while watching the simulated demo cluster,
+and the first user it creates can sign in and see the demo's snapshots."""
 
+import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,8 +25,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_watches_the_demo_and_shows_its_snapshots(tmp_path):
+def _sign_in(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
+    """A urllib opener holding a session signed in through the sign-in form."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    form = opener.open(f"{base}/accounts/login/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    body = urllib.parse.urlencode(
+        {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/"}
+    ).encode()
+    response = opener.open(f"{base}/accounts/login/", data=body, timeout=10)
+    assert response.url == f"{base}/", "sign-in did not land on the clusters page"
+    return opener
+
+
+def test_serve_creates_a_first_user_and_watches_the_demo(tmp_path):
     port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
@@ -32,20 +55,34 @@ def test_serve_watches_the_demo_and_shows_its_snapshots(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    lines: list[str] = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True
+    )
+    reader.start()
     try:
         deadline = time.monotonic() + 60
-        html = ""
-        while "cluster demo, snapshot" not in html:
-            assert proc.poll() is None, proc.stdout.read().decode()[-2000:]
-            assert time.monotonic() < deadline, f"no snapshot shown within 60 s: {html[-500:]}"
+        password = None
+        while password is None:
+            assert proc.poll() is None, "".join(lines)[-2000:]
+            assert time.monotonic() < deadline, "no first-user line: " + "".join(lines)[-2000:]
+            found = [re.search(r"as admin with password (\S+)", line) for line in list(lines)]
+            password = next((m.group(1) for m in found if m), None)
+            time.sleep(0.2)
+        snapshots = None
+        while not snapshots:
+            assert proc.poll() is None, "".join(lines)[-2000:]
+            assert time.monotonic() < deadline, "no snapshot within 60 s"
             time.sleep(0.5)
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    html = response.read().decode()
-            except OSError:
+                opener = _sign_in(base, "admin", password)
+                url = f"{base}/api/v1/clusters/demo/snapshots/"
+                snapshots = orjson.loads(opener.open(url, timeout=5).read())["results"]
+            except (urllib.error.URLError, ConnectionError):
                 continue
-        assert "shop/checkout" in html and "kubeconfig" not in html
+        assert snapshots[0]["source"] in ("watch", "scheduled")
         assert (tmp_path / "sim.kubeconfig").exists()
+        assert "kubeconfig" not in opener.open(f"{base}/", timeout=5).read().decode()
     finally:
         proc.terminate()
         proc.wait(20)

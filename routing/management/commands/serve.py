@@ -1,11 +1,13 @@
 """`manage.py serve`: the embedded default, everything in one process.
 
-Migrates the SQLite database, connects a cluster (the kubeconfig in TRAFFICLENS_KUBECONFIG when
+Migrates the SQLite database, creates a first user when there is none (its password printed
+once), connects a cluster (the kubeconfig in TRAFFICLENS_KUBECONFIG when
 set, else the simulated `demo` cluster started here), watches it through the real `kubernetes`
 client, runs the scheduled jobs in-process, and serves the web app. Production splits these into
 the compose services web, watcher, worker and beat.
 """
 
+import secrets
 import threading
 
 from django.conf import settings
@@ -26,6 +28,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport="127.0.0.1:8000", no_demo=False, **options):  # type: ignore[no-untyped-def]
         call_command("migrate", interactive=False, verbosity=0)
+        host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
+        password = _first_admin()
+        if password is not None:
+            self.stdout.write(
+                f"created the first user: sign in at http://{host}/ as admin with password "
+                f"{password}  (change it: manage.py changepassword admin)"
+            )
         sim = None
         if settings.TRAFFICLENS_KUBECONFIG:
             name = _ensure_cluster("default", Cluster.Source.KUBECONFIG, "")
@@ -53,6 +62,18 @@ class Command(BaseCommand):
             watching.join(5)
             if sim is not None:
                 sim.stop()
+
+
+def _first_admin() -> str | None:
+    """With no user at all, create `admin` (a superuser) and return its new random password."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()
+    if users.objects.exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    users.objects.create_superuser("admin", password=password)
+    return password
 
 
 def _ensure_cluster(name: str, source: str, context: str) -> str:
