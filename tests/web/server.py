@@ -20,7 +20,7 @@ from tests.test_serve import _free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_database_url() -> str:
+def current_database_url() -> str:
     """DATABASE_URL for the database this test process is using (the test database)."""
     s = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -72,7 +72,7 @@ class Server:
 def server_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": current_database_url(),
         "DEBUG": "true",  # static files from the app directories, as `make run` serves them
         "TRAFFICLENS_TEST_LOG": str(tmp / "server.log"),
         "PYTHONUNBUFFERED": "1",
