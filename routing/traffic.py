@@ -58,12 +58,14 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
     ("PreferSameNode", "PreferSameZone", "Auto", "none"): every Service as if it used that one.
     """
     cluster = snapshot.cluster
-    rows = [
-        _policy_figures(row, policy)
-        for row in ServiceSummary.objects.at(cluster.pk, snapshot.seq).values_list(
-            "pk", "namespace", "name", "matrix", "dropped", "cost_per_gb", "what_if"
-        )
-    ]
+    summaries = ServiceSummary.objects.at(cluster.pk, snapshot.seq)
+    if policy == OBSERVED:  # the what-if column is the larger one: read it only when needed
+        rows = list(summaries.values_list("namespace", "name", "matrix", "dropped", "cost_per_gb"))
+    else:
+        rows = [
+            _what_if_figures(row, policy)
+            for row in summaries.values_list("pk", "namespace", "name", "what_if")
+        ]
     volumes = volumes_of(cluster)
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
     if not known:
@@ -123,11 +125,9 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
     }
 
 
-def _policy_figures(row: tuple, policy: str) -> tuple[str, str, dict, float, float]:
+def _what_if_figures(row: tuple, policy: str) -> tuple[str, str, dict, float, float]:
     """(namespace, name, matrix, dropped, cost per GB) of one summary row under `policy`."""
-    pk, namespace, name, matrix, dropped, cost_per_gb, what_if = row
-    if policy == OBSERVED:
-        return namespace, name, matrix, dropped, cost_per_gb
+    pk, namespace, name, what_if = row
     run = what_if[policy]
     cells = run.get("matrix")
     if cells is None:  # rows written before what-if matrices were stored: read the report

@@ -1,11 +1,75 @@
-"""Clusters overview (placeholder until its page lands)."""
+"""Clusters overview: one card per cluster with its live status and latest snapshot's figures."""
 
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.pages.common import viewer_required
+from routing.models import Cluster, Snapshot
+from routing.traffic import flow_map
+
+
+def pct(fraction: float | None) -> str:
+    """As format.js pct(): one decimal, or an en dash for no figure."""
+    return "–" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+def usd(value: float | None) -> str:
+    """As format.js usd(): cents, or three significant digits below one dollar."""
+    if value is None:
+        return "–"
+    if value != 0 and abs(value) < 1:
+        return f"${float(f'{value:.3g}')!s}".replace("$-", "-$")
+    return f"${value:,.2f}".replace("$-", "-$")
+
+
+def per_gb(value: float | None) -> str:
+    """As format.js perGb()."""
+    return "–" if value is None else f"${value:.4f}/GB"
+
+
+def zones_by_region(cluster_report: dict) -> list[dict[str, Any]]:
+    """[{region, zones: [names]}] from a snapshot's cluster report, regions and zones sorted;
+    zones without a region label come last under region None."""
+    regions: dict[str | None, list[str]] = {}
+    for zone, figures in sorted((cluster_report.get("zones") or {}).items()):
+        regions.setdefault((figures or {}).get("region"), []).append(zone)
+    return [
+        {"region": region, "zones": regions[region]}
+        for region in sorted(regions, key=lambda r: (r is None, r or ""))
+    ]
+
+
+def cluster_card(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
+    """What the overview shows of one cluster, from stored rows (flow map: summaries)."""
+    card: dict[str, Any] = {"cluster": cluster, "snapshot": snapshot}
+    if snapshot is None:
+        return card
+    flows = flow_map(snapshot)
+    card.update(
+        regions=zones_by_region(snapshot.cluster_report or {}),
+        cross_zone=snapshot.cross_zone_fraction,
+        cross_zone_text=pct(snapshot.cross_zone_fraction),
+        monthly_cost=flows["monthlyCost"],
+        monthly_cost_text=usd(flows["monthlyCost"]),
+        cost_per_gb=flows["costPerGbMean"],
+        cost_per_gb_text=per_gb(flows["costPerGbMean"]),
+        services_with_volume=flows["servicesWithVolume"],
+    )
+    return card
 
 
 @viewer_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "pages/placeholder.html", {"title": "Clusters"})
+    newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq").values("pk")
+    clusters = list(Cluster.objects.annotate(latest_id=Subquery(newest[:1])).order_by("name"))
+    snapshots = Snapshot.objects.in_bulk([c.latest_id for c in clusters if c.latest_id])
+    cards = []
+    for cluster in clusters:
+        snapshot = snapshots.get(cluster.latest_id)
+        if snapshot is not None:
+            snapshot.cluster = cluster  # flow_map reads it; saves a query
+        cards.append(cluster_card(cluster, snapshot))
+    return render(request, "pages/clusters.html", {"cards": cards})

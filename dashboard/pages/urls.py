@@ -29,6 +29,8 @@ urlpatterns = [
         name="service",
     ),
     path(CLUSTER + "timeline/", timeline.timeline_page, name="timeline"),
-    path(CLUSTER + "recommendations/", recommendations.recommendations_page, name="recommendations"),
+    path(
+        CLUSTER + "recommendations/", recommendations.recommendations_page, name="recommendations"
+    ),
     path(CLUSTER + "settings/", settings_page.settings_page, name="settings"),
 ]

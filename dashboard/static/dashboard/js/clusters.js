@@ -1,0 +1,121 @@
+// Clusters overview: each card's figures follow its cluster live. On tl:snapshot the card
+// re-reads the cluster (status, last contact), its newest snapshot (Services, mean cross-zone
+// share) and its flow map (zones, monthly cost or mean cost per GB); on tl:status its badge.
+
+import { api, clusterApi } from "./api.js";
+import { fill, h } from "./dom.js";
+import { perGb, pct, usd, when } from "./format.js";
+
+const list = document.getElementById("cluster-list");
+
+function card(name) {
+  if (!list) return null;
+  return [...list.querySelectorAll(".cluster-card")].find((el) => el.dataset.cluster === name) || null;
+}
+
+function part(el, role) {
+  return el.querySelector(`[data-role="${role}"]`);
+}
+
+function setValue(el, value, text) {
+  el.dataset.value = value === null || value === undefined ? "" : String(value);
+  el.textContent = text;
+}
+
+function showStatus(el, status, message, lastContactAt) {
+  const badge = part(el, "status");
+  badge.textContent = status.replace(/-/g, " ");
+  badge.className = `badge badge--${status}`;
+  badge.dataset.status = status;
+  if (message !== undefined) part(el, "status-message").textContent = message || "";
+  if (lastContactAt !== undefined) {
+    part(el, "contact").hidden = !lastContactAt;
+    const time = part(el, "contact-time");
+    time.setAttribute("datetime", lastContactAt || "");
+    time.textContent = when(lastContactAt);
+  }
+}
+
+function zoneGroups(zones) {
+  const regions = new Map();
+  for (const zone of zones) {
+    const key = zone.region ?? null;
+    if (!regions.has(key)) regions.set(key, []);
+    regions.get(key).push(zone.zone);
+  }
+  const keys = [...regions.keys()].sort((a, b) => (a === null) - (b === null) || String(a).localeCompare(String(b)));
+  if (!keys.length) return [h("li", { class: "muted" }, "No zone labels on the nodes.")];
+  return keys.map((region) =>
+    h(
+      "li",
+      { dataset: { region: region ?? "" } },
+      h("span", { class: "zone-groups__region" }, region ?? "no region label"),
+      " ",
+      regions.get(region).sort().flatMap((zone) => [h("span", { class: "tag", dataset: { zone } }, zone), " "]),
+    ),
+  );
+}
+
+function costItem(el, flows) {
+  const item = part(el, "cost");
+  if (flows.monthlyCost !== null && flows.monthlyCost !== undefined) {
+    item.dataset.kind = "monthly";
+    fill(
+      item,
+      h("span", { class: "stats__value", dataset: { role: "cost-value", value: String(flows.monthlyCost) } }, usd(flows.monthlyCost)),
+      "a month crossing zones",
+    );
+  } else {
+    item.dataset.kind = "per-gb";
+    const value = flows.costPerGbMean;
+    fill(
+      item,
+      h("span", { class: "stats__value", dataset: { role: "cost-value", value: value === null ? "" : String(value) } }, perGb(value)),
+      "mean per GB · ",
+      h("a", { href: el.dataset.settingsUrl }, "set traffic volumes"),
+      " for a monthly cost",
+    );
+  }
+}
+
+async function refresh(name) {
+  const el = card(name);
+  if (!el) {
+    // A cluster this page has not drawn (added since it loaded): the server lays out its card.
+    window.location.reload();
+    return;
+  }
+  el.setAttribute("aria-busy", "true");
+  try {
+    const [cluster, snapshots] = await Promise.all([
+      api.get(clusterApi(name)),
+      api.get(clusterApi(name, "snapshots/"), { page_size: 1 }),
+    ]);
+    showStatus(el, cluster.status, cluster.statusMessage, cluster.lastContactAt);
+    const snapshot = snapshots.results[0];
+    part(el, "waiting").hidden = Boolean(snapshot);
+    part(el, "figures").hidden = !snapshot;
+    if (!snapshot) return;
+    const flows = await api.get(clusterApi(name, "flowmap/"), { snapshot: snapshot.seq });
+    setValue(part(el, "services"), snapshot.counts.services, String(snapshot.counts.services));
+    setValue(part(el, "cross-zone"), snapshot.crossZoneFraction, pct(snapshot.crossZoneFraction));
+    costItem(el, flows);
+    setValue(part(el, "snapshot"), snapshot.seq, `#${snapshot.seq}`);
+    const time = part(el, "snapshot-time");
+    time.setAttribute("datetime", snapshot.takenAt);
+    time.textContent = when(snapshot.takenAt);
+    fill(part(el, "zones"), zoneGroups(flows.zones || []));
+    el.dataset.seq = String(snapshot.seq);
+  } catch (error) {
+    console.warn(`cluster ${name}: ${error.message}`);
+  } finally {
+    el.removeAttribute("aria-busy");
+  }
+}
+
+document.addEventListener("tl:snapshot", (event) => refresh(event.detail.cluster));
+
+document.addEventListener("tl:status", (event) => {
+  const el = card(event.detail.cluster);
+  if (el) showStatus(el, event.detail.status, event.detail.message);
+});

@@ -1,0 +1,404 @@
+// A cluster's topology page: the policy toggle, the headline figures, the zone topology picture
+// (js/topology_view.js), the zone-to-zone heatmap table and the top Services by crossing cost.
+// Starts from the server's json_script data; re-reads the flow map on a policy switch
+// (GET flowmap/?policy=) and flow map plus top Services on tl:snapshot for this cluster.
+
+import { api, clusterApi } from "./api.js";
+import { fill, h, pageData, svg } from "./dom.js";
+import { count, heat, perGb, pct, usd } from "./format.js";
+import {
+  MIN_SHARE,
+  MIN_WIDTH,
+  TopologyView,
+  UNKNOWN_ZONE,
+  WIDTH_PER_SHARE,
+  crossing,
+  strokeWidth,
+  zonesOf,
+} from "./topology_view.js";
+
+const DOCS = "https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution";
+const data = pageData("topology-data");
+const cluster = data.cluster;
+const policies = new Map(data.policies.map((p) => [p.key, p]));
+const state = {
+  policy: data.policy,
+  flowmap: data.flowmap,
+  observed: data.policy === "observed" ? data.flowmap : null,
+  top: data.topServices,
+  volumes: data.volumes || {},
+  request: 0,
+};
+
+const el = (id) => document.getElementById(id);
+const view = new TopologyView(el("topology-view"));
+
+function label(key) {
+  return policies.get(key)?.label ?? key;
+}
+
+function showError(message) {
+  const banner = el("topology-error");
+  banner.hidden = !message;
+  banner.textContent = message || "";
+}
+
+// --- headline figures -------------------------------------------------------------------------
+
+function stat(role, value, text, ...caption) {
+  return h(
+    "li",
+    { dataset: { role } },
+    h("span", { class: "stats__value", dataset: { role: `${role}-value`, value: value ?? "" } }, text),
+    ...caption,
+  );
+}
+
+function versus(key, format) {
+  if (state.policy === "observed" || !state.observed) return null;
+  return h("span", { class: "stat-versus small", dataset: { role: "observed" } }, ` (observed ${format(state.observed[key])})`);
+}
+
+function headline(flows) {
+  const cost =
+    flows.monthlyCost !== null && flows.monthlyCost !== undefined
+      ? stat(
+          "cost",
+          flows.monthlyCost,
+          usd(flows.monthlyCost),
+          `a month crossing zones (${count(flows.servicesWithVolume)} of ${count(flows.services)} Services with a volume)`,
+          versus("monthlyCost", usd),
+        )
+      : stat(
+          "cost",
+          flows.costPerGbMean,
+          perGb(flows.costPerGbMean),
+          "mean cost per GB crossing · ",
+          h("a", { href: data.settingsUrl }, "set traffic volumes"),
+          " for a monthly cost",
+          versus("costPerGbMean", perGb),
+        );
+  cost.dataset.kind = flows.monthlyCost !== null && flows.monthlyCost !== undefined ? "monthly" : "per-gb";
+  fill(
+    el("headline"),
+    stat("cross-zone", flows.crossZoneFraction, pct(flows.crossZoneFraction), "of forwarded traffic crosses zones", versus("crossZoneFraction", pct)),
+    stat("dropped", flows.dropped, pct(flows.dropped), "of client traffic is dropped", versus("dropped", pct)),
+    cost,
+    stat("services", flows.services, count(flows.services), `Services in snapshot ${flows.snapshot}`),
+  );
+}
+
+// --- the picture's notes and legend -----------------------------------------------------------
+
+function summary(flows, zones, drawn) {
+  const known = zones.filter((z) => z.zone !== UNKNOWN_ZONE);
+  const regions = new Set(known.map((z) => z.region ?? ""));
+  const biggest = drawn.filter((f) => f.crossing === "zone" || f.crossing === "region").sort((a, b) => b.share - a.share)[0];
+  return (
+    `Zone topology, ${label(state.policy).toLowerCase() === "observed" ? "as observed" : `what if ${label(state.policy)}`}: ` +
+    `${known.length} zone${known.length === 1 ? "" : "s"} in ${regions.size} region${regions.size === 1 ? "" : "s"}; ` +
+    `${pct(flows.crossZoneFraction)} of forwarded traffic crosses zones` +
+    (biggest ? `; largest crossing ${biggest.from} to ${biggest.to}, ${pct(biggest.share)} of client traffic.` : ".") +
+    " The same figures are in the zone-to-zone matrix table."
+  );
+}
+
+function note(flows, zones) {
+  const known = zones.filter((z) => z.zone !== UNKNOWN_ZONE);
+  const box = el("topology-note");
+  let content = null;
+  if (!known.length) {
+    content = ["No zones: the nodes carry no topology.kubernetes.io/zone label, so no traffic can be said to cross."];
+  } else if (known.length === 1) {
+    content = [`Everything stays in zone ${known[0].zone}: nothing can cross.`];
+  } else if (!flows.services) {
+    content = ["No Services in this snapshot yet: arrows appear once Services have endpoints."];
+  }
+  box.hidden = !content;
+  fill(box, ...(content || []));
+}
+
+function swatch(kind) {
+  return svg("svg", { width: 28, height: 12, "aria-hidden": "true", class: "legend-swatch" }, svg("line", { x1: 2, y1: 6, x2: 26, y2: 6, class: `flow--${kind}` }));
+}
+
+function legend(drawn, omitted) {
+  const kinds = new Set(drawn.map((f) => f.crossing));
+  const samples = [0.01, 0.05, 0.1, 0.25].map((share) => {
+    const width = strokeWidth(share);
+    return h(
+      "span",
+      { class: "legend-sample" },
+      svg("svg", { width: 36, height: 26, "aria-hidden": "true" }, svg("line", { x1: 2, y1: 13, x2: 34, y2: 13, "stroke-width": width })),
+      pct(share, 0),
+    );
+  });
+  const box = el("topology-legend");
+  box.dataset.widthPerShare = String(WIDTH_PER_SHARE);
+  box.dataset.minWidth = String(MIN_WIDTH);
+  box.dataset.minShare = String(MIN_SHARE);
+  box.dataset.omitted = String(omitted);
+  fill(
+    box,
+    h(
+      "ul",
+      { class: "legend-keys" },
+      h("li", {}, h("span", { class: "legend-loop", "aria-hidden": "true" }), "stays in its zone (written in the box)"),
+      h("li", {}, swatch("zone"), "crosses zones"),
+      h("li", {}, swatch("region"), "crosses regions"),
+      kinds.has("unknown") ? h("li", {}, swatch("unknown"), "to or from a node without a zone (not counted as crossing)") : null,
+    ),
+    h(
+      "p",
+      { class: "legend-scale" },
+      `Arrow width: ${WIDTH_PER_SHARE / 100} px per 1% of client traffic (at least ${MIN_WIDTH} px): `,
+      samples,
+    ),
+    h(
+      "p",
+      { class: "muted" },
+      "Percentages are shares of all client traffic, weighted over the Services" +
+        (state.flowmap.weighting === "equal" ? " (equally: no traffic volumes are set)" : " by their monthly volumes") +
+        `. Arrows under ${pct(MIN_SHARE)} are not drawn` +
+        (omitted ? ` (${omitted} left out here).` : " (none here)."),
+    ),
+  );
+}
+
+// --- heatmap table ----------------------------------------------------------------------------
+
+function textColour(background) {
+  const [r, g, b] = background.match(/\d+/g).map(Number);
+  return 0.299 * r + 0.587 * g + 0.114 * b < 150 ? "#ffffff" : "#1b2430";
+}
+
+function heatmap(flows, zones) {
+  const regionOf = new Map(zones.map((z) => [z.zone, z.region]));
+  const totals = new Map((flows.bySourceZone || []).map((s) => [s.zone, s.total]));
+  const names = zones.map((z) => z.zone);
+  const head = h(
+    "thead",
+    {},
+    h(
+      "tr",
+      {},
+      h("th", { scope: "col" }, "From \\ to"),
+      names.map((z) => h("th", { scope: "col", class: "num" }, z)),
+      h("th", { scope: "col", class: "num" }, "Total"),
+    ),
+  );
+  const body = h(
+    "tbody",
+    {},
+    names.map((src) =>
+      h(
+        "tr",
+        {},
+        h("th", { scope: "row" }, src),
+        names.map((dst) => {
+          const value = flows.matrix?.[src]?.[dst];
+          if (value === undefined) return h("td", { class: "num heat-cell heat-cell--none", dataset: { from: src, to: dst, value: "0" } }, "–");
+          const kind = crossing(src, dst, regionOf);
+          const background = heat(value, kind === "zone" || kind === "region");
+          const cell = h("td", { class: `num heat-cell heat-cell--${kind}`, dataset: { from: src, to: dst, value: String(value) } }, pct(value));
+          cell.style.background = background;
+          cell.style.color = textColour(background);
+          return cell;
+        }),
+        h("td", { class: "num", dataset: { role: "total", value: String(totals.get(src) ?? 0) } }, pct(totals.get(src) ?? 0)),
+      ),
+    ),
+  );
+  const policyText = state.policy === "observed" ? "as observed" : `what if every Service used ${label(state.policy)}`;
+  const caption = h(
+    "caption",
+    { class: "visually-hidden" },
+    `Zone-to-zone matrix, ${policyText}: share of all client traffic from each source zone (rows) to each destination zone (columns).`,
+  );
+  fill(
+    el("heatmap-about"),
+    `Share of all client traffic from each source zone (rows) to each destination zone (columns), ` +
+      `${policyText}, snapshot ${flows.snapshot}. The diagonal stays in its zone (green); other cells cross ` +
+      `(orange); darker is more. Rows add up to the zone's forwarded traffic (Total); ${pct(flows.dropped)} is dropped.`,
+  );
+  fill(el("heatmap"), caption, head, body);
+}
+
+// --- top Services -----------------------------------------------------------------------------
+
+function serviceUrl(namespace, name) {
+  return data.serviceUrl.replace("NAMESPACE", encodeURIComponent(namespace)).replace("NAME", encodeURIComponent(name));
+}
+
+function topTable(rows, seq) {
+  const box = el("top-services");
+  if (!rows.length) {
+    fill(
+      box,
+      h(
+        "p",
+        { class: "empty" },
+        "No Services in this snapshot. Once Services have endpoints, those whose traffic crosses zones most expensively are listed here; ",
+        h("a", { href: DOCS }, "trafficDistribution"),
+        " keeps traffic in its zone.",
+      ),
+    );
+    return;
+  }
+  const monthly = Object.keys(state.volumes).length > 0;
+  fill(
+    box,
+    h(
+      "p",
+      { class: "muted small table-about", id: "top-services-about" },
+      `The ${rows.length} Services of snapshot ${seq} whose traffic costs most to cross zones, ` +
+        (monthly ? "by monthly cost where a volume is set, then by cost per GB." : "by cost per GB (no traffic volumes are set)."),
+    ),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { id: "top-services-table", "aria-describedby": "top-services-about" },
+        h("caption", { class: "visually-hidden" }, "Top Services by cross-zone cost"),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "Service"),
+            h("th", { scope: "col" }, "Policy"),
+            h("th", { scope: "col", class: "num" }, "Cross-zone"),
+            h("th", { scope: "col", class: "num" }, "USD/GB"),
+            monthly ? h("th", { scope: "col", class: "num" }, "Monthly") : null,
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          rows.map((row) =>
+            h(
+              "tr",
+              { dataset: { service: `${row.namespace}/${row.name}` } },
+              h("th", { scope: "row" }, h("a", { href: serviceUrl(row.namespace, row.name) }, `${row.namespace}/${row.name}`)),
+              h("td", {}, h("span", { class: "tag" }, row.policy)),
+              h("td", { class: "num", dataset: { value: String(row.crossZoneFraction) } }, pct(row.crossZoneFraction)),
+              h("td", { class: "num", dataset: { value: String(row.costPerGb) } }, perGb(row.costPerGb)),
+              monthly ? h("td", { class: "num" }, usd(row.monthlyCost ?? null)) : null,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// As the server ranks them: monthly cost where volumes are set (those first), then cost per GB.
+function rank(rows) {
+  const items = rows.map((row) => {
+    const gb = state.volumes[`${row.namespace}/${row.name}`];
+    return { ...row, monthlyGb: gb ?? null, monthlyCost: gb === undefined ? null : row.costPerGb * gb };
+  });
+  items.sort(
+    (a, b) =>
+      (a.monthlyCost === null) - (b.monthlyCost === null) ||
+      (b.monthlyCost ?? 0) - (a.monthlyCost ?? 0) ||
+      b.costPerGb - a.costPerGb ||
+      (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0) ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  return items.slice(0, 10);
+}
+
+async function fetchTop(seq) {
+  const monthly = Object.keys(state.volumes).length > 0;
+  // Without volumes the list API's own order (-cost, then namespace and name) is the ranking.
+  const page = await api.get(clusterApi(cluster, "services/"), { ordering: "-cost", page_size: monthly ? 1000 : 10, snapshot: seq });
+  return rank(page.results);
+}
+
+// --- drawing and fetching ---------------------------------------------------------------------
+
+function render() {
+  const flows = state.flowmap;
+  el("topology-waiting").hidden = Boolean(flows);
+  el("topology-body").hidden = !flows;
+  if (!flows) return;
+  headline(flows);
+  const zones = zonesOf(flows);
+  const { drawn, omitted } = view.draw(flows, "");
+  view.svg.setAttribute("aria-label", summary(flows, zones, drawn));
+  note(flows, zones);
+  legend(drawn, omitted);
+  heatmap(flows, zones);
+  topTable(state.top, flows.snapshot);
+  document.body.dataset.topologySeq = String(flows.snapshot);
+  document.body.dataset.topologyPolicy = state.policy;
+}
+
+function flowmapFor(policy, seq) {
+  return api.get(clusterApi(cluster, "flowmap/"), { policy, snapshot: seq });
+}
+
+async function load({ withTop }) {
+  const ticket = ++state.request;
+  const policy = state.policy;
+  document.body.dataset.loading = "true";
+  try {
+    const flows = await flowmapFor(policy);
+    const seq = flows.snapshot;
+    const [observed, top] = await Promise.all([
+      policy === "observed" ? flows : state.observed?.snapshot === seq ? state.observed : flowmapFor("observed", seq),
+      withTop || state.flowmap?.snapshot !== seq ? fetchTop(seq) : state.top,
+    ]);
+    if (ticket !== state.request) return; // a newer switch or snapshot superseded this one
+    Object.assign(state, { flowmap: flows, observed, top });
+    showError(null);
+    render();
+  } catch (error) {
+    if (ticket !== state.request) return;
+    if (error.status === 404 && !state.flowmap) return; // still no snapshot
+    showError(`Could not load the flow map: ${error.message}`);
+  } finally {
+    if (ticket === state.request) delete document.body.dataset.loading;
+  }
+}
+
+function setPolicy(key) {
+  if (!policies.has(key)) return;
+  state.policy = key;
+  for (const button of el("policy-toggle").querySelectorAll("button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.policy === key));
+  }
+  const about = policies.get(key).about;
+  el("policy-about").textContent = key === "observed" ? `Observed: ${about}.` : `What if ${about}?`;
+  const url = new URL(window.location.href);
+  if (key === "observed") url.searchParams.delete("policy");
+  else url.searchParams.set("policy", key);
+  window.history.replaceState(null, "", url);
+  load({ withTop: false });
+}
+
+el("policy-toggle").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-policy]");
+  if (button && button.getAttribute("aria-pressed") !== "true") setPolicy(button.dataset.policy);
+});
+
+document.addEventListener("tl:snapshot", (event) => {
+  if (event.detail.cluster === cluster) load({ withTop: true });
+});
+
+let resizeTimer = null;
+new ResizeObserver(() => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => view.redrawIfNeeded(), 100);
+}).observe(el("topology-view"));
+
+render();
+if (state.flowmap && state.policy !== "observed") {
+  flowmapFor("observed", state.flowmap.snapshot).then((observed) => {
+    state.observed = observed;
+    headline(state.flowmap);
+  });
+}
