@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint typecheck bench vectors
+.PHONY: venv run test lint typecheck bench vectors system-deps
 
 venv: $(STAMP)
 
@@ -20,8 +20,16 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/python manage.py serve 127.0.0.1:8000
 
-test: venv
+test: venv system-deps
 	$(BIN)/python -m pytest -q
+
+# What the tests need from the system: Debian's chromium (browser tests, driven by Playwright;
+# Playwright's own browser download is not used) and nginx (compose's proxy, run natively).
+system-deps:
+	@test -x /usr/bin/chromium || { echo "installing chromium"; \
+		apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }; }
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "installing nginx-light"; \
+		apt-get install -y nginx-light >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx-light >/dev/null; }; }
 
 lint: venv
 	$(BIN)/ruff check .
