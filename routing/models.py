@@ -176,6 +176,12 @@ class Snapshot(models.Model):
         blank=True,
         help_text="the analysis report's cluster section (zones, provider, client weights, ...)",
     )
+    ready_endpoints_by_zone = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="zone -> ready endpoints over all EndpointSlices (the topology view's); "
+        "null for snapshots taken before it was recorded",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

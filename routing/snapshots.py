@@ -193,8 +193,8 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
 def _figures(
     prepared: dict[Key, _Prepared], cluster: Cluster, seq: int, cluster_section: dict[str, Any]
 ) -> dict[str, Any]:
-    """Counts from the objects; cluster-wide means over the summaries in force at `seq`; the
-    report's cluster section with the ready endpoints per zone added (the topology view's)."""
+    """Counts from the objects (ready endpoints per zone too, for the topology view), the
+    report's cluster section, and cluster-wide means over the summaries in force at `seq`."""
     counts = dict.fromkeys(KINDS, 0)
     endpoints = 0
     ready_by_zone: dict[str, int] = {}
@@ -226,10 +226,8 @@ def _figures(
         "services_with_diagnostics": sum(
             any(d["severity"] in ("warning", "error") for d in r[2]) for r in rows
         ),
-        "cluster_report": {
-            **cluster_section,
-            "readyEndpointsByZone": dict(sorted(ready_by_zone.items())),
-        },
+        "cluster_report": cluster_section,
+        "ready_endpoints_by_zone": dict(sorted(ready_by_zone.items())),
     }
 
 

@@ -139,7 +139,7 @@ def _what_if_figures(row: tuple, policy: str) -> tuple[str, str, dict, float, fl
 def zone_figures(snapshot: Snapshot) -> list[dict]:
     """Per zone: region, nodes (all, ready), ready endpoints and share of client traffic."""
     report = snapshot.cluster_report or {}
-    ready = report.get("readyEndpointsByZone")
+    ready = snapshot.ready_endpoints_by_zone  # None for snapshots from before it existed
     weights = report.get("clientZoneWeights")
     return [
         {

@@ -281,7 +281,7 @@ def test_defaults_suit_the_embedded_run(run_python):
     debug, limit, provider, db_name, layer, hosts = result.stdout.strip().split(" ", 5)
     assert (debug, float(limit), provider) == ("True", 1.5, "auto")
     assert db_name.endswith("/db.sqlite3")
-    assert layer == "channels.layers.InMemoryChannelLayer"
+    assert layer == "routing.live.memory_layer.LoopSafeInMemoryChannelLayer"
     assert hosts == "['localhost', '127.0.0.1', '[::1]']"
 
 

@@ -78,10 +78,10 @@ class SourceZoneSerializer(serializers.Serializer):
 
 
 class ZoneFiguresSerializer(serializers.Serializer):
-    zone = serializers.CharField()
+    zone = serializers.CharField(help_text="Zone name (topology.kubernetes.io/zone).")
     region = serializers.CharField(allow_null=True, help_text="null: the nodes carry no region.")
-    nodes = serializers.IntegerField()
-    readyNodes = serializers.IntegerField()
+    nodes = serializers.IntegerField(help_text="Nodes in the zone.")
+    readyNodes = serializers.IntegerField(help_text="Of those, how many are Ready.")
     readyEndpoints = serializers.IntegerField(
         allow_null=True,
         help_text="Ready endpoints over all EndpointSlices; null for snapshots taken before "

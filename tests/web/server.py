@@ -52,7 +52,9 @@ class Server:
                     return self
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"server not ready in {timeout} s: {self.output()[-3000:]}")
+                    raise RuntimeError(
+                        f"server not ready in {timeout} s: {self.output()[-3000:]}"
+                    ) from None
                 time.sleep(0.3)
 
     def output(self) -> str:
