@@ -1,12 +1,114 @@
-"""Service (placeholder until its page lands)."""
+"""One Service: its policy and headline figures, endpoints by zone and node with their hints, what
+kube-proxy does in each zone, the flow picture, diagnostics, the four-policy comparison with the
+recommendation and the change to apply, and its history. The view reads the report stored with
+the latest snapshot (routing.reports.service_detail); js/service.js draws the rest from it and
+re-reads GET /api/v1/clusters/<c>/services/<ns>/<name>/ when a snapshot lands."""
 
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from dashboard.pages.services import pct, per_gb, times, usd
+from routing.models import ServiceSummary
+from routing.reports import service_detail
+from routing.traffic import patch_yaml
+
+SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Note"}
+
+
+def policy_words(policy: dict[str, Any]) -> str:
+    """The declared routing policy in a few words (js/service.js says it the same way)."""
+    if policy["mechanism"] == "trafficDistribution":
+        return f"trafficDistribution: {policy['trafficDistribution']}"
+    if policy["mechanism"] == "topologyAuto":
+        key = policy.get("topologyAnnotation") or "service.kubernetes.io/topology-mode"
+        return f"{key}: {policy.get('topologyMode') or 'Auto'}"
+    return "no topology policy"
+
+
+def headline(detail: dict[str, Any], limit: float) -> list[dict[str, Any]]:
+    """The figures at the top of the page: id, label, text, and whether it is a warning."""
+    flows, cost = detail["flows"], detail["cost"]
+    figures = [
+        {"id": "cross-zone", "label": "Cross-zone", "text": pct(flows["crossZoneFraction"])},
+        {"id": "dropped", "label": "Dropped", "text": pct(flows["dropped"])},
+        {
+            "id": "overload",
+            "label": f"Max overload (limit {limit:g}×)",
+            "text": times(flows["maxOverload"]),
+            "warn": flows["maxOverload"] > limit,
+        },
+        {"id": "cost", "label": "Cost per GB", "text": per_gb(cost["costPerGb"])},
+    ]
+    if cost.get("monthlyCost") is not None:
+        figures.append(
+            {
+                "id": "monthly",
+                "label": f"A month ({cost['monthlyGb']:,.0f} GB)",
+                "text": usd(cost["monthlyCost"]),
+            }
+        )
+    return figures
+
+
+def _bad_key(namespace: str, name: str) -> bool:
+    return any(len(part) > 253 or "\x00" in part for part in (namespace, name))
 
 
 @viewer_required
-def service_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResponse:
-    context = cluster_context(request, get_cluster(cluster), "services")
-    return render(request, "pages/placeholder.html", {**context, "title": "Service"})
+def service_page(request: HttpRequest, cluster: str, namespace: str, name: str) -> HttpResponse:
+    found = get_cluster(cluster)
+    context = cluster_context(request, found, "services")
+    snapshot = context["snapshot"]
+    detail = None
+    if snapshot is not None and not _bad_key(namespace, name):
+        detail = service_detail(snapshot, namespace, name)
+    page = {
+        **context,
+        "namespace": namespace,
+        "name": name,
+        "services_url": reverse("services", args=[found.name]),
+        "timeline_url": reverse("timeline", args=[found.name]),
+    }
+    if detail is None:
+        earlier = {}
+        if not _bad_key(namespace, name):
+            earlier = ServiceSummary.objects.filter(
+                cluster=found, namespace=namespace, name=name
+            ).aggregate(first=Min("first_seq"), last=Max("last_seq"))
+        page["missing"] = True
+        page["earlier"] = earlier if earlier.get("first") else None
+        page["data"] = {"cluster": found.name, "namespace": namespace, "name": name}
+        return render(request, "pages/service.html", page, status=404)
+
+    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
+    recommendation = detail.get("recommendation")
+    yaml_text = patch_yaml(recommendation["change"]) if recommendation else None
+    page.update(
+        {
+            "detail": detail,
+            "policy_words": policy_words(detail["policy"]),
+            "figures": headline(detail, limit),
+            "diagnostics": [
+                {**d, "label": SEVERITY_WORDS.get(d["severity"], d["severity"])}
+                for d in detail["diagnostics"]
+            ],
+            "recommendation": recommendation,
+            "recommendation_yaml": yaml_text,
+            "data": {
+                "cluster": found.name,
+                "namespace": namespace,
+                "name": name,
+                "seq": snapshot.seq,
+                "overloadLimit": limit,
+                "detail": detail,
+                "yaml": yaml_text,
+            },
+        }
+    )
+    return render(request, "pages/service.html", page)

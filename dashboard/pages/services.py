@@ -1,12 +1,202 @@
-"""Services (placeholder until its page lands)."""
+"""The Services table: the latest snapshot's Services, filtered, sorted and paged as the list API
+does it (the same query serializer, filters and ordering), rendered on the server for the first
+paint; js/services.js then drives it from GET /api/v1/clusters/<name>/services/."""
 
+import math
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.api.pagination import PageNumberPagination
+from routing.api.report_serializers import (
+    MECHANISMS,
+    SUMMARY_ROW_COLUMNS,
+    ServiceQuerySerializer,
+    summary_rows,
+)
+from routing.api.service_views import filtered_services
+from routing.models import ServiceSummary
+from routing.traffic import volumes_of
+
+PAGE_SIZE = PageNumberPagination.page_size
+# The list API's query parameters the page keeps in its own query string.
+FILTERS = ("namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded")
+SORTABLE = {"name": "name", "cross_zone": "cross_zone", "cost": "cost", "overload": "overload"}
+POLICY_CHOICES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "none")
+HINTS_DOCS = "https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution"
+
+
+# --- formatting, as js/format.js does it, so the first paint and the live updates agree ---------
+
+
+def pct(fraction: float | None, digits: int = 1) -> str:
+    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
+        return "–"
+    return f"{fraction * 100:.{digits}f}%"
+
+
+def usd(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value != 0 and abs(value) < 1:
+        digits = max(0, 2 - math.floor(math.log10(abs(value))))
+        text = f"{abs(value):.{digits}f}".rstrip("0").rstrip(".")
+    else:
+        text = f"{abs(value):,.2f}"
+    return f"-${text}" if value < 0 else f"${text}"
+
+
+def per_gb(value: float | None) -> str:
+    return "–" if value is None else f"${value:.4f}/GB"
+
+
+def times(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}×"
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
+
+
+# --- the query ----------------------------------------------------------------------------------
+
+
+def parse_query(params) -> tuple[dict[str, Any], list[str]]:
+    """The list API's validated query from the page's query string, and what was refused."""
+    raw = {k: v for k, v in params.items() if k in (*FILTERS, "ordering") and v != ""}
+    query = ServiceQuerySerializer(data=raw)
+    if query.is_valid():
+        return dict(query.validated_data), []
+    refused = sorted(query.errors)
+    kept = {k: v for k, v in raw.items() if k not in query.errors}
+    query = ServiceQuerySerializer(data=kept)
+    query.is_valid()
+    return dict(query.validated_data), refused
+
+
+def page_number(params) -> int:
+    try:
+        return max(1, int(params.get("page", 1)))
+    except (TypeError, ValueError):
+        return 1
+
+
+def row_view(cluster: str, row: dict[str, Any], volumes: dict, limit: float) -> dict[str, Any]:
+    """One list row plus the text the table shows for it."""
+    gb = volumes.get((row["namespace"], row["name"]))
+    diagnostics = row["diagnostics"]
+    top = row["topDiagnostic"]
+    return {
+        **row,
+        "key": f"{row['namespace']}/{row['name']}",
+        "url": reverse("service", args=[cluster, row["namespace"], row["name"]]),
+        "crossZoneText": pct(row["crossZoneFraction"]),
+        "droppedText": pct(row["dropped"]),
+        "overloadText": times(row["maxOverload"]),
+        "overloaded": row["maxOverload"] > limit,
+        "costText": per_gb(row["costPerGb"]),
+        "monthlyText": usd(row["costPerGb"] * gb) if gb is not None else "–",
+        "diagnosticCount": sum(diagnostics.values()),
+        "topSeverity": top["severity"] if top else None,
+        "topMessage": top["message"] if top else "",
+    }
+
+
+def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
+    """The rows of one page, as the list API would give them, plus the totals the page shows."""
+    rows = filtered_services(ServiceSummary.objects.at(cluster.pk, snapshot.seq), query)
+    total = rows.count()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(page, pages)
+    start = (page - 1) * PAGE_SIZE
+    values = rows.values_list(*SUMMARY_ROW_COLUMNS)[start : start + PAGE_SIZE]
+    return {"rows": summary_rows(values), "count": total, "page": page, "pages": pages}
 
 
 @viewer_required
 def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResponse:
-    context = cluster_context(request, get_cluster(cluster), "services")
-    return render(request, "pages/placeholder.html", {**context, "title": "Services"})
+    found = get_cluster(cluster)
+    context = cluster_context(request, found, "services")
+    snapshot = context["snapshot"]
+    query, refused = parse_query(request.GET)
+    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
+    volumes = volumes_of(found)
+    table = {"rows": [], "count": 0, "page": 1, "pages": 1}
+    namespaces: list[str] = []
+    policies: list[str] = list(POLICY_CHOICES)
+    in_snapshot = with_topology = 0
+    if snapshot is not None:
+        table = services_table(found, snapshot, query, page_number(request.GET))
+        every = ServiceSummary.objects.at(found.pk, snapshot.seq)
+        namespaces = sorted(set(every.values_list("namespace", flat=True)))
+        policies += sorted(set(every.values_list("policy", flat=True)) - set(POLICY_CHOICES))
+        in_snapshot = every.count()
+        with_topology = every.exclude(mechanism="none").count()
+    rows = [row_view(found.name, row, volumes, limit) for row in table["rows"]]
+    first = (table["page"] - 1) * PAGE_SIZE + 1 if table["count"] else 0
+    last = first + len(rows) - 1 if rows else 0
+    filters = {k: request.GET[k] for k in FILTERS if request.GET.get(k) and k not in refused}
+    ordering = query.get("ordering") or "-cost"
+    data = {
+        "cluster": found.name,
+        "seq": snapshot.seq if snapshot else None,
+        "pageSize": PAGE_SIZE,
+        "overloadLimit": limit,
+        "volumes": [[ns, name, gb] for (ns, name), gb in sorted(volumes.items())],
+        "inSnapshot": in_snapshot,
+        "count": table["count"],
+        "page": table["page"],
+    }
+    return render(
+        request,
+        "pages/services.html",
+        {
+            **context,
+            "rows": rows,
+            "has_volumes": bool(volumes),
+            "count": table["count"],
+            "count_text": count(table["count"]),
+            "range_text": f"{count(first)}–{count(last)}" if rows else "",
+            "page": table["page"],
+            "pages": table["pages"],
+            "namespaces": namespaces,
+            "policies": policies,
+            "mechanisms": MECHANISMS,
+            "filters": filters,
+            "min_cross_zone_pct": (
+                f"{query['min_cross_zone'] * 100:g}" if "min_cross_zone" in filters else ""
+            ),
+            "ordering": ordering,
+            "sort_columns": _sort_columns(ordering),
+            "refused": refused,
+            "in_snapshot": in_snapshot,
+            "with_topology": with_topology,
+            "overload_limit": f"{limit:g}",
+            "hints_docs": HINTS_DOCS,
+            "clear_url": request.path,
+            "prev_query": _page_query(filters, ordering, table["page"] - 1),
+            "next_query": _page_query(filters, ordering, table["page"] + 1),
+            "data": data,
+        },
+    )
+
+
+def _page_query(filters: dict, ordering: str, page: int) -> str:
+    params = dict(filters)
+    if ordering != "-cost":
+        params["ordering"] = ordering
+    if page > 1:
+        params["page"] = page
+    return "?" + urlencode(params) if params else "?"
+
+
+def _sort_columns(ordering: str) -> dict[str, str]:
+    """aria-sort for each sortable column under `ordering`."""
+    key = ordering.lstrip("-")
+    direction = "descending" if ordering.startswith("-") else "ascending"
+    return {column: direction if column == key else "none" for column in SORTABLE}

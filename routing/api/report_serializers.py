@@ -60,6 +60,14 @@ class ServiceQuerySerializer(SnapshotQuerySerializer):
         help_text="true: only Services with a warning or error diagnostic; false: only those "
         "without.",
     )
+    overloaded = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: only Services whose busiest endpoint is above the overload limit "
+        "(TRAFFICLENS_OVERLOAD_LIMIT, as the endpoint-overload diagnostic); false: only those "
+        "within it.",
+    )
     min_cross_zone = serializers.FloatField(
         required=False,
         min_value=0,

@@ -1,5 +1,6 @@
 """API views for the Services of a snapshot: the stored summaries, and one Service's report."""
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import Collate
@@ -37,7 +38,7 @@ def _bytewise(field: str):
     return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
 
 
-def _filtered(rows, query: dict):
+def filtered_services(rows, query: dict):
     if "namespace" in query:
         rows = rows.filter(namespace=query["namespace"])
     if "policy" in query:
@@ -46,6 +47,11 @@ def _filtered(rows, query: dict):
         rows = rows.filter(mechanism=query["mechanism"])
     if query.get("min_cross_zone") is not None:
         rows = rows.filter(cross_zone_fraction__gte=query["min_cross_zone"])
+    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
+    if query.get("overloaded") is True:
+        rows = rows.filter(max_overload__gt=limit)
+    elif query.get("overloaded") is False:
+        rows = rows.filter(max_overload__lte=limit)
     # Diagnostics are stored most important first, so the first one's severity tells.
     problem = Q(diagnostics__0__severity__in=_PROBLEMS)
     if query.get("has_diagnostics") is True:
@@ -79,7 +85,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
         def page() -> dict:
             rows = ServiceSummary.objects.none()
             if snapshot is not None:
-                rows = _filtered(
+                rows = filtered_services(
                     ServiceSummary.objects.at(found.pk, snapshot.seq), query.validated_data
                 )
             self.paginator.snapshot = snapshot

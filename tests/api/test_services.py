@@ -7,7 +7,7 @@ from routing.api.report_serializers import (
     ServiceSummarySerializer,
     summary_rows,
 )
-from routing.api.service_views import _filtered
+from routing.api.service_views import filtered_services
 from routing.api.shapes import ServiceReportSerializer
 from routing.engine import analyze_cluster, build_cluster
 from routing.models import Cluster, ServiceSummary
@@ -109,6 +109,23 @@ def test_filters(demo_cluster, token_client):
     )
 
 
+def test_overloaded_filter_uses_the_overload_limit(demo_cluster, token_client, settings):
+    client = token_client("viewer")
+
+    def names(**query):
+        return _names(client.get(URL, {"ordering": "name", **query}).json())
+
+    for limit in (1.0, 1.5):
+        settings.TRAFFICLENS_OVERLOAD_LIMIT = limit
+        over = names(overloaded="true")
+        assert over == _expected(demo_cluster, "name", lambda s, lim=limit: s.max_overload > lim)
+        assert names(overloaded="false") == _expected(
+            demo_cluster, "name", lambda s, lim=limit: s.max_overload <= lim
+        )
+    settings.TRAFFICLENS_OVERLOAD_LIMIT = 1.0
+    assert names(overloaded="true"), "the demo has Services above an even spread"
+
+
 def test_an_older_snapshot(demo_cluster, token_client):
     body = token_client("viewer").get(URL, {"snapshot": 1, "policy": "PreferSameZone"}).json()
     assert body["snapshot"]["seq"] == 1
@@ -120,6 +137,7 @@ def test_an_older_snapshot(demo_cluster, token_client):
     [
         {"mechanism": "magic"},
         {"has_diagnostics": "maybe"},
+        {"overloaded": "sometimes"},
         {"min_cross_zone": "1.5"},
         {"min_cross_zone": "-0.1"},
         {"min_cross_zone": "nan"},
@@ -264,7 +282,7 @@ def test_a_repeated_list_is_answered_from_the_cache(
     assert (
         newer["results"]
         == summary_rows(
-            _filtered(
+            filtered_services(
                 ServiceSummary.objects.at(demo_cluster.pk, newer["snapshot"]["seq"]),
                 {"has_diagnostics": True},
             ).values_list(*SUMMARY_ROW_COLUMNS)

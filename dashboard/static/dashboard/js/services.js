@@ -1,0 +1,290 @@
+// The Services table: filters, sorting and paging done by the list API
+// (GET /api/v1/clusters/<name>/services/), the state kept in the page's query string (so a view can
+// be bookmarked and Back works), and the current page re-fetched when a snapshot lands.
+
+import { api, clusterApi } from "./api.js";
+import { count, pct, perGb, times, usd } from "./format.js";
+import { fill, h, pageData } from "./dom.js";
+
+const data = pageData("services-data");
+const cluster = data.cluster;
+const FILTERS = ["namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded"];
+const DEFAULT_ORDERING = "-cost";
+const volumes = new Map(data.volumes.map(([ns, name, gb]) => [`${ns}/${name}`, gb]));
+
+const $ = (id) => document.getElementById(id);
+const form = $("services-filters");
+const controls = {
+  namespace: $("f-namespace"),
+  policy: $("f-policy"),
+  mechanism: $("f-mechanism"),
+  minCrossZone: $("f-min-cross-zone"),
+  overloaded: $("f-overloaded"),
+  diagnostics: $("f-diagnostics"),
+};
+
+let state = stateFromQuery(location.search);
+let latest = 0; // id of the newest request; older answers are dropped
+
+// --- state <-> query string <-> controls -----------------------------------------------------
+
+function stateFromQuery(search) {
+  const params = new URLSearchParams(search);
+  const next = { ordering: params.get("ordering") || DEFAULT_ORDERING, page: Math.max(1, Number(params.get("page")) || 1) };
+  for (const key of FILTERS) {
+    const value = params.get(key);
+    if (value) next[key] = value;
+  }
+  return next;
+}
+
+function queryFromState(s) {
+  const params = new URLSearchParams();
+  for (const key of FILTERS) if (s[key]) params.set(key, s[key]);
+  if (s.ordering !== DEFAULT_ORDERING) params.set("ordering", s.ordering);
+  if (s.page > 1) params.set("page", String(s.page));
+  const text = params.toString();
+  return text ? `?${text}` : location.pathname;
+}
+
+function hasFilters(s) {
+  return FILTERS.some((key) => s[key]);
+}
+
+function ensureOption(select, value) {
+  if (value && ![...select.options].some((o) => o.value === value)) select.append(h("option", { value }, value));
+}
+
+function writeControls(s) {
+  ensureOption(controls.namespace, s.namespace);
+  ensureOption(controls.policy, s.policy);
+  controls.namespace.value = s.namespace || "";
+  controls.policy.value = s.policy || "";
+  controls.mechanism.value = s.mechanism || "";
+  controls.minCrossZone.value = s.min_cross_zone ? String(Number((Number(s.min_cross_zone) * 100).toFixed(4))) : "";
+  controls.overloaded.checked = s.overloaded === "true";
+  controls.diagnostics.checked = s.has_diagnostics === "true";
+  $("f-clear").hidden = !hasFilters(s);
+}
+
+function readControls() {
+  const next = { ordering: state.ordering, page: 1 };
+  if (controls.namespace.value) next.namespace = controls.namespace.value;
+  if (controls.policy.value) next.policy = controls.policy.value;
+  if (controls.mechanism.value) next.mechanism = controls.mechanism.value;
+  const percent = Number(controls.minCrossZone.value);
+  if (controls.minCrossZone.value !== "" && Number.isFinite(percent) && percent > 0) {
+    next.min_cross_zone = String(Math.min(1, percent / 100));
+  }
+  if (controls.overloaded.checked) next.overloaded = "true";
+  if (controls.diagnostics.checked) next.has_diagnostics = "true";
+  return next;
+}
+
+// --- rendering -----------------------------------------------------------------------------------
+
+function severityClass(severity) {
+  return severity === "error" ? "error" : severity === "warning" ? "warning" : "info";
+}
+
+function serviceUrl(row) {
+  const part = encodeURIComponent;
+  return `/clusters/${part(cluster)}/services/${part(row.namespace)}/${part(row.name)}/`;
+}
+
+function rowElement(row) {
+  const key = `${row.namespace}/${row.name}`;
+  const gb = volumes.get(key);
+  const diagnostics = row.diagnostics.error + row.diagnostics.warning + row.diagnostics.info;
+  const top = row.topDiagnostic;
+  return h(
+    "tr",
+    { dataset: { key } },
+    h("th", { scope: "row", class: "svc-name" }, h("a", { href: serviceUrl(row) }, h("span", { class: "muted" }, `${row.namespace}/`), row.name)),
+    h(
+      "td",
+      { class: "svc-policy", "data-label": "Policy" },
+      h("span", { class: "svc-policy__name" }, row.policy),
+      row.mechanism !== "none" ? [" ", h("span", { class: "tag" }, row.mechanism)] : null,
+      row.internalTrafficPolicy === "Local" ? [" ", h("span", { class: "tag tag--local", title: "internalTrafficPolicy: Local" }, "iTP Local")] : null,
+    ),
+    h("td", { class: "num", dataset: { col: "crossZone" }, "data-label": "Cross-zone" }, pct(row.crossZoneFraction)),
+    h("td", { class: "num", dataset: { col: "dropped" }, "data-label": "Dropped" }, pct(row.dropped)),
+    h("td", { class: row.maxOverload > data.overloadLimit ? "num warn" : "num", dataset: { col: "overload" }, "data-label": "Max overload" }, times(row.maxOverload)),
+    h("td", { class: "num", dataset: { col: "cost" }, "data-label": "USD/GB" }, perGb(row.costPerGb)),
+    volumes.size ? h("td", { class: "num", dataset: { col: "monthly" }, "data-label": "Monthly" }, gb === undefined ? "–" : usd(row.costPerGb * gb)) : null,
+    h(
+      "td",
+      { dataset: { col: "diagnostics" }, "data-label": "Diagnostics" },
+      diagnostics
+        ? h("span", { class: `badge badge--${severityClass(top.severity)}`, title: top.message }, `${diagnostics} · ${top.severity}`)
+        : h("span", { class: "muted" }, "none"),
+    ),
+    h(
+      "td",
+      { dataset: { col: "recommendation" }, "data-label": "Recommendation" },
+      row.recommendedPolicy ? h("span", { class: "svc-rec" }, `→ ${row.recommendedPolicy}`) : h("span", { class: "muted" }, "keep"),
+    ),
+  );
+}
+
+function render(answer, s) {
+  const tbody = $("services-rows");
+  // Keep keyboard focus on the same Service's link when its row is rebuilt.
+  const focused = tbody.contains(document.activeElement) ? document.activeElement.closest("tr")?.dataset.key : null;
+  fill(tbody, answer.results.map(rowElement));
+  if (focused) {
+    const again = [...tbody.rows].find((tr) => tr.dataset.key === focused);
+    if (again) again.querySelector("a").focus({ preventScroll: true });
+  }
+  const empty = answer.count === 0;
+  $("services-table-wrap").hidden = empty;
+  $("services-pager").hidden = empty;
+  $("services-empty-filtered").hidden = !(empty && hasFilters(s));
+  $("services-empty-none").hidden = !(empty && !hasFilters(s));
+
+  const pages = Math.max(1, Math.ceil(answer.count / data.pageSize));
+  const first = (s.page - 1) * data.pageSize + 1;
+  const last = first + answer.results.length - 1;
+  $("pager-text").textContent = `Services ${count(first)}–${count(last)} of ${count(answer.count)}`;
+  $("pager-pages").textContent = `page ${s.page} of ${pages}`;
+  const prev = $("pager-prev");
+  const next = $("pager-next");
+  prev.hidden = s.page <= 1;
+  next.hidden = s.page >= pages;
+  prev.href = queryFromState({ ...s, page: s.page - 1 });
+  next.href = queryFromState({ ...s, page: s.page + 1 });
+
+  const key = s.ordering.replace(/^-/, "");
+  for (const th of document.querySelectorAll("#services-table th[data-sort]")) {
+    th.setAttribute("aria-sort", th.dataset.sort !== key ? "none" : s.ordering.startsWith("-") ? "descending" : "ascending");
+  }
+  $("f-clear").hidden = !hasFilters(s);
+  data.count = answer.count;
+}
+
+function setStatus(text, isError = false) {
+  const status = $("services-status");
+  status.textContent = text;
+  status.classList.toggle("services-status--error", isError);
+}
+
+// --- loading -------------------------------------------------------------------------------------
+
+function apiParams(s) {
+  const params = { ordering: s.ordering, page: s.page, page_size: data.pageSize };
+  for (const key of FILTERS) if (s[key]) params[key] = s[key];
+  return params;
+}
+
+async function fetchPage(s) {
+  try {
+    return await api.get(clusterApi(cluster, "services/"), apiParams(s));
+  } catch (error) {
+    if (error.status !== 404 || s.page === 1) throw error;
+    // The page is past the end now (fewer Services than when it was opened): show the last one.
+    const first = await api.get(clusterApi(cluster, "services/"), apiParams({ ...s, page: 1 }));
+    s.page = Math.max(1, Math.ceil(first.count / data.pageSize));
+    return s.page === 1 ? first : api.get(clusterApi(cluster, "services/"), apiParams(s));
+  }
+}
+
+// history: "push" adds an entry (a user's choice), "replace" rewrites it, null leaves the URL be.
+async function load(next, history, note = "") {
+  const id = ++latest;
+  const s = { ...next };
+  document.body.dataset.servicesLoading = "true";
+  try {
+    const answer = await fetchPage(s);
+    if (id !== latest) return;
+    state = s;
+    render(answer, s);
+    const url = queryFromState(s);
+    if (history === "push" && url !== location.pathname + location.search) window.history.pushState(s, "", url);
+    else if (history === "replace" || s.page !== next.page) window.history.replaceState(s, "", url);
+    setStatus(note || (answer.snapshot ? `Showing snapshot ${answer.snapshot.seq}` : ""));
+  } catch (error) {
+    if (id !== latest) return;
+    setStatus(`Could not load the Services: ${error.message}`, true);
+  } finally {
+    if (id === latest) {
+      delete document.body.dataset.servicesLoading;
+      document.body.dataset.servicesSeq = String(latest);
+    }
+  }
+}
+
+function apply() {
+  load(readControls(), "push");
+}
+
+// --- wiring --------------------------------------------------------------------------------------
+
+function wire() {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    apply();
+  });
+  for (const select of [controls.namespace, controls.policy, controls.mechanism, controls.overloaded, controls.diagnostics]) {
+    select.addEventListener("change", apply);
+  }
+  let typing = null;
+  controls.minCrossZone.addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(apply, 400);
+  });
+  controls.minCrossZone.addEventListener("change", () => {
+    clearTimeout(typing);
+    if ((readControls().min_cross_zone || "") !== (state.min_cross_zone || "")) apply();
+  });
+
+  const clear = (event) => {
+    event.preventDefault();
+    const next = { ordering: state.ordering, page: 1 };
+    writeControls(next);
+    load(next, "push");
+  };
+  $("f-clear").addEventListener("click", clear);
+  $("services-clear-filters").addEventListener("click", clear);
+
+  for (const th of document.querySelectorAll("#services-table th[data-sort]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      const key = th.dataset.sort;
+      let ordering;
+      if (key === "name") ordering = "name"; // the API sorts names A to Z only
+      else ordering = state.ordering === `-${key}` ? key : `-${key}`;
+      load({ ...state, ordering, page: 1 }, "push");
+    });
+  }
+  for (const [id, step] of [["pager-prev", -1], ["pager-next", 1]]) {
+    $(id).addEventListener("click", (event) => {
+      event.preventDefault();
+      load({ ...state, page: state.page + step }, "push").then(() => {
+        $("services-table-wrap").scrollIntoView({ block: "nearest" });
+      });
+    });
+  }
+
+  window.addEventListener("popstate", () => {
+    const next = stateFromQuery(location.search);
+    writeControls(next);
+    load(next, null);
+  });
+
+  document.addEventListener("tl:snapshot", (event) => {
+    if (event.detail.cluster !== cluster) return;
+    load(state, null, `Updated to snapshot ${event.detail.seq}`);
+  });
+  window.history.replaceState(state, "", location.href);
+}
+
+if (form) {
+  writeControls(state);
+  wire();
+  document.body.dataset.servicesReady = "true";
+} else if (data.seq === null) {
+  // No snapshot yet: the first one brings the whole table, which the server renders.
+  document.addEventListener("tl:snapshot", (event) => {
+    if (event.detail.cluster === cluster) location.reload();
+  });
+}
