@@ -26,7 +26,9 @@ SCREENSHOTS = ROOT / "screenshots"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright runs, its event loop occupies the main thread,
+# and Django refuses database calls there in whatever tests would run next.
+@pytest.fixture(scope="module")
 def browser(django_db_setup):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
