@@ -1,12 +1,46 @@
-"""Recommendations (placeholder until its page lands)."""
+"""Recommendations: each Service that would do better under another policy, best saving first."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.models import ServiceSummary
+from routing.traffic import recommendations
+
+PAGE_SIZE = 20  # recommendations a page; the JS asks the API for the same page size
+TRAFFIC_DISTRIBUTION_DOCS = (
+    "https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution"
+)
 
 
 @viewer_required
 def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResponse:
-    context = cluster_context(request, get_cluster(cluster), "recommendations")
-    return render(request, "pages/placeholder.html", {**context, "title": "Recommendations"})
+    found = get_cluster(cluster)
+    context = cluster_context(request, found, "recommendations")
+    snapshot = context["snapshot"]
+    items: list[dict] = []
+    using_topology = 0
+    if snapshot is not None:
+        items = recommendations(snapshot)  # from the stored summaries, as the API answers
+        using_topology = (
+            ServiceSummary.objects.at(found.pk, snapshot.seq).exclude(mechanism="none").count()
+        )
+    known = [i["monthlySaved"] for i in items if i["monthlySaved"] is not None]
+    data = {
+        "pageSize": PAGE_SIZE,
+        "snapshot": snapshot.seq if snapshot else None,
+        "services": snapshot.services if snapshot else 0,
+        "usingTopology": using_topology,
+        "count": len(items),
+        "results": items[:PAGE_SIZE],
+        "monthlySaved": sum(known) if known else None,
+        "withVolume": len(known),
+        "serviceUrl": reverse("service", args=[found.name, "NAMESPACE", "NAME"]),
+        "settingsUrl": reverse("settings", args=[found.name]),
+    }
+    return render(
+        request,
+        "pages/recommendations.html",
+        {**context, "data": data, "docs_url": TRAFFIC_DISTRIBUTION_DOCS},
+    )

@@ -1,12 +1,33 @@
-"""Timeline (placeholder until its page lands)."""
+"""Timeline: a cluster's snapshots newest first with what changed, and its figures over time."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.api.serializers import SnapshotSerializer
+from routing.api.traffic_serializers import ClusterSeriesSerializer
+from routing.models import Snapshot
+from routing.traffic import bucketed, cluster_points, default_resolution
+
+PAGE_SIZE = 20  # snapshots a page; the JS asks the API for the same page size
 
 
 @viewer_required
 def timeline_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResponse:
-    context = cluster_context(request, get_cluster(cluster), "timeline")
-    return render(request, "pages/placeholder.html", {**context, "title": "Timeline"})
+    found = get_cluster(cluster)
+    context = cluster_context(request, found, "timeline")
+    rows = Snapshot.objects.filter(cluster=found).order_by("-seq")
+    points = cluster_points(found, None, None)
+    # The same answer as GET /timeseries/ without parameters (range "all").
+    resolution = default_resolution(points[0].taken_at, points[-1].taken_at) if points else 60
+    series = {"since": None, "until": None, "resolution": resolution}
+    data = {
+        "pageSize": PAGE_SIZE,
+        "snapshots": {
+            "count": rows.count(),
+            "page": 1,
+            "results": SnapshotSerializer(rows[:PAGE_SIZE], many=True).data,
+        },
+        "series": ClusterSeriesSerializer({**series, "points": bucketed(points, resolution)}).data,
+    }
+    return render(request, "pages/timeline.html", {**context, "data": data})

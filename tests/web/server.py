@@ -92,8 +92,8 @@ def start_daphne(tmp: Path, **extra: str) -> Server:
     return Server(args, server_env(tmp, **extra), port).wait_ready()
 
 
-def start_serve(tmp: Path, **extra: str) -> Server:
+def start_serve(tmp: Path, port: int | None = None, **extra: str) -> Server:
     """`manage.py serve --no-demo`: the embedded product, watching the clusters in the database."""
-    port = _free_port()
+    port = port or _free_port()
     args = [sys.executable, "manage.py", "serve", "--no-demo", f"127.0.0.1:{port}"]
     return Server(args, server_env(tmp, **extra), port).wait_ready()

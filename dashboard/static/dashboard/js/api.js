@@ -9,7 +9,7 @@ export class ApiError extends Error {
   }
 }
 
-function csrfToken() {
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
@@ -17,8 +17,9 @@ function csrfToken() {
 async function request(method, path, body) {
   const headers = { Accept: "application/json" };
   const init = { method, headers, credentials: "same-origin" };
+  // Every unsafe method needs Django's CSRF token with a session, a DELETE without a body too.
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
   if (body !== undefined) {
-    headers["X-CSRFToken"] = csrfToken();
     if (body instanceof FormData || body instanceof Blob) {
       init.body = body;
     } else {

@@ -1,0 +1,146 @@
+"""Timeline page: snapshots newest first with their diff in words, the charts, paging, live."""
+
+import pytest
+from django.test import Client
+
+from routing.models import Snapshot
+from routing.snapshots import import_dump
+from tests.demo import DEMO_DUMP
+from tests.web.conftest import screenshot, sign_in
+
+SERIES = (
+    """(id) => echarts.getInstanceByDom(document.getElementById(id)).getOption().series[0].data"""
+)
+
+
+def _api(user, path, **params):
+    client = Client()
+    client.force_login(user)
+    response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _open(page, seq):
+    item = page.locator(f"details.snapshot[data-seq='{seq}']")
+    item.locator("summary").click()
+    page.wait_for_function(
+        "seq => { const el = document.querySelector(`details.snapshot[data-seq='${seq}'] "
+        ".snapshot__diff`); return el.textContent && !el.textContent.startsWith('Loading'); }",
+        arg=seq,
+    )
+    return item
+
+
+def test_snapshots_and_their_diff_in_words(page, web_server, viewer, shop):
+    sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
+    listed = _api(viewer, "/api/v1/clusters/shop/snapshots/")["results"]
+    seqs = page.locator("details.snapshot").evaluate_all("els => els.map(e => +e.dataset.seq)")
+    assert seqs == [s["seq"] for s in listed] == [2, 1]
+    first = page.locator("details.snapshot").first.locator("summary").inner_text()
+    assert first.startswith("Snapshot 2")
+    assert listed[0]["source"] in first  # "upload", as a tag
+    assert "12 Services" in first
+
+    screenshot(page, "timeline")
+    item = _open(page, 2)
+    diff = _api(viewer, "/api/v1/clusters/shop/snapshots/2/diff/", against=1)
+    change = diff["policyChanges"][0]
+    expected = (
+        f"{change['namespace']}/{change['name']}: {change['field']} "
+        f"{change['from']} → {change['to']}"
+    )
+    assert expected == "shop/cart: trafficDistribution PreferClose → PreferSameNode"
+    lines = item.locator(".diff li").all_inner_texts()
+    assert lines[0] == expected
+    assert "Objects: Services 1 changed" in lines
+    assert item.locator(".diff li a").first.get_attribute("href") == (
+        "/clusters/shop/services/shop/cart/"
+    )
+    assert item.locator("summary").get_attribute("aria-expanded") is None  # <details> says it
+    assert item.evaluate("el => el.open")
+    screenshot(page, "timeline-expanded")
+
+    first_item = _open(page, 1)
+    assert "first snapshot of the cluster" in first_item.locator(".snapshot__diff").inner_text()
+
+
+def test_charts_hold_the_api_points_and_follow_the_range(page, web_server, viewer, shop):
+    sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
+    points = _api(viewer, "/api/v1/clusters/shop/timeseries/")["points"]
+    cost = page.evaluate(SERIES, "chart-cost")
+    cross = page.evaluate(SERIES, "chart-cross")
+    assert len(cost) == len(cross) == len(points) >= 1
+    assert [row[1] for row in cost] == [p["costPerGb"] for p in points]
+    assert [row[1] for row in cross] == [p["crossZoneFraction"] for p in points]
+
+    hour = page.get_by_role("button", name="Last hour")
+    hour.click()
+    assert hour.get_attribute("aria-pressed") == "true"
+    assert page.get_by_role("button", name="All").get_attribute("aria-pressed") == "false"
+    page.wait_for_function(
+        "() => document.getElementById('series-note').textContent.includes('last hour')"
+    )
+    assert len(page.evaluate(SERIES, "chart-cost")) == len(points)  # all taken just now
+
+
+def test_a_new_snapshot_is_prepended_and_charted_live(page, web_server, viewer, shop):
+    sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
+    before = len(page.evaluate(SERIES, "chart-cost"))
+    third = import_dump(shop, DEMO_DUMP.read_bytes())  # cart back to PreferClose
+    page.evaluate(
+        "seq => document.dispatchEvent(new CustomEvent('tl:snapshot', "
+        "{detail: {cluster: 'shop', seq}}))",
+        third.seq,
+    )
+    page.wait_for_selector(f"details.snapshot[data-seq='{third.seq}']")
+    first = page.locator("details.snapshot").first
+    assert first.get_attribute("data-seq") == str(third.seq)
+    assert first.locator(".badge").inner_text().lower() == "new"
+    assert "2 object versions changed" in first.locator("summary").inner_text()
+    page.wait_for_function(
+        f"() => echarts.getInstanceByDom(document.getElementById('chart-cost'))"
+        f".getOption().series[0].data.length > {before} || "
+        f"echarts.getInstanceByDom(document.getElementById('chart-cost'))"
+        f".getOption().series[0].data.at(-1)[2] === {third.seq}"
+    )
+    points = _api(viewer, "/api/v1/clusters/shop/timeseries/")["points"]
+    assert page.evaluate(SERIES, "chart-cost")[-1][2] == points[-1]["seq"] == third.seq
+
+
+def test_snapshots_are_paged(page, web_server, viewer, shop):
+    body = DEMO_DUMP.read_bytes()
+    for _ in range(21):  # 23 in all: two pages of 20
+        import_dump(shop, body)
+    assert Snapshot.objects.filter(cluster=shop).count() == 23
+    sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
+    assert page.locator("details.snapshot").count() == 20
+    assert page.get_by_text("Page 1 of 2").is_visible()
+    page.get_by_role("button", name="Older →").click()
+    page.wait_for_function(
+        "() => document.getElementById('page-info').textContent === 'Page 2 of 2'"
+    )
+    seqs = page.locator("details.snapshot").evaluate_all("els => els.map(e => +e.dataset.seq)")
+    assert seqs == [3, 2, 1]
+    assert page.get_by_role("button", name="Older →").is_disabled()
+    _open(page, 3)  # compared with snapshot 2, on this page too: cart back to PreferClose
+    lines = page.locator("details.snapshot[data-seq='3'] .diff li").all_inner_texts()
+    assert lines[0] == "shop/cart: trafficDistribution PreferSameNode → PreferClose"
+    page.get_by_role("button", name="← Newer").click()
+    page.wait_for_function(
+        "() => document.getElementById('page-info').textContent === 'Page 1 of 2'"
+    )
+    _open(page, 4)  # the last of page 1: compared with snapshot 3, on the next page
+    assert page.locator("details.snapshot[data-seq='4'] .diff li").all_inner_texts() == [
+        "No objects changed."
+    ]
+
+
+@pytest.mark.parametrize("width", [390])
+def test_timeline_in_a_narrow_window(page, web_server, viewer, shop, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
+    _open(page, 2)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    screenshot(page, "timeline-narrow")
