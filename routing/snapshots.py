@@ -281,8 +281,20 @@ def write_snapshot(
 
 
 def import_dump(cluster: Cluster, data: bytes, *, source: str = "upload") -> Snapshot:
-    """Parse a `kubectl get -o json|yaml` dump and store it as a snapshot (InputError if bad)."""
-    return _write(cluster, load_bytes(data), source, None)
+    """Parse a `kubectl get -o json|yaml` dump and store it as a snapshot (InputError if bad).
+
+    A dump without a single Node, Service or EndpointSlice (say, `kubectl get configmaps`) is
+    refused: stored, it would be a snapshot in which every object of the cluster vanished.
+    """
+    items = load_bytes(data)
+    kinds = {obj.get("kind") for _, _, obj in items if isinstance(obj, dict)}
+    if not kinds & {"Node", "Service", "EndpointSlice"}:
+        found = ", ".join(sorted(str(k) for k in kinds if k)) or "none"
+        raise InputError(
+            "the dump holds no Node, Service or EndpointSlice (kinds found: "
+            f"{found}); make it with kubectl get nodes,services,endpointslices,pods -A -o json"
+        )
+    return _write(cluster, items, source, None)
 
 
 def _write(

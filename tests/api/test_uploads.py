@@ -134,6 +134,26 @@ def test_zero_length_body_is_an_empty_dump(cluster, editor):
     assert "empty" in assert_error(response, 400, "invalid_dump")["message"]
 
 
+@pytest.mark.parametrize(
+    "items",
+    [
+        [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "a"}}],
+        [],
+    ],
+)
+def test_a_dump_of_other_kinds_is_refused_and_the_cluster_keeps_its_objects(
+    cluster, editor, demo_bytes, items
+):
+    assert editor.post(URL, demo_bytes, content_type="application/json").status_code == 201
+    before = stored_counts()
+    body = json.dumps({"apiVersion": "v1", "kind": "List", "items": items}).encode()
+    response = editor.post(URL, body, content_type="application/json")
+    error = assert_error(response, 400, "invalid_dump")
+    assert "no Node, Service or EndpointSlice" in error["message"]
+    assert ("ConfigMap" if items else "kinds found: none") in error["message"]
+    assert stored_counts() == before
+
+
 def test_a_broken_object_after_good_ones_stores_nothing(cluster, editor, demo_objects):
     before = stored_counts()
     broken = {"kind": "List", "items": [*demo_objects, {"kind": "EndpointSlice", "metadata": 7}]}
