@@ -6,6 +6,7 @@ test switches the Service's trafficDistribution in the simulation. On CI (REDIS_
 cross the Redis channel layer; without it, the in-memory one.
 """
 
+import re
 import time
 
 import pytest
@@ -53,6 +54,16 @@ def test_switching_a_policy_in_the_cluster_updates_the_open_page_within_2_s(
         before = cross.inner_text()
         screenshot(page, "live-before")
 
+        # Record what the cluster bar says between the watch event and the snapshot.
+        page.evaluate(
+            """() => {
+              const el = document.getElementById('pending-changes');
+              window.pendingSeen = [];
+              const seen = () => { if (!el.hidden) window.pendingSeen.push(el.textContent); };
+              new MutationObserver(seen).observe(
+                el, {attributes: true, childList: true, characterData: true, subtree: true});
+            }"""
+        )
         switched = time.monotonic()
         sim.set_traffic_distribution("shop", "frontend", None)  # no topology routing: crosses zones
         page.wait_for_function(
@@ -75,6 +86,10 @@ def test_switching_a_policy_in_the_cluster_updates_the_open_page_within_2_s(
         assert stored.policy == "none"
         assert cross.inner_text() == f"{stored.cross_zone_fraction * 100:.1f}%" != before
         assert page.locator("#snapshot-info").get_attribute("data-seq") == str(latest.seq)
+        # The watch event was shown before its snapshot landed, then cleared by it.
+        seen = page.evaluate("window.pendingSeen")
+        assert seen and re.fullmatch(r"· [1-9]\d* object changes? seen, updating…", seen[0]), seen
+        assert page.locator("#pending-changes").is_hidden()
         # No reload happened: the navigation entry is still the first one.
         assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
         assert page.evaluate("performance.getEntriesByType('navigation')[0].type") == "navigate"

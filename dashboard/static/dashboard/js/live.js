@@ -49,8 +49,26 @@ function showStatus(event) {
   }
 }
 
+// Watch events arrive before the snapshot that includes them (debounced by the watcher): the
+// cluster bar says how many objects changed since the snapshot shown, until the next one lands.
+let pending = 0;
+
+function showPending(event) {
+  if (event.cluster !== document.body.dataset.cluster) return;
+  const el = document.getElementById("pending-changes");
+  if (!el) return;
+  pending += event.changes.length + (event.more || 0);
+  const first = event.changes[0];
+  el.textContent = `· ${pending} object change${pending === 1 ? "" : "s"} seen, updating…`;
+  el.title = first ? `latest: ${first.kind} ${first.namespace ? `${first.namespace}/` : ""}${first.name} ${first.type.toLowerCase()}` : "";
+  el.hidden = false;
+}
+
 function showSnapshot(event) {
   if (event.cluster !== document.body.dataset.cluster) return;
+  pending = 0;
+  const el = document.getElementById("pending-changes");
+  if (el) el.hidden = true;
   const info = document.getElementById("snapshot-info");
   if (!info) return;
   info.dataset.seq = event.seq;
@@ -79,6 +97,7 @@ function handle(event) {
     showStatus(event);
     emit("tl:status", event);
   } else if (event.type === "cluster.changed") {
+    showPending(event);
     emit("tl:changes", event);
   }
 }
