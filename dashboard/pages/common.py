@@ -23,13 +23,13 @@ def role_required(role: str = VIEWER) -> Callable[[View], View]:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_role(request.user, role):
-                return render(
-                    request,
-                    "pages/forbidden.html",
-                    {"role": role},
-                    status=403,
-                )
-            return view(request, *args, **kwargs)
+                context = {"role": role, "no_live": True}
+                return render(request, "pages/forbidden.html", context, status=403)
+            try:
+                return view(request, *args, **kwargs)
+            except Http404 as missing:  # the product's own page, also when DEBUG is on
+                context = {"message": str(missing), "no_live": True}
+                return render(request, "404.html", context, status=404)
 
         return wrapped
 

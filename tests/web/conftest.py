@@ -55,8 +55,12 @@ class ConsoleErrors(list):
 
 
 @pytest.fixture
-def page(browser, request):
-    """A page in a fresh context (desktop size) that records console errors and page errors."""
+def page(browser, request, transactional_db):
+    """A page in a fresh context (desktop size) that records console errors and page errors.
+
+    It asks for the database so that it is closed before the database is emptied: a page left
+    open would refresh itself with a session that no longer exists (a 401 in its console).
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     errors = ConsoleErrors()
@@ -64,6 +68,7 @@ def page(browser, request):
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
     page.console_errors = errors
     yield page
+    page.goto("about:blank")
     context.close()
     if request.node.get_closest_marker("http_error_page") is None:
         errors.check()  # an error page's own status is reported by chromium as a console error
