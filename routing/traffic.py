@@ -191,7 +191,6 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
                 "overloadLimit": rec["overloadLimit"],
                 "reason": rec["reason"],
                 "change": rec["change"],
-                "yaml": patch_yaml(rec["change"]),
             }
         )
     items.sort(
@@ -204,6 +203,12 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
         )
     )
     return items
+
+
+def with_yaml(items: list[dict]) -> list[dict]:
+    """The items with their change as a YAML merge patch too ("yaml"): for the page being
+    shown only, since dumping YAML for every recommendation of a large cluster is slow."""
+    return [{**item, "yaml": patch_yaml(item["change"])} for item in items]
 
 
 def patch_yaml(change: str) -> str:

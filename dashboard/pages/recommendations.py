@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.models import ServiceSummary
-from routing.traffic import recommendations
+from routing.traffic import recommendations, with_yaml
 
 PAGE_SIZE = 20  # recommendations a page; the JS asks the API for the same page size
 TRAFFIC_DISTRIBUTION_DOCS = (
@@ -33,7 +33,7 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
         "services": snapshot.services if snapshot else 0,
         "usingTopology": using_topology,
         "count": len(items),
-        "results": items[:PAGE_SIZE],
+        "results": with_yaml(items[:PAGE_SIZE]),
         "monthlySaved": sum(known) if known else None,
         "withVolume": len(known),
         "serviceUrl": reverse("service", args=[found.name, "NAMESPACE", "NAME"]),

@@ -21,7 +21,7 @@ from routing.api.traffic_serializers import (
     VolumeSerializer,
 )
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
-from routing.traffic import flow_map, recommendations
+from routing.traffic import flow_map, recommendations, with_yaml
 
 NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")
 SERVICE = OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name.")
@@ -155,5 +155,5 @@ class RecommendationsView(generics.GenericAPIView):
     def get(self, request, cluster: str):
         snapshot = _snapshot(get_cluster(cluster), request)
         self.paginator.snapshot = snapshot
-        page = self.paginate_queryset(recommendations(snapshot))
+        page = with_yaml(self.paginate_queryset(recommendations(snapshot)))
         return self.get_paginated_response(page)

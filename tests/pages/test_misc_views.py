@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from routing.models import Cluster, ServiceSummary, TrafficVolume
 from routing.snapshots import import_dump
-from routing.traffic import recommendations
+from routing.traffic import recommendations, with_yaml
 from tests.demo import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_recommendations_data(viewer_client, shop):
     response = viewer_client.get(reverse("recommendations", args=["shop"]))
     data = response.context["data"]
     ranked = recommendations(shop.latest_snapshot())
-    assert data["results"] == ranked[: data["pageSize"]]
+    assert data["results"] == with_yaml(ranked[: data["pageSize"]])
     assert data["count"] == len(ranked)
     assert data["results"][0]["name"] == "catalog"
     assert data["monthlySaved"] == pytest.approx(ranked[0]["costPerGbSaved"] * 100)
