@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import orjson
 import yaml
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 
@@ -62,9 +63,11 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
     if policy == OBSERVED:  # the what-if column is the larger one: read it only when needed
         rows = list(summaries.values_list("namespace", "name", "matrix", "dropped", "cost_per_gb"))
     else:
+        # Only the policy's part of each row's what-if JSON leaves the database.
+        runs = summaries.annotate(run=KeyTransform(policy, "what_if"))
         rows = [
             _what_if_figures(row, policy)
-            for row in summaries.values_list("pk", "namespace", "name", "what_if")
+            for row in runs.values_list("pk", "namespace", "name", "run")
         ]
     volumes = volumes_of(cluster)
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
@@ -127,8 +130,7 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
 
 def _what_if_figures(row: tuple, policy: str) -> tuple[str, str, dict, float, float]:
     """(namespace, name, matrix, dropped, cost per GB) of one summary row under `policy`."""
-    pk, namespace, name, what_if = row
-    run = what_if[policy]
+    pk, namespace, name, run = row
     cells = run.get("matrix")
     if cells is None:  # rows written before what-if matrices were stored: read the report
         report = ServiceSummary.objects.filter(pk=pk).values_list("report", flat=True).first()

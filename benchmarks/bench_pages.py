@@ -1,0 +1,91 @@
+"""Benchmark: the dashboard's pages (first paint, server side) on a 10,000-Service snapshot.
+
+Stores one snapshot of the generator's cluster in a fresh PostgreSQL database and times each
+page's server response (Django's test client in this process: view, queries, template; no
+network, no browser), best of `--repeat`, plus the API calls the pages' scripts make on the
+policy toggle. What the browser then does (scripts, charts) is not timed here.
+
+    .venv/bin/python benchmarks/bench_pages.py
+    .venv/bin/python benchmarks/bench_pages.py --services 500 --endpoints 5000 --nodes 60
+
+Drops and recreates its own database (default trafficlens_bench_pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.bench_db import django_on  # noqa: E402
+from benchmarks.gen_cluster import add_size_arguments, generate  # noqa: E402
+
+PAGES = [
+    "/",
+    "/clusters/big/",
+    "/clusters/big/?policy=none",
+    "/clusters/big/services/",
+    "/clusters/big/services/?page=50&ordering=-cross_zone",
+    "/clusters/big/services/?policy=none&min_cross_zone=0.5&ordering=-cost",
+    "/clusters/big/services/{service}/",
+    "/clusters/big/recommendations/",
+    "/clusters/big/timeline/",
+    "/clusters/big/settings/",
+    "/api/v1/clusters/big/flowmap/",
+    "/api/v1/clusters/big/flowmap/?policy=Auto",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_size_arguments(parser)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="trafficlens_bench_pages")
+    args = parser.parse_args()
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
+    os.environ["REDIS_URL"] = ""  # the cache would answer repeats: time the work itself
+    django_on(args.server, args.database)
+
+    import orjson
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+
+    from routing.models import Cluster, ServiceSummary
+    from routing.snapshots import import_dump
+
+    sizes = dict(services=args.services, endpoints=args.endpoints, nodes=args.nodes)
+    doc = generate(**sizes, zones=args.zones, seed=args.seed, pods=args.pods)
+    cluster = Cluster.objects.create(name="big", source=Cluster.Source.UPLOAD)
+    started = time.perf_counter()
+    import_dump(cluster, orjson.dumps(doc))
+    print(f"stored {args.services} Services in {time.perf_counter() - started:.1f} s")
+    with connection.cursor() as cursor:  # what autovacuum does soon after such a write
+        cursor.execute("VACUUM ANALYZE routing_servicesummary")
+    first = ServiceSummary.objects.filter(cluster=cluster).order_by("namespace", "name").first()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.create_superuser("bench", password="bench-" * 3))
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    )
+    print(f"{'page':62} status     size   best of {args.repeat}")
+    for path in PAGES:
+        path = path.format(service=f"{first.namespace}/{first.name}")
+        times = []
+        for _ in range(args.repeat):
+            begun = time.perf_counter()
+            response = client.get(path)
+            times.append(time.perf_counter() - begun)
+        size = len(response.content) / 1024
+        print(f"{path:62} {response.status_code}   {size:6.0f} KiB {min(times) * 1000:8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
