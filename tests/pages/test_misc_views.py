@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import Client
 from django.urls import reverse
 
 from routing.models import Cluster, ServiceSummary, TrafficVolume
@@ -29,6 +30,12 @@ def shop():
     changed = DEMO_DUMP.read_text().replace('"PreferClose"', '"PreferSameNode"', 1)
     import_dump(cluster, changed.encode())
     return cluster
+
+
+@pytest.fixture
+def client(db):
+    """Signed out (the package's `client` is signed in): each test signs in as it needs."""
+    return Client()
 
 
 @pytest.fixture

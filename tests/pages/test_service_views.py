@@ -1,43 +1,11 @@
 """One Service's page view: sign-in, 404s that say why, a context read from the stored report."""
 
-import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
-from rest_framework.test import APIClient
 
 from routing.models import Cluster, TrafficVolume
 from routing.snapshots import import_dump
 from routing.traffic import patch_yaml
 from tests.demo import DEMO_DUMP
-
-
-@pytest.fixture
-def viewer(db):
-    group, _ = Group.objects.get_or_create(name="viewer")
-    user = User.objects.create_user("vic", password="pw")
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def client(client, viewer):
-    client.force_login(viewer)
-    return client
-
-
-@pytest.fixture
-def api(viewer):
-    api = APIClient()
-    api.force_authenticate(viewer)
-    return api
-
-
-@pytest.fixture
-def shop(db):
-    cluster = Cluster.objects.create(name="shop", source="upload")
-    import_dump(cluster, DEMO_DUMP.read_bytes())
-    return cluster
-
 
 URL = "/clusters/shop/services/{}/{}/"
 

@@ -3,36 +3,13 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
 from dashboard.pages.topology import POLICY_KEYS, top_services
 from routing.models import Cluster, ServiceSummary, TrafficVolume
-from routing.snapshots import import_dump
 from routing.traffic import flow_map, volumes_of
-from tests.demo import DEMO_DUMP
-
-
-@pytest.fixture
-def viewer(db):
-    group, _ = Group.objects.get_or_create(name="viewer")
-    user = User.objects.create_user("tess", password="pw")
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def client(client, viewer):
-    client.force_login(viewer)
-    return client
-
-
-@pytest.fixture
-def shop(db):
-    cluster = Cluster.objects.create(name="shop", display_name="Demo shop", source="upload")
-    import_dump(cluster, DEMO_DUMP.read_bytes())
-    return cluster
 
 
 def page_data(response) -> dict:
