@@ -74,6 +74,17 @@ def page(browser, request, transactional_db):
         errors.check()  # an error page's own status is reported by chromium as a console error
 
 
+def api_json(user, path: str, **params) -> dict:
+    """What the API answers `user` for GET `path` (read in this process, as the page would)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    response = client.get(path, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as screenshots/<name>.png and return its path."""
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -3,22 +3,13 @@
 import json
 
 import pytest
-from django.test import Client
 
 from routing.models import Cluster, TrafficVolume
 from routing.snapshots import import_dump
 from tests.demo import DEMO_DUMP
-from tests.web.conftest import screenshot, sign_in
+from tests.web.conftest import api_json, screenshot, sign_in
 
 PATH = "/clusters/shop/recommendations/"
-
-
-def _api(user, path, **params):
-    client = Client()
-    client.force_login(user)
-    response = client.get(path, params)
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def _cards(page):
@@ -27,7 +18,7 @@ def _cards(page):
 
 def test_the_list_is_the_apis_ranking_with_its_changes(page, web_server, viewer, shop):
     sign_in(page, web_server, viewer, PATH)
-    ranked = _api(viewer, "/api/v1/clusters/shop/recommendations/")["results"]
+    ranked = api_json(viewer, "/api/v1/clusters/shop/recommendations/")["results"]
     assert len(ranked) >= 3
     cards = _cards(page)
     assert cards.count() == len(ranked)
@@ -60,7 +51,7 @@ def test_the_list_is_the_apis_ranking_with_its_changes(page, web_server, viewer,
 def test_copy_puts_the_change_on_the_clipboard(page, web_server, viewer, shop):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     sign_in(page, web_server, viewer, PATH)
-    ranked = _api(viewer, "/api/v1/clusters/shop/recommendations/")["results"]
+    ranked = api_json(viewer, "/api/v1/clusters/shop/recommendations/")["results"]
     name = f"{ranked[0]['namespace']}/{ranked[0]['name']}"
     page.get_by_role("button", name=f"Copy the kubectl command for {name}").click()
     page.wait_for_function(
@@ -72,7 +63,7 @@ def test_copy_puts_the_change_on_the_clipboard(page, web_server, viewer, shop):
 def test_volumes_give_monthly_savings_and_the_headline_total(page, web_server, viewer, shop):
     TrafficVolume.objects.create(cluster=shop, namespace="shop", name="payments", monthly_gb=2000)
     sign_in(page, web_server, viewer, PATH)
-    answer = _api(viewer, "/api/v1/clusters/shop/recommendations/")
+    answer = api_json(viewer, "/api/v1/clusters/shop/recommendations/")
     top = answer["results"][0]
     assert (top["namespace"], top["name"]) == ("shop", "payments")  # known savings rank first
     card = _cards(page).nth(0)
@@ -97,7 +88,7 @@ def test_live_refresh_follows_a_new_snapshot(page, web_server, viewer, shop):
         "document.dispatchEvent(new CustomEvent('tl:snapshot', "
         "{detail: {cluster: 'shop', seq: 3}}))"
     )
-    answer = _api(viewer, "/api/v1/clusters/shop/recommendations/")
+    answer = api_json(viewer, "/api/v1/clusters/shop/recommendations/")
     page.wait_for_function(
         f"() => document.querySelectorAll('article.rec').length === {answer['count']}"
     )
@@ -127,7 +118,7 @@ def quiet(transactional_db):
 
 
 def test_empty_states(page, web_server, viewer, quiet):
-    assert _api(viewer, "/api/v1/clusters/quiet/recommendations/")["count"] == 0
+    assert api_json(viewer, "/api/v1/clusters/quiet/recommendations/")["count"] == 0
     sign_in(page, web_server, viewer, "/clusters/quiet/recommendations/")
     assert page.locator("#recs-empty").inner_text() == (
         "No Service would do better with another policy."

@@ -4,14 +4,13 @@ snapshot re-renders it without a reload."""
 
 import re
 
-import orjson
 import pytest
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from routing.snapshots import import_dump
 from routing.traffic import patch_yaml
-from tests.demo import DEMO_DUMP
+from tests.demo import demo_with_checkout_hinted
 from tests.web.conftest import screenshot, sign_in
 
 POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none"]
@@ -183,17 +182,7 @@ def test_live_refresh_after_a_new_snapshot(page, web_server, viewer, shop):
     open_service(page, web_server, viewer, "shop", "checkout")
     expect(page.locator("#stat-cross-zone")).to_have_text("66.7%")
     # The controller catches up: the endpoint without a hint gets one, so zone filtering applies.
-    doc = orjson.loads(DEMO_DUMP.read_bytes())
-    for item in doc["items"]:
-        labels = item["metadata"].get("labels") or {}
-        if (
-            item["kind"] == "EndpointSlice"
-            and labels.get("kubernetes.io/service-name") == "checkout"
-        ):
-            for ep in item["endpoints"]:
-                if ep["addresses"] == ["10.1.2.4"]:
-                    ep["hints"] = {"forZones": [{"name": "us-east-1c"}]}
-    snapshot = import_dump(shop, orjson.dumps(doc))
+    snapshot = import_dump(shop, demo_with_checkout_hinted())
     page.evaluate(
         "seq => document.dispatchEvent(new CustomEvent('tl:snapshot', "
         "{detail: {cluster: 'shop', seq}}))",

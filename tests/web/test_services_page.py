@@ -3,7 +3,6 @@ through sorting, filtering, paging, reloads, Back, and a live snapshot."""
 
 import re
 
-import orjson
 import pytest
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
@@ -11,7 +10,7 @@ from rest_framework.test import APIClient
 from benchmarks.gen_cluster import dumps, generate
 from routing.models import Cluster
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.demo import demo_with_checkout_hinted
 from tests.web.conftest import screenshot, sign_in
 
 
@@ -185,17 +184,7 @@ def test_the_demo_shop_table_and_its_live_refresh(page, web_server, viewer, shop
     checkout = page.locator('#services-rows tr[data-key="shop/checkout"]')
     expect(checkout.locator('[data-col="crossZone"]')).to_have_text("66.7%")
     page.get_by_role("link", name="checkout").focus()
-    doc = orjson.loads(DEMO_DUMP.read_bytes())
-    for item in doc["items"]:
-        labels = item["metadata"].get("labels") or {}
-        if (
-            item["kind"] == "EndpointSlice"
-            and labels.get("kubernetes.io/service-name") == "checkout"
-        ):
-            for ep in item["endpoints"]:
-                if ep["addresses"] == ["10.1.2.4"]:
-                    ep["hints"] = {"forZones": [{"name": "us-east-1c"}]}
-    snapshot = import_dump(shop, orjson.dumps(doc))
+    snapshot = import_dump(shop, demo_with_checkout_hinted())
     page.evaluate(
         "seq => document.dispatchEvent(new CustomEvent('tl:snapshot', "
         "{detail: {cluster: 'shop', seq}}))",

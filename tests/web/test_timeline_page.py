@@ -1,24 +1,15 @@
 """Timeline page: snapshots newest first with their diff in words, the charts, paging, live."""
 
 import pytest
-from django.test import Client
 
 from routing.models import Snapshot
 from routing.snapshots import import_dump
 from tests.demo import DEMO_DUMP
-from tests.web.conftest import screenshot, sign_in
+from tests.web.conftest import api_json, screenshot, sign_in
 
 SERIES = (
     """(id) => echarts.getInstanceByDom(document.getElementById(id)).getOption().series[0].data"""
 )
-
-
-def _api(user, path, **params):
-    client = Client()
-    client.force_login(user)
-    response = client.get(path, params)
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def _open(page, seq):
@@ -34,7 +25,7 @@ def _open(page, seq):
 
 def test_snapshots_and_their_diff_in_words(page, web_server, viewer, shop):
     sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
-    listed = _api(viewer, "/api/v1/clusters/shop/snapshots/")["results"]
+    listed = api_json(viewer, "/api/v1/clusters/shop/snapshots/")["results"]
     seqs = page.locator("details.snapshot").evaluate_all("els => els.map(e => +e.dataset.seq)")
     assert seqs == [s["seq"] for s in listed] == [2, 1]
     first = page.locator("details.snapshot").first.locator("summary").inner_text()
@@ -44,7 +35,7 @@ def test_snapshots_and_their_diff_in_words(page, web_server, viewer, shop):
 
     screenshot(page, "timeline")
     item = _open(page, 2)
-    diff = _api(viewer, "/api/v1/clusters/shop/snapshots/2/diff/", against=1)
+    diff = api_json(viewer, "/api/v1/clusters/shop/snapshots/2/diff/", against=1)
     change = diff["policyChanges"][0]
     expected = (
         f"{change['namespace']}/{change['name']}: {change['field']} "
@@ -67,7 +58,7 @@ def test_snapshots_and_their_diff_in_words(page, web_server, viewer, shop):
 
 def test_charts_hold_the_api_points_and_follow_the_range(page, web_server, viewer, shop):
     sign_in(page, web_server, viewer, "/clusters/shop/timeline/")
-    points = _api(viewer, "/api/v1/clusters/shop/timeseries/")["points"]
+    points = api_json(viewer, "/api/v1/clusters/shop/timeseries/")["points"]
     cost = page.evaluate(SERIES, "chart-cost")
     cross = page.evaluate(SERIES, "chart-cross")
     assert len(cost) == len(cross) == len(points) >= 1
@@ -104,7 +95,7 @@ def test_a_new_snapshot_is_prepended_and_charted_live(page, web_server, viewer, 
         f"echarts.getInstanceByDom(document.getElementById('chart-cost'))"
         f".getOption().series[0].data.at(-1)[2] === {third.seq}"
     )
-    points = _api(viewer, "/api/v1/clusters/shop/timeseries/")["points"]
+    points = api_json(viewer, "/api/v1/clusters/shop/timeseries/")["points"]
     assert page.evaluate(SERIES, "chart-cost")[-1][2] == points[-1]["seq"] == third.seq
 
 
