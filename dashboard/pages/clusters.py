@@ -50,8 +50,9 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
     flows = flow_map(snapshot)
     card.update(
         regions=zones_by_region(snapshot.cluster_report or {}),
-        cross_zone=snapshot.cross_zone_fraction,
-        cross_zone_text=pct(snapshot.cross_zone_fraction),
+        # The share of forwarded traffic that crosses zones, as the topology page's headline.
+        cross_zone=flows["crossZoneFraction"],
+        cross_zone_text=pct(flows["crossZoneFraction"]),
         monthly_cost=flows["monthlyCost"],
         monthly_cost_text=usd(flows["monthlyCost"]),
         cost_per_gb=flows["costPerGbMean"],

@@ -56,10 +56,12 @@ def test_each_cluster_shows_its_stored_figures(page, web_server, viewer, shop):
         in shop_card.locator('[data-role="contact"]').inner_text()
     )
     assert int(value(shop_card, "services")) == snapshot.services
-    assert float(value(shop_card, "cross-zone")) == snapshot.cross_zone_fraction
+    # The same figure, and words, as the topology page's headline (flow map, not Service mean).
+    assert float(value(shop_card, "cross-zone")) == flows["crossZoneFraction"]
     assert shop_card.locator('[data-role="cross-zone"]').inner_text() == pct(
-        snapshot.cross_zone_fraction
+        flows["crossZoneFraction"]
     )
+    assert "of forwarded traffic crosses zones" in shop_card.inner_text()
     cost = shop_card.locator('[data-role="cost"]')
     assert cost.get_attribute("data-kind") == "per-gb"
     assert float(value(shop_card, "cost-value")) == flows["costPerGbMean"]
@@ -135,6 +137,9 @@ def test_a_new_snapshot_refreshes_its_card(page, web_server, viewer, shop):
     cost = shop_card.locator('[data-role="cost"]')
     assert cost.get_attribute("data-kind") == "monthly"
     assert float(value(shop_card, "cost-value")) == flows["monthlyCost"]
-    assert float(value(shop_card, "cross-zone")) == snapshot.cross_zone_fraction
+    assert float(value(shop_card, "cross-zone")) == flows["crossZoneFraction"]
+    assert shop_card.locator('[data-role="cross-zone"]').inner_text() == pct(
+        flows["crossZoneFraction"]
+    )
     assert int(value(shop_card, "services")) == snapshot.services
     assert "a month crossing zones" in cost.inner_text()

@@ -16,6 +16,27 @@ def _cards(page):
     return page.locator("article.rec")
 
 
+# Where each kubectl command's lines break: the pieces of text cut across two lines (none may be:
+# a command wraps at spaces and after , { : / only), whether "topology-mode" lies inside one piece,
+# and how far the <pre> would have to scroll sideways.
+COMMAND_LINES = """() => [...document.querySelectorAll("[data-kind='kubectl'] pre")].map((pre) => ({
+  split: [...pre.querySelectorAll('.code-piece')].filter((p) => p.getClientRects().length > 1)
+    .map((p) => p.textContent),
+  whole: [...pre.querySelectorAll('.code-piece')]
+    .some((p) => p.textContent.includes('topology-mode')),
+  lines: Math.round(pre.querySelector('code').getBoundingClientRect().height
+    / parseFloat(getComputedStyle(pre).lineHeight)),
+  scroll: pre.scrollWidth - pre.clientWidth,
+}))"""
+
+
+def assert_commands_wrap_between_words(page) -> None:
+    for command in page.evaluate(COMMAND_LINES):
+        assert command["split"] == []
+        assert command["whole"]
+        assert command["scroll"] <= 0
+
+
 def test_the_list_is_the_apis_ranking_with_its_changes(page, web_server, viewer, shop):
     sign_in(page, web_server, viewer, PATH)
     ranked = api_json(viewer, "/api/v1/clusters/shop/recommendations/")["results"]
@@ -41,6 +62,7 @@ def test_the_list_is_the_apis_ranking_with_its_changes(page, web_server, viewer,
     assert page.locator("#stat-count").inner_text() == str(len(ranked))
     assert page.locator("#stat-saving").inner_text() == "–"
     assert page.locator("#no-topology").is_hidden()  # the demo uses topology hints
+    assert_commands_wrap_between_words(page)
     screenshot(page, "recommendations")
 
     first = cards.nth(0)
@@ -138,4 +160,16 @@ def test_recommendations_in_a_narrow_window(page, web_server, viewer, shop):
     sign_in(page, web_server, viewer, PATH)
     _cards(page).nth(0).get_by_text("As a YAML merge patch").click()
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # The commands wrap over several lines, never inside a word.
+    assert_commands_wrap_between_words(page)
+    assert all(c["lines"] > 1 for c in page.evaluate(COMMAND_LINES))
+    # The three stat cards fill the width: the third takes the whole second row.
+    stats = page.locator("#rec-stats")
+    width = stats.evaluate("el => el.getBoundingClientRect().width")
+    last = stats.locator("li").nth(2).evaluate("el => el.getBoundingClientRect().width")
+    assert last == pytest.approx(width, abs=1)
+    # "1.00× (limit 1.5×)": the figure and its limit each stay on one line.
+    overload = _cards(page).nth(0).locator("dd", has=page.locator(".figures__note"))
+    for part in (".figures__value", ".figures__note"):
+        assert overload.locator(part).evaluate("el => el.getClientRects().length") == 1
     screenshot(page, "recommendations-narrow")

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from routing.snapshots import import_dump
 from routing.traffic import patch_yaml
 from tests.demo import demo_with_checkout_hinted
-from tests.web.conftest import screenshot, sign_in
+from tests.web.conftest import api_json, screenshot, sign_in
 
 POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none"]
 
@@ -176,6 +176,43 @@ def test_node_exporter_sankey_shows_what_is_dropped(page, web_server, viewer, sh
     dropped = sum(v for (_, dst), v in links.items() if dst == "dropped")
     assert dropped == pytest.approx(report["flows"]["dropped"])
     expect(page.locator("#stat-dropped")).to_have_text(pct(report["flows"]["dropped"]))
+
+
+HISTORY_OPTION = """() => JSON.parse(JSON.stringify(
+    echarts.getInstanceByDom(document.getElementById('history-chart')).getOption()))"""
+
+
+def test_the_history_chart_shows_a_lone_zero_reading(page, web_server, viewer, shop):
+    # node-exporter: 0% crossing at $0/GB, both on the axis line, taken within a minute.
+    open_service(page, web_server, viewer, "monitoring", "node-exporter")
+    points = api_json(
+        viewer, "/api/v1/clusters/shop/services/monitoring/node-exporter/timeseries/"
+    )["points"]
+    expect(page.locator("#history-chart")).to_have_attribute("data-points", str(len(points)))
+    assert [p["crossZoneFraction"] for p in points] == [0] * len(points)
+    assert [p["costPerGb"] for p in points] == [0] * len(points)
+    option = page.evaluate(HISTORY_OPTION)
+    assert option["grid"][0]["containLabel"] is True  # the corner labels keep apart
+    share, cost = option["series"]
+    for series in (share, cost):
+        # A filled symbol with a rim, drawn whole although it lies on the axis.
+        assert series["symbolSize"] >= 8 and series["itemStyle"]["borderWidth"] > 0
+        assert series["clip"] is False
+    assert share["symbol"] != cost["symbol"]  # the two points stay apart to the eye
+    first, last = (
+        page.evaluate("t => new Date(t).getTime()", p["takenAt"]) for p in (points[0], points[-1])
+    )
+    if last - first < 60e3:  # one reading to the eye: centred in an hour, its values written
+        at = (first + last) / 2
+        axis = option["xAxis"][0]
+        low, high = (
+            page.evaluate("t => new Date(t).getTime()", t) for t in (axis["min"], axis["max"])
+        )
+        assert (low + high) / 2 == pytest.approx(at, abs=1) and high - low == 3600e3
+        assert share["label"]["show"] is True and cost["label"]["show"] is True
+    else:
+        assert share["label"]["show"] is False and cost["label"]["show"] is False
+    screenshot(page, "service-node-exporter-history")
 
 
 def test_live_refresh_after_a_new_snapshot(page, web_server, viewer, shop):

@@ -158,10 +158,58 @@ def test_a_viewer_sees_read_only_controls(page, web_server, viewer, shop):
     assert page.get_by_role("button", name="Save prices").count() == 0
     assert page.locator("#volume-table button").count() == 0
     assert page.locator("#bulk-form").count() == 0
+    # The banner stands apart from the Prices card below it.
+    gap = page.evaluate(
+        "() => document.getElementById('prices').getBoundingClientRect().top"
+        " - document.getElementById('readonly-note').getBoundingClientRect().bottom"
+    )
+    assert gap >= 12
+
+
+def _box(locator) -> dict:
+    return locator.evaluate(
+        "el => { const r = el.getBoundingClientRect();"
+        " return {left: r.left, right: r.right, top: r.top, middle: (r.top + r.bottom) / 2}; }"
+    )
+
+
+def test_the_layout_lines_up(page, web_server, editor, shop):
+    sign_in(page, web_server, editor, PATH)
+    # The note under the price fields starts where the fields do.
+    field = _box(page.locator("#prices-form .field").first)
+    note = _box(page.locator(".prices-note"))
+    assert abs(note["left"] - field["left"]) < 1
+    # Each row's Service link is centred on the row's input, like the other cells.
+    row = _row(page, "shop/catalog")
+    link = _box(row.get_by_role("link", name="shop/catalog"))
+    volume = _box(row.get_by_label("GB a month for shop/catalog"))
+    policy = _box(row.locator("td[data-label='Policy']"))
+    assert abs(link["middle"] - volume["middle"]) < 3
+    assert abs(policy["middle"] - volume["middle"]) < 3
 
 
 def test_settings_in_a_narrow_window(page, web_server, editor, shop):
     page.set_viewport_size({"width": 390, "height": 800})
     sign_in(page, web_server, editor, PATH)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    # Every cell of a row's card has its visible label above its value, the volume's input too,
+    # and a long policy lays out as a short one does.
+    labels = page.evaluate(
+        """() => [...document.querySelectorAll('#volume-table tbody tr:first-child td')].map(
+             (td) => { const b = getComputedStyle(td, '::before');
+                       return [b.content, b.display]; })"""
+    )
+    assert labels == [
+        ['"Policy"', "block"],
+        ['"Cost per GB"', "block"],
+        ['"GB a month"', "block"],
+        ['"Monthly cost"', "block"],
+    ]
+    heights = {
+        service: _row(page, service)
+        .locator("td[data-label='Policy']")
+        .evaluate("td => td.getBoundingClientRect().height")
+        for service in ("shop/cart", "shop/catalog")  # PreferSameNode and none
+    }
+    assert heights["shop/cart"] == heights["shop/catalog"]
     screenshot(page, "settings-narrow")

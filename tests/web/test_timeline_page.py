@@ -10,6 +10,9 @@ from tests.web.conftest import api_json, screenshot, sign_in
 SERIES = (
     """(id) => echarts.getInstanceByDom(document.getElementById(id)).getOption().series[0].data"""
 )
+# The chart's option, without its functions (formatters).
+OPTION = """(id) => JSON.parse(JSON.stringify(
+    echarts.getInstanceByDom(document.getElementById(id)).getOption()))"""
 
 
 def _open(page, seq):
@@ -64,6 +67,35 @@ def test_charts_hold_the_api_points_and_follow_the_range(page, web_server, viewe
     assert len(cost) == len(cross) == len(points) >= 1
     assert [row[1] for row in cost] == [p["costPerGb"] for p in points]
     assert [row[1] for row in cross] == [p["crossZoneFraction"] for p in points]
+    # The cross-zone chart says what its figure is: the mean over Services (not the topology
+    # page's share of forwarded traffic).
+    figure = page.locator("figure", has=page.locator("#chart-cross"))
+    assert "mean over Services" in figure.locator("h3").inner_text()
+    assert "mean over Services" in page.locator("#chart-cross").get_attribute("aria-label")
+    for chart in ("chart-cost", "chart-cross"):
+        option = page.evaluate(OPTION, chart)
+        # Room for every axis label: the first time label keeps clear of the "0%" corner.
+        assert option["grid"][0]["containLabel"] is True
+        series = option["series"][0]
+        # A visible dot even on the axis line (a value of 0).
+        assert series["symbolSize"] >= 8 and series["clip"] is False
+        assert series["itemStyle"]["borderWidth"] > 0
+        first, last = (
+            page.evaluate("t => new Date(t).getTime()", p["takenAt"])
+            for p in (points[0], points[-1])
+        )
+        if last - first < 60e3:
+            # One reading to the eye (the demo's snapshots are taken within a second): centred in
+            # the hour around it, its latest value written above it.
+            axis = option["xAxis"][0]
+            assert (axis["min"] + axis["max"]) / 2 == pytest.approx((first + last) / 2, abs=1)
+            assert axis["max"] - axis["min"] == 3600e3
+            assert series["label"]["show"] is True
+        else:
+            assert series["label"]["show"] is False
+    assert page.evaluate(OPTION, "chart-cross")["series"][0]["name"] == (
+        "Cross-zone share, mean over Services"
+    )
 
     hour = page.get_by_role("button", name="Last hour")
     hour.click()

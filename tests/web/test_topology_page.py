@@ -163,6 +163,7 @@ def test_the_topology_view_draws_the_flow_map(page, web_server, viewer, shop):
         .startswith("Zone-to-zone matrix, as observed")
     )
     assert page.locator("#heatmap-about").inner_text().startswith("Share of all client traffic")
+    assert page.locator("#heatmap-scroll-hint").is_hidden()  # it fits: nothing to scroll
     # Top Services: as the list API orders them without volumes.
     api = APIClient()
     api.force_authenticate(viewer)
@@ -226,6 +227,36 @@ def test_narrow_window(page, web_server, viewer, shop):
     assert_matches(page, flowmap(viewer))
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
+    # Top Services: each row a card whose figures are in view, under their labels.
+    rows = page.locator("#top-services-table tbody tr")
+    assert rows.count() > 0
+    for i in range(rows.count()):
+        for label in ("Cross-zone", "USD/GB"):
+            cell = rows.nth(i).locator(f'td[data-label="{label}"]')
+            assert cell.is_visible()
+            box = cell.evaluate(
+                "td => { const r = td.getBoundingClientRect(), w = td.closest('.table-wrap')"
+                ".getBoundingClientRect(); return r.left >= w.left && r.right <= w.right; }"
+            )
+            assert box, f"row {i}: {label} is outside its box"
+    labels = rows.first.locator("td.num").evaluate_all(
+        "tds => tds.map((td) => getComputedStyle(td, '::before').content)"
+    )
+    assert labels == ['"Cross-zone"', '"USD/GB"']
+    # The zone matrix scrolls sideways here, and says so.
+    assert page.evaluate(
+        "() => { const w = document.getElementById('heatmap').parentElement;"
+        " return w.scrollWidth > w.clientWidth; }"
+    )
+    assert page.locator("#heatmap-scroll-hint").is_visible()
+    # The picture's card title looks like every other card title (size, weight, alignment, place).
+    titles = page.evaluate(
+        """() => ['view-title', 'heatmap-title', 'top-title'].map((id) => {
+             const el = document.getElementById(id), cs = getComputedStyle(el);
+             return [cs.fontSize, cs.fontWeight, cs.textAlign,
+                     Math.round(el.getBoundingClientRect().left)]; })"""
+    )
+    assert titles[0] == titles[1] == titles[2]
     screenshot(page, "cluster-narrow")
 
 

@@ -96,14 +96,55 @@ def test_without_a_file_the_form_says_so(page, web_server, editor, shop):
     assert page.get_by_label("File (JSON or YAML)").get_attribute("aria-invalid") == "true"
 
 
+def _opacity(page, selector: str) -> float:
+    return float(page.locator(selector).evaluate("el => getComputedStyle(el).opacity"))
+
+
+def test_the_file_picker_is_styled_labelled_and_keyboard_usable(page, web_server, editor, shop):
+    sign_in(page, web_server, editor, "/upload/")
+    picker = page.get_by_label("File (JSON or YAML)")
+    assert picker.get_attribute("type") == "file"  # still the real input, named by its label
+    assert page.locator("#file-name").inner_text() == "No file chosen"
+    # The input lies over the styled button, so a click on the button reaches it.
+    button = page.locator(".file-picker__button")
+    assert button.inner_text() == "Choose a file…"
+    hit = button.evaluate(
+        "b => { const r = b.getBoundingClientRect();"
+        " return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2).id; }"
+    )
+    assert hit == "dump-file"
+    # Tab reaches it after the cluster list, with a visible ring round the button.
+    page.get_by_label("Cluster to add the snapshot to").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "dump-file"
+    ring = page.locator(".file-picker__control").evaluate("el => getComputedStyle(el).outlineStyle")
+    assert ring == "solid"
+    # The chosen file's name and size show beside the button.
+    picker.set_input_files(str(DEMO_DUMP))
+    size = DEMO_DUMP.stat().st_size
+    shown = f"{size / 1024:.1f} KB" if 1024 <= size < 1024**2 else None
+    assert shown is not None  # the demo dump is some KB
+    assert page.locator("#file-name").inner_text() == f"{DEMO_DUMP.name} · {shown}"
+    assert page.locator("#file-name").get_attribute("data-empty") is None
+    screenshot(page, "upload-file-chosen")
+
+
 @pytest.mark.http_error_page
 def test_an_admin_creates_a_cluster_with_its_first_upload(page, web_server, admin_user, shop):
     Cluster.objects.create(name="prod", source="kubeconfig")
     sign_in(page, web_server, admin_user, "/upload/")
     options = page.locator("#cluster-select option").evaluate_all("els => els.map(e => e.value)")
     assert options == ["shop", "prod"]  # upload-only clusters first
+    # "An existing cluster" is chosen: the new cluster's fields are disabled and look it.
+    assert page.get_by_label("An existing cluster").is_checked()
+    assert page.get_by_label("Name", exact=True).is_disabled()
+    assert page.get_by_label("Display name").is_disabled()
+    assert _opacity(page, "#new-body") < 1 and _opacity(page, "#existing-body") == 1
     page.get_by_label("A new cluster").check()
     assert page.locator("#cluster-select").is_disabled()
+    assert page.get_by_label("Name", exact=True).is_enabled()
+    assert page.get_by_label("Display name").is_enabled()
+    assert _opacity(page, "#new-body") == 1 and _opacity(page, "#existing-body") < 1
     page.get_by_label("Name", exact=True).fill("shop")
     page.get_by_label("File (JSON or YAML)").set_input_files(str(DEMO_DUMP))
     page.get_by_role("button", name="Upload and analyse").click()

@@ -1,6 +1,7 @@
 // Clusters overview: each card's figures follow its cluster live. On tl:snapshot the card
-// re-reads the cluster (status, last contact), its newest snapshot (Services, mean cross-zone
-// share) and its flow map (zones, monthly cost or mean cost per GB); on tl:status its badge.
+// re-reads the cluster (status, last contact), its newest snapshot (Services) and its flow map
+// (share of forwarded traffic crossing zones, as the topology page's headline; zones; monthly
+// cost or mean cost per GB); on tl:status its badge.
 
 import { api, clusterApi } from "./api.js";
 import { fill, h } from "./dom.js";
@@ -98,7 +99,7 @@ async function refresh(name) {
     if (!snapshot) return;
     const flows = await api.get(clusterApi(name, "flowmap/"), { snapshot: snapshot.seq });
     setValue(part(el, "services"), snapshot.counts.services, String(snapshot.counts.services));
-    setValue(part(el, "cross-zone"), snapshot.crossZoneFraction, pct(snapshot.crossZoneFraction));
+    setValue(part(el, "cross-zone"), flows.crossZoneFraction, pct(flows.crossZoneFraction));
     costItem(el, flows);
     setValue(part(el, "snapshot"), snapshot.seq, `#${snapshot.seq}`);
     const time = part(el, "snapshot-time");

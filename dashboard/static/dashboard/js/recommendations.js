@@ -5,6 +5,7 @@
 import { api, clusterApi } from "./api.js";
 import { fill, h, pageData } from "./dom.js";
 import { count, pct, perGb, times, usd } from "./format.js";
+import { wrappable } from "./code_text.js";
 
 const cluster = document.body.dataset.cluster;
 const data = pageData("recommendations-data");
@@ -47,7 +48,8 @@ async function copy(text, pre, status) {
 }
 
 function codeBlock(label, text, copyLabel, kind) {
-  const pre = h("pre", { class: "change" }, h("code", {}, text));
+  // The one-line command wraps between its words; the YAML keeps its own lines.
+  const pre = h("pre", { class: "change" }, h("code", {}, kind === "kubectl" ? wrappable(text) : text));
   const status = h("span", { class: "copy-status", "aria-hidden": "true" });
   return h(
     "div",
@@ -112,7 +114,9 @@ function card(item, rank) {
         figure("Cross-zone share after", pct(item.crossZoneFraction)),
         figure(
           "Overload after",
-          `${times(item.maxOverload)} (limit ${times(item.overloadLimit, 1)})`,
+          // The limit is a note beside the figure: it wraps as a whole, under it when narrow.
+          [h("span", { class: "figures__value" }, times(item.maxOverload)), " ",
+            h("span", { class: "figures__note" }, `(limit ${times(item.overloadLimit, 1)})`)],
           item.maxOverload > item.overloadLimit ? "bad" : null,
         ),
         figure("Saving per GB", perGbText, perGbClass),

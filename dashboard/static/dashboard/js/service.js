@@ -5,6 +5,7 @@
 import { api, clusterApi } from "./api.js";
 import { count, FLOW_COLOURS, pct, perGb, times, usd, when } from "./format.js";
 import { fill, h, pageData } from "./dom.js";
+import { wrappable } from "./code_text.js";
 
 const data = pageData("service-data");
 const { cluster, namespace, name } = data;
@@ -446,12 +447,12 @@ function patchYaml(change) {
   return `${lines.join("\n")}\n`;
 }
 
-function changeBlock(id, label, button, text) {
+function changeBlock(id, label, button, text, wrap = false) {
   return h(
     "div",
     { class: "change-block" },
     h("div", { class: "change-block__head" }, h("span", { id: `${id}-label` }, label), h("button", { type: "button", class: "button button--secondary", dataset: { copy: id }, "aria-describedby": `${id}-label` }, button)),
-    h("pre", { class: "change", id }, text),
+    h("pre", { class: "change", id }, wrap ? wrappable(text) : text),
   );
 }
 
@@ -481,7 +482,7 @@ function renderRecommendation(d) {
       { class: "card recommendation" },
       h("h3", {}, `Recommendation: switch to ${rec.policy}`),
       h("p", { id: "rec-reason" }, `${rec.reason}.`),
-      changeBlock("rec-change", "Apply with kubectl", "Copy command", rec.change),
+      changeBlock("rec-change", "Apply with kubectl", "Copy command", rec.change, true),
       changeBlock("rec-yaml", "Or merge into the Service manifest", "Copy YAML", yamlFor.yaml),
       h("p", { class: "copy-status", role: "status", "aria-live": "polite" }),
     ),
@@ -506,18 +507,47 @@ async function renderHistory() {
   if (!points.length) return;
   if (!history) history = window.echarts.init(el, null, { renderer: "svg" });
   const zoneColour = colour("--flow-zone", FLOW_COLOURS.zone);
-  const edge = (sign) => new Date(new Date(points[0].takenAt).getTime() + sign * 30 * 60 * 1000).toISOString();
+  // Points within a minute of each other look like one reading: they are centred in the hour
+  // around them, and the latest one's values are written beside it.
+  const first = new Date(points[0].takenAt).getTime();
+  const last = new Date(points[points.length - 1].takenAt).getTime();
+  const single = last - first < 60e3;
+  const edge = (sign) => new Date((first + last) / 2 + sign * 30 * 60 * 1000).toISOString();
+  const latest = points[points.length - 1];
+  // A filled symbol with a white rim stays visible on the axis line (a value of 0); the cost is a
+  // smaller diamond so that it shows inside the share's dot when both sit at the same place.
+  const dot = (colourOf, symbol, size, z) => ({
+    showSymbol: points.length < 60,
+    symbol,
+    symbolSize: size,
+    z,
+    clip: false, // a point on the axis (0) is drawn whole, not cut in half by the grid's edge
+    itemStyle: { color: colourOf, borderColor: "#ffffff", borderWidth: 1.5 },
+  });
+  // The values of that one reading beside it (share left, cost right), a little above it when it
+  // lies on the axis line.
+  const pointLabel = (position, text, value) => ({
+    show: single,
+    position,
+    distance: 10,
+    offset: [0, single && !value ? -12 : 0],
+    color: "#1b2430",
+    fontWeight: 600,
+    formatter: (item) => (item.dataIndex === points.length - 1 ? text(item.value[1]) : ""),
+  });
   history.setOption(
     {
       animation: false,
-      grid: { left: 48, right: 64, top: 32, bottom: 56 },
+      // containLabel: room for every axis label, so the first time label cannot meet the "0%" at
+      // the corner (the time labels also sit a little lower).
+      grid: { left: 8, right: 8, top: 32, bottom: 36, containLabel: true },
       legend: { bottom: 0, data: ["Cross-zone %", "USD/GB"] },
       tooltip: {
         trigger: "axis",
         valueFormatter: (v) => (v === null || v === undefined ? "–" : String(v)),
       },
-      // One snapshot alone would get an axis of days; show the hour around it.
-      xAxis: { type: "time", axisLabel: { hideOverlap: true }, ...(points.length > 1 ? {} : { min: edge(-1), max: edge(1) }) },
+      // Points within a minute would get an axis of seconds; show the hour around them.
+      xAxis: { type: "time", axisLabel: { hideOverlap: true, margin: 12 }, ...(single ? { min: edge(-1), max: edge(1) } : {}) },
       yAxis: [
         { type: "value", name: "%", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         // All zero would draw a $1 axis; the cross-zone price is a better scale.
@@ -528,8 +558,9 @@ async function renderHistory() {
           name: "Cross-zone %",
           type: "line",
           step: "end",
-          showSymbol: points.length < 60,
           color: zoneColour,
+          ...dot(zoneColour, "circle", 12, 3),
+          label: pointLabel("left", (v) => (v === null || v === undefined ? "–" : `${v}%`), latest.crossZoneFraction),
           data: points.map((p) => [p.takenAt, p.crossZoneFraction === null ? null : Number((p.crossZoneFraction * 100).toFixed(2))]),
         },
         {
@@ -537,8 +568,9 @@ async function renderHistory() {
           type: "line",
           step: "end",
           yAxisIndex: 1,
-          showSymbol: points.length < 60,
           color: "#1d4ed8",
+          ...dot("#1d4ed8", "diamond", 8, 4),
+          label: pointLabel("right", (v) => perGb(v), latest.costPerGb),
           data: points.map((p) => [p.takenAt, p.costPerGb]),
         },
       ],

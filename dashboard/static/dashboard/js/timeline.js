@@ -43,15 +43,27 @@ const charts = {
 const resizer = new ResizeObserver(() => Object.values(charts).forEach((c) => c.resize()));
 Object.values(charts).forEach((c) => resizer.observe(c.getDom()));
 
-// The x axis spans the range asked for (or the points, padded when there is only one instant).
+// The x axis spans the range asked for, or the points (a little padded). Points within a minute
+// of each other (one reading, as far as the eye can tell) are centred in the hour around them.
+const HALF_HOUR = 30 * 60e3;
+
+function span(points) {
+  if (!points.length) return 0;
+  return new Date(points[points.length - 1].takenAt).getTime() - new Date(points[0].takenAt).getTime();
+}
+
 function timeBounds(points) {
   const ms = RANGES[state.range];
   const now = Date.now();
   if (ms) return { min: now - ms, max: now };
   if (!points.length) return { min: now - 3600e3, max: now };
-  let min = new Date(points[0].takenAt).getTime();
-  let max = new Date(points[points.length - 1].takenAt).getTime();
-  const pad = Math.max((max - min) * 0.03, max - min < 60e3 ? 5 * 60e3 : 0);
+  const min = new Date(points[0].takenAt).getTime();
+  const max = new Date(points[points.length - 1].takenAt).getTime();
+  if (max - min < 60e3) {
+    const middle = (min + max) / 2;
+    return { min: middle - HALF_HOUR, max: middle + HALF_HOUR };
+  }
+  const pad = (max - min) * 0.03;
   return { min: min - pad, max: max + pad };
 }
 
@@ -60,7 +72,9 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
   const bounds = timeBounds(points);
   return {
     animation: false,
-    grid: { left: 78, right: 18, top: 18, bottom: 36 },
+    // containLabel: the grid makes room for every axis label, so the first time label cannot run
+    // into the y axis's bottom label at the corner (the x labels also sit a little lower).
+    grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
     title: {
       show: points.length === 0,
       text: "No snapshots in this range",
@@ -73,22 +87,35 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
       formatter: (items) => {
         const [at, value, seq, n] = items[0].data;
         const snaps = n > 1 ? ` (last of ${n})` : "";
-        return `${when(at)}<br>snapshot ${seq}${snaps}<br><b>${format(value)}</b>`;
+        return `${when(at)}<br>snapshot ${seq}${snaps}<br>${name}: <b>${format(value)}</b>`;
       },
     },
-    xAxis: { type: "time", ...bounds, axisLabel: { hideOverlap: true } },
-    yAxis: { type: "value", min: 0, max, axisLabel: { formatter: axisFormat } },
+    xAxis: { type: "time", ...bounds, axisLabel: { hideOverlap: true, margin: 12 } },
+    yAxis: { type: "value", min: 0, max, axisLabel: { formatter: axisFormat, margin: 10 } },
     series: [
       {
         name,
         type: "line",
         data: values,
         showSymbol: points.length < 60,
-        symbolSize: 7,
+        // A filled dot with a white rim stays visible on the axis line (a value of 0).
+        symbol: "circle",
+        symbolSize: 8,
+        clip: false, // a point on the axis (0) is drawn whole, not cut in half by the grid's edge
         connectNulls: false,
         lineStyle: { color: colour, width: 2 },
-        itemStyle: { color: colour },
+        itemStyle: { color: colour, borderColor: "#ffffff", borderWidth: 1.5 },
         areaStyle: { color: colour, opacity: 0.08 },
+        // What looks like one reading (one point, or several within a minute): its latest value
+        // is written above it.
+        label: {
+          show: points.length > 0 && span(points) < 60e3,
+          position: "top",
+          distance: 8,
+          formatter: (item) => (item.dataIndex === values.length - 1 ? format(item.value[1]) : ""),
+          color: "#1b2430",
+          fontWeight: 600,
+        },
       },
     ],
   };
@@ -103,7 +130,9 @@ function drawCharts() {
     true,
   );
   charts.cross.setOption(
-    lineOption("Cross-zone share", points, "crossZoneFraction", (v) => pct(v), FLOW_COLOURS.region, 1, share),
+    // The snapshot's figure: the mean over Services (each Service counts once), not the share of
+    // all forwarded traffic that the topology page's headline shows.
+    lineOption("Cross-zone share, mean over Services", points, "crossZoneFraction", (v) => pct(v), FLOW_COLOURS.region, 1, share),
     true,
   );
   const snapshots = points.reduce((n, p) => n + p.snapshots, 0);
@@ -283,7 +312,7 @@ function snapshotItem(s, against) {
         "span",
         { class: "snapshot__meta small muted" },
         `${count(s.counts.services)} Services · ${count(s.counts.nodes)} nodes · ${count(s.counts.endpoints)} endpoints · ${count(s.counts.pods)} pods`,
-        ` · cross-zone ${pct(s.crossZoneFraction)} · ${perGb(s.costPerGbMean)}`,
+        ` · mean cross-zone ${pct(s.crossZoneFraction)} · ${perGb(s.costPerGbMean)}`,
         s.servicesWithDiagnostics ? ` · ${count(s.servicesWithDiagnostics)} with warnings` : "",
       ),
     ),

@@ -222,6 +222,13 @@ function heatmap(flows, zones) {
       `(orange); darker is more. Rows add up to the zone's forwarded traffic (Total); ${pct(flows.dropped)} is dropped.`,
   );
   fill(el("heatmap"), caption, head, body);
+  scrollHint();
+}
+
+// When the matrix is wider than its box (a narrow window, many zones), say that it scrolls.
+function scrollHint() {
+  const wrap = el("heatmap").parentElement;
+  el("heatmap-scroll-hint").hidden = wrap.scrollWidth <= wrap.clientWidth + 1;
 }
 
 // --- top Services -----------------------------------------------------------------------------
@@ -282,10 +289,11 @@ function topTable(rows, seq) {
               "tr",
               { dataset: { service: `${row.namespace}/${row.name}` } },
               h("th", { scope: "row" }, h("a", { href: serviceUrl(row.namespace, row.name) }, `${row.namespace}/${row.name}`)),
-              h("td", {}, h("span", { class: "tag" }, row.policy)),
-              h("td", { class: "num", dataset: { value: String(row.crossZoneFraction) } }, pct(row.crossZoneFraction)),
-              h("td", { class: "num", dataset: { value: String(row.costPerGb) } }, perGb(row.costPerGb)),
-              monthly ? h("td", { class: "num" }, usd(row.monthlyCost ?? null)) : null,
+              // data-label: a narrow window shows each row as a card, each figure under its label.
+              h("td", { "data-label": "Policy" }, h("span", { class: "tag" }, row.policy)),
+              h("td", { class: "num", "data-label": "Cross-zone", dataset: { value: String(row.crossZoneFraction) } }, pct(row.crossZoneFraction)),
+              h("td", { class: "num", "data-label": "USD/GB", dataset: { value: String(row.costPerGb) } }, perGb(row.costPerGb)),
+              monthly ? h("td", { class: "num", "data-label": "Monthly" }, usd(row.monthlyCost ?? null)) : null,
             ),
           ),
         ),
@@ -392,7 +400,10 @@ document.addEventListener("tl:snapshot", (event) => {
 let resizeTimer = null;
 new ResizeObserver(() => {
   clearTimeout(resizeTimer);
-  resizeTimer = setTimeout(() => view.redrawIfNeeded(), 100);
+  resizeTimer = setTimeout(() => {
+    view.redrawIfNeeded();
+    scrollHint();
+  }, 100);
 }).observe(el("topology-view"));
 
 render();

@@ -37,13 +37,16 @@ function target() {
   return checked ? checked.value : "existing";
 }
 
-// The radio choice shows only the controls that apply.
+// The radio choice enables only the controls of the option chosen; the other option's fields
+// are disabled and dimmed (labels and hints too) until it is chosen.
 function syncTarget() {
   const newBody = document.getElementById("new-body");
   if (!newBody) return;
   const isNew = target() === "new";
   newBody.querySelectorAll("input").forEach((i) => { i.disabled = !isNew; });
   select.disabled = isNew || !data.clusters.length;
+  newBody.classList.toggle("choice-body--inactive", !isNew);
+  document.getElementById("existing-body").classList.toggle("choice-body--inactive", isNew);
 }
 form.querySelectorAll("input[name=target]").forEach((r) => r.addEventListener("change", syncTarget));
 syncTarget();
@@ -210,7 +213,19 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
-fileInput.addEventListener("change", () => fieldError(fileInput, fileError, ""));
+// The chosen file's name and size beside the picker's button.
+function showFileName() {
+  const file = fileInput.files[0];
+  const name = document.getElementById("file-name");
+  name.textContent = file ? `${file.name} · ${size(file.size)}` : "No file chosen";
+  name.toggleAttribute("data-empty", !file);
+}
+
+fileInput.addEventListener("change", () => {
+  fieldError(fileInput, fileError, "");
+  showFileName();
+});
+showFileName(); // a file kept by the browser across a reload
 
 // The kubectl command's copy button; where the clipboard is refused, select the text instead.
 const copyButton = document.getElementById("copy-command");
