@@ -99,12 +99,21 @@ def ensure_roles() -> None:
         Group.objects.get_or_create(name=name)
 
 
+def user_with_role(username: str, role: str) -> User:
+    ensure_roles()
+    user = User.objects.create_user(username, password=PASSWORD)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 @pytest.fixture
 def viewer(transactional_db):
-    ensure_roles()
-    user = User.objects.create_user("vera", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="viewer"))
-    return user
+    return user_with_role("vera", "viewer")
+
+
+@pytest.fixture
+def editor(transactional_db):
+    return user_with_role("eddie", "editor")
 
 
 @pytest.fixture

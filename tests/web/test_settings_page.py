@@ -4,21 +4,12 @@ read-only for viewers."""
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from routing.models import ServiceSummary, TrafficVolume
-from tests.web.conftest import PASSWORD, ensure_roles, screenshot, sign_in
+from tests.web.conftest import screenshot, sign_in
 
 PATH = "/clusters/shop/settings/"
-
-
-@pytest.fixture
-def editor(transactional_db):
-    ensure_roles()
-    user = User.objects.create_user("eddie", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="editor"))
-    return user
 
 
 def _get(user, path):

@@ -2,20 +2,11 @@
 and stores nothing; admins may create the cluster; viewers are refused."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from routing.models import Cluster, Snapshot
 from tests.demo import DEMO_DUMP
-from tests.web.conftest import PASSWORD, ensure_roles, screenshot, sign_in
-
-
-@pytest.fixture
-def editor(transactional_db):
-    ensure_roles()
-    user = User.objects.create_user("eddie", password=PASSWORD)
-    user.groups.add(Group.objects.get(name="editor"))
-    return user
+from tests.web.conftest import screenshot, sign_in
 
 
 def test_upload_of_the_demo_dump_to_an_existing_cluster(page, web_server, editor, shop):
