@@ -311,6 +311,23 @@ def test_a_single_zone_cannot_cross(page, web_server, viewer):
     assert_matches(page, flowmap(viewer, "onezone"))
 
 
+def test_more_than_three_zones_give_the_matrix_the_full_width(page, web_server, viewer):
+    from benchmarks.gen_cluster import generate
+
+    cluster = Cluster.objects.create(name="wide", source="upload")
+    doc = generate(services=30, endpoints=240, nodes=16, zones=5, seed=2, pods=False)
+    import_dump(cluster, json.dumps(doc).encode())
+    sign_in(page, web_server, viewer, "/clusters/wide/")
+    wait_for(page, "observed", 1)
+    assert page.locator("#topology-view g[data-zone]").count() == 5
+    tables = page.locator(".topology-tables")
+    assert "topology-tables--stacked" in tables.get_attribute("class")
+    matrix, top = page.locator(".topology-tables > section").all()
+    assert matrix.bounding_box()["width"] == top.bounding_box()["width"]  # one column
+    assert page.locator("#heatmap-scroll-hint").is_hidden()  # the whole matrix fits
+    screenshot(page, "cluster-topology-five-zones")
+
+
 @pytest.mark.parametrize("path", ["/clusters/nowhere/"])
 @pytest.mark.http_error_page
 def test_an_unknown_cluster_is_404(page, web_server, viewer, path):

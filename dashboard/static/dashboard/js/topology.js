@@ -222,6 +222,8 @@ function heatmap(flows, zones) {
       `(orange); darker is more. Rows add up to the zone's forwarded traffic (Total); ${pct(flows.dropped)} is dropped.`,
   );
   fill(el("heatmap"), caption, head, body);
+  // Beyond three zones the matrix needs the page's width: stack the two tables.
+  document.querySelector(".topology-tables").classList.toggle("topology-tables--stacked", zones.length > 3);
   scrollHint();
 }
 
