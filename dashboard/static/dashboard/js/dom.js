@@ -41,3 +41,19 @@ export function pageData(id) {
   const el = document.getElementById(id);
   return el ? JSON.parse(el.textContent) : null;
 }
+
+// Copy `text` to the clipboard; true when it worked. Where the browser refuses (no permission,
+// an insecure origin), select `el`'s contents instead so that Ctrl+C does it, and return false.
+export async function copyText(text, el) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    return false;
+  }
+}

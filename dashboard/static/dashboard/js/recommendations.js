@@ -3,7 +3,7 @@
 // page's json_script; pages and live refreshes (tl:snapshot) from /api/v1/.
 
 import { api, clusterApi } from "./api.js";
-import { fill, h, pageData } from "./dom.js";
+import { copyText, fill, h, pageData } from "./dom.js";
 import { count, pct, perGb, times, usd } from "./format.js";
 import { wrappable } from "./code_text.js";
 
@@ -28,19 +28,8 @@ function volumeUrl(item) {
   return `${data.settingsUrl}?q=${encodeURIComponent(`${item.namespace}/${item.name}`)}#volumes`;
 }
 
-// Copy to the clipboard; where the browser refuses, select the text so Ctrl+C does it.
 async function copy(text, pre, status) {
-  try {
-    await navigator.clipboard.writeText(text);
-    status.textContent = "Copied";
-  } catch {
-    const range = document.createRange();
-    range.selectNodeContents(pre);
-    const selection = window.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-    status.textContent = "Selected: press Ctrl+C to copy";
-  }
+  status.textContent = (await copyText(text, pre)) ? "Copied" : "Selected: press Ctrl+C to copy";
   announce.textContent = status.textContent;
   setTimeout(() => {
     status.textContent = "";

@@ -4,7 +4,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { count, FLOW_COLOURS, pct, perGb, times, usd, when } from "./format.js";
-import { fill, h, pageData } from "./dom.js";
+import { copyText, fill, h, pageData } from "./dom.js";
 import { wrappable } from "./code_text.js";
 
 const data = pageData("service-data");
@@ -620,13 +620,12 @@ async function refresh(seq) {
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
-  const text = $(button.dataset.copy).textContent;
+  const source = $(button.dataset.copy);
   const status = button.closest(".recommendation").querySelector(".copy-status");
-  try {
-    await navigator.clipboard.writeText(text);
+  if (await copyText(source.textContent, source)) {
     status.textContent = button.dataset.copy === "rec-yaml" ? "YAML copied to the clipboard." : "Command copied to the clipboard.";
-  } catch {
-    status.textContent = "The browser refused the clipboard: select the text and copy it.";
+  } else {
+    status.textContent = "The browser refused the clipboard: the text is selected, copy it with Ctrl+C.";
   }
 });
 

@@ -3,7 +3,7 @@
 // and show the API's own message on failure or links to the new snapshot on success.
 
 import { api, csrfToken } from "./api.js";
-import { fill, h, pageData } from "./dom.js";
+import { copyText, fill, h, pageData } from "./dom.js";
 import { count } from "./format.js";
 
 const data = pageData("upload-data");
@@ -232,15 +232,6 @@ const copyButton = document.getElementById("copy-command");
 copyButton.addEventListener("click", async () => {
   const status = document.getElementById("command-status");
   const pre = document.getElementById("command");
-  try {
-    await navigator.clipboard.writeText(pre.textContent);
-    status.textContent = "Copied";
-  } catch {
-    const range = document.createRange();
-    range.selectNodeContents(pre);
-    window.getSelection().removeAllRanges();
-    window.getSelection().addRange(range);
-    status.textContent = "Selected: press Ctrl+C to copy";
-  }
+  status.textContent = (await copyText(pre.textContent, pre)) ? "Copied" : "Selected: press Ctrl+C to copy";
   setTimeout(() => { status.textContent = ""; }, 4000);
 });
