@@ -73,6 +73,15 @@ class Cluster(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IDLE)
     status_message = models.TextField(blank=True)
     last_contact_at = models.DateTimeField(null=True, blank=True)
+    # The watcher's heartbeat: while a watcher holds the cluster it pushes this forward on every
+    # tick. A `watching` cluster whose lease has lapsed has lost its watcher (killed, partitioned)
+    # and counts as stale, so the scheduled fallback snapshot takes over (routing.tasks).
+    watch_lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="until when the watcher holding this cluster has renewed its lease",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # A Prometheus counter (routing.jobstats): only ever incremented with F(), never reset.
     watch_reconnects = models.PositiveBigIntegerField(
@@ -81,7 +90,7 @@ class Cluster(models.Model):
         help_text="watch streams re-established after an error, a dropped connection or 410 Gone",
     )
     last_reconnect_at = models.DateTimeField(null=True, blank=True, editable=False)
-    COUNTER_FIELDS = frozenset({"watch_reconnects", "last_reconnect_at"})
+    COUNTER_FIELDS = frozenset({"watch_reconnects", "last_reconnect_at", "watch_lease_expires_at"})
 
     class Meta:
         ordering = ["name"]
