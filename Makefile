@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # The embedded default: SQLite, in-memory channel layer, the simulated demo cluster watched
 # through the real Kubernetes client (or TRAFFICLENS_KUBECONFIG's cluster), jobs in-process.
 run: venv
-	$(BIN)/python manage.py serve 127.0.0.1:8000
+	DEBUG=true $(BIN)/python manage.py serve 127.0.0.1:8000
 
 test: venv system-deps
 	$(BIN)/python -m pytest -q

@@ -22,6 +22,7 @@ def django_on(server: str, name: str, *, fresh: bool = True) -> None:
         fresh_database(server, name)
     os.environ["DATABASE_URL"] = f"{server}/{name}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+    os.environ.setdefault("DEBUG", "true")  # a development run: no SECRET_KEY needed
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

@@ -21,16 +21,51 @@ from dashboard.env import (
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Defaults suit the embedded run (`make run`): debug on, SQLite, in-memory channel layer.
-DEBUG = env_bool("DEBUG", default=True)
+# Debug is off unless asked for: a production process must never get it by accident. The
+# embedded run (`make run`) turns it on; SQLite and the in-memory channel layer are the defaults.
+DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is false "
+            "(for a development run set DEBUG=true, as `make run` does)"
+        )
     SECRET_KEY = "django-insecure-trafficlens-development-key-never-use-in-production"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+# Behind a reverse proxy (docker-compose.yml's nginx) every request arrives over the proxy's own
+# plain-HTTP connection. Trust its X-Forwarded-Proto (https at the proxy) and X-Forwarded-Host
+# only when told to: a client that can reach the app directly could forge them.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default=False)
+if TRUST_PROXY_HEADERS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+# Served to browsers over https (usually TLS at the proxy): cookies travel only over https,
+# plain http is redirected (health checks exempt: probes speak http inside the network), and
+# HSTS is sent when its lifetime is set. All off for the embedded run and plain-http installs;
+# docs/security.md lists the deploy checks that remain and why.
+SERVED_OVER_HTTPS = env_bool("SERVED_OVER_HTTPS", default=False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=SERVED_OVER_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=SERVED_OVER_HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SERVED_OVER_HTTPS)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/v1/health$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+# Preloading is a promise to browser vendors that outlives this deployment; never by default.
+SECURE_HSTS_PRELOAD = False
+# Django's defaults, stated so that a reader (and `check --deploy`) sees them.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+# The pages' scripts read the CSRF token from its cookie (js/api.js), so it cannot be HttpOnly;
+# the session cookie, which is what matters, is.
+CSRF_COOKIE_HTTPONLY = False
 
 INSTALLED_APPS = [
     # daphne first: its runserver replaces Django's, so `runserver` serves the ASGI app.
@@ -131,12 +166,20 @@ else:
 # some of them by cluster, seq and query (routing/api/cache.py): in Redis when there is one, so
 # every web process shares them, else in process memory. 0 seconds turns this off.
 API_CACHE_SECONDS = env_int("TRAFFICLENS_API_CACHE_SECONDS", default=600, minimum=0)
+# An answer larger than this (pickled) is served but not stored, so that no single query can
+# take a large share of the cache; a 1000-row page of Services is about 0.5 MB.
+API_CACHE_MAX_ENTRY_BYTES = env_int(
+    "TRAFFICLENS_API_CACHE_MAX_ENTRY_BYTES", default=2_097_152, minimum=0
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "trafficlens",
+            # A Redis that stops answering must not hold requests: the cache is an optimisation
+            # and is skipped while it fails (routing/api/cache.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
 else:
@@ -169,7 +212,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` gathers the files that production serves (the Docker image runs it).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # The project package is not an installed app, so its static directory is listed by hand.
 STATICFILES_DIRS = [BASE_DIR / "dashboard" / "static"]
 # WhiteNoise would read settings.DEBUG when the middleware starts, which test runners switch off;

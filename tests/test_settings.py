@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -257,7 +258,25 @@ def test_good_environment_is_read(run_python):
     ]
 
 
+def test_debug_is_off_unless_asked_for(run_python):
+    """Production never gets DEBUG by accident: unset, it is off and a SECRET_KEY is required."""
+    result = run_python(IMPORT_SETTINGS, DEBUG=None, SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is false" in result.stderr
+    assert "DEBUG=true" in result.stderr  # says how to get a development run
+    result = run_python(IMPORT_SETTINGS, DEBUG=None, SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"
+
+
+def test_make_run_turns_debug_on():
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "DEBUG=true $(BIN)/python manage.py serve" in run_recipe
+
+
 def test_defaults_suit_the_embedded_run(run_python):
+    """With DEBUG=true (what `make run` sets) everything else has the embedded defaults."""
     code = (
         "import dashboard.settings as s; "
         "print(s.DEBUG, s.TRAFFICLENS_OVERLOAD_LIMIT, s.TRAFFICLENS_PROVIDER, "
@@ -276,7 +295,7 @@ def test_defaults_suit_the_embedded_run(run_python):
             "LOG_LEVEL",
         )
     }
-    result = run_python(code, **unset)
+    result = run_python(code, **{**unset, "DEBUG": "true"})
     assert result.returncode == 0, result.stderr
     debug, limit, provider, db_name, layer, hosts = result.stdout.strip().split(" ", 5)
     assert (debug, float(limit), provider) == ("True", 1.5, "auto")
