@@ -4,9 +4,12 @@ Each variable is documented in .env.example. A bad value raises ImproperlyConfig
 so the process refuses to start rather than running half-configured.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from dashboard.env import (
     env_bool,
@@ -81,11 +84,13 @@ INSTALLED_APPS = [
     # Swagger UI and Redoc assets served from this site (no CDN: deployments may be offline).
     "drf_spectacular_sidecar",
     "channels",
+    "axes",  # sign-in lockout (dashboard/signin_lockout.py)
     "routing",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dashboard.csp.ContentSecurityPolicyMiddleware",  # before WhiteNoise: static files too
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dashboard.urls"
@@ -119,6 +126,35 @@ ASGI_APPLICATION = "dashboard.asgi.application"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "clusters"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in lockout (django-axes) on both sign-in forms, by user name and address plus a cap per
+# address (dashboard/signin_lockout.py says why). Unlock early in the admin (Axes > Access
+# attempts) or with `manage.py axes_reset_username NAME`. AxesBackend first: it refuses a locked
+# sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "dashboard.signin_lockout.UserAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("TRAFFICLENS_LOGIN_FAILURE_LIMIT", default=10, minimum=1)
+TRAFFICLENS_LOGIN_ADDRESS_FAILURE_LIMIT = env_int(
+    "TRAFFICLENS_LOGIN_ADDRESS_FAILURE_LIMIT", default=100, minimum=1
+)
+LOGIN_COOLOFF_MINUTES = env_int("TRAFFICLENS_LOGIN_COOLOFF_MINUTES", default=15, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = True  # the owner's typos before a success do not count towards a lock
+AXES_LOCKOUT_CALLABLE = "dashboard.signin_lockout.lockout_page"
+AXES_CLIENT_IP_CALLABLE = "routing.client_ip.client_ip"
+# Log each failure with user name and address (passwords are always masked), to be noticed.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_VERBOSE = False  # log user name, address and path (not the user agent); no start-up banner
+# Reverse proxies in front of the app whose X-Forwarded-For entries name the client (compose's
+# nginx: 1). 0 trusts no header: the client is the peer address (routing/client_ip.py).
+TRAFFICLENS_TRUSTED_PROXIES = env_int("TRAFFICLENS_TRUSTED_PROXIES", default=0, minimum=0)
+# Failed API token authentications one address may make per cool-off window before the next
+# ones get 429 (routing/api/throttling.py); valid tokens are never refused.
+TRAFFICLENS_TOKEN_FAILURE_LIMIT = env_int("TRAFFICLENS_TOKEN_FAILURE_LIMIT", default=20, minimum=1)
 
 DATABASES = {
     "default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
@@ -167,19 +203,30 @@ else:
 # every web process shares them, else in process memory. 0 seconds turns this off.
 API_CACHE_SECONDS = env_int("TRAFFICLENS_API_CACHE_SECONDS", default=600, minimum=0)
 # An answer larger than this (pickled) is served but not stored, so that no single query can
-# take a large share of the cache; a 1000-row page of Services is about 0.5 MB.
+# take a large share of the cache; a full page of 1000 Services is 0.1 to 0.6 MB.
 API_CACHE_MAX_ENTRY_BYTES = env_int(
-    "TRAFFICLENS_API_CACHE_MAX_ENTRY_BYTES", default=2_097_152, minimum=0
+    "TRAFFICLENS_API_CACHE_MAX_ENTRY_BYTES", default=1_048_576, minimum=0
 )
-if REDIS_URL:
+# The cache may live in a Redis of its own (TRAFFICLENS_CACHE_URL; docker-compose.yml's `cache`,
+# bounded and evicting least recently used keys): eviction there can only drop cached answers
+# and rate-limit counts, never Celery's queue, channel messages or the watchers' leases, which
+# share REDIS_URL. Without it the cache uses REDIS_URL.
+CACHE_URL = env_redis_url("TRAFFICLENS_CACHE_URL") or REDIS_URL
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "trafficlens",
             # A Redis that stops answering must not hold requests: the cache is an optimisation
-            # and is skipped while it fails (routing/api/cache.py).
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+            # and is skipped while it fails (routing/api/cache.py). One immediate retry replaces
+            # a pooled connection that a Redis restart closed; redis-py's default is three, with
+            # back-off, which multiplies the timeouts.
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 1.0,
+                "retry": Retry(NoBackoff(), 1),
+            },
         }
     }
 else:
@@ -259,6 +306,31 @@ TRAFFICLENS_METRICS_PUBLIC = env_bool("TRAFFICLENS_METRICS_PUBLIC", default=Fals
 TRAFFICLENS_UPLOAD_MAX_BYTES = env_int(
     "TRAFFICLENS_UPLOAD_MAX_BYTES", default=52_428_800, minimum=1
 )
+# YAML takes the loader some 45 bytes of memory per byte (JSON: about 8), so YAML uploads have a
+# lower limit of their own (default 10 MB); larger clusters upload as JSON.
+TRAFFICLENS_UPLOAD_MAX_YAML_BYTES = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_YAML_BYTES", default=10_485_760, minimum=1
+)
+# The most objects an upload (API or `snapshot --from-file`) may hold, counted right after
+# parsing and answered with 413 past any of them (routing/intake.py). The defaults are
+# Kubernetes' own scalability thresholds (5,000 Nodes, 10,000 Services, 150,000 Pods);
+# EndpointSlices: one per Service and IP family (2 x 10,000); endpoints: each of 150,000 Pods
+# behind two Services. Measured peak memory at these limits: docs/benchmarks.md.
+TRAFFICLENS_UPLOAD_MAX_NODES = env_int("TRAFFICLENS_UPLOAD_MAX_NODES", default=5_000, minimum=1)
+TRAFFICLENS_UPLOAD_MAX_SERVICES = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_SERVICES", default=10_000, minimum=1
+)
+TRAFFICLENS_UPLOAD_MAX_ENDPOINT_SLICES = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_ENDPOINT_SLICES", default=20_000, minimum=1
+)
+TRAFFICLENS_UPLOAD_MAX_PODS = env_int("TRAFFICLENS_UPLOAD_MAX_PODS", default=150_000, minimum=0)
+TRAFFICLENS_UPLOAD_MAX_ENDPOINTS = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_ENDPOINTS", default=300_000, minimum=0
+)
+# Every object in the dump, of any kind (ignored kinds are parsed too).
+TRAFFICLENS_UPLOAD_MAX_OBJECTS = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_OBJECTS", default=200_000, minimum=1
+)
 # Django's own body limit (2.5 MB) stays for every other request: the upload view never reads
 # request.body or a form field, it streams the raw body or the multipart file itself against the
 # limit above, so these two settings do not cut uploads short (FILE_UPLOAD_MAX_MEMORY_SIZE only
@@ -280,6 +352,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "routing.api.errors.exception_handler",
+    # Anonymous requests only (DRF throttles after authentication and permissions, so what an
+    # anonymous client reaches is the health check); signed-in users and tokens are not limited,
+    # dashboards poll. Failed tokens are limited in routing/api/auth.py.
+    "DEFAULT_THROTTLE_CLASSES": ["routing.api.throttling.AnonymousRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/min"},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -290,7 +367,9 @@ SPECTACULAR_SETTINGS = {
         "clusters, their snapshots, and the per-Service analysis of each snapshot.\n\n"
         "Authenticate with `Authorization: Bearer <token>` (tokens come from "
         "`manage.py create_token` or the admin) or with a browser session. Roles are the groups "
-        "`viewer` (read), `editor` (also upload dumps) and `admin` (also manage clusters). "
+        "`viewer` (read), `editor` (also upload dumps) and `admin` (also manage clusters), "
+        "on every cluster; cluster grants give a role on one cluster, and a cluster one holds no "
+        "role on answers 404 as if it did not exist. "
         "Every error has the shape "
         '`{"error": {"status": 404, "code": "not_found", "message": "...", "details": {}}}`.'
     ),

@@ -1,11 +1,21 @@
-"""Admin: clusters and API tokens are edited here; snapshots, versions, summaries and job
-statistics are read-only."""
+"""Admin: clusters (with their grants) and API tokens are edited here; snapshots, versions,
+summaries and job statistics are read-only."""
 
 import orjson
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.html import format_html
 
-from routing.models import ApiToken, Cluster, JobStats, ObjectVersion, ServiceSummary, Snapshot
+from routing.models import (
+    ApiToken,
+    Cluster,
+    ClusterGrant,
+    JobStats,
+    ObjectVersion,
+    ServiceSummary,
+    Snapshot,
+)
 from routing.snapshots import decode
 
 
@@ -22,6 +32,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False  # deleting intervals by hand would corrupt other snapshots; use prune()
 
 
+class ClusterGrantInline(admin.TabularInline):
+    """Who holds which role on this cluster, besides the global groups viewer, editor, admin."""
+
+    model = ClusterGrant
+    extra = 1
+    autocomplete_fields = ["user", "group"]
+
+
+@admin.register(ClusterGrant)
+class ClusterGrantAdmin(admin.ModelAdmin):
+    list_display = ["cluster", "user", "group", "role"]
+    list_filter = ["role", "cluster"]
+    list_select_related = ["cluster", "user", "group"]
+    search_fields = ["cluster__name", "user__username", "group__name"]
+    autocomplete_fields = ["cluster", "user", "group"]
+
+
 @admin.register(Cluster)
 class ClusterAdmin(admin.ModelAdmin):
     list_display = ["name", "display_name", "source", "provider", "status", "last_contact_at"]
@@ -36,6 +63,7 @@ class ClusterAdmin(admin.ModelAdmin):
         "last_reconnect_at",
     ]
     prepopulated_fields = {"name": ["display_name"]}
+    inlines = [ClusterGrantInline]
 
 
 @admin.register(Snapshot)
@@ -116,7 +144,11 @@ class JobStatsAdmin(ReadOnlyAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are created here (the token is shown once, in a message) and revoked by deletion."""
+    """Tokens are created here (the token is shown once, in a message) and revoked by deletion.
+
+    A token acts as its user: staff who are not superusers neither see nor issue superusers'
+    tokens (as in the API, routing.roles.manages_tokens_of).
+    """
 
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at"]
     list_filter = ["user"]
@@ -124,6 +156,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "user__username"]
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        tokens = super().get_queryset(request)
+        if request.user.is_superuser:
+            return tokens
+        return tokens.filter(Q(user__is_superuser=False) | Q(user=request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            users = get_user_model().objects.filter(Q(is_superuser=False) | Q(pk=request.user.pk))
+            kwargs["queryset"] = users
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:

@@ -1,17 +1,19 @@
 """Snapshots from live clusters: connect, list or watch, and store (kube and storage glue)."""
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.db.models import Q
 from django.utils import timezone
 
 from routing.kube.connect import api_client
 from routing.kube.listing import list_cluster
 from routing.kube.runner import ClusterWatcher
 from routing.live import hooks as live
-from routing.models import Cluster, Snapshot
+from routing.models import Cluster, Snapshot, lease_lapsed_message
 from routing.snapshots import write_snapshot
 from routing.trim import trim_object
 
@@ -32,19 +34,59 @@ def snapshot_now(cluster: Cluster, *, source: str = Snapshot.Source.MANUAL) -> S
     """List the cluster once and store what it holds as a snapshot (all or nothing)."""
     objects, _ = list_cluster(client_for(cluster), trim=trim_object)
     snapshot = write_snapshot(cluster, objects, source=source)
-    set_status(cluster.pk, Cluster.Status.IDLE, "")
+    record_listed(cluster.pk)
     return snapshot
 
 
-def set_status(cluster_id: int, status: str, message: str) -> None:
-    """Record the cluster's connection state (and when it last answered), and tell its pages."""
+def set_status(cluster_id: int, status: str, message: str, *, only_if: Q | None = None) -> bool:
+    """Record the cluster's connection state (and when it last answered), and tell its pages.
+
+    With `only_if`, only when the row also matches it (decided by the UPDATE itself, so a
+    concurrent writer is not overwritten). Returns whether the row was updated.
+    """
     fields: dict[str, Any] = {"status": status, "status_message": message[:500]}
     if status != Cluster.Status.STALE:
         fields["last_contact_at"] = timezone.now()
-    Cluster.objects.filter(pk=cluster_id).update(**fields)
+    rows = Cluster.objects.filter(pk=cluster_id)
+    if only_if is not None:
+        rows = rows.filter(only_if)
+    if not rows.update(**fields):
+        return False
     name = Cluster.objects.filter(pk=cluster_id).values_list("name", flat=True).first()
     if name is not None:
         live.status_changed(cluster_id, name, status, fields["status_message"])
+    return True
+
+
+def record_listed(cluster_id: int) -> None:
+    """After a listing succeeded: the API answers. The cluster is idle, unless a watcher holds
+    it (which reports its own state) or died holding it (stale until another takes over)."""
+    if set_status(cluster_id, Cluster.Status.IDLE, "", only_if=Q(watch_lease_expires_at=None)):
+        return
+    now = timezone.now()
+    Cluster.objects.filter(pk=cluster_id).update(last_contact_at=now)
+    record_lease_lapsed(cluster_id, now)
+
+
+def record_lease_lapsed(cluster_id: int, now: datetime) -> bool:
+    """If the cluster's watcher stopped renewing its lease, record it stale, saying since when.
+
+    Returns whether that changed the row (and so told its pages). Called by the scheduler
+    (routing.tasks), since a killed watcher cannot say it itself; a watcher that takes over (or
+    the same one, reachable again) renews the lease and reports `watching`.
+    """
+    lapsed = Cluster.objects.filter(pk=cluster_id, watch_lease_expires_at__lte=now)
+    expired = lapsed.values_list("watch_lease_expires_at", flat=True).first()
+    if expired is None:
+        return False
+    message = lease_lapsed_message(expired)
+    unchanged = Q(status=Cluster.Status.STALE, status_message=message)
+    return set_status(
+        cluster_id,
+        Cluster.Status.STALE,
+        message,
+        only_if=Q(watch_lease_expires_at=expired) & ~unchanged,
+    )
 
 
 def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:

@@ -1,12 +1,15 @@
 """Leases and locks across processes: Redis in production, in-process without REDIS_URL.
 
 Used so that each cluster is watched by exactly one `watch` replica (a renewable lease) and so
-that two snapshot jobs of one cluster never run at once (a short lock).
+that two snapshot jobs of one cluster never run at once (a short lock). With Redis, every call may
+raise redis.RedisError while Redis is down; callers decide what that means (routing.watching
+keeps watching). Calls time out after REDIS_TIMEOUT, so a Redis that hangs cannot hold them up.
 """
 
 import threading
 import time
 import uuid
+from typing import Any
 
 from django.conf import settings
 
@@ -23,18 +26,22 @@ end
 return 0
 """
 
+REDIS_TIMEOUT = 2.0  # seconds, to connect and for each answer
+
 _local_lock = threading.Lock()
 _local: dict[str, tuple[str, float]] = {}  # name -> (holder, expires at, monotonic)
-_redis = None
+_clients: dict[str, Any] = {}  # REDIS_URL -> client (a test may point the settings elsewhere)
 
 
-def _client():  # type: ignore[no-untyped-def]
-    global _redis
-    if _redis is None:
+def _client() -> Any:
+    url = settings.REDIS_URL
+    if url not in _clients:
         import redis
 
-        _redis = redis.Redis.from_url(settings.REDIS_URL)
-    return _redis
+        _clients[url] = redis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
+        )
+    return _clients[url]
 
 
 class Lease:

@@ -9,6 +9,7 @@ pruned; they reset only when their cluster is deleted, which removes their serie
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from routing.models import Cluster, JobStats, ServiceSummary, Snapshot, TrafficVolume
@@ -83,19 +84,23 @@ def _family(name: str, kind: str, help_text: str) -> str:
     return f"# HELP {name} {help_text}\n# TYPE {name} {kind}\n"
 
 
-def render() -> str:
-    """The whole exposition text."""
-    clusters = list(Cluster.objects.order_by("name"))
-    return "".join([*_cluster_lines(clusters), *_watch_lines(clusters), *_job_lines()])
+def render(visible: QuerySet[Cluster] | None = None) -> str:
+    """The whole exposition text: of every cluster, or only of the `visible` ones (a reader's,
+    routing.roles.visible_clusters); jobs that belong to no cluster are always reported."""
+    clusters = list((Cluster.objects.all() if visible is None else visible).order_by("name"))
+    return "".join([*_cluster_lines(clusters), *_watch_lines(clusters), *_job_lines(clusters)])
 
 
 def _cluster_lines(clusters: list[Cluster]) -> Iterator[str]:
     latest = _latest(clusters)
     now = timezone.now()
-    yield "# HELP trafficlens_cluster_stale 1 while the cluster's API is unreachable.\n"
+    yield (
+        "# HELP trafficlens_cluster_stale 1 while the cluster's API is unreachable or its "
+        "watcher stopped renewing its lease.\n"
+    )
     yield "# TYPE trafficlens_cluster_stale gauge\n"
     for c in clusters:
-        stale = int(c.status == Cluster.Status.STALE)
+        stale = int(c.effective_status(now).code == Cluster.Status.STALE)
         yield f'trafficlens_cluster_stale{{cluster="{_label(c.name)}"}} {stale}\n'
     yield "# HELP trafficlens_snapshot_age_seconds Age of the cluster's latest snapshot.\n"
     yield "# TYPE trafficlens_snapshot_age_seconds gauge\n"
@@ -190,8 +195,10 @@ def _watch_lines(clusters: list[Cluster]) -> Iterator[str]:
         yield f'{RECONNECTS}{{cluster="{_label(c.name)}"}} {c.watch_reconnects}\n'
 
 
-def _job_lines() -> Iterator[str]:
-    stats = list(JobStats.objects.select_related("cluster").order_by("job", "cluster__name"))
+def _job_lines(clusters: list[Cluster]) -> Iterator[str]:
+    shown = Q(cluster__isnull=True) | Q(cluster__in=[c.pk for c in clusters])
+    rows = JobStats.objects.select_related("cluster").filter(shown)
+    stats = list(rows.order_by("job", "cluster__name"))
 
     def labels(row: JobStats) -> str:
         cluster = row.cluster.name if row.cluster is not None else ""

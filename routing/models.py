@@ -8,12 +8,14 @@ nothing adds one Snapshot row and no other. Writing and reading go through `rout
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class Cluster(models.Model):
@@ -130,6 +132,54 @@ class Cluster(models.Model):
     def latest_snapshot(self) -> "Snapshot | None":
         """The snapshot with the highest seq, or None before the first one."""
         return self.snapshots.order_by("-seq").first()
+
+    def effective_status(self, now: datetime | None = None) -> "ShownStatus":
+        """The status every reader shows (API, pages, /metrics, the socket's hello).
+
+        A cluster whose watcher stopped renewing its lease is stale at once, before the scheduler
+        records it (routing.tasks): a killed watcher cannot say so itself.
+        """
+        return effective_status(
+            self.status, self.status_message, self.watch_lease_expires_at, now=now
+        )
+
+    @staticmethod
+    def watched_q(now: datetime) -> Q:
+        """Clusters that a live watcher holds: `watching`, and no lease that has lapsed."""
+        held = Q(watch_lease_expires_at__isnull=True) | Q(watch_lease_expires_at__gt=now)
+        return Q(status=Cluster.Status.WATCHING) & held
+
+
+class ShownStatus(NamedTuple):
+    """A cluster's status as shown: code (a Cluster.Status value), message, label."""
+
+    code: str
+    message: str
+    label: str
+
+
+def lease_lapsed_message(expired_at: datetime) -> str:
+    """Why a cluster whose watcher stopped renewing its lease is stale, and since when."""
+    at = expired_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return f"the watcher stopped renewing its lease, which lapsed at {at}"
+
+
+def effective_status(
+    status: str, message: str, lease_expires_at: datetime | None, now: datetime | None = None
+) -> ShownStatus:
+    """`status` and `message`, unless a watcher's lease lapsed: then stale, and why.
+
+    A null lease means no watcher holds the cluster (never watched, or released cleanly). A
+    lapsed one means its watcher died or was cut off while holding it; a stale message already
+    recorded (the scheduler's, or a failed fallback snapshot's) is kept.
+    """
+    if lease_expires_at is None or lease_expires_at > (now or timezone.now()):
+        lapsed_message = ""
+    else:
+        lapsed_message = lease_lapsed_message(lease_expires_at)
+    if lapsed_message and (status != Cluster.Status.STALE or not message):
+        status, message = Cluster.Status.STALE, lapsed_message
+    return ShownStatus(status, message, dict(Cluster.Status.choices).get(status, status))
 
 
 class Snapshot(models.Model):
@@ -479,3 +529,65 @@ class JobStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} ({self.cluster_id or 'all clusters'})"
+
+
+class ClusterGrant(models.Model):
+    """A role on one cluster, given to a user or to a group (exactly one of them).
+
+    Grants only add to the global groups viewer, editor and admin, which keep meaning "every
+    cluster": someone's role on a cluster is the highest of their global role, their own grants
+    and their groups' grants (routing.roles). Whoever holds no role on a cluster does not see it.
+    """
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "viewer (read)"
+        EDITOR = "editor", "editor (also upload, volumes, prices, what-if)"
+        ADMIN = "admin", "admin (also change and delete the cluster)"
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cluster_grants",
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="cluster_grants",
+    )
+    role = models.CharField(
+        max_length=8,
+        choices=Role.choices,
+        help_text="on this cluster only; the groups viewer, editor and admin give it on every one",
+    )
+
+    class Meta:
+        ordering = ["cluster", "role"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, group__isnull=True)
+                | Q(user__isnull=True, group__isnull=False),
+                name="routing_clustergrant_user_or_group",
+                violation_error_message="A grant names a user or a group: exactly one of them.",
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "user"],
+                condition=Q(user__isnull=False),
+                name="routing_clustergrant_one_per_user",
+                violation_error_message="This user already has a grant on this cluster.",
+            ),
+            models.UniqueConstraint(
+                fields=["cluster", "group"],
+                condition=Q(group__isnull=False),
+                name="routing_clustergrant_one_per_group",
+                violation_error_message="This group already has a grant on this cluster.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        holder = f"user {self.user}" if self.user_id else f"group {self.group}"
+        return f"{holder}: {self.role} on {self.cluster}"

@@ -6,6 +6,11 @@ worker killed half-way leaves nothing behind, and with acks_late its job runs ag
 
 Each run is recorded when it ends, successful or not, for /metrics (routing.jobstats): here,
 so that Celery and the embedded scheduler are counted alike. A skipped snapshot is not a run.
+
+Watched clusters are skipped while their watcher renews its lease (routing.watching). A lapsed
+lease means the watcher died or was cut off: its cluster is recorded stale, snapshotted at once
+(the watcher may have died with changes unwritten) and then on its interval until a watcher
+takes it over again.
 """
 
 import logging
@@ -18,7 +23,7 @@ from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from routing import jobstats
-from routing.ingest import LIVE_SOURCES, set_status, snapshot_now
+from routing.ingest import LIVE_SOURCES, record_lease_lapsed, set_status, snapshot_now
 from routing.kube.connect import ConnectError
 from routing.locks import Lease
 from routing.models import Cluster, Snapshot
@@ -51,12 +56,10 @@ def snapshot_cluster(cluster_id: int, source: str = Snapshot.Source.SCHEDULED) -
 
 
 def due_clusters(now: datetime | None = None) -> list[Cluster]:
-    """Live clusters not being watched whose last snapshot is older than their interval."""
+    """Live clusters no live watcher holds whose last snapshot is older than their interval."""
     now = now or timezone.now()
     due = []
-    candidates = Cluster.objects.filter(source__in=LIVE_SOURCES).exclude(
-        status=Cluster.Status.WATCHING
-    )
+    candidates = Cluster.objects.filter(source__in=LIVE_SOURCES).exclude(Cluster.watched_q(now))
     for cluster in candidates:
         latest = cluster.snapshots.order_by("-seq").values_list("taken_at", flat=True).first()
         if latest is None or now - latest >= timedelta(seconds=cluster.snapshot_interval):
@@ -64,11 +67,26 @@ def due_clusters(now: datetime | None = None) -> list[Cluster]:
     return due
 
 
+def record_lapsed_watchers(now: datetime) -> list[int]:
+    """Record every `watching` cluster whose lease lapsed as stale; returns their ids."""
+    lapsed = Cluster.objects.filter(
+        source__in=LIVE_SOURCES,
+        status=Cluster.Status.WATCHING,
+        watch_lease_expires_at__lte=now,
+    )
+    ids = [pk for pk in lapsed.values_list("pk", flat=True) if record_lease_lapsed(pk, now)]
+    for pk in ids:
+        logger.warning("cluster %s: its watcher stopped renewing its lease; snapshotting it", pk)
+    return ids
+
+
 @shared_task(name="routing.snapshot_due_clusters")
 def snapshot_due_clusters() -> list[int]:
     """Dispatch a snapshot for every due cluster (to the workers, or here without Redis)."""
     with jobstats.recorded(jobstats.SNAPSHOT_DUE):
-        ids = [c.pk for c in due_clusters()]
+        now = timezone.now()
+        orphaned = record_lapsed_watchers(now)
+        ids = sorted({*orphaned, *(c.pk for c in due_clusters(now))})
         for cluster_id in ids:
             if settings.REDIS_URL:
                 snapshot_cluster.delay(cluster_id)

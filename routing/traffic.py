@@ -16,6 +16,7 @@ import yaml
 from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
 
+from routing.engine.shell import merge_patch_of
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 
 UNKNOWN_ZONE = "unknown"  # the engine's name for an endpoint or client without a zone
@@ -215,8 +216,7 @@ def with_yaml(items: list[dict]) -> list[dict]:
 
 def patch_yaml(change: str) -> str:
     """The merge patch of a `kubectl patch ... -p '{...}'` one-liner, as a YAML document."""
-    start, end = change.find("-p '"), change.rfind("'")
-    patch = orjson.loads(change[start + 4 : end].replace("'\\''", "'"))
+    patch = orjson.loads(merge_patch_of(change))
     return yaml.safe_dump(patch, sort_keys=False, default_flow_style=False)
 
 

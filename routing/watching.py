@@ -1,14 +1,29 @@
 """Supervise watchers: each live cluster watched by exactly one replica, holding a lease.
 
-Each watcher records its reconnects and snapshot writes for /metrics (routing.jobstats).
+A replica holds each cluster it watches by two leases, renewed on every tick (a third of their
+time-to-live): the Redis one (routing.locks) decides which replica watches it; the database one
+(Cluster.watch_lease_expires_at, one UPDATE per tick for all its clusters) is the heartbeat that
+readers and the scheduler see, so a killed watcher's cluster turns stale and gets the scheduled
+fallback snapshots (routing.tasks) until a replica takes it over.
+
+Neither an outage of Redis nor of the database stops the watchers: their state is in memory,
+Redis is retried with backoff (the heartbeat and the snapshots go on in PostgreSQL meanwhile),
+and each outage is logged when it starts and when it ends. When Redis answers again the leases
+are renewed, or taken again if they expired; a cluster another replica took meanwhile is left to
+it. Each watcher records its reconnects and snapshot writes for /metrics (routing.jobstats).
 """
 
 import logging
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
+from redis import RedisError
 
 from routing import jobstats
 from routing.ingest import LIVE_SOURCES, set_status, start_watch
@@ -19,11 +34,49 @@ from routing.models import Cluster
 
 logger = logging.getLogger(__name__)
 
+REDIS_RETRY_MIN = 0.5  # seconds before the first retry of an unreachable Redis ...
+REDIS_RETRY_MAX = 10.0  # ... doubling up to this
+
 
 @dataclass
 class _Held:
     lease: Lease
     watcher: ClusterWatcher
+
+
+class Outage:
+    """One dependency's outage: logged once as it starts and once as it ends; with `backoff`,
+    `ready()` spaces the attempts out meanwhile (otherwise every tick tries)."""
+
+    def __init__(self, what: str, backoff: bool) -> None:
+        self.what = what
+        self.backoff = backoff
+        self.since: float | None = None
+        self.delay = 0.0
+        self.retry_at = 0.0
+
+    def ready(self) -> bool:
+        return self.since is None or time.monotonic() >= self.retry_at
+
+    def failed(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if self.since is None:
+            self.since, self.delay = now, REDIS_RETRY_MIN
+            logger.warning(
+                "%s is unreachable (%s); the watchers go on, retrying it%s",
+                self.what,
+                jobstats.describe(exc).splitlines()[0],
+                " with backoff" if self.backoff else " every tick",
+            )
+        else:
+            self.delay = min(self.delay * 2, REDIS_RETRY_MAX)
+        self.retry_at = now + (self.delay if self.backoff else 0.0)
+
+    def succeeded(self) -> None:
+        if self.since is not None:
+            down = time.monotonic() - self.since
+            logger.warning("%s is reachable again after %.1f s", self.what, down)
+        self.since = None
 
 
 class WatchSupervisor:
@@ -39,6 +92,8 @@ class WatchSupervisor:
         self.holder = f"watch-{uuid.uuid4().hex[:12]}"
         self.tuning = tuning
         self.held: dict[int, _Held] = {}
+        self.redis = Outage("Redis", backoff=True)
+        self.database = Outage("the database", backoff=False)
 
     def clusters(self) -> list[Cluster]:
         query = Cluster.objects.filter(source__in=LIVE_SOURCES)
@@ -47,43 +102,104 @@ class WatchSupervisor:
         return list(query.order_by("name"))
 
     def tick(self) -> None:
-        """Renew held leases (dropping lost ones) and take free clusters."""
+        """Heartbeat, renew held leases (dropping lost ones) and take free clusters."""
+        self._attempt(self._heartbeat)
+        if self.redis.ready():
+            self._attempt(self._renew_leases)
+        if self.redis.ready() and self.database.ready():
+            self._attempt(self._take_free_clusters)
+
+    def _attempt(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except RedisError as exc:
+            self.redis.failed(exc)
+        except DatabaseError as exc:
+            self.database.failed(exc)
+
+    def _write_leases(self, ids: list[int]) -> None:
+        expires = timezone.now() + timedelta(seconds=self.lease_ttl)
+        Cluster.objects.filter(pk__in=ids).update(watch_lease_expires_at=expires)
+
+    def _heartbeat(self) -> None:
+        """Push the database lease of every held cluster forward, and put right its status where
+        someone else wrote over what its watcher reports (the scheduler while this replica could
+        not renew, a write that failed during a database outage)."""
         close_old_connections()
+        if self.held:
+            ids = list(self.held)
+            self._write_leases(ids)
+            rows = Cluster.objects.filter(pk__in=ids).values_list("pk", "status", "source")
+            found = {pk: (status, source) for pk, status, source in rows}
+            for cluster_id in ids:
+                if cluster_id not in found or found[cluster_id][1] not in LIVE_SOURCES:
+                    logger.info("cluster %s is no longer watched live; stopping", cluster_id)
+                    self._drop(cluster_id, release=True)
+                    continue
+                wanted = self.held[cluster_id].watcher.status
+                if wanted[0] and wanted[0] != found[cluster_id][0]:
+                    set_status(cluster_id, *wanted)
+        self.database.succeeded()
+
+    def _renew_leases(self) -> None:
         for cluster_id, held in list(self.held.items()):
-            if not held.lease.renew():
-                logger.warning("lost the lease of cluster %s; stopping its watcher", cluster_id)
-                held.watcher.stop()
-                del self.held[cluster_id]
+            # Not renewed: the key expired (Redis restarted empty, or this replica was cut off
+            # for longer than the lease) or another replica holds the cluster now.
+            if not held.lease.renew() and not held.lease.acquire():
+                logger.warning("cluster %s is held by another replica; stopping", cluster_id)
+                self._drop(cluster_id, release=False, clear=False)
+        self.redis.succeeded()
+
+    def _take_free_clusters(self) -> None:
         for cluster in self.clusters():
             if cluster.pk in self.held:
                 continue
             lease = Lease(f"watch:{cluster.pk}", ttl=self.lease_ttl, holder=self.holder)
             if not lease.acquire():
                 continue
+            self._write_leases([cluster.pk])  # before its watcher reports `watching`
             try:
                 watcher = start_watch(
                     cluster, **{**jobstats.watch_hooks(cluster.pk), **self.tuning}
                 )
             except ConnectError as exc:
+                Cluster.objects.filter(pk=cluster.pk).update(watch_lease_expires_at=None)
                 set_status(cluster.pk, Cluster.Status.STALE, str(exc))
                 lease.release()
                 continue
             logger.info("watching cluster %s", cluster.name)
             self.held[cluster.pk] = _Held(lease, watcher)
+        self.redis.succeeded()
+
+    def _drop(self, cluster_id: int, *, release: bool, clear: bool = True) -> None:
+        """Stop watching a cluster; `release` its Redis lease, `clear` its database one."""
+        held = self.held.pop(cluster_id)
+        held.watcher.stop()
+        if release:
+            try:
+                held.lease.release()
+            except RedisError as exc:
+                logger.warning("lease of cluster %s not released (%s); it expires", cluster_id, exc)
+        if clear:
+            Cluster.objects.filter(pk=cluster_id).update(watch_lease_expires_at=None)
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then stop every watcher and release the leases."""
         try:
             while True:
-                self.tick()
+                try:
+                    self.tick()
+                except Exception:  # noqa: BLE001 - a bug must not end every cluster's watch
+                    logger.exception("watch supervisor: tick failed; the next one retries")
                 if stop.wait(self.lease_ttl / 3):
                     break
         finally:
             self.shutdown()
 
     def shutdown(self) -> None:
-        for cluster_id, held in self.held.items():
-            held.watcher.stop()
-            held.lease.release()
-            set_status(cluster_id, Cluster.Status.IDLE, "watcher stopped")
-        self.held.clear()
+        for cluster_id in list(self.held):
+            try:
+                self._drop(cluster_id, release=True)
+                set_status(cluster_id, Cluster.Status.IDLE, "watcher stopped")
+            except DatabaseError as exc:
+                logger.warning("cluster %s: status not recorded (%s)", cluster_id, exc)

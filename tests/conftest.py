@@ -1,5 +1,6 @@
 """Shared fixtures for the whole test suite."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,16 @@ def demo_sim(tmp_path, settings):
     settings.TRAFFICLENS_SIM_KUBECONFIG = path
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own on a free port (tests/redis_server.py), which the test
+    may stop and start again; stopped at the end whatever happened."""
+    from tests.redis_server import RedisServer
+
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is not installed (apt-get install redis-server)")
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()

@@ -17,7 +17,9 @@ def test_healthz_is_ok_with_the_configured_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok"}
+    body = response.json()
+    assert body["redis"] in {"ok", "not_configured"}  # tests/test_health.py covers "down"
+    assert body == {"status": "ok", "database": "ok", "redis": body["redis"]}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -28,7 +30,13 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "message": "database unreachable"}
+    body = response.json()
+    assert body == {
+        "status": "error",
+        "message": "database unreachable",
+        "database": "unreachable",
+        "redis": body["redis"],
+    }
 
 
 def test_healthz_refuses_writes(client):

@@ -1,4 +1,8 @@
-"""Sign-in and sign-out: Django's own views with the product's template."""
+"""Sign-in and sign-out: Django's own views with the product's template.
+
+Failed sign-ins are counted and locked out by django-axes (dashboard/signin_lockout.py), which
+sees them because LoginView's form passes the request to authenticate().
+"""
 
 from django.contrib.auth import views as auth_views
 

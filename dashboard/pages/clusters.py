@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from dashboard.pages.common import viewer_required
 from routing.models import Cluster, Snapshot
+from routing.roles import visible_clusters
 from routing.traffic import flow_map
 
 
@@ -65,7 +66,8 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
 @viewer_required
 def overview(request: HttpRequest) -> HttpResponse:
     newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq").values("pk")
-    clusters = list(Cluster.objects.annotate(latest_id=Subquery(newest[:1])).order_by("name"))
+    visible = visible_clusters(request.user)
+    clusters = list(visible.annotate(latest_id=Subquery(newest[:1])).order_by("name"))
     snapshots = Snapshot.objects.in_bulk([c.latest_id for c in clusters if c.latest_id])
     cards = []
     for cluster in clusters:

@@ -9,9 +9,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 
-from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from dashboard.pages.common import cluster_context, get_cluster, service_url, viewer_required
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import (
     MECHANISMS,
@@ -94,7 +93,7 @@ def row_view(cluster: str, row: dict[str, Any], volumes: dict, limit: float) -> 
     return {
         **row,
         "key": f"{row['namespace']}/{row['name']}",
-        "url": reverse("service", args=[cluster, row["namespace"], row["name"]]),
+        "url": service_url(cluster, row["namespace"], row["name"]),
         "crossZoneText": pct(row["crossZoneFraction"]),
         "droppedText": pct(row["dropped"]),
         "overloadText": times(row["maxOverload"]),

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from dashboard.pages.common import cluster_context, get_cluster, service_url, viewer_required
 from routing.engine.cost import LIST_PRICES
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 from routing.traffic import volumes_of
@@ -83,6 +83,7 @@ def _volume_rows(cluster: Cluster, snapshot: Snapshot | None, query: str, page: 
             {
                 "namespace": ns,
                 "name": name,
+                "url": service_url(cluster.name, ns, name),
                 "policy": policy,
                 "costPerGb": cost,
                 "monthlyGb": gb,

@@ -1,4 +1,5 @@
-"""Upload a kubectl dump as a new snapshot of an existing cluster, or of a new one (admins)."""
+"""Upload a kubectl dump as a new snapshot of an existing cluster, or of a new one (admins of
+every cluster)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -6,17 +7,20 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import role_required
-from routing.api.permissions import ADMIN, has_role
 from routing.models import Cluster
+from routing.roles import ADMIN, EDITOR, clusters_with_role, has_role, has_role_on
 
 DUMP_COMMAND = "kubectl get nodes,services,endpointslices,pods -A -o json > dump.json"
 
 
-def _clusters(is_admin: bool) -> list[dict]:
-    """Clusters offered as targets: upload-only ones, and for admins the watched ones too."""
-    rows = Cluster.objects.order_by("name")
-    if not is_admin:
-        rows = rows.filter(source=Cluster.Source.UPLOAD)
+def _clusters(user) -> list[dict]:
+    """Clusters offered as targets: the upload-only ones the user edits, and the watched ones
+    they are an admin of (a dump there is a snapshot next to the watcher's)."""
+    rows = [
+        c
+        for c in clusters_with_role(user, EDITOR).order_by("name")
+        if c.source == Cluster.Source.UPLOAD or has_role_on(user, c, ADMIN)
+    ]
     return [
         {
             "name": c.name,
@@ -36,10 +40,10 @@ def _size(limit: int) -> str:
     return f"{limit} bytes"
 
 
-@role_required("editor")
+@role_required(EDITOR)
 def upload_page(request: HttpRequest) -> HttpResponse:
-    is_admin = has_role(request.user, ADMIN)
-    clusters = _clusters(is_admin)
+    is_admin = has_role(request.user, ADMIN)  # may add a cluster: an admin of every cluster
+    clusters = _clusters(request.user)
     preselect = request.GET.get("cluster", "")
     limit = settings.TRAFFICLENS_UPLOAD_MAX_BYTES
     data = {

@@ -2,7 +2,9 @@
 
 Tokens are looked up by their SHA-256 (routing.models.ApiToken); an unknown, expired or
 inactive user's token is refused with 401 rather than treated as anonymous, so a tool with a
-stale token hears why. `last_used_at` is written at most once a minute per token.
+stale token hears why. `last_used_at` is written at most once a minute per token. Failures
+are counted per client address; past TRAFFICLENS_TOKEN_FAILURE_LIMIT they get 429
+(routing/api/throttling.py).
 """
 
 from datetime import UTC, datetime, timedelta
@@ -14,8 +16,9 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from routing.api.permissions import ROLES, remember_role
+from routing.api.throttling import count_token_failure
 from routing.models import ApiToken, hash_token
+from routing.roles import ROLES, remember_role
 
 KEYWORDS = (b"bearer", b"token")
 
@@ -73,6 +76,13 @@ class BearerTokenAuthentication(BaseAuthentication):
     """Authenticate a request by an API token in the Authorization header."""
 
     def authenticate(self, request):
+        try:
+            return self._authenticate(request)
+        except exceptions.AuthenticationFailed:
+            count_token_failure(request)  # 429 instead, past the limit for this address
+            raise
+
+    def _authenticate(self, request):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in KEYWORDS:
             return None  # no token: let session auth (or anonymity) decide

@@ -5,10 +5,15 @@ from rest_framework.exceptions import NotFound
 from routing.models import Cluster, Snapshot
 
 
+def cluster_not_found(name: str) -> NotFound:
+    """The 404 of a cluster that does not exist, or that the user may not see: the same one."""
+    return NotFound(f"There is no cluster named {name!r}.")
+
+
 def get_cluster(name: str) -> Cluster:
     cluster = Cluster.objects.filter(name=name).first()
     if cluster is None:
-        raise NotFound(f"There is no cluster named {name!r}.")
+        raise cluster_not_found(name)
     return cluster
 
 

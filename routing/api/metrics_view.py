@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from routing import metrics
 from routing.api.permissions import RolePermission
+from routing.roles import visible_clusters
 
 
 class PrometheusTextRenderer(BaseRenderer):
@@ -29,10 +30,12 @@ class MetricsView(APIView):
 
     Prometheus scrapes it with a viewer token (`authorization: {credentials: TOKEN}`), or
     without one when TRAFFICLENS_METRICS_PUBLIC is true (e.g. reachable only inside the cluster).
+    A token or session sees the series of the clusters its user may see; public, of all of them.
     """
 
     renderer_classes = [PrometheusTextRenderer]
     schema = None  # not part of the REST API's schema
+    role_anywhere = True  # a team's token scrapes its own clusters
 
     def get_permissions(self):  # type: ignore[no-untyped-def]
         if settings.TRAFFICLENS_METRICS_PUBLIC:
@@ -40,4 +43,7 @@ class MetricsView(APIView):
         return [RolePermission()]
 
     def get(self, request):  # type: ignore[no-untyped-def]
-        return Response(metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8")
+        visible = None if settings.TRAFFICLENS_METRICS_PUBLIC else visible_clusters(request.user)
+        return Response(
+            metrics.render(visible), content_type="text/plain; version=0.0.4; charset=utf-8"
+        )

@@ -1,5 +1,7 @@
 """Page-number pagination: 100 items a page by default, `page_size` up to 1000."""
 
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Count, Window
@@ -22,9 +24,20 @@ class SnapshotPagination(PageNumberPagination):
     """
 
     snapshot = None  # set by the view before it builds the response
+    # Set by a view whose answers are cached: the validated query as (name, value) pairs, which
+    # the links are built from instead of the request's own query string, so that an answer
+    # served to others never carries one requester's unknown parameters (routing/api/cache.py).
+    query: list[tuple[str, str]] | None = None
 
     def _pin(self, url: str | None) -> str | None:
-        if url is None or self.snapshot is None:
+        if url is None:
+            return url
+        if self.query is not None:
+            parts = urlsplit(url)
+            page = parse_qs(parts.query).get(self.page_query_param, [])[:1]
+            pairs = [*self.query, *((self.page_query_param, p) for p in page)]
+            url = urlunsplit(parts._replace(query=urlencode(pairs)))
+        if self.snapshot is None:
             return url
         return replace_query_param(url, "snapshot", self.snapshot.seq)
 

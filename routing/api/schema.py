@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
 
 from routing.api.serializers import ErrorSerializer
@@ -11,7 +11,7 @@ _DESCRIPTIONS = {
     400: "Invalid input (see error.details for each field).",
     401: "No credentials, or a wrong or expired token.",
     403: "The user lacks the role this needs, or a browser request lacks its CSRF token.",
-    404: "No such cluster, snapshot, Service or page.",
+    404: "No such cluster (or none the user may see), snapshot, Service or page.",
     413: "The upload is larger than TRAFFICLENS_UPLOAD_MAX_BYTES.",
     415: "Unsupported Content-Type.",
 }
@@ -46,6 +46,11 @@ class JsonErrorsMixin:
 class SchemaView(JsonErrorsMixin, SpectacularAPIView):
     """The OpenAPI 3 schema (YAML; `?format=json` or `Accept: application/json` for JSON)."""
 
+    role_anywhere = True  # a role on some clusters is enough to read how the API works
 
-class DocsView(JsonErrorsMixin, SpectacularSwaggerView):
-    """Swagger UI over the schema, with its assets served by this site."""
+
+class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
+    """Swagger UI over the schema, with its assets served by this site. The split view serves
+    its start-up script as a file (`?script`) instead of inline, as the CSP requires."""
+
+    role_anywhere = True

@@ -63,6 +63,12 @@ class HealthSerializer(serializers.Serializer):
     database = serializers.ChoiceField(
         ["ok", "unreachable"], help_text="Whether the database answered a trivial query."
     )
+    redis = serializers.ChoiceField(
+        ["ok", "down", "not_configured"],
+        help_text="Whether Redis (answer cache, live updates, job queue) answered PING within "
+        "0.5 s; not_configured without REDIS_URL. The API serves without it, so it does not "
+        "make the check fail.",
+    )
 
 
 # --- snapshots --------------------------------------------------------------------------------
@@ -253,10 +259,12 @@ class ClusterSerializer(ClusterFieldsMixin, serializers.Serializer):
 
     status = serializers.ChoiceField(
         Cluster.Status.choices,
-        help_text="idle, watching (live, up to date), stale (its API is failing) or upload-only.",
+        source="effective_status.code",
+        help_text="idle, watching (live, up to date), stale (its API is failing, or its watcher "
+        "stopped renewing its lease) or upload-only.",
     )
     statusMessage = serializers.CharField(
-        source="status_message", help_text="Why the cluster is stale, if it is."
+        source="effective_status.message", help_text="Why the cluster is stale, if it is."
     )
     lastContactAt = serializers.DateTimeField(
         source="last_contact_at", allow_null=True, help_text="Last time the cluster's API answered."

@@ -10,7 +10,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.cache import snapshot_answer
+from routing.api.cache import canonical_query, page_key, snapshot_answer
 from routing.api.lookups import (
     check_service_key,
     cluster_and_existing_snapshot,
@@ -81,6 +81,8 @@ class ServiceViewSet(viewsets.GenericViewSet):
         query = ServiceQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         found, snapshot = cluster_and_snapshot(cluster, query.validated_data.get("snapshot"))
+        # Links and cache key from the validated query only: unknown parameters are ignored.
+        self.paginator.query = canonical_query(query, request, self.paginator)
 
         def page() -> dict:
             rows = ServiceSummary.objects.none()
@@ -100,7 +102,8 @@ class ServiceViewSet(viewsets.GenericViewSet):
 
         if snapshot is None:
             return Response(page())
-        return Response(snapshot_answer("services", snapshot, request, page))
+        key = [*self.paginator.query, ("page", page_key(request, self.paginator))]
+        return Response(snapshot_answer("services", snapshot, request, page, key))
 
 
 @extend_schema(tags=["services"])

@@ -9,7 +9,6 @@ from rest_framework.response import Response
 
 from routing.api.errors import InvalidDump
 from routing.api.lookups import get_cluster, get_snapshot
-from routing.api.permissions import EDITOR
 from routing.api.schema import CLUSTER, SEQ, errors
 from routing.api.serializers import (
     DiffQuerySerializer,
@@ -18,10 +17,17 @@ from routing.api.serializers import (
     UploadSerializer,
 )
 from routing.api.shapes import DiffSerializer
-from routing.api.uploads import RAW_MEDIA_TYPES, RAW_PARSERS, CappedMultiPartParser
+from routing.api.uploads import (
+    RAW_MEDIA_TYPES,
+    RAW_PARSERS,
+    CappedMultiPartParser,
+    TooManyObjects,
+)
 from routing.diff import diff_snapshots
 from routing.engine import InputError
+from routing.intake import TooLarge
 from routing.models import Snapshot
+from routing.roles import EDITOR
 from routing.snapshots import import_dump
 
 _RAW_BODY = {media_type: {"type": "string", "format": "binary"} for media_type in RAW_MEDIA_TYPES}
@@ -44,7 +50,11 @@ _RAW_BODY = {media_type: {"type": "string", "format": "binary"} for media_type i
         description="The dump is `kubectl get nodes,services,endpointslices,pods -A -o json` "
         "(or `-o yaml`) output, sent as the multipart field `file` or as the request body. "
         "Nothing is stored unless the whole snapshot is. A malformed dump gets 400 with the "
-        "one-line message `manage.py analyze` prints; one past the size limit gets 413.",
+        "one-line message `manage.py analyze` prints, and so does one with a NUL character or "
+        "a name or label the Kubernetes API server would refuse (its rule is named). One past "
+        "the size limit, or past an object limit (Nodes, Services, EndpointSlices, Pods, "
+        "endpoints, objects in all; `details` names the limit, the count and the setting), "
+        "gets 413.",
         request={"multipart/form-data": UploadSerializer, **_RAW_BODY},
         responses={201: SnapshotSerializer, **errors(400, 404, 413, 415)},
     ),
@@ -95,6 +105,8 @@ class SnapshotViewSet(viewsets.GenericViewSet):
         data, filename = _dump_of(request)
         try:
             snapshot = import_dump(found, data, source=Snapshot.Source.UPLOAD)
+        except TooLarge as exc:
+            raise TooManyObjects(exc, filename) from None
         except InputError as exc:
             if filename:
                 exc.with_source(filename)

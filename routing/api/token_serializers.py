@@ -13,7 +13,8 @@ class TokenSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Database id of the token; the key in its URL.")
     name = serializers.CharField(help_text="What the token is for, e.g. 'ci-deploy'.")
     user = serializers.CharField(
-        source="user.username", help_text="Username the token acts as, with that user's role."
+        source="user.username",
+        help_text="Username the token acts as, with that user's roles and cluster grants.",
     )
     prefix = serializers.CharField(
         help_text="The token's first 8 characters, to tell tokens apart (the rest is never shown "
@@ -54,7 +55,9 @@ class TokenInputSerializer(StrictSerializerMixin, serializers.Serializer):
     user = serializers.CharField(
         required=False,
         max_length=150,
-        help_text="Username of the active user the token acts as; default: you.",
+        help_text="Username of the active user the token acts as; default: you. Only "
+        "superusers may name a superuser; without the admin role on every cluster, only yourself "
+        "(403 otherwise).",
     )
     expiresAt = serializers.DateTimeField(
         required=False,

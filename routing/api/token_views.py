@@ -1,17 +1,19 @@
 """API tokens through the API, for admins: list, issue (the token is shown once), revoke.
 
 The same tokens as `manage.py create_token` and the admin make (routing.models.ApiToken). Only
-admins may even read them: a list of who holds which token is itself worth protecting.
+admins may even read them: a list of who holds which token is itself worth protecting. A token
+acts as its user, so whose tokens an admin may touch is limited (routing.roles.manages_tokens_of):
+superusers any; global admins those of everyone but superusers; admins of some clusters only
+their own. Tokens one may not touch do not show: they are 404, like tokens that do not exist.
 """
 
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
-from routing.api.permissions import ADMIN
 from routing.api.schema import errors
 from routing.api.token_serializers import (
     IssuedTokenSerializer,
@@ -20,6 +22,7 @@ from routing.api.token_serializers import (
     TokenSerializer,
 )
 from routing.models import ApiToken
+from routing.roles import ADMIN, manageable_tokens_q, manages_tokens_of
 
 TOKEN_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The token's id."
@@ -57,12 +60,17 @@ class TokenViewSet(viewsets.GenericViewSet):
 
     read_role = ADMIN
     write_role = ADMIN
+    role_anywhere = True  # an admin of some clusters manages their own tokens
     lookup_url_kwarg = "id"
     lookup_value_regex = "[0-9]+"
     serializer_class = TokenSerializer
 
     def get_queryset(self):
-        return ApiToken.objects.select_related("user").order_by("-created_at", "-pk")
+        return (
+            ApiToken.objects.select_related("user")
+            .filter(manageable_tokens_q(self.request.user))
+            .order_by("-created_at", "-pk")
+        )
 
     def get_object(self) -> ApiToken:
         token = self.get_queryset().filter(pk=int(self.kwargs["id"])).first()
@@ -85,8 +93,11 @@ class TokenViewSet(viewsets.GenericViewSet):
     def create(self, request):
         data = TokenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        owner = data.validated_data.get("user", request.user)
+        if not manages_tokens_of(request.user, owner):
+            raise PermissionDenied(_refusal(request.user, owner))
         token, raw = ApiToken.objects.issue(
-            data.validated_data.get("user", request.user),
+            owner,
             data.validated_data["name"],
             expires_at=data.validated_data.get("expiresAt"),
         )
@@ -101,3 +112,9 @@ class TokenViewSet(viewsets.GenericViewSet):
     def destroy(self, request, id: str):
         self.get_object().delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _refusal(actor, owner) -> str:
+    if owner.is_superuser and not actor.is_superuser:
+        return "Only a superuser may issue a token for a superuser."
+    return "Without the admin role on every cluster you may issue tokens only for yourself."

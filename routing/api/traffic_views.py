@@ -9,7 +9,6 @@ from rest_framework.views import APIView
 
 from routing.api.lookups import check_service_key, existing_snapshot, get_cluster
 from routing.api.pagination import SnapshotPagination
-from routing.api.permissions import EDITOR
 from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.schema import CLUSTER, errors
 from routing.api.traffic_serializers import (
@@ -21,6 +20,7 @@ from routing.api.traffic_serializers import (
     VolumeSerializer,
 )
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
+from routing.roles import EDITOR
 from routing.traffic import flow_map, recommendations, with_yaml
 
 NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")

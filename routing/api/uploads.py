@@ -2,7 +2,8 @@
 
 The raw-body parsers return the body as bytes; the multipart parser keeps files in memory and
 stops the upload once their bytes pass the limit. A declared Content-Length past the limit is
-refused before anything is read. Both raise PayloadTooLarge (413) when the limit is passed.
+refused before anything is read. Both raise PayloadTooLarge (413) when the limit is passed;
+TooManyObjects (413) is the answer to a dump past an object limit (routing/intake.py).
 """
 
 import io
@@ -13,10 +14,12 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, DataAndFiles
 
 from routing.api.errors import PayloadTooLarge
+from routing.intake import TooLarge
 
 CHUNK = 64 * 1024
 # Room for the multipart framing (boundaries, part headers, a small field or two) around the file.
@@ -130,3 +133,15 @@ class CappedMultiPartParser(BaseParser):
         if handler.too_large:
             raise PayloadTooLarge(limit)
         return DataAndFiles(data, files)
+
+
+class TooManyObjects(exceptions.APIException):
+    """An upload past an object limit (routing/intake.py), refused before it is analysed."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The dump holds too many objects."
+    default_code = "too_large"
+
+    def __init__(self, exc: TooLarge, source: str | None):
+        super().__init__(str(exc.with_source(source) if source else exc))
+        self.details = {"limit": exc.limit, "count": exc.count, "setting": exc.setting}

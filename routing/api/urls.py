@@ -18,7 +18,15 @@ app_name = "api"
 
 CLUSTER = r"clusters/(?P<cluster>[-a-zA-Z0-9_]+)"
 
+
+class APIRootView(DefaultRouter.APIRootView):
+    """/api/v1/: the list of endpoints, for anyone with a role on some cluster."""
+
+    role_anywhere = True
+
+
 router = DefaultRouter()
+router.APIRootView = APIRootView
 router.register("clusters", views.ClusterViewSet, basename="cluster")
 router.register(f"{CLUSTER}/snapshots", snapshot_views.SnapshotViewSet, basename="snapshot")
 router.register(f"{CLUSTER}/services", service_views.ServiceViewSet, basename="service")

@@ -4,21 +4,23 @@ from django.db.models import OuterRef, Subquery
 from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.permissions import ADMIN
+from routing.api.lookups import cluster_not_found
 from routing.api.schema import CLUSTER, errors
 from routing.api.serializers import (
     ClusterDetailSerializer,
     ClusterInputSerializer,
     ClusterSerializer,
+    ErrorSerializer,
     HealthSerializer,
 )
-from routing.health import database_reachable
+from routing.health import database_reachable, redis_state
 from routing.models import Cluster, Snapshot
+from routing.roles import ADMIN, has_role, visible_clusters
 from routing.topology import snapshot_topology
 
 
@@ -34,22 +36,31 @@ class HealthView(APIView):
         auth=[],
         responses={
             200: HealthSerializer,
+            429: OpenApiResponse(
+                ErrorSerializer, description="Over the anonymous rate (120 a minute per address)."
+            ),
             503: OpenApiResponse(HealthSerializer, description="The database is unreachable."),
         },
     )
     def get(self, request):
+        redis = redis_state()  # reported; only the database decides whether the API can serve
         if not database_reachable():
             return Response(
-                {"status": "error", "database": "unreachable"},
+                {"status": "error", "database": "unreachable", "redis": redis},
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return Response({"status": "ok", "database": "ok"})
+        return Response({"status": "ok", "database": "ok", "redis": redis})
 
 
 class NotFoundView(APIView):
-    """Any other path under /api/v1/: a 404 in the API's error shape (after authentication)."""
+    """Any other path under /api/v1/: a 404 in the API's error shape (after authentication).
+
+    The same 404 for every method and every signed-in user, whatever their role: no role is
+    needed to learn that nothing is here (anonymous requests still get 401).
+    """
 
     schema = None  # not an endpoint
+    permission_classes = [IsAuthenticated]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -99,9 +110,11 @@ def _with_latest(clusters: list[Cluster]) -> list[Cluster]:
     ),
 )
 class ClusterViewSet(viewsets.GenericViewSet):
-    """Clusters: anyone with a role reads them; admins add, change and delete them."""
+    """Clusters: everyone reads those they may see; admins of a cluster change and delete it;
+    global admins add them."""
 
     write_role = ADMIN
+    role_anywhere = True  # the list holds only the clusters the user may see
     lookup_field = "name"
     lookup_url_kwarg = "cluster"  # as in the nested paths: /clusters/{cluster}/snapshots/
     lookup_value_regex = "[-a-zA-Z0-9_]+"
@@ -109,7 +122,8 @@ class ClusterViewSet(viewsets.GenericViewSet):
 
     def get_queryset(self):
         newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq").values("pk")
-        return Cluster.objects.annotate(latest_id=Subquery(newest[:1])).order_by("name")
+        clusters = visible_clusters(self.request.user)
+        return clusters.annotate(latest_id=Subquery(newest[:1])).order_by("name")
 
     def get_serializer_class(self):
         if self.action in ("create", "partial_update"):
@@ -120,7 +134,7 @@ class ClusterViewSet(viewsets.GenericViewSet):
         name = self.kwargs["cluster"]
         cluster = self.get_queryset().filter(name=name).first()
         if cluster is None:
-            raise NotFound(f"There is no cluster named {name!r}.")
+            raise cluster_not_found(name)
         return cluster
 
     def _detail(self, cluster: Cluster, code: int = status.HTTP_200_OK) -> Response:
@@ -137,6 +151,8 @@ class ClusterViewSet(viewsets.GenericViewSet):
         return self._detail(self.get_object())
 
     def create(self, request, *args, **kwargs):
+        if not has_role(request.user, ADMIN):  # an admin of some clusters may not add any
+            raise PermissionDenied("Adding a cluster needs the admin role on every cluster.")
         serializer = ClusterInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._detail(serializer.save(), status.HTTP_201_CREATED)

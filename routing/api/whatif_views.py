@@ -10,11 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routing.api.lookups import check_service_key, existing_snapshot, get_cluster
-from routing.api.permissions import EDITOR
 from routing.api.schema import CLUSTER, errors
 from routing.api.traffic_views import NAMESPACE, SERVICE
 from routing.api.whatif_serializers import WhatIfRequestSerializer, WhatIfResponseSerializer
 from routing.reports import service_objects
+from routing.roles import EDITOR
 from routing.service_entry import service_entry
 from routing.snapshots import cluster_options
 from routing.traffic import monthly_gb

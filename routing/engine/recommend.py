@@ -4,11 +4,11 @@ from typing import TYPE_CHECKING, Any
 
 from .controller import POLICIES
 from .model import Service
+from .shell import kubectl_patch_service
 
 if TYPE_CHECKING:  # pragma: no cover - import cycle only for type names
     from .report import Context, Simulation
 
-_PATCH = "kubectl -n {ns} patch service {name} --type merge -p '{body}'"
 _ANNOTATION = "service.kubernetes.io/topology-mode"
 
 
@@ -82,7 +82,6 @@ def _reason(
 
 
 def _change(svc: Service, policy: str) -> str:
-    ns, name = svc.namespace, svc.name
     if policy == "Auto":
         body = (
             f'{{"metadata":{{"annotations":{{"{_ANNOTATION}":"Auto"}}}},'
@@ -95,4 +94,4 @@ def _change(svc: Service, policy: str) -> str:
             f'{{"metadata":{{"annotations":{{"{_ANNOTATION}":null,'
             f'"service.kubernetes.io/topology-aware-hints":null}}}},"spec":{{"trafficDistribution":{td}}}}}'
         )
-    return _PATCH.format(ns=ns, name=name, body=body)
+    return kubectl_patch_service(svc.namespace, svc.name, body)

@@ -23,6 +23,8 @@ OnChanges = Callable[[list[dict[str, Any]], int], None]  # (watch events, how ma
 
 REPORT_RECONNECTS_EVERY = 1.0  # seconds: a reconnect storm costs at most one report a second
 COALESCE_CHANGES = 0.05  # seconds: watch events this close together go out as one live event
+WRITE_RETRY_MIN = 0.5  # seconds after a failed write (e.g. the database is down) ...
+WRITE_RETRY_MAX = 2.0  # ... doubling up to this, so an outage costs a few attempts, not 10 a second
 
 
 class ClusterWatcher:
@@ -86,6 +88,11 @@ class ClusterWatcher:
             target=self._changes_loop, name="live-changes", daemon=True
         )
         self.snapshots_written = 0
+        # What the watch wants reported, ("watching" | "stale", message); ("", "") before the
+        # first tick. A supervisor compares it with the database and reports it again where
+        # another writer (or a failed write) left something else (routing.watching).
+        self.status: tuple[str, str] = ("", "")
+        self.write_failures = 0
         self.on_exit = on_exit  # runs in the snapshot thread as it ends (e.g. close its DB link)
 
     def start(self) -> None:
@@ -144,6 +151,7 @@ class ClusterWatcher:
         changed_at = first_pending_at = 0.0
         status = ""
         reported_at = 0.0
+        retry_at = 0.0
         while not self.stop_event.is_set():
             self.state.changed.wait(0.1)
             self.state.changed.clear()
@@ -153,6 +161,7 @@ class ClusterWatcher:
                 reported_at = now
             reason = self.health.stale_reason()
             wanted = ("stale", reason) if reason else ("watching", "")
+            self.status = wanted
             if wanted[0] != status:
                 status = wanted[0]
                 self._call(self.set_status, *wanted)
@@ -167,11 +176,17 @@ class ClusterWatcher:
             quiet = now - changed_at >= self.debounce
             overdue = now - first_pending_at >= self.max_delay
             periodic = now - written_at >= self.interval
-            if (pending and (quiet or overdue)) or (not pending and periodic):
+            due = (pending and (quiet or overdue)) or (not pending and periodic)
+            if due and now >= retry_at:
                 version, objects = self.state.objects()
                 if self._timed_write(objects, "watch" if pending else "scheduled"):
                     written_version, written_at = version, now
                     self.snapshots_written += 1
+                else:
+                    # The state stays in memory meanwhile: nothing is lost, only written later.
+                    retry_at = now + min(
+                        WRITE_RETRY_MIN * 2 ** (self.write_failures - 1), WRITE_RETRY_MAX
+                    )
 
     def _timed_write(self, objects: list[dict[str, Any]], source: str) -> bool:
         """Write, tell `on_snapshot` how long it took and how it ended; True if it succeeded."""
@@ -179,9 +194,19 @@ class ClusterWatcher:
         error = ""
         try:
             self.write(objects, source)
-        except Exception as exc:  # noqa: BLE001 - a failed write is retried on the next tick
-            logger.exception("cluster watcher: write failed")
+        except Exception as exc:  # noqa: BLE001 - a failed write is retried, with backoff
             error = f"{type(exc).__name__}: {exc}"
+            self.write_failures += 1
+            if self.write_failures == 1:
+                logger.exception("cluster watcher: write failed; retrying with backoff")
+            else:
+                logger.warning("cluster watcher: write failed again: %s", error.splitlines()[0])
+        else:
+            if self.write_failures:
+                logger.info(
+                    "cluster watcher: write succeeded after %d failures", self.write_failures
+                )
+            self.write_failures = 0
         if self.on_snapshot is not None:
             self._call(self.on_snapshot, time.perf_counter() - started, not error, error)
         return not error

@@ -2,9 +2,10 @@
 
 Refuses sockets without a signed-in viewer: it accepts, then closes with an application code
 the page understands (a close before accepting reaches the browser only as code 1006):
-4401 not signed in, 4403 no role, 4404 no such cluster. On connect it joins its clusters'
-groups and sends `hello` with each cluster's status and latest seq, so a page that reconnects
-learns what it missed; then it forwards every event of those groups.
+4401 not signed in, 4403 no role (on any cluster), 4404 no such cluster or one the user may not
+see. /ws/clusters/ follows only the clusters the user may see (routing.roles). On connect it
+joins its clusters' groups and sends `hello` with each cluster's status and latest seq, so a page
+that reconnects learns what it missed; then it forwards every event of those groups.
 """
 
 from typing import Any
@@ -12,10 +13,11 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
-from routing.api.permissions import VIEWER, has_role
 from routing.live.events import group_name
-from routing.models import Cluster, Snapshot
+from routing.models import Snapshot, effective_status
+from routing.roles import VIEWER, has_role_anywhere, visible_clusters
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -32,11 +34,11 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if not await database_sync_to_async(has_role)(user, VIEWER):
+        if not await database_sync_to_async(has_role_anywhere)(user, VIEWER):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         name = self.scope["url_route"]["kwargs"].get("cluster")
-        clusters = await database_sync_to_async(_clusters)(name)
+        clusters = await database_sync_to_async(_clusters)(user, name)
         if name is not None and not clusters:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -62,22 +64,33 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message["event"])
 
 
-def _clusters(name: str | None) -> list[dict[str, Any]]:
-    """The clusters a socket follows, with what `hello` says of each."""
+def _clusters(user, name: str | None) -> list[dict[str, Any]]:
+    """The clusters a socket follows (of those the user may see), with what `hello` says."""
     newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq")
-    query = Cluster.objects.order_by("name").annotate(
+    clusters = visible_clusters(user).order_by("name")
+    query = clusters.annotate(
         seq=Subquery(newest.values("seq")[:1]), taken_at=Subquery(newest.values("taken_at")[:1])
     )
     if name is not None:
         query = query.filter(name=name)
-    return [
-        {
-            "id": c["id"],
-            "name": c["name"],
-            "status": c["status"],
-            "message": c["status_message"],
-            "seq": c["seq"],
-            "takenAt": c["taken_at"].isoformat() if c["taken_at"] else None,
-        }
-        for c in query.values("id", "name", "status", "status_message", "seq", "taken_at")
-    ]
+    rows = query.values(
+        "id", "name", "status", "status_message", "watch_lease_expires_at", "seq", "taken_at"
+    )
+    now = timezone.now()
+    hello = []
+    for c in rows:
+        # As the pages and the API show it: stale once the watcher stopped renewing its lease.
+        shown = effective_status(
+            c["status"], c["status_message"], c["watch_lease_expires_at"], now=now
+        )
+        hello.append(
+            {
+                "id": c["id"],
+                "name": c["name"],
+                "status": shown.code,
+                "message": shown.message,
+                "seq": c["seq"],
+                "takenAt": c["taken_at"].isoformat() if c["taken_at"] else None,
+            }
+        )
+    return hello

@@ -3,8 +3,10 @@
 One daemon thread per process owns an event loop and the channel layer: a Redis layer keeps its
 connection pool on that loop (async_to_sync would make a new loop, and so a new connection, per
 call), and a watcher or a request never waits on Redis. Events queue in memory (bounded); when
-the layer is down they are dropped with a warning, since a page that missed one catches up from
-the hello its socket gets on reconnect.
+the layer is down they are dropped, since a page that missed one catches up from the hello its
+socket gets on reconnect. The outage is logged once as it starts and once as it ends, and the
+layer is tried again with backoff meanwhile (events before the next try are dropped untried), so
+a Redis outage costs neither a log line nor a connection attempt per event.
 """
 
 import asyncio
@@ -20,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 QUEUE_SIZE = 10_000
 _SEND_TIMEOUT = 5.0
+RETRY_MIN = 0.5  # seconds after the layer first failed ...
+RETRY_MAX = 5.0  # ... doubling up to this
 FLUSH = "__flush__"
 
 
@@ -70,20 +74,54 @@ class Publisher:
     async def _drain(self) -> None:
         assert self._queue is not None
         layer = get_channel_layer()
+        loop = asyncio.get_running_loop()
+        down_since: float | None = None
+        dropped_before = 0
+        delay = retry_at = 0.0
         while True:
             group, event = await self._queue.get()
             if FLUSH in event:
                 event[FLUSH].set()
                 continue
-            try:
-                await asyncio.wait_for(
-                    layer.group_send(group, {"type": "live.event", "event": event}),
-                    _SEND_TIMEOUT,
-                )
-                self.sent += 1
-            except Exception:  # noqa: BLE001 - the layer is down: drop, log, go on
+            if down_since is not None and loop.time() < retry_at:
                 self.dropped += 1
-                logger.warning("could not publish a %s event", event.get("type"), exc_info=True)
+                continue
+            # A connection pooled before Redis restarted fails once; a second try gets a new one.
+            exc = await self._send(layer, group, event)
+            if exc is not None and down_since is None:
+                exc = await self._send(layer, group, event)
+            if exc is not None:  # the layer is down: drop, log once, go on
+                self.dropped += 1
+                if down_since is None:
+                    down_since, dropped_before, delay = loop.time(), self.dropped - 1, RETRY_MIN
+                    logger.warning(
+                        "cannot publish live events (%s: %s); dropping them until the channel "
+                        "layer answers again",
+                        type(exc).__name__,
+                        exc,
+                    )
+                else:
+                    delay = min(delay * 2, RETRY_MAX)
+                retry_at = loop.time() + delay
+                continue
+            self.sent += 1
+            if down_since is not None:
+                logger.warning(
+                    "publishing live events again after %.1f s; %d were dropped",
+                    loop.time() - down_since,
+                    self.dropped - dropped_before,
+                )
+                down_since = None
+
+    @staticmethod
+    async def _send(layer: Any, group: str, event: dict[str, Any]) -> Exception | None:
+        try:
+            await asyncio.wait_for(
+                layer.group_send(group, {"type": "live.event", "event": event}), _SEND_TIMEOUT
+            )
+        except Exception as exc:  # noqa: BLE001 - the caller decides (drop and log once)
+            return exc
+        return None
 
 
 publisher = Publisher()

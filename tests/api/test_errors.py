@@ -88,3 +88,18 @@ def test_first_message_walks_nested_errors():
     assert _first_message({"non_field_errors": ["whole thing"]}) == "whole thing"
     assert _first_message({"items": [{}, {"x": ["no"]}]}) == "items[1].x: no"
     assert _first_message({}) == ""
+
+
+@pytest.mark.parametrize("kind", [None, "viewer", "editor", "admin"])
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+def test_an_unknown_path_is_404_for_every_method_and_user(demo_cluster, token_client, kind, method):
+    # The catch-all view once inherited the default write role: an editor's POST got 403.
+    response = getattr(token_client(kind), method)("/api/v1/no/such/thing/", {}, format="json")
+    error = assert_error(response, 404, "not_found")
+    assert "/api/v1/no/such/thing/" in error["message"]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+def test_an_unknown_path_is_still_401_without_credentials(demo_cluster, method):
+    response = getattr(APIClient(), method)("/api/v1/no/such/thing/")
+    assert_error(response, 401, "not_authenticated")

@@ -14,6 +14,7 @@ READ = {"viewer": 200, "editor": 200, "admin": 200, "nobody": 403}
 UPLOAD = {"viewer": 403, "editor": 201, "admin": 201, "nobody": 403}
 EDIT = {"viewer": 403, "editor": 200, "admin": 200, "nobody": 403}
 VOLUME = "/api/v1/clusters/demo/services/shop/"
+NOWHERE = {"viewer": 404, "editor": 404, "admin": 404, "nobody": 404}  # any method, any user
 
 
 def _admin_only(success: int) -> dict[str, int]:
@@ -48,9 +49,9 @@ ENDPOINTS = [
     ("post", "/api/v1/tokens/", {"name": "matrix"}, "json", _admin_only(201)),
     ("get", "/api/v1/schema/", None, None, READ),
     ("get", "/api/v1/docs/", None, None, READ),
-    ("get", "/api/v1/no/such/endpoint", None, None, {**READ, "viewer": 404, "editor": 404}),
+    ("get", "/api/v1/no/such/endpoint", None, None, NOWHERE),
+    ("post", "/api/v1/no/such/endpoint", {"name": "x"}, "json", NOWHERE),
 ]
-ENDPOINTS[-1][4]["admin"] = 404
 
 
 def _call(client: APIClient, method: str, url: str, body, content_type):
@@ -89,7 +90,9 @@ def test_health_is_open_to_everyone(db, principal, token_client, kind):
     client = token_client(None) if kind == "nobody" else principal(kind)
     response = client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert body == {"status": "ok", "database": "ok", "redis": body["redis"]}
+    assert body["redis"] in {"ok", "not_configured"}  # tests/test_health.py covers "down"
 
 
 def test_health_reports_a_database_failure(db, monkeypatch):
@@ -101,7 +104,8 @@ def test_health_reports_a_database_failure(db, monkeypatch):
     monkeypatch.setattr(connection, "cursor", broken_cursor)
     response = APIClient().get("/api/v1/health")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "unreachable"}
+    body = response.json()
+    assert body == {"status": "error", "database": "unreachable", "redis": body["redis"]}
 
 
 def test_superuser_counts_as_admin(demo_cluster, make_user):

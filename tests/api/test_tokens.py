@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from routing.api.permissions import role_of
 from routing.models import ApiToken, hash_token
+from routing.roles import role_of
 
 pytestmark = pytest.mark.django_db
 

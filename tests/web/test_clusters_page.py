@@ -99,7 +99,7 @@ def test_no_clusters_explains_how_to_add_one(page, web_server, viewer):
 
 def after_hello(page) -> None:
     """Wait for the socket's hello (which sets every badge) so a test's own event comes last."""
-    page.wait_for_function("window.__hello || document.body.dataset.liveState === 'offline'")
+    page.wait_for_function("() => window.__hello || document.body.dataset.liveState === 'offline'")
 
 
 def test_the_status_badge_follows_the_cluster(page, web_server, viewer, shop):

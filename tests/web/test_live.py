@@ -47,7 +47,7 @@ def test_switching_a_policy_in_the_cluster_updates_the_open_page_within_2_s(
         first = _wait_for_snapshot(cluster)
         path = "/clusters/demo/services/shop/frontend/"
         sign_in(page, server, viewer, path)
-        page.wait_for_function("document.body.dataset.liveState === 'live'", timeout=10_000)
+        page.wait_for_function("() => document.body.dataset.liveState === 'live'", timeout=10_000)
         policy = page.locator("#policy-mechanism")
         assert "PreferSameZone" in policy.inner_text()
         cross = page.locator("#stat-cross-zone")
@@ -106,7 +106,7 @@ def test_a_stale_cluster_shows_its_banner_and_the_socket_comes_back_by_itself(
     try:
         _wait_for_snapshot(cluster)
         sign_in(page, server, viewer, "/clusters/demo/")
-        page.wait_for_function("document.body.dataset.liveState === 'live'", timeout=10_000)
+        page.wait_for_function("() => document.body.dataset.liveState === 'live'", timeout=10_000)
         banner = page.locator("#stale-banner")
         assert banner.is_hidden()
 
@@ -117,10 +117,10 @@ def test_a_stale_cluster_shows_its_banner_and_the_socket_comes_back_by_itself(
         screenshot(page, "live-stale")
 
         server.stop()  # the socket drops: the indicator says so and retries with backoff
-        page.wait_for_function("document.body.dataset.liveState === 'offline'", timeout=5_000)
+        page.wait_for_function("() => document.body.dataset.liveState === 'offline'", timeout=5_000)
         assert "retrying" in page.locator("#live-indicator").inner_text().lower()
         server = start_serve(tmp_path, port=server.port, TRAFFICLENS_SIM_KUBECONFIG=str(kubeconfig))
-        page.wait_for_function("document.body.dataset.liveState === 'live'", timeout=30_000)
+        page.wait_for_function("() => document.body.dataset.liveState === 'live'", timeout=30_000)
         # The stopped watcher left the cluster idle; the new one finds the API gone and, after
         # the grace period, reports it stale again: the reconnected socket carries both.
         banner.wait_for(state="visible", timeout=20_000)

@@ -1,4 +1,9 @@
-"""`manage.py create_token USERNAME --name NAME [--expires-days N]`: an API token, printed once."""
+"""`manage.py create_token USERNAME --name NAME [--expires-days N]`: an API token, printed once.
+
+For any user, superusers included: whoever runs it has the deployment's shell and database
+already, so the API's limits on who may issue whose tokens (routing.roles.manages_tokens_of)
+would protect nothing here.
+"""
 
 from datetime import timedelta
 
@@ -6,14 +11,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from routing.api.permissions import role_of
 from routing.models import ApiToken
+from routing.roles import highest_role
 
 
 class Command(BaseCommand):
     help = (
         "Create an API token for a user and print it. Only its hash is stored, so this is the "
-        "one time it is shown. The token acts with the user's role (groups viewer, editor, admin)."
+        "one time it is shown. The token acts with the user's roles: the groups viewer, editor and "
+        "admin (every cluster) and the user's cluster grants."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -36,9 +42,9 @@ class Command(BaseCommand):
             raise CommandError(f"user {username!r} is inactive")
         expires_at = timezone.now() + timedelta(days=expires_days) if expires_days else None
         _, raw = ApiToken.objects.issue(user, name, expires_at=expires_at)
-        if role_of(user) is None:
+        if highest_role(user) is None:
             self.stderr.write(
-                f"warning: {username} is in none of the groups viewer, editor, admin: "
-                "the token will be refused (403) until the user is given a role"
+                f"warning: {username} is in none of the groups viewer, editor, admin and has no "
+                "cluster grant: the token will be refused (403) until the user is given a role"
             )
         self.stdout.write(raw)

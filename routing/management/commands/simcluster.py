@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from routing.engine.shell import command_line
 from routing.kube.sim import SimCluster
 from routing.kube.sim.scenarios import SCENARIOS
 
@@ -54,7 +55,8 @@ class Command(BaseCommand):
         self.stdout.write(f"serving on {sim.url}")
         if opts["kubeconfig"]:
             path = sim.write_kubeconfig(opts["kubeconfig"])
-            self.stdout.write(f"kubeconfig: {path}  (kubectl --kubeconfig {path} get nodes)")
+            try_it = command_line(["kubectl", "--kubeconfig", str(path), "get", "nodes"])
+            self.stdout.write(f"kubeconfig: {path}  ({try_it})")
         self.stdout.flush()
         stop = threading.Event()
         # SIGTERM (docker stop, a supervisor) ends the run as cleanly as Ctrl-C does.

@@ -3,9 +3,12 @@
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from routing.watching import WatchSupervisor
+
+MIN_LEASE_TTL = 1.0  # a heartbeat every third of it: faster would only load the database
+MAX_LEASE_TTL = 3600.0  # slower would leave a dead watcher unnoticed for too long
 
 
 class Command(BaseCommand):
@@ -13,9 +16,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--cluster", action="append", dest="names", help="only this cluster")
-        parser.add_argument("--lease-ttl", type=float, default=15.0, help="seconds (default 15)")
+        parser.add_argument(
+            "--lease-ttl",
+            type=float,
+            default=15.0,
+            help="seconds a cluster stays held without a heartbeat, which comes every third of it; "
+            "a killed watcher's clusters show stale and are taken over after it (default 15)",
+        )
 
     def handle(self, *args, names=None, lease_ttl=15.0, **options):  # type: ignore[no-untyped-def]
+        if not MIN_LEASE_TTL <= lease_ttl <= MAX_LEASE_TTL:  # also refuses nan
+            raise CommandError(
+                f"--lease-ttl must be between {MIN_LEASE_TTL:g} and {MAX_LEASE_TTL:g} seconds"
+            )
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

@@ -57,3 +57,10 @@ export async function copyText(text, el) {
     return false;
   }
 }
+
+// A Service page's path from the server's reversed URL with the placeholders NAMESPACE and NAME
+// (".../services/NAMESPACE/NAME/"): both are replaced in one step, so a namespace that contains
+// "NAME" stays whole, and each is encoded as one path segment.
+export function servicePath(template, namespace, name) {
+  return template.replace(/NAMESPACE\/NAME\/$/, () => `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/`);
+}

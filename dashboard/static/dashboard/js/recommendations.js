@@ -3,7 +3,7 @@
 // page's json_script; pages and live refreshes (tl:snapshot) from /api/v1/.
 
 import { api, clusterApi } from "./api.js";
-import { copyText, fill, h, pageData } from "./dom.js";
+import { copyText, fill, h, pageData, servicePath } from "./dom.js";
 import { count, pct, perGb, times, usd } from "./format.js";
 import { wrappable } from "./code_text.js";
 
@@ -19,9 +19,7 @@ const announce = document.getElementById("copy-announce");
 const refreshError = document.getElementById("refresh-error");
 
 function serviceUrl(item) {
-  return data.serviceUrl
-    .replace("NAMESPACE", encodeURIComponent(item.namespace))
-    .replace("NAME", encodeURIComponent(item.name));
+  return servicePath(data.serviceUrl, item.namespace, item.name);
 }
 
 function volumeUrl(item) {

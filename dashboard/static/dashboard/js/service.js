@@ -296,23 +296,28 @@ function linkColour(d, src, dst) {
   return colour("--flow-zone", FLOW_COLOURS.zone);
 }
 
+// A sankey node's id is "from <zone>" or "to <zone>" (a zone sends and receives), or "dropped".
+function zoneOfNode(id) {
+  return id.replace(/^(from|to) /, "");
+}
+
 function sankeyOption(d) {
   const matrix = d.flows.matrix || {};
   const weights = (d.cluster && d.cluster.clientZoneWeights) || {};
   const nodes = new Map();
   const links = [];
-  const addNode = (id, label, depth) => {
+  const addNode = (id, depth) => {
     if (!nodes.has(id)) {
       const position = depth === 0 ? "left" : "right";
-      nodes.set(id, { name: id, label: { formatter: label, position }, depth, itemStyle: { color: "#64748b" } });
+      nodes.set(id, { name: id, label: { position }, depth, itemStyle: { color: "#64748b" } });
     }
   };
   for (const src of Object.keys(matrix).sort()) {
     for (const dst of Object.keys(matrix[src]).sort()) {
       const value = matrix[src][dst];
       if (!(value > 0)) continue;
-      addNode(`from ${src}`, `${src}`, 0);
-      addNode(`to ${dst}`, `${dst}`, 1);
+      addNode(`from ${src}`, 0);
+      addNode(`to ${dst}`, 1);
       links.push({ source: `from ${src}`, target: `to ${dst}`, value, lineStyle: { color: linkColour(d, src, dst), opacity: 0.55 } });
     }
   }
@@ -321,16 +326,25 @@ function sankeyOption(d) {
     const sent = Object.values(matrix[src] || {}).reduce((a, b) => a + b, 0);
     const lost = weight - sent;
     if (lost > 1e-9 && d.flows.dropped > 1e-9) {
-      addNode(`from ${src}`, `${src}`, 0);
-      addNode("dropped", "dropped", 1);
+      addNode(`from ${src}`, 0);
+      addNode("dropped", 1);
       links.push({ source: `from ${src}`, target: "dropped", value: lost, lineStyle: { color: GREY, opacity: 0.5 } });
     }
   }
   return {
     animation: false,
+    // Zone names come from the cluster's labels: the tooltip is built as DOM text and the labels
+    // by functions, never as HTML or an ECharts template string ("{b}" in a name stays "{b}").
     tooltip: {
       trigger: "item",
-      formatter: (p) => (p.dataType === "edge" ? `${p.data.source.replace(/^from /, "")} → ${p.data.target.replace(/^to /, "")}: ${pct(p.data.value)} of client traffic` : `${p.name.replace(/^(from|to) /, "")}: ${pct(p.value)}`),
+      formatter: (p) =>
+        h(
+          "div",
+          {},
+          p.dataType === "edge"
+            ? `${zoneOfNode(p.data.source)} → ${zoneOfNode(p.data.target)}: ${pct(p.data.value)} of client traffic`
+            : `${zoneOfNode(p.name)}: ${pct(p.value)}`,
+        ),
     },
     series: [
       {
@@ -346,7 +360,8 @@ function sankeyOption(d) {
         layoutIterations: 0,
         draggable: false,
         emphasis: { focus: "adjacency" },
-        label: { color: "#1b2430", fontSize: 12 },
+        // A zone name longer than the margin beside the nodes ends in "…" (the tooltip has it whole).
+        label: { color: "#1b2430", fontSize: 12, formatter: (p) => zoneOfNode(p.name), width: 90, overflow: "truncate", ellipsis: "…" },
         lineStyle: { curveness: 0.5 },
       },
     ],
@@ -364,7 +379,7 @@ function renderSankey(d) {
   sankey.setOption(option, { notMerge: true });
   el.setAttribute(
     "aria-label",
-    `Flow from client zones to endpoint zones: ${option.series[0].links.map((l) => `${l.source.replace(/^from /, "")} to ${l.target.replace(/^to /, "")} ${pct(l.value)}`).join("; ")}`,
+    `Flow from client zones to endpoint zones: ${option.series[0].links.map((l) => `${zoneOfNode(l.source)} to ${zoneOfNode(l.target)} ${pct(l.value)}`).join("; ")}`,
   );
 }
 
@@ -427,10 +442,11 @@ function renderDiagnostics(d) {
 }
 
 // The merge patch of a kubectl patch one-liner as YAML, as routing.traffic.patch_yaml writes it,
-// for a recommendation that appears after the page was served.
+// for a recommendation that appears after the page was served. The patch is the last argument,
+// single-quoted JSON (routing.engine.shell.merge_patch_of): a quoted name before it may hold "-p '".
 function patchYaml(change) {
-  const start = change.indexOf("-p '");
-  const body = JSON.parse(change.slice(start + 4, change.lastIndexOf("'")).replaceAll("'\\''", "'"));
+  const marker = " -p '";
+  const body = JSON.parse(change.slice(change.lastIndexOf(marker) + marker.length, -1));
   const scalar = (v) => (v === null ? "null" : /^[A-Za-z][\w./-]*$/.test(v) && !/^(null|true|false|yes|no|on|off|y|n)$/i.test(v) ? v : JSON.stringify(v));
   const lines = [];
   const walk = (obj, indent) => {

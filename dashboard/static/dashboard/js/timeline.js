@@ -82,12 +82,13 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
       top: "middle",
       textStyle: { color: "#566372", fontSize: 14, fontWeight: "normal" },
     },
+    // DOM nodes, not an HTML string: nothing in a tooltip is ever parsed as markup.
     tooltip: {
       trigger: "axis",
       formatter: (items) => {
         const [at, value, seq, n] = items[0].data;
         const snaps = n > 1 ? ` (last of ${n})` : "";
-        return `${when(at)}<br>snapshot ${seq}${snaps}<br>${name}: <b>${format(value)}</b>`;
+        return h("div", {}, when(at), h("br"), `snapshot ${seq}${snaps}`, h("br"), `${name}: `, h("b", {}, format(value)));
       },
     },
     xAxis: { type: "time", ...bounds, axisLabel: { hideOverlap: true, margin: 12 } },

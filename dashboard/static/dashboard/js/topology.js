@@ -4,7 +4,7 @@
 // (GET flowmap/?policy=) and flow map plus top Services on tl:snapshot for this cluster.
 
 import { api, clusterApi } from "./api.js";
-import { fill, h, pageData, svg } from "./dom.js";
+import { fill, h, pageData, servicePath, svg } from "./dom.js";
 import { count, heat, perGb, pct, usd } from "./format.js";
 import {
   MIN_SHARE,
@@ -236,7 +236,7 @@ function scrollHint() {
 // --- top Services -----------------------------------------------------------------------------
 
 function serviceUrl(namespace, name) {
-  return data.serviceUrl.replace("NAMESPACE", encodeURIComponent(namespace)).replace("NAME", encodeURIComponent(name));
+  return servicePath(data.serviceUrl, namespace, name);
 }
 
 function topTable(rows, seq) {
