@@ -117,3 +117,33 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert error["code"] == code, error
     return error
+
+
+@pytest.fixture
+def cluster(db):
+    """An upload-only cluster `demo` with no snapshot yet (the upload tests' target)."""
+    return Cluster.objects.create(name="demo", source=Cluster.Source.UPLOAD)
+
+
+@pytest.fixture
+def editor(token_client):
+    return token_client("editor")
+
+
+@pytest.fixture
+def redis_cache(own_redis, settings, monkeypatch):
+    """The API's cache in the test's own Redis (which the test may stop), with a fresh outage
+    state that retries after 0.2 s; returns the server."""
+    from routing.api import cache as api_cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": own_redis.url,
+            "KEY_PREFIX": "api-test",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    monkeypatch.setattr(api_cache, "_outage", api_cache.Outage())
+    monkeypatch.setattr(api_cache, "RETRY_SECONDS", 0.2)
+    return own_redis

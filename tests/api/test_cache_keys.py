@@ -11,26 +11,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from routing.api import cache as api_cache
 from tests.redis_server import RedisServer
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/clusters/demo/services/"
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-
-
-@pytest.fixture
-def redis_cache(own_redis, settings, monkeypatch):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": own_redis.url,
-            "KEY_PREFIX": "keys-test",
-        }
-    }
-    monkeypatch.setattr(api_cache, "_outage", api_cache.Outage())
-    return own_redis.client()
 
 
 def _junk(rng: random.Random, size: int) -> str:
@@ -41,14 +27,14 @@ def test_unknown_parameters_do_not_make_new_cache_entries(demo_cluster, token_cl
     client = token_client("viewer")
     plain = client.get(URL).json()
     rng = random.Random(7)
-    memory_before = redis_cache.info("memory")["used_memory"]
+    memory_before = redis_cache.client().info("memory")["used_memory"]
     for _ in range(300):
         query = {_junk(rng, 8): _junk(rng, 2000) for _ in range(3)}
         response = client.get(URL, query)
         assert response.status_code == 200
         assert response.json() == plain
-    assert redis_cache.dbsize() == 1
-    assert redis_cache.info("memory")["used_memory"] - memory_before < 100_000
+    assert redis_cache.client().dbsize() == 1
+    assert redis_cache.client().info("memory")["used_memory"] - memory_before < 100_000
 
 
 @pytest.mark.parametrize(
@@ -69,7 +55,7 @@ def test_defaults_and_unknown_parameters_share_the_plain_key(
     client = token_client("viewer")
     plain = client.get(URL).json()
     assert client.get(URL, same).json() == plain
-    assert redis_cache.dbsize() == 1
+    assert redis_cache.client().dbsize() == 1
 
 
 def test_different_validated_queries_get_different_entries(demo_cluster, token_client, redis_cache):
@@ -78,7 +64,7 @@ def test_different_validated_queries_get_different_entries(demo_cluster, token_c
         client.get(URL, query).json()
         for query in ({}, {"ordering": "name"}, {"namespace": "shop"}, {"page_size": "2"})
     ]
-    assert redis_cache.dbsize() == 4
+    assert redis_cache.client().dbsize() == 4
     assert len({str(b) for b in bodies}) == 4
 
 
@@ -110,11 +96,11 @@ def test_an_answer_over_the_size_cap_is_served_but_not_stored(
     client = token_client("viewer")
     small = client.get(URL, {"page_size": "1"})
     size = len(small.content)
-    assert redis_cache.dbsize() == 1
+    assert redis_cache.client().dbsize() == 1
     settings.API_CACHE_MAX_ENTRY_BYTES = size * 4  # a one-row page fits, a full page does not
     full = client.get(URL)
     assert full.status_code == 200 and len(full.json()["results"]) > 4
-    assert redis_cache.dbsize() == 1
+    assert redis_cache.client().dbsize() == 1
     with django_assert_num_queries(4):  # computed again: token, snapshot, page keys, rows
         assert client.get(URL).json() == full.json()
 

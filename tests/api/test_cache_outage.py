@@ -16,22 +16,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/clusters/demo/services/"
 
 
-@pytest.fixture
-def redis_cache(own_redis, settings, monkeypatch):
-    """The default cache in the test's own Redis; a fresh outage state, retried after 0.2 s."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": own_redis.url,
-            "KEY_PREFIX": "outage-test",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
-    monkeypatch.setattr(api_cache, "_outage", api_cache.Outage())
-    monkeypatch.setattr(api_cache, "RETRY_SECONDS", 0.2)
-    return own_redis
-
-
 def _cache_records(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == api_cache.__name__]
 

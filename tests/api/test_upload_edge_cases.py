@@ -7,24 +7,12 @@ import re
 import pytest
 import yaml
 
-from routing.models import Cluster
-
 from .conftest import assert_error, stored_counts
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/clusters/demo/snapshots/"
 ZONE = "topology.kubernetes.io/zone"
-
-
-@pytest.fixture
-def cluster(db):
-    return Cluster.objects.create(name="demo", source=Cluster.Source.UPLOAD)
-
-
-@pytest.fixture
-def editor(token_client):
-    return token_client("editor")
 
 
 def _nested_lists(depth: int) -> bytes:

@@ -10,7 +10,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from routing import snapshots
-from routing.models import Cluster
 
 from .conftest import assert_error, stored_counts
 
@@ -25,16 +24,6 @@ DEMO = {
     "TRAFFICLENS_UPLOAD_MAX_ENDPOINTS": 54,
     "TRAFFICLENS_UPLOAD_MAX_OBJECTS": 34,
 }
-
-
-@pytest.fixture
-def cluster(db):
-    return Cluster.objects.create(name="demo", source=Cluster.Source.UPLOAD)
-
-
-@pytest.fixture
-def editor(token_client):
-    return token_client("editor")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from routing.models import Cluster
 from routing.snapshots import import_dump
 
 from .conftest import assert_error, stored_counts
@@ -15,11 +14,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/clusters/demo/snapshots/"
 ZONE = "topology.kubernetes.io/zone"
-
-
-@pytest.fixture
-def cluster(db):
-    return Cluster.objects.create(name="demo", source=Cluster.Source.UPLOAD)
 
 
 def _obj(objects: list[dict], kind: str, name: str) -> dict:

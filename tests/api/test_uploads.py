@@ -29,16 +29,6 @@ MALFORMED = {
 }
 
 
-@pytest.fixture
-def cluster(db):
-    return Cluster.objects.create(name="demo", source=Cluster.Source.UPLOAD)
-
-
-@pytest.fixture
-def editor(token_client):
-    return token_client("editor")
-
-
 def _analyze_message(tmp_path, name: str, content: bytes) -> str:
     """What `manage.py analyze FILE` says about the file, without its "analyze: error: " prefix."""
     path = tmp_path / name
