@@ -31,9 +31,11 @@ system-deps:
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "installing nginx-light"; \
 		apt-get install -y nginx-light >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx-light >/dev/null; }; }
 
+# Ruff's rules and format, and no model change without its migration.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 typecheck: venv
 	$(BIN)/mypy routing/engine

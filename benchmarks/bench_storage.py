@@ -126,9 +126,12 @@ def main(argv: list[str] | None = None) -> dict:
     from benchmarks.bench_analyze import machine
     from benchmarks.gen_cluster import generate, stats
     from routing import snapshots
-    from routing.diff import diff_snapshots
     from routing.engine import analyze_cluster, build_cluster
     from routing.models import Cluster, ObjectVersion, ServiceSummary
+    from routing.options import cluster_options
+    from routing.snapshots.diff import diff_snapshots
+    from routing.snapshots.prepare import _prepare
+    from routing.snapshots.write import _gc_paused
 
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
@@ -151,12 +154,12 @@ def main(argv: list[str] | None = None) -> dict:
     cluster = Cluster.objects.create(name="bench", source=Cluster.Source.SIMULATED)
 
     # The engine's share of a write: trim + hash + analysis, without the database.
-    with snapshots._gc_paused():  # as write_snapshot runs them
+    with _gc_paused():  # as write_snapshot runs them
         t0 = time.perf_counter()
-        prepared = snapshots._prepare(("items", i, o) for i, o in enumerate(items))
+        prepared = _prepare(("items", i, o) for i, o in enumerate(items))
         engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
         t1 = time.perf_counter()
-        analyze_cluster(build_cluster(engine_items), snapshots.cluster_options(cluster))
+        analyze_cluster(build_cluster(engine_items), cluster_options(cluster))
         t2 = time.perf_counter()
     del prepared, engine_items
     trim_seconds, analysis_seconds = t1 - t0, t2 - t1

@@ -139,9 +139,9 @@ def _labels_50mb() -> Iterator[bytes]:
 
 def _values_50mb() -> Iterator[bytes]:
     """A Node, and a Pod with fields that trimming drops: one-entry maps with keys all different,
-    the most memory per counted value found, up to the JSON value budget (routing/intake.py),
-    then one long string."""
-    from routing.intake import _BYTES_PER_JSON_VALUE
+    the most memory per counted value found, up to the JSON value budget
+    (routing/snapshots/intake.py), then one long string."""
+    from routing.snapshots.intake import _BYTES_PER_JSON_VALUE
 
     yield orjson.dumps(_node(0))
     maps = (50 * MB // _BYTES_PER_JSON_VALUE - 40) // 2  # `{` and `,` count for each
@@ -200,8 +200,8 @@ def _yaml_maps(megabytes: int) -> Iterator[bytes]:
 
 def _yaml_values(megabytes: int) -> Iterator[bytes]:
     """A Node and a Pod whose ignored field is a flow list of two-letter scalars up to the YAML
-    value budget (routing/intake.py), then one long scalar."""
-    from routing.intake import _BYTES_PER_YAML_VALUE
+    value budget (routing/snapshots/intake.py), then one long scalar."""
+    from routing.snapshots.intake import _BYTES_PER_YAML_VALUE
 
     node = orjson.dumps(_node(0)).decode()
     count = megabytes * MB // _BYTES_PER_YAML_VALUE - 100

@@ -205,11 +205,11 @@ class Run:
 
     def matches_cluster(self) -> bool:
         """Whether the latest snapshot's objects are exactly what the cluster's API lists now."""
-        from routing.ingest import client_for
+        from routing.jobs.ingest import client_for
         from routing.kube.listing import list_cluster
         from routing.models import Snapshot
         from routing.snapshots import objects_at
-        from routing.trim import trim_object
+        from routing.snapshots.trim import trim_object
 
         def keyed(objects: list[dict]) -> dict:
             return {

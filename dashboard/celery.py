@@ -2,7 +2,7 @@
 
 Production runs `celery -A dashboard worker` and `celery -A dashboard beat` (compose services
 `worker` and `beat`). Without REDIS_URL the embedded default calls the same task functions from
-an in-process scheduler (routing/scheduler.py), so no broker is needed.
+an in-process scheduler (routing/jobs/scheduler.py), so no broker is needed.
 """
 
 import os

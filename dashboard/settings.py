@@ -312,7 +312,7 @@ TRAFFICLENS_UPLOAD_MAX_YAML_BYTES = env_int(
     "TRAFFICLENS_UPLOAD_MAX_YAML_BYTES", default=10_485_760, minimum=1
 )
 # The most objects an upload (API or `snapshot --from-file`) may hold, counted right after
-# parsing and answered with 413 past any of them (routing/intake.py). The defaults are
+# parsing and answered with 413 past any of them (routing/snapshots/intake.py). The defaults are
 # Kubernetes' own scalability thresholds (5,000 Nodes, 10,000 Services, 150,000 Pods);
 # EndpointSlices: one per Service and IP family (2 x 10,000); endpoints: each of 150,000 Pods
 # behind two Services. Measured peak memory at these limits: docs/benchmarks.md.

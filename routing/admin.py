@@ -125,7 +125,7 @@ class ServiceSummaryAdmin(ReadOnlyAdmin):
 
 @admin.register(JobStats)
 class JobStatsAdmin(ReadOnlyAdmin):
-    """Written by the jobs themselves (routing.jobstats); /metrics reports the same figures."""
+    """Written by the jobs themselves (routing.jobs.jobstats); /metrics reports the same figures."""
 
     list_display = [
         "job",

@@ -85,7 +85,7 @@ class Cluster(models.Model):
         help_text="until when the watcher holding this cluster has renewed its lease",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # A Prometheus counter (routing.jobstats): only ever incremented with F(), never reset.
+    # A Prometheus counter (routing.jobs.jobstats): only ever incremented with F(), never reset.
     watch_reconnects = models.PositiveBigIntegerField(
         default=0,
         editable=False,
@@ -117,8 +117,8 @@ class Cluster(models.Model):
         return self.display_name or self.name
 
     def save(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        # The counter fields are written only with F() (routing.jobstats), while the admin or the
-        # API may save a row loaded earlier: its stale count must not be written back (the
+        # The counter fields are written only with F() (routing.jobs.jobstats), while the admin or
+        # the API may save a row loaded earlier: its stale count must not be written back (the
         # counter would go down, which Prometheus reads as a reset).
         loaded = not self._state.adding and not kwargs.get("force_insert")
         if loaded and kwargs.get("update_fields") is None:
@@ -492,9 +492,9 @@ class JobStats(models.Model):
     """Counters and the last run of one background job, per cluster (or global: no cluster).
 
     Jobs run in Celery workers, the watcher or the embedded scheduler, never in the web process,
-    so they record here what /metrics reports (routing.jobstats, routing.metrics). One row per
-    (job, cluster), updated with F() when a run ends; never pruned, so `successes` and `failures`
-    are true counters. A cluster's rows go with it.
+    so they record here what /metrics reports (routing.jobs.jobstats, routing.figures.metrics).
+    One row per (job, cluster), updated with F() when a run ends; never pruned, so `successes`
+    and `failures` are true counters. A cluster's rows go with it.
     """
 
     job = models.CharField(max_length=32, help_text="e.g. snapshot, watch_snapshot, prune")

@@ -1,13 +1,13 @@
 """Scheduled jobs: snapshot each cluster on its interval, prune past retention, recompute.
 
 Celery runs them in production (worker + beat on Redis, see dashboard/celery.py); the embedded
-default calls the same functions from routing/scheduler.py. A snapshot is one transaction, so a
+default calls the same functions from routing/jobs/scheduler.py. A snapshot is one transaction, so a
 worker killed half-way leaves nothing behind, and with acks_late its job runs again elsewhere.
 
-Each run is recorded when it ends, successful or not, for /metrics (routing.jobstats): here,
+Each run is recorded when it ends, successful or not, for /metrics (routing.jobs.jobstats): here,
 so that Celery and the embedded scheduler are counted alike. A skipped snapshot is not a run.
 
-Watched clusters are skipped while their watcher renews its lease (routing.watching). A lapsed
+Watched clusters are skipped while their watcher renews its lease (routing.jobs.watching). A lapsed
 lease means the watcher died or was cut off: its cluster is recorded stale, snapshotted at once
 (the watcher may have died with changes unwritten) and then on its interval until a watcher
 takes it over again.
@@ -22,10 +22,10 @@ from django.utils import timezone
 from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from routing import jobstats
-from routing.ingest import LIVE_SOURCES, record_lease_lapsed, set_status, snapshot_now
+from routing.jobs import jobstats
+from routing.jobs.ingest import LIVE_SOURCES, record_lease_lapsed, set_status, snapshot_now
+from routing.jobs.locks import Lease
 from routing.kube.connect import ConnectError
-from routing.locks import Lease
 from routing.models import Cluster, Snapshot
 from routing.snapshots import objects_at, prune, write_snapshot
 
@@ -115,6 +115,6 @@ def recompute_summaries(cluster_id: int) -> int | None:
             return None
         objects = objects_at(latest)
         snapshot = write_snapshot(
-            cluster, objects, source=Snapshot.Source.MANUAL, reanalyse_all=True
+            cluster, objects, source=Snapshot.Source.MANUAL, reanalyze_all=True
         )
     return snapshot.pk

@@ -3,7 +3,10 @@
 import shutil
 from pathlib import Path
 
+import orjson
 import pytest
+
+from tests.factories import DEMO_DUMP
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +48,13 @@ def own_redis(tmp_path):
     server = RedisServer(tmp_path).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def demo_bytes() -> bytes:
+    return DEMO_DUMP.read_bytes()
+
+
+@pytest.fixture
+def demo_objects(demo_bytes) -> list[dict]:
+    return orjson.loads(demo_bytes)["items"]

@@ -10,4 +10,4 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 
-from dashboard.settings import *  # noqa: E402,F403
+from dashboard.settings import *  # noqa: F403

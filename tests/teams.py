@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group, User
 
 from routing.models import Cluster, ClusterGrant
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 VIAS = ("user", "group")
 

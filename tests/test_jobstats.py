@@ -11,11 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from routing import jobstats, tasks
-from routing.locks import Lease
+from routing import tasks
+from routing.jobs import jobstats
+from routing.jobs.locks import Lease
 from routing.models import Cluster, JobStats
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
 

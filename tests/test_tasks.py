@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from routing import tasks
-from routing.locks import Lease
+from routing.jobs.locks import Lease
 from routing.models import Cluster, Snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,14 +6,13 @@ No database: the edits take and return kubectl-shaped dicts.
 import copy
 import ipaddress
 import json
-from pathlib import Path
 
 import pytest
 
 from routing.engine import Options, build_cluster, controller
 from routing.engine.model import DEPRECATED_HINTS_ANNOTATION, TOPOLOGY_MODE_ANNOTATION
+from routing.engine.service_entry import service_entry
 from routing.engine.topology import zone_ratios
-from routing.service_entry import service_entry
 from routing.whatif import (
     MAX_PER_SLICE,
     WhatIfError,
@@ -21,14 +20,14 @@ from routing.whatif import (
     reconcile_hints,
     split_millis,
 )
+from tests.factories import DEMO_DUMP
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo-shop.json"
 BENCHMARK = ipaddress.ip_network("198.18.0.0/15")
 
 
 @pytest.fixture
 def demo() -> list[dict]:
-    return json.loads(DEMO.read_text())["items"]
+    return json.loads(DEMO_DUMP.read_text())["items"]
 
 
 def _find(objects: list[dict], kind: str, name: str) -> dict:

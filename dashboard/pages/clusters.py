@@ -7,28 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.pages.common import viewer_required
+from dashboard.pages.format import pct, per_gb, usd
+from routing.figures.traffic import flow_map
 from routing.models import Cluster, Snapshot
 from routing.roles import visible_clusters
-from routing.traffic import flow_map
-
-
-def pct(fraction: float | None) -> str:
-    """As format.js pct(): one decimal, or an en dash for no figure."""
-    return "–" if fraction is None else f"{fraction * 100:.1f}%"
-
-
-def usd(value: float | None) -> str:
-    """As format.js usd(): cents, or three significant digits below one dollar."""
-    if value is None:
-        return "–"
-    if value != 0 and abs(value) < 1:
-        return f"${float(f'{value:.3g}')!s}".replace("$-", "-$")
-    return f"${value:,.2f}".replace("$-", "-$")
-
-
-def per_gb(value: float | None) -> str:
-    """As format.js perGb()."""
-    return "–" if value is None else f"${value:.4f}/GB"
 
 
 def zones_by_region(cluster_report: dict) -> list[dict[str, Any]]:

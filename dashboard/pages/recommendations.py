@@ -5,8 +5,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.figures.traffic import recommendations, with_yaml
 from routing.models import ServiceSummary
-from routing.traffic import recommendations, with_yaml
 
 PAGE_SIZE = 20  # recommendations a page; the JS asks the API for the same page size
 TRAFFIC_DISTRIBUTION_DOCS = (

@@ -1,8 +1,8 @@
 """One Service: its policy and headline figures, endpoints by zone and node with their hints, what
 kube-proxy does in each zone, the flow picture, diagnostics, the four-policy comparison with the
 recommendation and the change to apply, and its history. The view reads the report stored with
-the latest snapshot (routing.reports.service_detail); js/service.js draws the rest from it and
-re-reads GET /api/v1/clusters/<c>/services/<ns>/<name>/ when a snapshot lands."""
+the latest snapshot (routing.figures.reports.service_detail); js/service.js draws the rest from
+it and re-reads GET /api/v1/clusters/<c>/services/<ns>/<name>/ when a snapshot lands."""
 
 from typing import Any
 
@@ -13,10 +13,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
-from dashboard.pages.services import pct, per_gb, times, usd
+from dashboard.pages.format import pct, per_gb, times, usd
+from routing.figures.reports import service_detail
+from routing.figures.traffic import patch_yaml
 from routing.models import ServiceSummary
-from routing.reports import service_detail
-from routing.traffic import patch_yaml
 
 SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Note"}
 

@@ -11,16 +11,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.pages.common import cluster_context, get_cluster, service_url, viewer_required
+from dashboard.pages.format import count, pct, per_gb, times, usd
 from routing.api.pagination import PageNumberPagination
-from routing.api.report_serializers import (
+from routing.api.report_serializers import ServiceQuerySerializer
+from routing.figures.service_list import (
     MECHANISMS,
     SUMMARY_ROW_COLUMNS,
-    ServiceQuerySerializer,
+    filtered_services,
     summary_rows,
 )
-from routing.api.service_views import filtered_services
+from routing.figures.traffic import volumes_of
 from routing.models import ServiceSummary
-from routing.traffic import volumes_of
 
 PAGE_SIZE = PageNumberPagination.page_size
 # The list API's query parameters the page keeps in its own query string.
@@ -31,35 +32,6 @@ HINTS_DOCS = "https://kubernetes.io/docs/concepts/services-networking/service/#t
 
 
 # --- formatting, as js/format.js does it, so the first paint and the live updates agree ---------
-
-
-def pct(fraction: float | None, digits: int = 1) -> str:
-    if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
-        return "–"
-    return f"{fraction * 100:.{digits}f}%"
-
-
-def usd(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value != 0 and abs(value) < 1:
-        digits = max(0, 2 - math.floor(math.log10(abs(value))))
-        text = f"{abs(value):.{digits}f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{abs(value):,.2f}"
-    return f"-${text}" if value < 0 else f"${text}"
-
-
-def per_gb(value: float | None) -> str:
-    return "–" if value is None else f"${value:.4f}/GB"
-
-
-def times(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}×"
-
-
-def count(value: int) -> str:
-    return f"{value:,}"
 
 
 # --- the query ----------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from django.shortcuts import render
 
 from dashboard.pages.common import cluster_context, get_cluster, service_url, viewer_required
 from routing.engine.cost import LIST_PRICES
+from routing.figures.traffic import volumes_of
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
-from routing.traffic import volumes_of
 
 PAGE_SIZE = 50  # Services a page in the volumes table
 

@@ -6,8 +6,8 @@ from django.shortcuts import render
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.api.serializers import SnapshotSerializer
 from routing.api.traffic_serializers import ClusterSeriesSerializer
+from routing.figures.traffic import bucketed, cluster_points, default_resolution
 from routing.models import Snapshot
-from routing.traffic import bucketed, cluster_points, default_resolution
 
 PAGE_SIZE = 20  # snapshots a page; the JS asks the API for the same page size
 

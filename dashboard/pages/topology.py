@@ -1,9 +1,9 @@
 """A cluster's topology page: the zone-to-zone flow map (observed or under a what-if policy),
 its heatmap table and the Services whose traffic costs most to cross zones.
 
-The first paint's data comes from stored summaries (routing.traffic.flow_map); js/topology.js
-draws the picture from it and re-reads GET /api/v1/clusters/<name>/flowmap/?policy=... on
-policy switches and live snapshots.
+The first paint's data comes from stored summaries (routing.figures.traffic.flow_map);
+js/topology.js draws the picture from it and re-reads GET
+/api/v1/clusters/<name>/flowmap/?policy=... on policy switches and live snapshots.
 """
 
 from typing import Any
@@ -13,8 +13,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.figures.traffic import OBSERVED, flow_map, volumes_of
 from routing.models import ServiceSummary, Snapshot
-from routing.traffic import OBSERVED, flow_map, volumes_of
 
 # The toggle's choices: the flow map's `policy` values, with what each one means.
 POLICIES = [

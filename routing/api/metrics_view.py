@@ -6,8 +6,8 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing import metrics
 from routing.api.permissions import RolePermission
+from routing.figures import metrics
 from routing.roles import visible_clusters
 
 

@@ -1,27 +1,16 @@
 """Serializers for the per-Service analysis: the list's query and items, and the documented
 shapes of computed answers (a Service's report, a snapshot diff).
 
-The computed answers are returned as the engine and routing.diff build them (their contracts
-are docs/analysis-report.md and routing/diff.py); the serializers here describe them for the
-schema, and the tests check that the two agree.
+The computed answers are returned as the engine and routing.snapshots.diff build them (their
+contracts are docs/analysis-report.md and routing/snapshots/diff.py); the serializers here
+describe them for the schema, and the tests check that the two agree.
 """
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from routing.api.serializers import MAX_INT
-
-MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
-SEVERITIES = ("error", "warning", "info")
-ORDERINGS = {
-    "cost": ("cost_per_gb",),
-    "-cost": ("-cost_per_gb",),
-    "cross_zone": ("cross_zone_fraction",),
-    "-cross_zone": ("-cross_zone_fraction",),
-    "overload": ("max_overload",),
-    "-overload": ("-max_overload",),
-    "name": (),
-}
+from routing.figures.service_list import MECHANISMS, ORDERINGS, SEVERITIES
 
 
 class SnapshotQuerySerializer(serializers.Serializer):
@@ -145,56 +134,9 @@ class ServiceSummarySerializer(serializers.Serializer):
         return counts
 
     @extend_schema_field(DiagnosticSerializer(allow_null=True))
-    def get_topDiagnostic(self, summary) -> dict | None:  # noqa: N802
+    def get_topDiagnostic(self, summary) -> dict | None:
         # Diagnostics are stored most important first (docs/analysis-report.md).
         return summary.diagnostics[0] if summary.diagnostics else None
 
-    def get_recommendedPolicy(self, summary) -> str | None:  # noqa: N802
+    def get_recommendedPolicy(self, summary) -> str | None:
         return (summary.recommendation or {}).get("policy")
-
-
-SUMMARY_ROW_COLUMNS = (
-    "namespace",
-    "name",
-    "policy",
-    "mechanism",
-    "internal_traffic_policy",
-    "cross_zone_fraction",
-    "cross_region_fraction",
-    "dropped",
-    "max_overload",
-    "cost_per_gb",
-    "diagnostics",
-    "recommendation",
-)
-
-
-def summary_rows(values) -> list[dict]:
-    """ServiceSummarySerializer's output for rows read as `values_list(*SUMMARY_ROW_COLUMNS)`.
-
-    A page of 100 Services is on every dashboard load and in every tool's poll; serializing
-    it field by field took most of the request's time.
-    """
-    rows = []
-    for ns, name, policy, mech, itp, cz, cr, dropped, overload, cost, diags, rec in values:
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for diagnostic in diags:
-            counts[diagnostic["severity"]] = counts.get(diagnostic["severity"], 0) + 1
-        rows.append(
-            {
-                "namespace": ns,
-                "name": name,
-                "policy": policy,
-                "mechanism": mech,
-                "internalTrafficPolicy": itp,
-                "crossZoneFraction": cz,
-                "crossRegionFraction": cr,
-                "dropped": dropped,
-                "maxOverload": overload,
-                "costPerGb": cost,
-                "diagnostics": counts,
-                "topDiagnostic": diags[0] if diags else None,
-                "recommendedPolicy": (rec or {}).get("policy"),
-            }
-        )
-    return rows

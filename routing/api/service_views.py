@@ -1,9 +1,5 @@
 """API views for the Services of a snapshot: the stored summaries, and one Service's report."""
 
-from django.conf import settings
-from django.db import connection
-from django.db.models import F, Q
-from django.db.models.functions import Collate
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
@@ -18,48 +14,15 @@ from routing.api.lookups import (
 )
 from routing.api.pagination import OneScanPagination
 from routing.api.report_serializers import (
-    ORDERINGS,
-    SUMMARY_ROW_COLUMNS,
     ServiceDetailQuerySerializer,
     ServiceQuerySerializer,
     ServiceSummarySerializer,
-    summary_rows,
 )
 from routing.api.schema import CLUSTER, errors
 from routing.api.shapes import ServiceReportSerializer
+from routing.figures.reports import service_detail
+from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
 from routing.models import ServiceSummary
-from routing.reports import service_detail
-
-_PROBLEMS = ["error", "warning"]
-
-
-def _bytewise(field: str):
-    # The same order on every database (PostgreSQL's default collation ignores punctuation).
-    return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
-
-
-def filtered_services(rows, query: dict):
-    if "namespace" in query:
-        rows = rows.filter(namespace=query["namespace"])
-    if "policy" in query:
-        rows = rows.filter(policy=query["policy"])
-    if "mechanism" in query:
-        rows = rows.filter(mechanism=query["mechanism"])
-    if query.get("min_cross_zone") is not None:
-        rows = rows.filter(cross_zone_fraction__gte=query["min_cross_zone"])
-    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
-    if query.get("overloaded") is True:
-        rows = rows.filter(max_overload__gt=limit)
-    elif query.get("overloaded") is False:
-        rows = rows.filter(max_overload__lte=limit)
-    # Diagnostics are stored most important first, so the first one's severity tells.
-    problem = Q(diagnostics__0__severity__in=_PROBLEMS)
-    if query.get("has_diagnostics") is True:
-        rows = rows.filter(problem)
-    elif query.get("has_diagnostics") is False:
-        rows = rows.filter(Q(diagnostics__0__isnull=True) | Q(diagnostics__0__severity="info"))
-    keys = ORDERINGS[query.get("ordering") or "-cost"]
-    return rows.order_by(*keys, _bytewise("namespace").asc(), _bytewise("name").asc())
 
 
 @extend_schema(tags=["services"])

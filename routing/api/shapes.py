@@ -1,7 +1,7 @@
 """Documented shapes of the computed answers: a Service's full report and a snapshot diff.
 
 These serializers only describe: the views return the engine's report (docs/analysis-report.md)
-and routing.diff's dict as they are, so a field the engine adds is never silently dropped.
+and routing.snapshots.diff's dict as they are, so a field the engine adds is never silently dropped.
 tests/api check that every documented key is there.
 """
 

@@ -23,12 +23,12 @@ from routing.api.uploads import (
     CappedMultiPartParser,
     TooManyObjects,
 )
-from routing.diff import diff_snapshots
 from routing.engine import InputError
-from routing.intake import TooLarge
 from routing.models import Snapshot
 from routing.roles import EDITOR
 from routing.snapshots import import_dump
+from routing.snapshots.diff import diff_snapshots
+from routing.snapshots.intake import TooLarge
 
 _RAW_BODY = {media_type: {"type": "string", "format": "binary"} for media_type in RAW_MEDIA_TYPES}
 

@@ -15,7 +15,7 @@ from routing.api.traffic_serializers import (
     TimeSeriesQuerySerializer,
 )
 from routing.api.traffic_views import NAMESPACE, SERVICE
-from routing.traffic import (
+from routing.figures.traffic import (
     MAX_POINTS,
     Point,
     bucket_count,

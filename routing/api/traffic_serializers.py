@@ -1,5 +1,6 @@
 """Input and output serializers for traffic volumes, prices, the flow map, recommendations and
-time series. The computed answers (routing.traffic) are returned as built; these describe them.
+time series. The computed answers (routing.figures.traffic) are returned as built; these
+describe them.
 """
 
 from rest_framework import serializers
@@ -7,8 +8,8 @@ from rest_framework import serializers
 from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.serializers import StrictSerializerMixin, price_field
 from routing.engine.controller import POLICIES
+from routing.figures.traffic import OBSERVED
 from routing.models import Cluster
-from routing.traffic import OBSERVED
 
 _ZONE_SHARE = "Share of all client traffic (0 to 1), weighted over the Services."
 MAX_RESOLUTION = 366 * 24 * 3600  # a year per bucket

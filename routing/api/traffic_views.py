@@ -19,9 +19,9 @@ from routing.api.traffic_serializers import (
     VolumeInputSerializer,
     VolumeSerializer,
 )
+from routing.figures.traffic import flow_map, recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 from routing.roles import EDITOR
-from routing.traffic import flow_map, recommendations, with_yaml
 
 NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")
 SERVICE = OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name.")

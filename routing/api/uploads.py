@@ -3,7 +3,7 @@
 The raw-body parsers return the body as bytes; the multipart parser keeps files in memory and
 stops the upload once their bytes pass the limit. A declared Content-Length past the limit is
 refused before anything is read. Both raise PayloadTooLarge (413) when the limit is passed;
-TooManyObjects (413) is the answer to a dump past an object limit (routing/intake.py).
+TooManyObjects (413) is the answer to a dump past an object limit (routing/snapshots/intake.py).
 """
 
 import io
@@ -19,7 +19,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser, DataAndFiles
 
 from routing.api.errors import PayloadTooLarge
-from routing.intake import TooLarge
+from routing.snapshots.intake import TooLarge
 
 CHUNK = 64 * 1024
 # Room for the multipart framing (boundaries, part headers, a small field or two) around the file.
@@ -136,7 +136,7 @@ class CappedMultiPartParser(BaseParser):
 
 
 class TooManyObjects(exceptions.APIException):
-    """An upload past an object limit (routing/intake.py), refused before it is analysed."""
+    """An upload past an object limit (routing/snapshots/intake.py), refused before analysis."""
 
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The dump holds too many objects."

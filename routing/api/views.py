@@ -18,10 +18,10 @@ from routing.api.serializers import (
     ErrorSerializer,
     HealthSerializer,
 )
+from routing.figures.zones import snapshot_topology
 from routing.health import database_reachable, redis_state
 from routing.models import Cluster, Snapshot
 from routing.roles import ADMIN, has_role, visible_clusters
-from routing.topology import snapshot_topology
 
 
 class HealthView(APIView):

@@ -13,11 +13,11 @@ from routing.api.lookups import check_service_key, existing_snapshot, get_cluste
 from routing.api.schema import CLUSTER, errors
 from routing.api.traffic_views import NAMESPACE, SERVICE
 from routing.api.whatif_serializers import WhatIfRequestSerializer, WhatIfResponseSerializer
-from routing.reports import service_objects
+from routing.engine.service_entry import service_entry
+from routing.figures.reports import service_objects
+from routing.figures.traffic import monthly_gb
+from routing.options import cluster_options
 from routing.roles import EDITOR
-from routing.service_entry import service_entry
-from routing.snapshots import cluster_options
-from routing.traffic import monthly_gb
 from routing.whatif import WhatIfError, apply_changes, headline
 
 

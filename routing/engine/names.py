@@ -1,8 +1,9 @@
 """Kubernetes' rules for names and labels, applied to uploaded objects as the API server would.
 
 A live API server never hands out an object that breaks these rules, so only uploaded dumps are
-checked (routing.intake). Rules and message wording follow k8s.io/apimachinery at eed236c (July
-2026): pkg/util/validation/validation.go (IsDNS1123Label, IsDNS1123Subdomain, IsValidPortName),
+checked (routing.snapshots.intake). Rules and message wording follow k8s.io/apimachinery at
+eed236c (July 2026): pkg/util/validation/validation.go (IsDNS1123Label, IsDNS1123Subdomain,
+IsValidPortName),
 pkg/api/validate/content/kube.go (IsLabelKey, IsLabelValue) and content/errors.go (the wording);
 which rule each field follows is from k8s.io/kubernetes pkg/apis/core/validation (object names,
 labels, annotations, Service ports, Pod spec.nodeName) and pkg/apis/discovery/validation

@@ -34,7 +34,7 @@ class ClusterWatcher:
     `max_delay` after the first unwritten change, whichever comes first (a busy cluster still
     gets regular snapshots); and at least every `interval` seconds even when nothing changed.
 
-    `on_reconnects` and `on_snapshot` (e.g. routing.jobstats.watch_hooks) are called from the
+    `on_reconnects` and `on_snapshot` (e.g. routing.jobs.jobstats.watch_hooks) are called from the
     snapshot thread only, the one thread that also calls `write` and `set_status`: resource
     threads just count, so they never wait on, or hold a connection to, the database.
     `on_changes` (the live updates) gets the watch events from a thread of its own, within
@@ -90,7 +90,7 @@ class ClusterWatcher:
         self.snapshots_written = 0
         # What the watch wants reported, ("watching" | "stale", message); ("", "") before the
         # first tick. A supervisor compares it with the database and reports it again where
-        # another writer (or a failed write) left something else (routing.watching).
+        # another writer (or a failed write) left something else (routing.jobs.watching).
         self.status: tuple[str, str] = ("", "")
         self.write_failures = 0
         self.on_exit = on_exit  # runs in the snapshot thread as it ends (e.g. close its DB link)
@@ -194,7 +194,7 @@ class ClusterWatcher:
         error = ""
         try:
             self.write(objects, source)
-        except Exception as exc:  # noqa: BLE001 - a failed write is retried, with backoff
+        except Exception as exc:  # a failed write is retried, with backoff
             error = f"{type(exc).__name__}: {exc}"
             self.write_failures += 1
             if self.write_failures == 1:
@@ -215,7 +215,7 @@ class ClusterWatcher:
     def _call(fn: Callable[..., None], *args: Any) -> bool:
         try:
             fn(*args)
-        except Exception:  # noqa: BLE001 - logged; the loop goes on (writes retry next tick)
+        except Exception:  # logged; the loop goes on (writes retry next tick)
             logger.exception("cluster watcher: %s failed", getattr(fn, "__name__", fn))
             return False
         return True

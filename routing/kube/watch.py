@@ -131,7 +131,7 @@ class ResourceWatcher(threading.Thread):
         self.reconnects += 1
         try:
             self.on_reconnect(self.resource.kind)
-        except Exception:  # noqa: BLE001 - counting must never stop the watch
+        except Exception:  # counting must never stop the watch
             logger.exception("%s: on_reconnect failed", self.resource.kind)
 
     def _list(self) -> None:

@@ -1,9 +1,9 @@
 """What-if: apply a hypothetical change to one Service's objects and analyse the result.
 
 The input is the list of kubectl-shaped objects a Service's analysis reads (Nodes, the Service,
-its EndpointSlices, maybe Pods: routing.reports.service_objects). `apply_changes` returns edited
-copies and never touches its input; `routing.service_entry` analyses a list the way the
-Service detail does. Nothing here reads or writes the database.
+its EndpointSlices, maybe Pods: routing.figures.reports.service_objects). `apply_changes` returns
+edited copies and never touches its input; `routing.engine.service_entry` analyses a list the way
+the Service detail does. Nothing here reads or writes the database.
 
 After every edit the Service's EndpointSlice hints are rewritten as the EndpointSlice controller
 would write them (the engine's `controller.simulate` under the Service's declared policy, the

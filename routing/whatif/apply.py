@@ -1,7 +1,7 @@
 """The entry points: apply a what-if request's changes to copies, analyse, pick the headline.
 
 `apply_changes` runs the edits (service_edits, cpu, replicas), then rewrites the hints as the
-controller would (hints); `routing.service_entry` analyses the edited objects as the Service
+controller would (hints); `routing.engine.service_entry` analyses the edited objects as the Service
 detail does.
 """
 

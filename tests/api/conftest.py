@@ -1,24 +1,15 @@
 """Fixtures for the API tests: users in each role, token clients, a cluster with two snapshots."""
 
 from datetime import timedelta
-from pathlib import Path
 
-import orjson
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from routing.models import ApiToken, Cluster, ObjectVersion, ServiceSummary, Snapshot
 from routing.snapshots import write_snapshot
-
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo-shop.json"
-ROLES = ("viewer", "editor", "admin")
-
-
-@pytest.fixture
-def demo_bytes() -> bytes:
-    return DEMO.read_bytes()
+from tests.factories import user_with_role
 
 
 @pytest.fixture
@@ -26,14 +17,7 @@ def make_user(db):
     """make_user("editor") -> a user in that group ("superuser": a superuser, None: no group)."""
 
     def make(role: str | None, username: str | None = None) -> User:
-        username = username or f"{role or 'nobody'}-user"
-        if role == "superuser":
-            return User.objects.create_superuser(username, password="pw-superuser-1")
-        user = User.objects.create_user(username, password=f"pw-{username}-1")
-        if role is not None:
-            # get_or_create: a transactional test's flush may have removed the migration's groups
-            user.groups.add(Group.objects.get_or_create(name=role)[0])
-        return user
+        return user_with_role(username or f"{role or 'nobody'}-user", role)
 
     return make
 
@@ -69,11 +53,6 @@ def principal(token_client):
         return token_client(kind)
 
     return client
-
-
-@pytest.fixture
-def demo_objects(demo_bytes) -> list[dict]:
-    return orjson.loads(demo_bytes)["items"]
 
 
 def _find(objects: list[dict], kind: str, name: str) -> dict:

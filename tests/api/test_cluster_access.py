@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from routing.models import ApiToken, ClusterGrant, Snapshot, TrafficVolume
 from routing.roles import role_on, visible_clusters
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 from tests.teams import VIAS, grant, two_teams
 
 from .conftest import assert_error

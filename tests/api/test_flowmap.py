@@ -123,7 +123,7 @@ def test_constant_queries(shop, token_client, django_assert_max_num_queries, dem
 
 def _engine_report(demo_bytes) -> dict:
     from routing.engine import analyze_cluster, build_cluster, load_bytes
-    from routing.snapshots import cluster_options
+    from routing.options import cluster_options
 
     cluster = Cluster.objects.get(name="shop")
     return analyze_cluster(build_cluster(load_bytes(demo_bytes)), cluster_options(cluster))

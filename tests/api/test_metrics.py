@@ -8,10 +8,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
-from routing import jobstats
+from routing.jobs import jobstats
 from routing.models import ApiToken, Cluster, TrafficVolume
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_metrics_can_be_public(loaded, settings):
 
 
 def test_label_values_are_escaped(db):
-    from routing.metrics import _label
+    from routing.figures.metrics import _label
 
     assert _label('a"b\\c\nd') == 'a\\"b\\\\c\\nd'
 

@@ -4,8 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from routing.models import TrafficVolume
+from tests.factories import DEMO_DUMP
 
-from .conftest import DEMO, assert_error
+from .conftest import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ ENDPOINTS = [
 
 def _call(client: APIClient, method: str, url: str, body, content_type):
     if body == "demo":
-        return client.post(url, DEMO.read_bytes(), content_type=content_type)
+        return client.post(url, DEMO_DUMP.read_bytes(), content_type=content_type)
     if content_type == "json":
         return getattr(client, method)(url, body, format="json")
     return getattr(client, method)(url)
@@ -163,7 +164,7 @@ def test_session_post_without_csrf_token_is_refused(demo_cluster, make_user):
     error = assert_error(response, 403, "permission_denied")
     assert "CSRF" in error["message"]
     upload = client.post(
-        "/api/v1/clusters/demo/snapshots/", DEMO.read_bytes(), content_type="application/json"
+        "/api/v1/clusters/demo/snapshots/", DEMO_DUMP.read_bytes(), content_type="application/json"
     )
     assert_error(upload, 403, "permission_denied")
     assert demo_cluster.snapshots.count() == 2

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from routing.models import ApiToken, Cluster
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 # Per operation: bounded, so CI stays fast; raise it for a deeper run, e.g.
 # TRAFFICLENS_SCHEMATHESIS_EXAMPLES=100 .venv/bin/python -m pytest tests/api/test_schemathesis.py

@@ -2,17 +2,14 @@
 
 import pytest
 
-from routing.api.report_serializers import (
-    SUMMARY_ROW_COLUMNS,
-    ServiceSummarySerializer,
-    summary_rows,
-)
-from routing.api.service_views import filtered_services
+from routing.api.report_serializers import ServiceSummarySerializer
 from routing.api.shapes import ServiceReportSerializer
 from routing.engine import analyze_cluster, build_cluster
+from routing.figures.reports import service_detail
+from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
 from routing.models import Cluster, ServiceSummary
-from routing.reports import service_detail
-from routing.snapshots import cluster_options, objects_at, summaries_at, write_snapshot
+from routing.options import cluster_options
+from routing.snapshots import objects_at, summaries_at, write_snapshot
 
 from .conftest import _find, assert_error
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from routing import snapshots
+from routing.snapshots import prepare as snapshot_prepare
+from routing.snapshots import write as snapshot_write
 
 from .conftest import assert_error, stored_counts
 
@@ -27,18 +28,18 @@ DEMO = {
 
 
 @pytest.fixture
-def never_analysed(monkeypatch):
+def never_analyzed(monkeypatch):
     """Fails the test if the upload gets as far as trimming the objects."""
 
     def refuse(*args, **kwargs):
         raise AssertionError("the dump was trimmed before its counts were checked")
 
-    monkeypatch.setattr(snapshots, "_prepare", refuse)
+    monkeypatch.setattr(snapshot_write, "_prepare", refuse)
 
 
 @pytest.mark.parametrize("setting", sorted(DEMO))
 def test_one_past_a_limit_is_413_naming_it_and_stores_nothing(
-    cluster, editor, demo_bytes, settings, never_analysed, setting
+    cluster, editor, demo_bytes, settings, never_analyzed, setting
 ):
     setattr(settings, setting, DEMO[setting] - 1)
     before = stored_counts()
@@ -60,7 +61,7 @@ def test_exactly_at_every_limit_is_accepted(cluster, editor, demo_bytes, setting
     assert response.status_code == 201, response.content
 
 
-def test_pods_are_counted(cluster, editor, demo_objects, settings, never_analysed):
+def test_pods_are_counted(cluster, editor, demo_objects, settings, never_analyzed):
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"namespace": "shop"}}
     pods = [{**pod, "metadata": {**pod["metadata"], "name": f"p{i}"}} for i in range(3)]
     settings.TRAFFICLENS_UPLOAD_MAX_PODS = 2
@@ -71,7 +72,7 @@ def test_pods_are_counted(cluster, editor, demo_objects, settings, never_analyse
 
 
 def test_a_multipart_upload_past_a_limit_names_the_file(
-    cluster, editor, demo_bytes, settings, never_analysed
+    cluster, editor, demo_bytes, settings, never_analyzed
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -84,7 +85,7 @@ def test_a_multipart_upload_past_a_limit_names_the_file(
 @pytest.fixture
 def never_parsed(monkeypatch):
     """Fails the test if the upload gets as far as parsing."""
-    from routing import intake
+    from routing.snapshots import intake
 
     def refuse(*args, **kwargs):
         raise AssertionError("the dump was parsed before its structure was bounded")
@@ -207,7 +208,7 @@ def test_objects_being_stored_are_held_at_their_own_size():
     items = [("items", i, o) for i, o in enumerate(objects)]
     tracemalloc.start()
     try:
-        prepared = snapshots._prepare(items)
+        prepared = snapshot_prepare._prepare(items)
         held = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()

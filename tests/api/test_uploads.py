@@ -10,8 +10,9 @@ import yaml
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from routing.models import Cluster
+from tests.factories import DEMO_DUMP
 
-from .conftest import DEMO, assert_error, stored_counts
+from .conftest import assert_error, stored_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def _analyze_message(tmp_path, name: str, content: bytes) -> str:
     path.write_bytes(content)
     result = subprocess.run(
         [sys.executable, "manage.py", "analyze", str(path)],
-        cwd=DEMO.parents[1],
+        cwd=DEMO_DUMP.parents[1],
         capture_output=True,
         timeout=120,
         check=False,

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 
 from routing.models import Cluster, TrafficVolume
-from routing.snapshots import cluster_options, import_dump
+from routing.options import cluster_options
+from routing.snapshots import import_dump
 
 from .conftest import assert_error
 

@@ -24,8 +24,8 @@ from rest_framework.test import APIClient
 
 from dashboard.ws_urls import websocket_urlpatterns
 from routing import tasks
+from routing.jobs.watching import WatchSupervisor
 from routing.models import Cluster
-from routing.watching import WatchSupervisor
 
 from .test_watcher_live import FAST, latest, wait_for
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from rest_framework.test import APIClient
 
+from routing.jobs.watching import WatchSupervisor
 from routing.models import Cluster, JobStats
-from routing.watching import WatchSupervisor
 
 from .test_watcher_live import FAST, latest, policy_of, wait_for
 

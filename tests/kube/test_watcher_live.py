@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from routing.ingest import start_watch
+from routing.jobs.ingest import start_watch
+from routing.jobs.watching import WatchSupervisor
 from routing.models import Cluster, Snapshot
 from routing.snapshots import objects_at, summaries_at
-from routing.watching import WatchSupervisor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,13 +14,13 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from routing.ingest import client_for
+from routing.jobs.ingest import client_for
+from routing.jobs.watching import WatchSupervisor
 from routing.kube.listing import list_cluster
 from routing.live.publish import Publisher
 from routing.models import Cluster
 from routing.snapshots import objects_at
-from routing.trim import trim_object
-from routing.watching import WatchSupervisor
+from routing.snapshots.trim import trim_object
 
 from .test_watcher_live import FAST, latest, policy_of, wait_for
 from .watch_process import WatchProcess

@@ -11,19 +11,19 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth.models import AnonymousUser, Group, User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.urls import path
 
 from dashboard.asgi import application
 from dashboard.ws_urls import websocket_urlpatterns
-from routing.ingest import set_status
+from routing.jobs.ingest import set_status
 from routing.live import events
 from routing.live.consumers import ClusterConsumer
 from routing.live.publish import publish, publisher
 from routing.models import Cluster
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP, user_with_role
 
 router = URLRouter(websocket_urlpatterns)
 HELLO_KEYS = {"name", "status", "message", "seq", "takenAt"}
@@ -36,10 +36,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def viewer(transactional_db):
-    group, _ = Group.objects.get_or_create(name="viewer")
-    user = User.objects.create_user("vera", password="x" * 12)
-    user.groups.add(group)
-    return user
+    return user_with_role("vera", "viewer")
 
 
 @pytest.fixture

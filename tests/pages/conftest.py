@@ -1,20 +1,16 @@
 """Fixtures for the pages' view tests: a viewer, clients signed in as one, the demo cluster."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 
 from routing.models import Cluster
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP, user_with_role
 
 
 @pytest.fixture
 def viewer(db):
-    group, _ = Group.objects.get_or_create(name="viewer")
-    user = User.objects.create_user("vic", password="pw")
-    user.groups.add(group)
-    return user
+    return user_with_role("vic", "viewer")
 
 
 @pytest.fixture

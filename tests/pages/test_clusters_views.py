@@ -2,9 +2,10 @@
 
 from django.test import Client
 
-from dashboard.pages.clusters import cluster_card, pct, per_gb, usd, zones_by_region
+from dashboard.pages.clusters import cluster_card, zones_by_region
+from dashboard.pages.format import pct, per_gb, usd
+from routing.figures.traffic import flow_map
 from routing.models import Cluster, TrafficVolume
-from routing.traffic import flow_map
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(db):

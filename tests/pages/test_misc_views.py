@@ -8,10 +8,10 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
 
+from routing.figures.traffic import recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, TrafficVolume
 from routing.snapshots import import_dump
-from routing.traffic import recommendations, with_yaml
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
 

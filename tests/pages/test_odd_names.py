@@ -9,7 +9,7 @@ import pytest
 
 from routing.models import Cluster
 from routing.snapshots import write_snapshot
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 ODD = ["a/b", "Upper Case", "x" * 253, "quote'\"<>&", ".."]
 

@@ -2,10 +2,10 @@
 
 from django.test import Client
 
+from routing.figures.traffic import patch_yaml
 from routing.models import Cluster, TrafficVolume
 from routing.snapshots import import_dump
-from routing.traffic import patch_yaml
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 URL = "/clusters/shop/services/{}/{}/"
 

@@ -8,8 +8,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from dashboard.pages.topology import POLICY_KEYS, top_services
+from routing.figures.traffic import flow_map, volumes_of
 from routing.models import Cluster, ServiceSummary, TrafficVolume
-from routing.traffic import flow_map, volumes_of
 
 
 def page_data(response) -> dict:

@@ -2,10 +2,10 @@
 
 import pytest
 
-from routing import diff as diff_module
-from routing.diff import diff_snapshots
 from routing.models import Cluster
+from routing.snapshots import diff as diff_module
 from routing.snapshots import write_snapshot
+from routing.snapshots.diff import diff_snapshots
 
 from .builders import changed, endpoint, endpoint_slice, find, service, small_cluster
 

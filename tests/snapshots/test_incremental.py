@@ -65,12 +65,12 @@ def test_incremental_summaries_equal_a_full_reanalysis(demo_objects):
     full = Cluster.objects.create(name="full", source=Cluster.Source.UPLOAD)
     objects = copy.deepcopy(demo_objects)
     write_snapshot(fast, objects, source="upload")
-    write_snapshot(full, objects, source="upload", reanalyse_all=True)
+    write_snapshot(full, objects, source="upload", reanalyze_all=True)
     for mutate in _mutations():
         mutate(objects)
         before = ServiceSummary.objects.filter(cluster=fast).count()
         write_snapshot(fast, objects, source="upload")
-        write_snapshot(full, objects, source="upload", reanalyse_all=True)
+        write_snapshot(full, objects, source="upload", reanalyze_all=True)
         assert _state(fast) == _state(full), mutate.__name__
         opened = ServiceSummary.objects.filter(cluster=fast).count() - before
         if mutate.__name__ != "node_cpu":

@@ -3,9 +3,10 @@
 import pytest
 
 from routing.engine import Options, analyze_cluster, build_cluster
+from routing.figures.reports import service_detail, stored_report
 from routing.models import Cluster, ServiceSummary
-from routing.reports import service_detail, stored_report
-from routing.snapshots import cluster_options, objects_at, write_snapshot
+from routing.options import cluster_options
+from routing.snapshots import objects_at, write_snapshot
 
 from .builders import find
 

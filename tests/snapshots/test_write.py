@@ -1,15 +1,19 @@
 """write_snapshot / import_dump / objects_at: storage proportional to change, all or nothing."""
 
+import hashlib
+import zlib
+
 import orjson
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
 
-from routing import snapshots, trim
+from routing import snapshots
 from routing.engine import InputError, Options, analyze_cluster, build_cluster, load_bytes
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots import import_dump, objects_at, summaries_at, write_snapshot
-from routing.trim import trim_object
+from routing.snapshots import import_dump, objects_at, summaries_at, trim, write_snapshot
+from routing.snapshots import store as snapshot_store
+from routing.snapshots.trim import trim_object
 
 from .builders import changed, endpoint, endpoint_slice, find, service, small_cluster
 
@@ -299,9 +303,9 @@ def test_trim_object_keeps_what_routing_reads():
 def test_stored_data_is_compressed_canonical_json(cluster):
     write_snapshot(cluster, small_cluster(), source="watch")
     version = ObjectVersion.objects.get(kind="Service", name="web")
-    raw = snapshots.zlib.decompress(version.data)
+    raw = zlib.decompress(version.data)
     assert raw == orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS)
-    assert version.content_hash == snapshots.hashlib.sha256(raw).hexdigest()
+    assert version.content_hash == hashlib.sha256(raw).hexdigest()
     assert version.namespace == "shop"
     assert ObjectVersion.objects.get(kind="Node", name="n-a").namespace == ""
 
@@ -350,7 +354,7 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     assert len(items) > 2 * snapshots.BATCH_SIZE
     # Every insert goes through _insert_batch (bulk_create on SQLite, COPY on PostgreSQL): let
     # the first batch reach the database, then fail.
-    original = snapshots._insert_batch
+    original = snapshot_store._insert_batch
     batches = []
 
     def fail_after_first_batch(model, columns, rows):
@@ -361,7 +365,7 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
         original(model, columns, rows)
         assert model.objects.count() == before + len(rows)  # written, inside the transaction
 
-    monkeypatch.setattr(snapshots, "_insert_batch", fail_after_first_batch)
+    monkeypatch.setattr(snapshot_store, "_insert_batch", fail_after_first_batch)
     seen = []
     snapshots.on_snapshot_committed.append(seen.append)
     try:
@@ -379,7 +383,7 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     for pod in (o for o in items if o["kind"] == "Pod"):
         pod["metadata"]["labels"] = {"restarted": "yes"}
     batches.clear()
-    monkeypatch.setattr(snapshots, "_insert_batch", fail_after_first_batch)
+    monkeypatch.setattr(snapshot_store, "_insert_batch", fail_after_first_batch)
     with pytest.raises(RuntimeError):
         write_snapshot(cluster, items, source="watch")
     assert rows() == before
@@ -408,7 +412,7 @@ def test_concurrent_writers_get_consecutive_seqs():
             barrier.wait()
             for objs in batch:
                 write_snapshot(cluster, objs, source="watch")
-        except BaseException as exc:  # reported by the main thread
+        except BaseException as exc:  # noqa: BLE001 - whatever it is, the main thread reports it
             errors.append(exc)
         finally:
             connections.close_all()

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from routing.models import Cluster
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP, PASSWORD, ensure_roles, user_with_role
 from tests.web.server import ROOT, start_daphne
 
 CHROMIUM = "/usr/bin/chromium"
@@ -23,7 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 SCREENSHOTS = ROOT / "screenshots"
-PASSWORD = "correct horse battery staple"
 
 
 # Per module, not per session: while Playwright runs, its event loop occupies the main thread,
@@ -91,19 +90,6 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
-
-
-def ensure_roles() -> None:
-    # Transactional tests flush every table, the role groups included.
-    for name in ("viewer", "editor", "admin"):
-        Group.objects.get_or_create(name=name)
-
-
-def user_with_role(username: str, role: str) -> User:
-    ensure_roles()
-    user = User.objects.create_user(username, password=PASSWORD)
-    user.groups.add(Group.objects.get(name=role))
-    return user
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import orjson
 
 from routing.models import Cluster, Snapshot, TrafficVolume
 from routing.snapshots import write_snapshot
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 
 SERVICE_LABEL = "kubernetes.io/service-name"
 ZONE_LABEL = "topology.kubernetes.io/zone"

@@ -2,10 +2,10 @@
 
 from django.utils import timezone
 
+from routing.figures.traffic import flow_map
 from routing.models import Cluster, TrafficVolume
 from routing.snapshots import import_dump
-from routing.traffic import flow_map
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
 
 

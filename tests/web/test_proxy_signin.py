@@ -6,7 +6,7 @@ check refused every browser POST and absolute links lost the port."""
 import pytest
 
 from routing.models import Snapshot
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 from tests.stack import ProductionStack, collect_static, compose_service
 from tests.web.conftest import PASSWORD, screenshot
 from tests.web.server import current_database_url
@@ -71,6 +71,12 @@ def test_browser_signs_in_uploads_and_follows_location_through_the_proxy(stack, 
     assert answer["status"] == 201, answer
     latest = shop.latest_snapshot()
     assert answer["location"] == f"{stack.url}/api/v1/clusters/shop/snapshots/{latest.seq}/"
-    response = page.goto(answer["location"])
-    assert response.status == 200
-    assert response.json()["seq"] == latest.seq
+    followed = page.evaluate(
+        """async (url) => {
+            const response = await fetch(url, {headers: {Accept: "application/json"}});
+            return {status: response.status, body: await response.json()};
+        }""",
+        answer["location"],
+    )
+    assert followed["status"] == 200, followed
+    assert followed["body"]["seq"] == latest.seq

@@ -6,7 +6,7 @@ import pytest
 
 from routing.models import Cluster, TrafficVolume
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 from tests.web.conftest import api_json, screenshot, sign_in
 
 PATH = "/clusters/shop/recommendations/"

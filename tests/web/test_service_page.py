@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
+from routing.figures.traffic import patch_yaml
 from routing.snapshots import import_dump
-from routing.traffic import patch_yaml
-from tests.demo import demo_with_checkout_hinted
+from tests.factories import demo_with_checkout_hinted
 from tests.web.conftest import api_json, screenshot, sign_in
 
 POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none"]

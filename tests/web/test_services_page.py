@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from benchmarks.gen_cluster import dumps, generate
 from routing.models import Cluster
 from routing.snapshots import import_dump
-from tests.demo import demo_with_checkout_hinted
+from tests.factories import demo_with_checkout_hinted
 from tests.web.conftest import screenshot, sign_in
 
 

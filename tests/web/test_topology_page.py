@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from routing.models import Cluster
 from routing.snapshots import import_dump
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
 
 POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none", "observed"]

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from routing.models import Cluster, Snapshot
-from tests.demo import DEMO_DUMP
+from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
 
 

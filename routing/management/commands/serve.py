@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from routing.jobs.scheduler import InProcessScheduler
+from routing.jobs.watching import WatchSupervisor
 from routing.models import Cluster
-from routing.scheduler import InProcessScheduler
-from routing.watching import WatchSupervisor
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from routing.engine import InputError
-from routing.ingest import LIVE_SOURCES
+from routing.jobs.ingest import LIVE_SOURCES
 from routing.models import Cluster, Snapshot
 from routing.snapshots import import_dump
 from routing.tasks import snapshot_cluster

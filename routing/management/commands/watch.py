@@ -5,7 +5,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from routing.watching import WatchSupervisor
+from routing.jobs.watching import WatchSupervisor
 
 MIN_LEASE_TTL = 1.0  # a heartbeat every third of it: faster would only load the database
 MAX_LEASE_TTL = 3600.0  # slower would leave a dead watcher unnoticed for too long

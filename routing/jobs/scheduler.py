@@ -1,6 +1,6 @@
 """The embedded default's scheduler: the Celery beat schedule, run by a thread in-process.
 
-It calls the task functions themselves, which record their runs (routing.jobstats), so /metrics
+It calls the task functions themselves, which record their runs (routing.jobs.jobstats), so /metrics
 counts jobs alike whether Celery or this thread runs them.
 """
 
@@ -33,7 +33,7 @@ class InProcessScheduler(threading.Thread):
                 if time.monotonic() - last_prune >= self.prune_every:
                     tasks.prune_snapshots()
                     last_prune = time.monotonic()
-            except Exception:  # noqa: BLE001 - keep scheduling; the next tick retries
+            except Exception:  # keep scheduling; the next tick retries
                 logger.exception("scheduler tick failed")
 
     def stop(self) -> None:

@@ -1,7 +1,7 @@
 """Supervise watchers: each live cluster watched by exactly one replica, holding a lease.
 
 A replica holds each cluster it watches by two leases, renewed on every tick (a third of their
-time-to-live): the Redis one (routing.locks) decides which replica watches it; the database one
+time-to-live): the Redis one (routing.jobs.locks) decides which replica watches it; the database one
 (Cluster.watch_lease_expires_at, one UPDATE per tick for all its clusters) is the heartbeat that
 readers and the scheduler see, so a killed watcher's cluster turns stale and gets the scheduled
 fallback snapshots (routing.tasks) until a replica takes it over.
@@ -10,7 +10,7 @@ Neither an outage of Redis nor of the database stops the watchers: their state i
 Redis is retried with backoff (the heartbeat and the snapshots go on in PostgreSQL meanwhile),
 and each outage is logged when it starts and when it ends. When Redis answers again the leases
 are renewed, or taken again if they expired; a cluster another replica took meanwhile is left to
-it. Each watcher records its reconnects and snapshot writes for /metrics (routing.jobstats).
+it. Each watcher records its reconnects and snapshot writes for /metrics (routing.jobs.jobstats).
 """
 
 import logging
@@ -25,11 +25,11 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 from redis import RedisError
 
-from routing import jobstats
-from routing.ingest import LIVE_SOURCES, set_status, start_watch
+from routing.jobs import jobstats
+from routing.jobs.ingest import LIVE_SOURCES, set_status, start_watch
+from routing.jobs.locks import Lease
 from routing.kube.connect import ConnectError
 from routing.kube.runner import ClusterWatcher
-from routing.locks import Lease
 from routing.models import Cluster
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class WatchSupervisor:
             while True:
                 try:
                     self.tick()
-                except Exception:  # noqa: BLE001 - a bug must not end every cluster's watch
+                except Exception:  # a bug must not end every cluster's watch
                     logger.exception("watch supervisor: tick failed; the next one retries")
                 if stop.wait(self.lease_ttl / 3):
                     break

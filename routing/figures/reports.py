@@ -13,13 +13,13 @@ from typing import Any, Literal
 import orjson
 from django.db.models import Subquery
 
+from routing.engine.model import SERVICE_NAME_LABEL
+from routing.engine.service_entry import service_entry
+from routing.figures.traffic import monthly_gb
 from routing.models import ObjectVersion, ServiceSummary, Snapshot, TrafficVolume
-from routing.service_entry import service_entry
-from routing.snapshots import cluster_options, decode
-from routing.traffic import monthly_gb
-from routing.trim import KINDS
-
-_SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+from routing.options import cluster_options
+from routing.snapshots import decode
+from routing.snapshots.trim import KINDS
 
 
 def _objects(snapshot: Snapshot, **filters: Any) -> list[dict[str, Any]]:
@@ -37,7 +37,7 @@ def service_objects(snapshot: Snapshot, namespace: str, name: str, *, pods: bool
     slices = [
         s
         for s in _objects(snapshot, kind="EndpointSlice", namespace=namespace)
-        if ((s.get("metadata") or {}).get("labels") or {}).get(_SERVICE_NAME_LABEL) == name
+        if ((s.get("metadata") or {}).get("labels") or {}).get(SERVICE_NAME_LABEL) == name
     ]
     found = _objects(snapshot, kind="Node") + services + slices
     if pods:
@@ -68,7 +68,7 @@ def service_detail(
         if found == ({}, None):
             return None
     if found is None:
-        entry = analysed_report(snapshot, namespace, name, proxy)
+        entry = analyzed_report(snapshot, namespace, name, proxy)
         found = entry, monthly_gb(snapshot.cluster, namespace, name) if entry else None
     entry, gb = found
     if entry and gb is not None:
@@ -118,7 +118,7 @@ def stored_report(
     return entry, None if gb is None else float(gb)
 
 
-def analysed_report(
+def analyzed_report(
     snapshot: Snapshot, namespace: str, name: str, proxy: ProxyDetail
 ) -> dict[str, Any] | None:
     """The entry analysed now from the snapshot's stored objects."""

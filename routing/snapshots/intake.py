@@ -19,7 +19,7 @@ from django.conf import settings
 from routing.engine import InputError, load_bytes
 from routing.engine.loader import Items, label_of
 from routing.engine.names import check_names, describe
-from routing.trim import TRIMMERS
+from routing.snapshots.trim import TRIMMERS
 
 # Where JSON or YAML text could spell a NUL: \u0000 (both), \0, \x00 and \U00000000 (YAML). A
 # raw NUL byte is refused by the loader as binary. Only a dump that matches is walked.

@@ -2,7 +2,7 @@
 
 Written in the text exposition format directly (no client library): every value is read from the
 database at scrape time, so any web replica answers the same and nothing is kept in process
-memory. The counters (`*_total`) are columns only ever incremented (routing.jobstats) and never
+memory. The counters (`*_total`) are columns only ever incremented (routing.jobs.jobstats) and never
 pruned; they reset only when their cluster is deleted, which removes their series too.
 """
 
@@ -178,7 +178,8 @@ def _service_labels(cluster: Cluster, row: tuple) -> str:
 
 
 def _monthly_cost_lines(clusters: list[Cluster], rows: dict[int, list[tuple]]) -> Iterator[str]:
-    # As the flow map's monthly cost (routing.traffic): the latest per-GB figure times the volume.
+    # As the flow map's monthly cost (routing.figures.traffic): the latest per-GB figure times
+    # the volume.
     volumes = _volumes()
     yield _family(MONTHLY_COST, "gauge", MONTHLY_COST_HELP)
     for c in clusters:

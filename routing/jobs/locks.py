@@ -2,7 +2,7 @@
 
 Used so that each cluster is watched by exactly one `watch` replica (a renewable lease) and so
 that two snapshot jobs of one cluster never run at once (a short lock). With Redis, every call may
-raise redis.RedisError while Redis is down; callers decide what that means (routing.watching
+raise redis.RedisError while Redis is down; callers decide what that means (routing.jobs.watching
 keeps watching). Calls time out after REDIS_TIMEOUT, so a Redis that hangs cannot hold them up.
 """
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db.models import Q
 
+from routing.engine.model import SERVICE_NAME_LABEL, ZONE_LABEL
 from routing.models import ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots import KINDS, decode
+from routing.snapshots.read import decode
+from routing.snapshots.trim import KINDS
 
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-ZONE_LABEL = "topology.kubernetes.io/zone"
 TOPOLOGY_MODE = "service.kubernetes.io/topology-mode"
 TOPOLOGY_AWARE_HINTS = "service.kubernetes.io/topology-aware-hints"
 EXAMPLES = 5  # endpoints listed per Service whose hints changed

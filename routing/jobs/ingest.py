@@ -15,7 +15,7 @@ from routing.kube.runner import ClusterWatcher
 from routing.live import hooks as live
 from routing.models import Cluster, Snapshot, lease_lapsed_message
 from routing.snapshots import write_snapshot
-from routing.trim import trim_object
+from routing.snapshots.trim import trim_object
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from typing import Any
 import orjson
 
 from routing.engine import Options
+from routing.engine.model import REGION_LABEL, SERVICE_NAME_LABEL, ZONE_LABEL
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
 def options_fingerprint(options: Options) -> str:
@@ -34,7 +34,7 @@ def _slice_service(obj: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def services_to_analyse(
+def services_to_analyze(
     touched: Iterable[Key],
     new_objects: Callable[[Key], dict | None],
     old_objects: Callable[[list[Key]], Iterable[dict]],
@@ -94,8 +94,8 @@ def _routing_view(node: Any) -> tuple[Any, ...]:
     status = node.get("status") or {}
     conditions = status.get("conditions") or []
     return (
-        labels.get("topology.kubernetes.io/zone"),
-        labels.get("topology.kubernetes.io/region"),
+        labels.get(ZONE_LABEL),
+        labels.get(REGION_LABEL),
         "node-role.kubernetes.io/control-plane" in labels,
         "node-role.kubernetes.io/master" in labels,
         orjson.dumps(conditions, option=orjson.OPT_SORT_KEYS),

@@ -2,8 +2,8 @@
 
 Jobs (Celery workers, the embedded scheduler) and watchers (`manage.py watch`) run outside the
 web process, so they write their figures to the database and any web replica reads them at scrape
-time (routing.metrics). Every count is one UPDATE with F() expressions, so concurrent workers
-never lose an increment to a read-modify-write. Recording never fails the job it records: a
+time (routing.figures.metrics). Every count is one UPDATE with F() expressions, so concurrent
+workers never lose an increment to a read-modify-write. Recording never fails the job it records: a
 database error is logged and the job's own outcome (its return value or exception) stands.
 """
 
@@ -105,7 +105,7 @@ def watch_hooks(cluster_id: int) -> dict[str, Callable[..., None]]:
     """The ClusterWatcher callbacks that record a cluster's reconnects and snapshot writes.
 
     Both are called from the watcher's snapshot thread, never from its resource threads; like
-    its other callbacks (routing.ingest) they first drop a connection the database closed.
+    its other callbacks (routing.jobs.ingest) they first drop a connection the database closed.
     """
 
     def on_reconnects(count: int) -> None:

@@ -1,6 +1,6 @@
 """One Service's report entry from the objects its analysis reads (no database here).
 
-Shared by the Service detail when it analyses on request (routing.reports) and by what-if
+Shared by the Service detail when it analyses on request (routing.figures.reports) and by what-if
 (routing.whatif), so both give the same shape: the Service's entry of the analysis report with
 the report's cluster section under "cluster".
 """

@@ -1,0 +1,173 @@
+"""Trim, key and hash incoming objects; turn the engine's report into stored summary rows."""
+
+import hashlib
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from routing.engine import InputError
+from routing.engine.loader import label_of
+from routing.engine.model import ZONE_LABEL
+from routing.models import Cluster, ServiceSummary
+from routing.snapshots.trim import KINDS, TRIMMERS
+
+KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
+_MAX_NAME = 253  # Kubernetes' own limit, and the columns' width
+_POLICY_WIDTH = ServiceSummary._meta.get_field("policy").max_length
+
+Key = tuple[str, str, str]  # (kind, namespace, name); namespace "" for Nodes
+
+
+def canonical_bytes(obj: dict) -> bytes:
+    """The bytes that are hashed and stored: orjson with sorted keys."""
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+@dataclass(slots=True)
+class _Prepared:
+    prefix: str  # where the caller's object was, for error messages
+    index: int
+    obj: dict  # trimmed
+    raw: bytes  # canonical JSON
+    digest: str
+
+
+@dataclass(slots=True)
+class _Summary:
+    fields: dict[str, Any]
+    digest: str
+
+
+def _key(kind: str, obj: dict, label: str) -> Key:
+    meta = obj.get("metadata")
+    what = f"{label} ({kind})"
+    if not isinstance(meta, dict):
+        raise InputError(
+            "has no metadata" if meta is None else "metadata must be an object", obj=what
+        )
+    name = meta.get("name")
+    if not isinstance(name, str) or not name:
+        raise InputError("metadata.name is missing", obj=what)
+    if len(name) > _MAX_NAME:
+        raise InputError(f"metadata.name is longer than {_MAX_NAME} characters", obj=what)
+    if kind == "Node":
+        return kind, "", name
+    namespace = meta.get("namespace")  # trimming has set "default" where it was absent
+    if not isinstance(namespace, str):
+        raise InputError("metadata.namespace must be a string", obj=what)
+    if len(namespace) > _MAX_NAME:
+        raise InputError(f"metadata.namespace is longer than {_MAX_NAME} characters", obj=what)
+    return kind, namespace, name
+
+
+def _prepare(items: Iterable[tuple[str, int, Any]]) -> dict[Key, _Prepared]:
+    """Trim, key and hash every tracked object; later duplicates replace earlier ones."""
+    prepared: dict[Key, _Prepared] = {}
+    for prefix, index, obj in items:
+        label = label_of(prefix, index)
+        if not isinstance(obj, dict):
+            raise InputError("is not a Kubernetes object", obj=label)
+        kind = obj.get("kind")
+        if not isinstance(kind, str):
+            raise InputError("has no kind" if kind is None else "kind must be a string", obj=label)
+        trimmer = TRIMMERS.get(kind)
+        if trimmer is None:
+            continue
+        trimmed = trimmer(obj)
+        key = _key(kind, trimmed, label)
+        try:
+            # A copy: orjson's own result keeps a 4 KB buffer however short the JSON is, which
+            # for 175,000 objects held until they are stored was 700 MB.
+            raw = bytes(memoryview(canonical_bytes(trimmed)))
+        except orjson.JSONEncodeError as exc:
+            raise InputError(f"cannot be stored as JSON: {exc}", obj=label) from None
+        prepared[key] = _Prepared(prefix, index, trimmed, raw, hashlib.sha256(raw).hexdigest())
+    # A fixed order (kind, namespace, name) makes the analysis independent of the input order,
+    # down to the last bit of every float, so a reordered but equal input changes no summary.
+    return dict(sorted(prepared.items(), key=lambda kv: (KIND_RANK[kv[0][0]], kv[0][1:])))
+
+
+def _declared_policy(policy: dict[str, Any]) -> str:
+    if policy["mechanism"] == "topologyAuto":
+        return "Auto"
+    return (policy["trafficDistribution"] or "none")[:_POLICY_WIDTH]
+
+
+def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
+    out = {}
+    for svc in report["services"]:
+        flows = svc["flows"]
+        fields = {
+            "mechanism": svc["policy"]["mechanism"],
+            "policy": _declared_policy(svc["policy"]),
+            "internal_traffic_policy": svc["policy"]["internalTrafficPolicy"],
+            "cross_zone_fraction": flows["crossZoneFraction"],
+            "cross_region_fraction": flows["crossRegionFraction"],
+            "dropped": flows["dropped"],
+            "max_overload": flows["maxOverload"],
+            "cost_per_gb": svc["cost"]["costPerGb"],
+            "matrix": flows["matrix"],
+            "diagnostics": svc["diagnostics"],
+            "recommendation": svc["recommendation"],
+            "what_if": {
+                policy: {
+                    "crossZoneFraction": w["crossZoneFraction"],
+                    "dropped": w["dropped"],
+                    "maxOverload": w["maxOverload"],
+                    "costPerGb": w["costPerGb"],
+                    "matrix": w["matrix"],  # the cluster flow map's what-if views add these up
+                }
+                for policy, w in svc["whatIf"].items()
+            },
+        }
+        # The whole entry too, so a Service's detail is read back rather than re-analysed; it
+        # is part of the digest, so a changed report (say, a moved endpoint) opens a new row.
+        entry = canonical_bytes(svc)
+        digest = hashlib.sha256(canonical_bytes(fields) + entry).hexdigest()
+        fields["report"] = zlib.compress(entry)
+        out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
+    return out
+
+
+def _figures(
+    prepared: dict[Key, _Prepared], cluster: Cluster, seq: int, cluster_section: dict[str, Any]
+) -> dict[str, Any]:
+    """Counts from the objects (ready endpoints per zone too, for the topology view), the
+    report's cluster section, and cluster-wide means over the summaries in force at `seq`."""
+    counts = dict.fromkeys(KINDS, 0)
+    endpoints = 0
+    ready_by_zone: dict[str, int] = {}
+    for (kind, _, _), p in prepared.items():
+        counts[kind] += 1
+        if kind == "EndpointSlice":
+            slice_endpoints = p.obj.get("endpoints") or ()
+            endpoints += len(slice_endpoints)
+            for endpoint in slice_endpoints:
+                # Kubernetes reads a missing `ready` as ready (k8s-semantics.md).
+                if (endpoint.get("conditions") or {}).get("ready") is not False:
+                    topology = endpoint.get("topology") or {}
+                    zone = endpoint.get("zone") or topology.get(ZONE_LABEL) or "unknown"
+                    ready_by_zone[zone] = ready_by_zone.get(zone, 0) + 1
+    rows = list(
+        ServiceSummary.objects.at(cluster.pk, seq).values_list(
+            "cross_zone_fraction", "cost_per_gb", "diagnostics"
+        )
+    )
+    n = len(rows)
+    return {
+        "nodes": counts["Node"],
+        "services": counts["Service"],
+        "endpoint_slices": counts["EndpointSlice"],
+        "pods": counts["Pod"],
+        "endpoints": endpoints,
+        "cross_zone_fraction": sum(r[0] for r in rows) / n if n else None,
+        "cost_per_gb_mean": sum(r[1] for r in rows) / n if n else None,
+        "services_with_diagnostics": sum(
+            any(d["severity"] in ("warning", "error") for d in r[2]) for r in rows
+        ),
+        "cluster_report": cluster_section,
+        "ready_endpoints_by_zone": dict(sorted(ready_by_zone.items())),
+    }
