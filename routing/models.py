@@ -9,7 +9,7 @@ nothing adds one Snapshot row and no other. Writing and reading go through `rout
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, Self
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -94,6 +94,11 @@ class Cluster(models.Model):
     last_reconnect_at = models.DateTimeField(null=True, blank=True, editable=False)
     COUNTER_FIELDS = frozenset({"watch_reconnects", "last_reconnect_at", "watch_lease_expires_at"})
 
+    # Not columns: the newest snapshot and its topology, which the cluster views attach for their
+    # serializers (routing.api.views).
+    latest: "Snapshot | None"
+    topology: dict[str, Any]
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -116,7 +121,7 @@ class Cluster(models.Model):
     def __str__(self) -> str:
         return self.display_name or self.name
 
-    def save(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, **kwargs: Any) -> None:
         # The counter fields are written only with F() (routing.jobs.jobstats), while the admin or
         # the API may save a row loaded earlier: its stale count must not be written back (the
         # counter would go down, which Prometheus reads as a reset).
@@ -258,17 +263,17 @@ class Snapshot(models.Model):
 class IntervalQuerySet(models.QuerySet):
     """Queries over rows that live for a range of snapshot seqs."""
 
-    def open(self, cluster) -> "IntervalQuerySet":
+    def open(self, cluster) -> Self:
         """Rows in the cluster's latest state (interval not closed)."""
         return self.filter(cluster=cluster, last_seq__isnull=True)
 
-    def at(self, cluster, seq: int) -> "IntervalQuerySet":
+    def at(self, cluster, seq: int) -> Self:
         """Rows that belong to the cluster's snapshot `seq`."""
         return self.filter(cluster=cluster, first_seq__lte=seq).filter(
             Q(last_seq__isnull=True) | Q(last_seq__gt=seq)
         )
 
-    def changed_between(self, cluster, low: int, high: int) -> "IntervalQuerySet":
+    def changed_between(self, cluster, low: int, high: int) -> Self:
         """Rows that opened or closed in (low, high]: all that differ between the two seqs."""
         return self.filter(cluster=cluster).filter(
             Q(first_seq__gt=low, first_seq__lte=high) | Q(last_seq__gt=low, last_seq__lte=high)
@@ -438,7 +443,7 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def issue(
         self, user, name: str, *, expires_at: datetime | None = None
     ) -> tuple["ApiToken", str]:
@@ -457,11 +462,14 @@ class ApiToken(models.Model):
     """
 
     PREFIX_LENGTH = 8
+    NAME_MAX_LENGTH = 100
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, help_text="what the token is for, e.g. 'ci-deploy'")
+    name = models.CharField(
+        max_length=NAME_MAX_LENGTH, help_text="what the token is for, e.g. 'ci-deploy'"
+    )
     prefix = models.CharField(max_length=PREFIX_LENGTH, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -469,6 +477,9 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True, help_text="blank: never expires")
 
     objects = ApiTokenQuerySet.as_manager()
+    # Not a column: set on a token just issued, for the one answer that shows it
+    # (routing.api.token_serializers.IssuedTokenSerializer); the token itself is never stored.
+    raw: str
 
     class Meta:
         ordering = ["user", "name"]

@@ -68,7 +68,7 @@ def _grants(user) -> dict[str, str]:
         best: dict[str, str] = {}
         rows = ClusterGrant.objects.filter(_grants_q(user)).values_list("cluster__name", "role")
         for name, role in rows:
-            best[name] = _highest((role, best[name])) if name in best else role
+            best[name] = max(role, best[name], key=_RANK.__getitem__) if name in best else role
         setattr(user, _GRANTS_ATTR, best)
     return getattr(user, _GRANTS_ATTR)
 

@@ -97,7 +97,7 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     query, refused = parse_query(request.GET)
     limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
     volumes = volumes_of(found)
-    table = {"rows": [], "count": 0, "page": 1, "pages": 1}
+    table: dict[str, Any] = {"rows": [], "count": 0, "page": 1, "pages": 1}
     namespaces: list[str] = []
     policies: list[str] = list(POLICY_CHOICES)
     in_snapshot = with_topology = 0

@@ -59,10 +59,10 @@ def _volume_rows(cluster: Cluster, snapshot: Snapshot | None, query: str, page: 
         rows = ServiceSummary.objects.at(cluster.pk, snapshot.seq)
     if query:
         rows = _filter(rows, query)
-    rows = rows.order_by("namespace", "name").values_list(
+    listed = rows.order_by("namespace", "name").values_list(
         "namespace", "name", "policy", "cost_per_gb"
     )
-    shown = Paginator(rows, PAGE_SIZE).get_page(page)
+    shown = Paginator(listed, PAGE_SIZE).get_page(page)
     keys = [(ns, name) for ns, name, *_ in shown.object_list]
     found = {}
     if keys:

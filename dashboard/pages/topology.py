@@ -51,7 +51,7 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], float]) -> l
     rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
         "namespace", "name", "policy", "cross_zone_fraction", "cost_per_gb"
     )
-    items = []
+    items: list[dict[str, Any]] = []
     for namespace, name, policy, cross_zone, cost in rows:
         gb = volumes.get((namespace, name))
         items.append(

@@ -53,6 +53,7 @@ def _datetime(value) -> datetime | None:
     if value is None:
         return None
     parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    assert parsed is not None  # the column holds what Django wrote, always well formed
     return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
 
 

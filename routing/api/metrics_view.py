@@ -1,8 +1,12 @@
 """`GET /metrics`: Prometheus metrics, behind the API's auth unless configured public."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +20,12 @@ class PrometheusTextRenderer(BaseRenderer):
     format = "prometheus"
     charset = "utf-8"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):  # type: ignore[no-untyped-def]
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
         if isinstance(data, str):
             return data.encode()
         # Errors (401/403) keep the API's JSON error shape, rendered as text.
@@ -37,12 +46,12 @@ class MetricsView(APIView):
     schema = None  # not part of the REST API's schema
     role_anywhere = True  # a team's token scrapes its own clusters
 
-    def get_permissions(self):  # type: ignore[no-untyped-def]
+    def get_permissions(self) -> list[BasePermission]:
         if settings.TRAFFICLENS_METRICS_PUBLIC:
             return [AllowAny()]
         return [RolePermission()]
 
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request: Request) -> Response:
         visible = None if settings.TRAFFICLENS_METRICS_PUBLIC else visible_clusters(request.user)
         return Response(
             metrics.render(visible), content_type="text/plain; version=0.0.4; charset=utf-8"

@@ -1,13 +1,19 @@
 """Page-number pagination: 100 items a page by default, `page_size` up to 1000."""
 
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Count, Window
+from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+if TYPE_CHECKING:  # for the annotation only: DRF loads this module by name from the settings
+    from routing.models import Snapshot
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -23,7 +29,7 @@ class SnapshotPagination(PageNumberPagination):
     snapshot, so a client walking the pages never mixes two snapshots when a new one arrives.
     """
 
-    snapshot = None  # set by the view before it builds the response
+    snapshot: "Snapshot | None" = None  # set by the view before it builds the response
     # Set by a view whose answers are cached: the validated query as (name, value) pairs, which
     # the links are built from instead of the request's own query string, so that an answer
     # served to others never carries one requester's unknown parameters (routing/api/cache.py).
@@ -95,9 +101,14 @@ class OneScanPagination(SnapshotPagination):
     errors as the parent: a page past the end is a 404, an empty first page is not.
     """
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def page_keys(
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[int]:
+        """The primary keys of the requested page's rows (not the rows: paginate_queryset's
+        contract), ready for get_paginated_response."""
         self.request = request
         size = self.get_page_size(request)
+        assert size is not None  # None only for a paginator without a page_size
         number = request.query_params.get(self.page_query_param) or 1
         if number in self.last_page_strings:
             number = DjangoPaginator(range(queryset.count()), size).num_pages

@@ -4,6 +4,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from routing.api.serializers import ErrorSerializer
 
@@ -33,10 +35,12 @@ SEQ = OpenApiParameter(
 )
 
 
-class JsonErrorsMixin:
+# An APIView itself (both views that mix it in are one already, so their MRO is the same) so that
+# the type checker knows the handle_exception() it extends.
+class JsonErrorsMixin(APIView):
     """Errors as JSON in the one error shape, whatever the page renders when it succeeds."""
 
-    def handle_exception(self, exc):
+    def handle_exception(self, exc: Exception) -> Response:
         response = super().handle_exception(exc)
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type

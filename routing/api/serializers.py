@@ -4,6 +4,8 @@ JSON names are camelCase, as in the analysis report. Input serializers reject fi
 know, so a client that sends credentials (or a typo) hears about it instead of being ignored.
 """
 
+from typing import Any
+
 from rest_framework import serializers
 
 from routing.models import Cluster, Snapshot
@@ -25,12 +27,15 @@ def price_field(source: str, crossing: str) -> serializers.DecimalField:
     )
 
 
-class StrictSerializerMixin:
+# A Serializer itself (each serializer that mixes it in is one already, so the MRO is the same)
+# so that the type checker knows its fields and the validate() it extends. Its docstring is the
+# schema's description of serializers without one of their own (VolumeInputSerializer).
+class StrictSerializerMixin(serializers.Serializer):
     """Refuses keys the serializer does not declare."""
 
     unknown_message = "Unknown field."
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
         if unknown:
             raise serializers.ValidationError(dict.fromkeys(unknown, [self.unknown_message]))
@@ -94,7 +99,9 @@ class SnapshotRefSerializer(serializers.Serializer):
 
 
 class SnapshotSerializer(SnapshotRefSerializer):
-    source = serializers.ChoiceField(
+    # Named like Field.source, which it never shadows (DRF's metaclass takes declared fields off
+    # the class); the stubs cannot tell: typeddjango/djangorestframework-stubs#158.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         Snapshot.Source.choices,
         help_text="How it was taken: watch, scheduled, upload, manual or import.",
     )
@@ -163,7 +170,7 @@ class RegionSerializer(serializers.Serializer):
     nodes = serializers.IntegerField(help_text="Nodes in the region.")
 
 
-class ClusterFieldsMixin(metaclass=serializers.SerializerMetaclass):
+class ClusterFieldsMixin(serializers.Serializer):  # as StrictSerializerMixin: the MRO is the same
     """The cluster's settings, shared by the input and output serializers."""
 
     name = serializers.SlugField(
@@ -176,7 +183,9 @@ class ClusterFieldsMixin(metaclass=serializers.SerializerMetaclass):
         required=False,
         help_text="Name for people; blank: the slug.",
     )
-    source = serializers.ChoiceField(
+    # Named like Field.source, which it never shadows (DRF's metaclass takes declared fields off
+    # the class); the stubs cannot tell: typeddjango/djangorestframework-stubs#158.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         Cluster.Source.choices,
         help_text="Where snapshots come from: kubeconfig (a context of the deployment's "
         "kubeconfig), incluster (the service account), upload (dumps only) or simulated.",

@@ -30,6 +30,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
     """The Services of one snapshot (default: the newest), from their stored summaries."""
 
     pagination_class = OneScanPagination
+    paginator: OneScanPagination  # GenericAPIView's property makes one of pagination_class
     serializer_class = ServiceSummarySerializer
 
     def get_queryset(self):
@@ -54,7 +55,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
                     ServiceSummary.objects.at(found.pk, snapshot.seq), query.validated_data
                 )
             self.paginator.snapshot = snapshot
-            keys = self.paginate_queryset(rows)
+            keys = self.paginator.page_keys(rows, self.request, view=self)
             by_key = {
                 row[0]: row[1:]
                 for row in ServiceSummary.objects.filter(pk__in=keys).values_list(

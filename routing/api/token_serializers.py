@@ -1,7 +1,10 @@
 """Serializers for API tokens: the token as listed (never its hash), as issued (with the token
 itself, this once), and the input that issues one."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -49,7 +52,7 @@ class TokenInputSerializer(StrictSerializerMixin, serializers.Serializer):
     """Issue a token (POST). A token cannot be changed: revoke it and issue another."""
 
     name = serializers.CharField(
-        max_length=ApiToken._meta.get_field("name").max_length,
+        max_length=ApiToken.NAME_MAX_LENGTH,
         help_text="What the token is for, e.g. 'ci-deploy' (1 to 100 characters).",
     )
     user = serializers.CharField(
@@ -65,7 +68,7 @@ class TokenInputSerializer(StrictSerializerMixin, serializers.Serializer):
         help_text="When the token stops working (in the future); omitted or null: never.",
     )
 
-    def validate_user(self, value: str):  # type: ignore[no-untyped-def]
+    def validate_user(self, value: str) -> User:
         user = get_user_model().objects.filter(username=value).first()
         if user is None:
             raise serializers.ValidationError(f"There is no user named {value!r}.")
@@ -73,7 +76,7 @@ class TokenInputSerializer(StrictSerializerMixin, serializers.Serializer):
             raise serializers.ValidationError(f"The user {value!r} is inactive.")
         return user
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         expires_at = attrs.get("expiresAt")
         if expires_at is not None and expires_at <= timezone.now():

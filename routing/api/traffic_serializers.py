@@ -26,7 +26,9 @@ class VolumeInputSerializer(StrictSerializerMixin, serializers.Serializer):
         coerce_to_string=False,
         help_text="GB the Service moves a month (requests and responses), at least 0.",
     )
-    source = serializers.CharField(
+    # Named like Field.source, which it never shadows (DRF's metaclass takes declared fields off
+    # the class); the stubs cannot tell: typeddjango/djangorestframework-stubs#158.
+    source = serializers.CharField(  # type: ignore[assignment]
         max_length=200,
         allow_blank=True,
         required=False,
@@ -45,7 +47,11 @@ class VolumeSerializer(serializers.Serializer):
         coerce_to_string=False,
         help_text="GB the Service moves a month.",
     )
-    source = serializers.CharField(help_text="Where the figure came from (may be empty).")
+    # Named like Field.source, which it never shadows (DRF's metaclass takes declared fields off
+    # the class); the stubs cannot tell: typeddjango/djangorestframework-stubs#158.
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="Where the figure came from (may be empty)."
+    )
     updatedAt = serializers.DateTimeField(source="updated_at", help_text="When it was last set.")
     updatedBy = serializers.CharField(
         source="updated_by.username",

@@ -142,6 +142,7 @@ class RecommendationsView(generics.GenericAPIView):
     """The Services of a snapshot with a recommendation, best saving first."""
 
     pagination_class = SnapshotPagination
+    paginator: SnapshotPagination  # GenericAPIView's property makes one of pagination_class
     serializer_class = RankedRecommendationSerializer
 
     def get_queryset(self):
@@ -155,5 +156,7 @@ class RecommendationsView(generics.GenericAPIView):
     def get(self, request, cluster: str):
         snapshot = _snapshot(get_cluster(cluster), request)
         self.paginator.snapshot = snapshot
-        page = with_yaml(self.paginate_queryset(recommendations(snapshot)))
+        rows = self.paginate_queryset(recommendations(snapshot))
+        assert rows is not None  # None only without a paginator or page_size: the API has both
+        page = with_yaml(rows)
         return self.get_paginated_response(page)

@@ -1,7 +1,7 @@
 """The API's URLs, mounted at /api/v1/: one router for the viewsets, explicit paths for the rest."""
 
 from django.urls import path, re_path
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
 
 from routing.api import (
     schema,
@@ -19,13 +19,13 @@ app_name = "api"
 CLUSTER = r"clusters/(?P<cluster>[-a-zA-Z0-9_]+)"
 
 
-class APIRootView(DefaultRouter.APIRootView):
+class APIRootView(routers.APIRootView):
     """/api/v1/: the list of endpoints, for anyone with a role on some cluster."""
 
     role_anywhere = True
 
 
-router = DefaultRouter()
+router = routers.DefaultRouter()
 router.APIRootView = APIRootView
 router.register("clusters", views.ClusterViewSet, basename="cluster")
 router.register(f"{CLUSTER}/snapshots", snapshot_views.SnapshotViewSet, basename="snapshot")

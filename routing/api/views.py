@@ -1,5 +1,7 @@
 """API views: health, clusters, and the 404 for paths the API does not have."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import OuterRef, Subquery
 from django.urls import Resolver404, resolve
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -22,6 +24,16 @@ from routing.figures.zones import snapshot_topology
 from routing.health import database_reachable, redis_state
 from routing.models import Cluster, Snapshot
 from routing.roles import ADMIN, has_role, visible_clusters
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _NewestSnapshot(TypedDict):
+        latest_id: int | None  # ClusterViewSet.get_queryset's subquery: the newest snapshot's pk
+
+    ListedCluster = WithAnnotations[Cluster, _NewestSnapshot]
 
 
 class HealthView(APIView):
@@ -75,7 +87,7 @@ class NotFoundView(APIView):
         raise NotFound(message)
 
 
-def _with_latest(clusters: list[Cluster]) -> list[Cluster]:
+def _with_latest(clusters: list["ListedCluster"]) -> list["ListedCluster"]:
     """Attach each cluster's newest snapshot as `.latest`, in one query for all of them."""
     ids = [c.latest_id for c in clusters if c.latest_id is not None]
     found = Snapshot.objects.in_bulk(ids)
@@ -145,6 +157,7 @@ class ClusterViewSet(viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
+        assert page is not None  # None only without a paginator or page_size: the API has both
         return self.get_paginated_response(ClusterSerializer(_with_latest(page), many=True).data)
 
     def retrieve(self, request, *args, **kwargs):

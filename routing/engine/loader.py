@@ -22,6 +22,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
+            # types-PyYAML leaves Parser.peek_event unannotated (it returns the Event).
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise InputError(
                 f"YAML aliases are not accepted (line {event.start_mark.line + 1}): "

@@ -116,7 +116,7 @@ def _cluster_lines(clusters: list[Cluster]) -> Iterator[str]:
         if snap is not None and snap.cross_zone_fraction is not None:
             value = _number(snap.cross_zone_fraction)
             yield f'trafficlens_cluster_cross_zone_fraction{{cluster="{_label(c.name)}"}} {value}\n'
-    rows = {c.pk: [] for c in clusters}
+    rows: dict[int, list[tuple]] = {c.pk: [] for c in clusters}
     for c in clusters:
         snap = latest.get(c.pk)
         if snap is None:

@@ -62,7 +62,7 @@ def service_detail(
     `"nodes"` one entry per node (analysed now). The Service's traffic volume, when one is set,
     fills in the monthly figures, as `analyze --monthly-gb` would.
     """
-    found: tuple[dict[str, Any], float | None] | None = None
+    found: tuple[dict[str, Any] | None, float | None] | None = None
     if proxy == "zones":
         found = stored_report(snapshot, namespace, name)
         if found == ({}, None):

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import yaml
@@ -70,6 +71,10 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
             _what_if_figures(row, policy)
             for row in runs.values_list("pk", "namespace", "name", "run")
         ]
+    # Floating-point sums depend on their order: add the rows up in one fixed order (namespace,
+    # name), not in whatever order the database returns them, so the same snapshot always gives
+    # the same figures to the last digit.
+    rows.sort(key=lambda row: (row[0], row[1]))
     volumes = volumes_of(cluster)
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
     if not known:
@@ -96,7 +101,7 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
         if (ns, name) in volumes:
             monthly_cost += cost_per_gb * volumes[(ns, name)]
 
-    by_source = []
+    by_source: list[dict[str, Any]] = []
     cross_total = 0.0
     for src in sorted(matrix):
         row = matrix[src]
@@ -306,7 +311,7 @@ def bucketed(points: Iterable[Point], resolution: int, maxima: tuple[str, ...] =
     the last point's figures, the min and max of cross-zone share and cost per GB, and the max
     of each key in `maxima`."""
     out: list[dict] = []
-    current = None
+    current: dict[str, Any] | None = None
     for p in points:
         key = int(p.taken_at.timestamp() // resolution)
         if current is None or key != current["key"]:

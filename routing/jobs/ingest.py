@@ -12,6 +12,7 @@ from django.utils import timezone
 from routing.kube.connect import api_client
 from routing.kube.listing import list_cluster
 from routing.kube.runner import ClusterWatcher
+from routing.kube.state import WatchChange
 from routing.live import hooks as live
 from routing.models import Cluster, Snapshot, lease_lapsed_message
 from routing.snapshots import write_snapshot
@@ -103,7 +104,7 @@ def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
             logger.warning("cluster %s is stale: %s", cluster.name, message)
         set_status(cluster_id, state, message)
 
-    def changes(watch_events: list[dict[str, Any]], more: int) -> None:
+    def changes(watch_events: list[WatchChange], more: int) -> None:
         live.objects_changed(cluster_id, cluster.name, watch_events, more)
 
     tuning.setdefault("interval", float(cluster.snapshot_interval))

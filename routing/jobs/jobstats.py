@@ -76,7 +76,7 @@ def record_run(
         **counts,
     }
     try:
-        rows = JobStats.objects.filter(job=job, cluster_id=cluster_id)
+        rows = JobStats.objects.filter(job=job, cluster=cluster_id)
         with transaction.atomic():  # a failure here must not break a transaction around us
             if rows.update(**fields):
                 return

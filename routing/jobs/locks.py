@@ -33,8 +33,7 @@ _local: dict[str, tuple[str, float]] = {}  # name -> (holder, expires at, monoto
 _clients: dict[str, Any] = {}  # REDIS_URL -> client (a test may point the settings elsewhere)
 
 
-def _client() -> Any:
-    url = settings.REDIS_URL
+def _client(url: str) -> Any:
     if url not in _clients:
         import redis
 
@@ -57,8 +56,8 @@ class Lease:
         self.holder = holder or uuid.uuid4().hex
 
     def acquire(self) -> bool:
-        if settings.REDIS_URL:
-            return bool(_client().set(self.key, self.holder, nx=True, px=int(self.ttl * 1000)))
+        if url := settings.REDIS_URL:
+            return bool(_client(url).set(self.key, self.holder, nx=True, px=int(self.ttl * 1000)))
         with _local_lock:
             holder, expires = _local.get(self.key, ("", 0.0))
             if holder and holder != self.holder and expires > time.monotonic():
@@ -67,8 +66,8 @@ class Lease:
             return True
 
     def renew(self) -> bool:
-        if settings.REDIS_URL:
-            return bool(_client().eval(_RENEW, 1, self.key, self.holder, int(self.ttl * 1000)))
+        if url := settings.REDIS_URL:
+            return bool(_client(url).eval(_RENEW, 1, self.key, self.holder, int(self.ttl * 1000)))
         with _local_lock:
             holder, expires = _local.get(self.key, ("", 0.0))
             if holder != self.holder or expires <= time.monotonic():
@@ -77,8 +76,8 @@ class Lease:
             return True
 
     def release(self) -> None:
-        if settings.REDIS_URL:
-            _client().eval(_RELEASE, 1, self.key, self.holder)
+        if url := settings.REDIS_URL:
+            _client(url).eval(_RELEASE, 1, self.key, self.holder)
             return
         with _local_lock:
             if _local.get(self.key, ("", 0.0))[0] == self.holder:

@@ -10,7 +10,7 @@ from kubernetes.client import ApiClient
 
 from .listing import Trim
 from .resources import RESOURCES, Resource
-from .state import ClusterState
+from .state import ClusterState, WatchChange
 from .watch import HealthTracker, ResourceWatcher
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ Write = Callable[[list[dict[str, Any]], str], None]  # (objects, source)
 SetStatus = Callable[[str, str], None]  # ("watching" | "stale", message)
 OnReconnects = Callable[[int], None]  # streams re-established since the last call (see .watch)
 OnSnapshot = Callable[[float, bool, str], None]  # (seconds, ok, error) of each write
-OnChanges = Callable[[list[dict[str, Any]], int], None]  # (watch events, how many more)
+OnChanges = Callable[[list[WatchChange], int], None]  # (watch events, how many more)
 
 REPORT_RECONNECTS_EVERY = 1.0  # seconds: a reconnect storm costs at most one report a second
 COALESCE_CHANGES = 0.05  # seconds: watch events this close together go out as one live event
@@ -120,6 +120,8 @@ class ClusterWatcher:
     def _changes_loop(self) -> None:
         """Report watch events as they arrive (a thread of its own: a snapshot being written
         must not hold them up), a few close together as one report."""
+        report = self.on_changes
+        assert report is not None  # start() runs this thread only with an on_changes
         state = self.state
         while not self.stop_event.is_set():
             if not state.has_changes.wait(0.5):
@@ -128,7 +130,7 @@ class ClusterWatcher:
             state.has_changes.clear()
             changes, more = state.drain_changes()
             if changes or more:
-                self._call(self.on_changes, changes, more)
+                self._call(report, changes, more)
 
     def _reconnected(self, kind: str) -> None:
         """Called by resource threads: count only; the snapshot thread reports."""

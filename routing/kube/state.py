@@ -2,12 +2,22 @@
 
 import threading
 import time
-from typing import Any
+from typing import Any, TypedDict
 
 from .resources import object_key
 
 Key = tuple[str, str, str]
 MAX_CHANGES = 50  # watch events kept in full between two live reports
+
+
+class WatchChange(TypedDict):
+    """One watch event as the live updates report it (routing.live.events.ClusterChanged)."""
+
+    type: str  # ADDED, MODIFIED or DELETED
+    kind: str
+    namespace: str
+    name: str
+    at: float  # epoch seconds when the watch event arrived
 
 
 class ClusterState:
@@ -22,7 +32,7 @@ class ClusterState:
         self.changed = threading.Event()
         # Watch events not yet reported live (routing.live): the first MAX_CHANGES in full,
         # the rest counted; `has_changes` wakes the reporting thread.
-        self._changes: list[dict[str, Any]] = []
+        self._changes: list[WatchChange] = []
         self._more_changes = 0
         self.has_changes = threading.Event()
 
@@ -67,7 +77,7 @@ class ClusterState:
             self._more_changes += 1
         self.has_changes.set()
 
-    def drain_changes(self) -> tuple[list[dict[str, Any]], int]:
+    def drain_changes(self) -> tuple[list[WatchChange], int]:
         """The watch events recorded since the last call, and how many more were left out."""
         with self._lock:
             changes, more = self._changes, self._more_changes

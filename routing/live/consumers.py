@@ -15,7 +15,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from routing.live.events import group_name
+from routing.live.events import HelloCluster, group_name, hello
 from routing.models import Snapshot, effective_status
 from routing.roles import VIEWER, has_role_anywhere, visible_clusters
 
@@ -42,16 +42,11 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         if name is not None and not clusters:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        for cluster in clusters:
-            group = group_name(cluster["id"])
+        for cluster_id, _ in clusters:
+            group = group_name(cluster_id)
             await self.channel_layer.group_add(group, self.channel_name)
             self.joined.append(group)
-        await self.send_json(
-            {
-                "type": "hello",
-                "clusters": [{k: v for k, v in c.items() if k != "id"} for c in clusters],
-            }
-        )
+        await self.send_json(hello([shown for _, shown in clusters]))
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "joined", []):
@@ -64,8 +59,8 @@ class ClusterConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(message["event"])
 
 
-def _clusters(user, name: str | None) -> list[dict[str, Any]]:
-    """The clusters a socket follows (of those the user may see), with what `hello` says."""
+def _clusters(user, name: str | None) -> list[tuple[int, HelloCluster]]:
+    """The clusters a socket follows (of those the user may see): id, and what `hello` says."""
     newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq")
     clusters = visible_clusters(user).order_by("name")
     query = clusters.annotate(
@@ -77,20 +72,22 @@ def _clusters(user, name: str | None) -> list[dict[str, Any]]:
         "id", "name", "status", "status_message", "watch_lease_expires_at", "seq", "taken_at"
     )
     now = timezone.now()
-    hello = []
+    followed: list[tuple[int, HelloCluster]] = []
     for c in rows:
         # As the pages and the API show it: stale once the watcher stopped renewing its lease.
         shown = effective_status(
             c["status"], c["status_message"], c["watch_lease_expires_at"], now=now
         )
-        hello.append(
-            {
-                "id": c["id"],
-                "name": c["name"],
-                "status": shown.code,
-                "message": shown.message,
-                "seq": c["seq"],
-                "takenAt": c["taken_at"].isoformat() if c["taken_at"] else None,
-            }
+        followed.append(
+            (
+                c["id"],
+                {
+                    "name": c["name"],
+                    "status": shown.code,
+                    "message": shown.message,
+                    "seq": c["seq"],
+                    "takenAt": c["taken_at"].isoformat() if c["taken_at"] else None,
+                },
+            )
         )
-    return hello
+    return followed

@@ -1,16 +1,69 @@
-"""The live events, as plain dicts (the JSON the browser receives). Each has a `type`, the
-`cluster` name and `sentAt` (epoch seconds when published); nothing else is ever sent.
+"""The live events, a TypedDict each (plain dicts at run time: the JSON the browser receives).
+Each has a `type`, the `cluster` name and `sentAt` (epoch seconds when published); nothing else
+is ever published.
 
 - snapshot.committed: a snapshot's transaction committed; pages refetch their figures.
 - cluster.status: the watch state changed (watching, stale, idle) with its message.
 - cluster.changed: the watcher saw objects change (before they reach a snapshot); each change
   carries `at`, the epoch second the watch event arrived, and `more` counts those left out.
+
+A socket also gets `hello` on connect (its clusters' status and newest seq), from the consumer.
 """
 
 import time
-from typing import Any
+from typing import Literal, TypedDict
+
+from routing.kube.state import WatchChange
+from routing.models import Snapshot
 
 MAX_CHANGES = 50  # per event; a busy cluster's burst is summarised by `more`
+
+
+class SnapshotCommitted(TypedDict):
+    type: Literal["snapshot.committed"]
+    cluster: str
+    seq: int
+    takenAt: str  # ISO 8601
+    source: str  # a Snapshot.Source value
+    services: int
+    changedObjects: int
+    crossZoneFraction: float | None  # None without Services
+    costPerGbMean: float | None
+    sentAt: float
+
+
+class ClusterStatus(TypedDict):
+    type: Literal["cluster.status"]
+    cluster: str
+    status: str  # a Cluster.Status value
+    message: str
+    sentAt: float
+
+
+class ClusterChanged(TypedDict):
+    type: Literal["cluster.changed"]
+    cluster: str
+    changes: list[WatchChange]
+    more: int
+    sentAt: float
+
+
+LiveEvent = SnapshotCommitted | ClusterStatus | ClusterChanged
+
+
+class HelloCluster(TypedDict):
+    name: str
+    status: str  # as shown: stale once its watcher stopped renewing its lease
+    message: str
+    seq: int | None  # of its newest snapshot; None before the first
+    takenAt: str | None
+
+
+class Hello(TypedDict):
+    """What the socket sends first (routing.live.consumers): not published, so no `sentAt`."""
+
+    type: Literal["hello"]
+    clusters: list[HelloCluster]
 
 
 def group_name(cluster_id: int) -> str:
@@ -18,7 +71,7 @@ def group_name(cluster_id: int) -> str:
     return f"cluster.{cluster_id}"
 
 
-def snapshot_committed(snapshot: Any) -> dict[str, Any]:
+def snapshot_committed(snapshot: Snapshot) -> SnapshotCommitted:
     return {
         "type": "snapshot.committed",
         "cluster": snapshot.cluster.name,
@@ -33,7 +86,7 @@ def snapshot_committed(snapshot: Any) -> dict[str, Any]:
     }
 
 
-def cluster_status(cluster: str, status: str, message: str) -> dict[str, Any]:
+def cluster_status(cluster: str, status: str, message: str) -> ClusterStatus:
     return {
         "type": "cluster.status",
         "cluster": cluster,
@@ -43,7 +96,7 @@ def cluster_status(cluster: str, status: str, message: str) -> dict[str, Any]:
     }
 
 
-def cluster_changed(cluster: str, changes: list[dict[str, Any]], more: int) -> dict[str, Any]:
+def cluster_changed(cluster: str, changes: list[WatchChange], more: int) -> ClusterChanged:
     return {
         "type": "cluster.changed",
         "cluster": cluster,
@@ -51,3 +104,7 @@ def cluster_changed(cluster: str, changes: list[dict[str, Any]], more: int) -> d
         "more": more + max(0, len(changes) - MAX_CHANGES),
         "sentAt": time.time(),
     }
+
+
+def hello(clusters: list[HelloCluster]) -> Hello:
+    return {"type": "hello", "clusters": clusters}

@@ -1,12 +1,12 @@
 """Where the product's writers hand events to the publisher (wired in RoutingConfig.ready)."""
 
-from typing import Any
-
+from routing.kube.state import WatchChange
 from routing.live import events
 from routing.live.publish import publish
+from routing.models import Snapshot
 
 
-def snapshot_committed(snapshot: Any) -> None:
+def snapshot_committed(snapshot: Snapshot) -> None:
     """routing.snapshots.on_snapshot_committed: runs after the snapshot's transaction commits."""
     publish(snapshot.cluster_id, events.snapshot_committed(snapshot))
 
@@ -15,7 +15,5 @@ def status_changed(cluster_id: int, cluster: str, status: str, message: str) -> 
     publish(cluster_id, events.cluster_status(cluster, status, message))
 
 
-def objects_changed(
-    cluster_id: int, cluster: str, changes: list[dict[str, Any]], more: int
-) -> None:
+def objects_changed(cluster_id: int, cluster: str, changes: list[WatchChange], more: int) -> None:
     publish(cluster_id, events.cluster_changed(cluster, changes, more))

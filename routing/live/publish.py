@@ -12,11 +12,12 @@ a Redis outage costs neither a log line nor a connection attempt per event.
 import asyncio
 import logging
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from channels.layers import get_channel_layer
 
-from routing.live.events import group_name
+from routing.live.events import LiveEvent, group_name
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +31,14 @@ FLUSH = "__flush__"
 class Publisher:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        # A LiveEvent, or the FLUSH sentinel: {FLUSH: threading.Event}.
+        self._queue: asyncio.Queue[tuple[str, Mapping[str, Any]]] | None = None
         self._started = threading.Event()
         self._lock = threading.Lock()
         self.sent = 0
         self.dropped = 0
 
-    def publish(self, cluster_id: int, event: dict[str, Any]) -> None:
+    def publish(self, cluster_id: int, event: LiveEvent) -> None:
         loop = self._ensure_running()
         loop.call_soon_threadsafe(self._enqueue, group_name(cluster_id), event)
 
@@ -46,7 +48,7 @@ class Publisher:
         self._ensure_running().call_soon_threadsafe(self._enqueue, "", {FLUSH: done})
         done.wait(timeout)
 
-    def _enqueue(self, group: str, event: dict[str, Any]) -> None:  # runs in the loop
+    def _enqueue(self, group: str, event: Mapping[str, Any]) -> None:  # runs in the loop
         assert self._queue is not None
         try:
             self._queue.put_nowait((group, event))
@@ -114,7 +116,7 @@ class Publisher:
                 down_since = None
 
     @staticmethod
-    async def _send(layer: Any, group: str, event: dict[str, Any]) -> Exception | None:
+    async def _send(layer: Any, group: str, event: Mapping[str, Any]) -> Exception | None:
         try:
             await asyncio.wait_for(
                 layer.group_send(group, {"type": "live.event", "event": event}), _SEND_TIMEOUT
@@ -127,6 +129,6 @@ class Publisher:
 publisher = Publisher()
 
 
-def publish(cluster_id: int, event: dict[str, Any]) -> None:
+def publish(cluster_id: int, event: LiveEvent) -> None:
     """Queue `event` for the cluster's group; returns at once."""
     publisher.publish(cluster_id, event)

@@ -20,6 +20,8 @@ TOPOLOGY_AWARE_HINTS = "service.kubernetes.io/topology-aware-hints"
 EXAMPLES = 5  # endpoints listed per Service whose hints changed
 
 Key = tuple[str, str, str]
+# An endpoint's zone and node hints, by name (None where a hint has no name).
+Hint = tuple[tuple[str | None, ...], tuple[str | None, ...]]
 
 
 def _alive_at_either_end(low: int, high: int) -> Q:
@@ -117,7 +119,7 @@ def _policy_changes(old: dict[Key, dict], new: dict[Key, dict]) -> list[dict[str
     return out
 
 
-def _hint(ep: dict) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def _hint(ep: dict) -> Hint | None:
     hints = ep.get("hints")
     if not isinstance(hints, dict):
         return None
@@ -126,7 +128,7 @@ def _hint(ep: dict) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     return (zones, nodes) if zones or nodes else None
 
 
-def _hint_json(hint: tuple[tuple[str, ...], tuple[str, ...]] | None) -> dict | None:
+def _hint_json(hint: Hint | None) -> dict | None:
     return None if hint is None else {"forZones": list(hint[0]), "forNodes": list(hint[1])}
 
 
@@ -157,7 +159,7 @@ def _endpoint_changes(old: dict[Key, dict], new: dict[Key, dict]) -> dict[str, l
     for service in sorted(old_eps.keys() | new_eps.keys()):
         before, after = old_eps.get(service, {}), new_eps.get(service, {})
         counts = {"appeared": 0, "disappeared": 0, "changed": 0}
-        examples = []
+        examples: list[dict[str, Any]] = []
         for ip in sorted(before.keys() & after.keys()):
             h0, h1 = _hint(before[ip]), _hint(after[ip])
             if h0 != h1:
@@ -183,7 +185,7 @@ def _endpoint_changes(old: dict[Key, dict], new: dict[Key, dict]) -> dict[str, l
 
 def _cost(a: Snapshot, b: Snapshot) -> dict[str, Any]:
     old, new = _ends(ServiceSummary, a, b, ["cost_per_gb", "cross_zone_fraction"])
-    services = []
+    services: list[dict[str, Any]] = []
     total = 0.0
     for key in old.keys() | new.keys():
         c0 = old[key]["cost_per_gb"] if key in old else None

@@ -174,7 +174,7 @@ def _check_nul(data: bytes, items: Items) -> None:
     if not _MAYBE_NUL.search(data):
         return
     for prefix, index, obj in items:
-        trim = TRIMMERS.get(obj.get("kind"))  # type: ignore[arg-type]
+        trim = TRIMMERS.get(obj.get("kind", ""))
         if trim is None:
             continue  # not stored
         path = next(_paths_with_nul(trim(obj)), None)

@@ -2,6 +2,8 @@
 PostgreSQL)."""
 
 import zlib
+from collections.abc import Sequence
+from typing import Any
 
 import orjson
 from django.db import connection
@@ -133,6 +135,7 @@ def _insert_batch(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         connection.ops.quote_name(meta.db_table),
         ", ".join(connection.ops.quote_name(f.column) for f in fields),
     )
+    row: Sequence[Any]  # a tuple, or a list once its JSON values are encoded
     with connection.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
             if json_at:

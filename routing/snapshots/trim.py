@@ -148,7 +148,7 @@ def trim_object(obj: dict) -> dict:
     container statuses...) is dropped, so two reads of an unchanged object give equal results.
     Namespaced objects without a namespace get "default". Raises ValueError for other kinds.
     """
-    trimmer = TRIMMERS.get(obj.get("kind"))  # type: ignore[arg-type]
+    trimmer = TRIMMERS.get(obj.get("kind", ""))
     if trimmer is None:
         raise ValueError(f"cannot trim kind {obj.get('kind')!r}; only {', '.join(KINDS)}")
     return trimmer(obj)

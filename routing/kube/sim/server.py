@@ -56,15 +56,16 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "simcluster/1.0"
     timeout = 300  # idle keep-alive connections are closed after this many seconds
+    server: "ApiHTTPServer"  # the one that serves this handler (Server below)
 
     def do_GET(self) -> None:
-        self.server.api.dispatch(self, "GET")  # type: ignore[attr-defined]
+        self.server.api.dispatch(self, "GET")
 
     def do_POST(self) -> None:
-        self.server.api.dispatch(self, "POST")  # type: ignore[attr-defined]
+        self.server.api.dispatch(self, "POST")
 
     def do_PUT(self) -> None:
-        self.server.api.dispatch(self, "PUT")  # type: ignore[attr-defined]
+        self.server.api.dispatch(self, "PUT")
 
     do_PATCH = do_DELETE = do_PUT
 
@@ -260,15 +261,22 @@ def _decode_token(token: str) -> tuple[str, int]:
         raise HttpError(400, "BadRequest", "continue key is not valid") from None
 
 
+class ApiHTTPServer(ThreadingHTTPServer):
+    """The stdlib server, with the Api its handlers dispatch to."""
+
+    def __init__(self, address: tuple[str, int], api: Api) -> None:
+        super().__init__(address, Handler)
+        self.api = api
+
+
 class Server:
     """The listening socket and its serving thread."""
 
     def __init__(self, api: Api, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in LOOPBACK and host != "localhost":
             raise ValueError("the simulated cluster listens on the loopback interface only")
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = ApiHTTPServer((host, port), api)
         self.httpd.daemon_threads = True
-        self.httpd.api = api  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
         )

@@ -8,7 +8,7 @@ import contextlib
 import io
 import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -72,9 +72,11 @@ class Command(BaseCommand):
 
         # The engine prints to sys.stdout/sys.stderr; send that where call_command asked. Use the
         # streams OutputWrapper wraps, since its write() appends a newline to every call.
+        # django-stubs does not declare OutputWrapper._out (the wrapped stream): its __getattr__
+        # types every unknown attribute as a method.
         with (
-            _with_buffer(self.stdout._out) as out,
-            _with_buffer(self.stderr._out) as err,
+            _with_buffer(cast(IO[str], self.stdout._out)) as out,
+            _with_buffer(cast(IO[str], self.stderr._out)) as err,
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
         ):

@@ -6,9 +6,10 @@ would protect nothing here.
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from routing.models import ApiToken
@@ -22,16 +23,23 @@ class Command(BaseCommand):
         "admin (every cluster) and the user's cluster grants."
     )
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--name", required=True, help="what the token is for, e.g. ci-deploy")
         parser.add_argument(
             "--expires-days", type=int, metavar="N", help="expire after N days (default: never)"
         )
 
-    def handle(self, *args, username, name, expires_days=None, **options):  # type: ignore[no-untyped-def]
+    def handle(
+        self,
+        *args: str,
+        username: str,
+        name: str,
+        expires_days: int | None = None,
+        **options: Any,
+    ) -> None:
         name = name.strip()
-        if not name or len(name) > ApiToken._meta.get_field("name").max_length:
+        if not name or len(name) > ApiToken.NAME_MAX_LENGTH:
             raise CommandError("--name must be 1 to 100 characters")
         if expires_days is not None and expires_days < 1:
             raise CommandError("--expires-days must be at least 1")

@@ -9,10 +9,11 @@ the compose services web, watcher, worker and beat.
 
 import secrets
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from routing.jobs.scheduler import InProcessScheduler
 from routing.jobs.watching import WatchSupervisor
@@ -22,11 +23,13 @@ from routing.models import Cluster
 class Command(BaseCommand):
     help = "Run the web app with a watched cluster (the demo simulation unless configured)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--no-demo", action="store_true", help="do not start the simulation")
 
-    def handle(self, *args, addrport="127.0.0.1:8000", no_demo=False, **options):  # type: ignore[no-untyped-def]
+    def handle(
+        self, *args: str, addrport: str = "127.0.0.1:8000", no_demo: bool = False, **options: Any
+    ) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         password = _first_admin()

@@ -1,6 +1,9 @@
 """`manage.py snapshot`: take one snapshot of clusters now, or import a kubectl dump as one."""
 
-from django.core.management.base import BaseCommand, CommandError
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing.engine import InputError
 from routing.jobs.ingest import LIVE_SOURCES
@@ -12,11 +15,13 @@ from routing.tasks import snapshot_cluster
 class Command(BaseCommand):
     help = "Snapshot live clusters now (all, or those named), or import a dump with --from-file."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", metavar="CLUSTER")
         parser.add_argument("--from-file", metavar="PATH", help="kubectl get -o json|yaml output")
 
-    def handle(self, *args, names=(), from_file=None, **options):  # type: ignore[no-untyped-def]
+    def handle(
+        self, *args: str, names: Sequence[str] = (), from_file: str | None = None, **options: Any
+    ) -> None:
         if from_file:
             if len(names) != 1:
                 raise CommandError("--from-file needs exactly one CLUSTER")

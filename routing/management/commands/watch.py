@@ -2,8 +2,9 @@
 
 import signal
 import threading
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing.jobs.watching import WatchSupervisor
 
@@ -14,7 +15,7 @@ MAX_LEASE_TTL = 3600.0  # slower would leave a dead watcher unnoticed for too lo
 class Command(BaseCommand):
     help = "Watch live clusters (one replica per cluster, by lease) and snapshot their changes."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--cluster", action="append", dest="names", help="only this cluster")
         parser.add_argument(
             "--lease-ttl",
@@ -24,7 +25,9 @@ class Command(BaseCommand):
             "a killed watcher's clusters show stale and are taken over after it (default 15)",
         )
 
-    def handle(self, *args, names=None, lease_ttl=15.0, **options):  # type: ignore[no-untyped-def]
+    def handle(
+        self, *args: str, names: list[str] | None = None, lease_ttl: float = 15.0, **options: Any
+    ) -> None:
         if not MIN_LEASE_TTL <= lease_ttl <= MAX_LEASE_TTL:  # also refuses nan
             raise CommandError(
                 f"--lease-ttl must be between {MIN_LEASE_TTL:g} and {MAX_LEASE_TTL:g} seconds"
