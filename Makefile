@@ -24,12 +24,17 @@ test: venv system-deps
 	$(BIN)/python -m pytest -q
 
 # What the tests need from the system: Debian's chromium (browser tests, driven by Playwright;
-# Playwright's own browser download is not used) and nginx (compose's proxy, run natively).
+# Playwright's own browser download is not used), nginx (compose's proxy, run natively) and
+# prometheus (scrapes the simulated cluster's /metrics: tests/volumes, the demo's measured
+# traffic). Its package's service is not used: routing/volumes/local_prometheus.py runs the
+# binary on a free loopback port with its own config and storage.
 system-deps:
 	@test -x /usr/bin/chromium || { echo "installing chromium"; \
 		apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }; }
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "installing nginx-light"; \
 		apt-get install -y nginx-light >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx-light >/dev/null; }; }
+	@command -v prometheus >/dev/null || test -x /usr/bin/prometheus || { echo "installing prometheus"; \
+		apt-get install -y --no-install-recommends prometheus >/dev/null || { apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus >/dev/null; }; }
 
 # Ruff's rules and format, and no model change without its migration.
 lint: venv

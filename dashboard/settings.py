@@ -244,6 +244,8 @@ CELERY_TASK_DEFAULT_QUEUE = "trafficlens"
 CELERY_BEAT_SCHEDULE = {
     "snapshot-due-clusters": {"task": "routing.snapshot_due_clusters", "schedule": 10.0},
     "prune-snapshots": {"task": "routing.prune_snapshots", "schedule": 3600.0},
+    # Each source has its own interval (default 1 h); this tick only finds the due ones.
+    "refresh-due-volumes": {"task": "routing.refresh_due_volumes", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -296,6 +298,12 @@ TRAFFICLENS_KUBECONFIG = env_str("TRAFFICLENS_KUBECONFIG", default="") or None
 TRAFFICLENS_SIM_KUBECONFIG = Path(
     env_str("TRAFFICLENS_SIM_KUBECONFIG", default=str(BASE_DIR / "var" / "simcluster.kubeconfig"))
 )
+
+# Measured traffic volumes (routing.volumes): a traffic source may read its Prometheus
+# credentials only from environment variables whose names start with TRAFFICLENS_PROMETHEUS_
+# and from files in this directory (mounted secrets), so a source cannot send other secrets of
+# the deployment to the URL it names.
+TRAFFICLENS_CREDENTIALS_DIR = Path(env_str("TRAFFICLENS_CREDENTIALS_DIR", default="/run/secrets"))
 
 # /metrics (Prometheus) needs a viewer token unless this is true (e.g. when only Prometheus
 # inside the cluster can reach the port).

@@ -602,3 +602,7 @@ class ClusterGrant(models.Model):
     def __str__(self) -> str:
         holder = f"user {self.user}" if self.user_id else f"group {self.group}"
         return f"{holder}: {self.role} on {self.cluster}"
+
+
+# Measured volumes live in their own package; imported here so that Django registers them.
+from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch  # noqa: E402, F401

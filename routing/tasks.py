@@ -28,6 +28,7 @@ from routing.jobs.locks import Lease
 from routing.kube.connect import ConnectError
 from routing.models import Cluster, Snapshot
 from routing.snapshots import objects_at, prune, write_snapshot
+from routing.volumes.refresh import RefreshError, due_sources, prune_fetches, refresh
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +100,11 @@ def snapshot_due_clusters() -> list[int]:
 def prune_snapshots() -> int:
     """Delete snapshots past each cluster's retention; returns how many went."""
     with jobstats.recorded(jobstats.PRUNE):
-        return sum(prune(cluster) for cluster in Cluster.objects.all())
+        clusters = list(Cluster.objects.all())
+        gone = sum(prune(cluster) for cluster in clusters)
+        for cluster in clusters:  # volume fetches that no kept snapshot is costed with
+            prune_fetches(cluster)
+        return gone
 
 
 @shared_task(name="routing.recompute_summaries")
@@ -118,3 +123,39 @@ def recompute_summaries(cluster_id: int) -> int | None:
             cluster, objects, source=Snapshot.Source.MANUAL, reanalyze_all=True
         )
     return snapshot.pk
+
+
+VOLUMES_LOCK_TTL = 900.0  # a refresh is one query; its timeout is at most 600 s
+
+
+@shared_task(name="routing.refresh_volumes")
+def refresh_volumes(cluster_id: int) -> int | None:
+    """Refresh one cluster's measured volumes; returns the new fetch's id, or None when it
+    failed (the source records why; the previous volumes stay) or another refresh is running."""
+    lock = Lease(f"volumes:{cluster_id}", ttl=VOLUMES_LOCK_TTL)
+    if not lock.acquire():
+        return None
+    try:
+        with jobstats.recorded(jobstats.VOLUMES, cluster_id) as outcome:
+            cluster = Cluster.objects.get(pk=cluster_id)
+            try:
+                found = refresh(cluster)
+            except RefreshError as exc:
+                outcome.fail(str(exc))
+                return None
+            return found.fetch.pk if found.fetch else None
+    finally:
+        lock.release()
+
+
+@shared_task(name="routing.refresh_due_volumes")
+def refresh_due_volumes() -> list[int]:
+    """Dispatch a refresh for every cluster whose source is due (to the workers, or here)."""
+    with jobstats.recorded(jobstats.VOLUMES_DUE):
+        ids = [source.cluster_id for source in due_sources()]
+        for cluster_id in ids:
+            if settings.REDIS_URL:
+                refresh_volumes.delay(cluster_id)
+            else:
+                refresh_volumes(cluster_id)
+    return ids

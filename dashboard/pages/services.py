@@ -17,11 +17,12 @@ from routing.api.report_serializers import ServiceQuerySerializer
 from routing.figures.service_list import (
     MECHANISMS,
     SUMMARY_ROW_COLUMNS,
+    default_ordering,
     filtered_services,
     summary_rows,
 )
-from routing.figures.traffic import volumes_of
 from routing.models import ServiceSummary
+from routing.volumes.lookup import SnapshotVolumes, gb_by_service
 
 PAGE_SIZE = PageNumberPagination.page_size
 # The list API's query parameters the page keeps in its own query string.
@@ -80,13 +81,15 @@ def row_view(cluster: str, row: dict[str, Any], volumes: dict, limit: float) -> 
 
 def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     """The rows of one page, as the list API would give them, plus the totals the page shows."""
-    rows = filtered_services(ServiceSummary.objects.at(cluster.pk, snapshot.seq), query)
+    volumes = SnapshotVolumes(snapshot)
+    rows = filtered_services(ServiceSummary.objects.at(cluster.pk, snapshot.seq), query, volumes)
     total = rows.count()
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages)
     start = (page - 1) * PAGE_SIZE
-    values = rows.values_list(*SUMMARY_ROW_COLUMNS)[start : start + PAGE_SIZE]
-    return {"rows": summary_rows(values), "count": total, "page": page, "pages": pages}
+    values = list(rows.values_list(*SUMMARY_ROW_COLUMNS)[start : start + PAGE_SIZE])
+    shown = volumes.get({(v[0], v[1]) for v in values}) if values else {}
+    return {"rows": summary_rows(values, shown), "count": total, "page": page, "pages": pages}
 
 
 @viewer_required
@@ -95,8 +98,10 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     context = cluster_context(request, found, "services")
     snapshot = context["snapshot"]
     query, refused = parse_query(request.GET)
+    default = default_ordering(SnapshotVolumes(snapshot) if snapshot is not None else None)
+    query["ordering"] = query.get("ordering") or default
     limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
-    volumes = volumes_of(found)
+    volumes = gb_by_service(found.pk, snapshot)
     table: dict[str, Any] = {"rows": [], "count": 0, "page": 1, "pages": 1}
     namespaces: list[str] = []
     policies: list[str] = list(POLICY_CHOICES)
@@ -112,12 +117,13 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     first = (table["page"] - 1) * PAGE_SIZE + 1 if table["count"] else 0
     last = first + len(rows) - 1 if rows else 0
     filters = {k: request.GET[k] for k in FILTERS if request.GET.get(k) and k not in refused}
-    ordering = query.get("ordering") or "-cost"
+    ordering = query["ordering"]
     data = {
         "cluster": found.name,
         "seq": snapshot.seq if snapshot else None,
         "pageSize": PAGE_SIZE,
         "overloadLimit": limit,
+        "defaultOrdering": default,
         "volumes": [[ns, name, gb] for (ns, name), gb in sorted(volumes.items())],
         "inSnapshot": in_snapshot,
         "count": table["count"],
@@ -150,16 +156,16 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
             "overload_limit": f"{limit:g}",
             "hints_docs": HINTS_DOCS,
             "clear_url": request.path,
-            "prev_query": _page_query(filters, ordering, table["page"] - 1),
-            "next_query": _page_query(filters, ordering, table["page"] + 1),
+            "prev_query": _page_query(filters, ordering, default, table["page"] - 1),
+            "next_query": _page_query(filters, ordering, default, table["page"] + 1),
             "data": data,
         },
     )
 
 
-def _page_query(filters: dict, ordering: str, page: int) -> str:
+def _page_query(filters: dict, ordering: str, default: str, page: int) -> str:
     params = dict(filters)
-    if ordering != "-cost":
+    if ordering != default:
         params["ordering"] = ordering
     if page > 1:
         params["page"] = page

@@ -9,8 +9,8 @@ from django.shortcuts import render
 
 from dashboard.pages.common import cluster_context, get_cluster, service_url, viewer_required
 from routing.engine.cost import LIST_PRICES
-from routing.figures.traffic import volumes_of
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
+from routing.volumes.lookup import gb_by_service
 
 PAGE_SIZE = 50  # Services a page in the volumes table
 
@@ -100,7 +100,7 @@ def _volume_rows(cluster: Cluster, snapshot: Snapshot | None, query: str, page: 
 
 def _totals(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
     """Over the latest snapshot's Services: how many have a volume, their GB and monthly cost."""
-    volumes = volumes_of(cluster)
+    volumes = gb_by_service(cluster.pk, snapshot)
     with_volume = gb = cost = 0.0
     services = 0
     if snapshot is not None:

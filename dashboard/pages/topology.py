@@ -13,8 +13,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
-from routing.figures.traffic import OBSERVED, flow_map, volumes_of
+from routing.figures.traffic import OBSERVED, flow_map
 from routing.models import ServiceSummary, Snapshot
+from routing.volumes.lookup import gb_by_service
 
 # The toggle's choices: the flow map's `policy` values, with what each one means.
 POLICIES = [
@@ -79,7 +80,7 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], float]) -> l
 
 def page_data(cluster_name: str, snapshot: Snapshot | None, policy: str) -> dict[str, Any]:
     """The JSON the page's module starts from (json_script "topology-data")."""
-    volumes = volumes_of(snapshot.cluster) if snapshot is not None else {}
+    volumes = gb_by_service(snapshot.cluster_id, snapshot) if snapshot is not None else {}
     return {
         "cluster": cluster_name,
         "policy": policy,

@@ -66,9 +66,9 @@ class ServiceQuerySerializer(SnapshotQuerySerializer):
     ordering = serializers.ChoiceField(
         list(ORDERINGS),
         required=False,
-        default="-cost",
-        help_text="Sort key: cost, cross_zone, overload (- for descending) or name; ties by "
-        "namespace and name.",
+        help_text="Sort key: monthly_cost, cost (per GB), cross_zone, overload (- for "
+        "descending) or name; ties by namespace and name. Default: -monthly_cost once the "
+        "cluster has any traffic volume, else -cost.",
     )
 
 
@@ -121,6 +121,15 @@ class ServiceSummarySerializer(serializers.Serializer):
     topDiagnostic = serializers.SerializerMethodField(
         help_text="The most important diagnostic, or null."
     )
+    monthlyGb = serializers.SerializerMethodField(
+        help_text="GB a month (manual, else measured), or null: no traffic measured."
+    )
+    monthlyCost = serializers.SerializerMethodField(
+        help_text="costPerGb x monthlyGb, USD a month; null without a volume."
+    )
+    volumeSource = serializers.SerializerMethodField(
+        help_text="manual, measured or simulated (the demo's model); null: no volume."
+    )
     recommendedPolicy = serializers.SerializerMethodField(
         help_text="The cheapest policy within the overload limit, or null when it is the "
         "declared one."
@@ -140,3 +149,16 @@ class ServiceSummarySerializer(serializers.Serializer):
 
     def get_recommendedPolicy(self, summary) -> str | None:
         return (summary.recommendation or {}).get("policy")
+
+    # The list attaches `volume` (routing.volumes.lookup.Volume) to the rows that have one.
+    def get_monthlyGb(self, summary) -> float | None:
+        volume = getattr(summary, "volume", None)
+        return volume.gb if volume else None
+
+    def get_monthlyCost(self, summary) -> float | None:
+        volume = getattr(summary, "volume", None)
+        return summary.cost_per_gb * volume.gb if volume else None
+
+    def get_volumeSource(self, summary) -> str | None:
+        volume = getattr(summary, "volume", None)
+        return volume.source if volume else None

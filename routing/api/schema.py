@@ -14,8 +14,10 @@ _DESCRIPTIONS = {
     401: "No credentials, or a wrong or expired token.",
     403: "The user lacks the role this needs, or a browser request lacks its CSRF token.",
     404: "No such cluster (or none the user may see), snapshot, Service or page.",
+    409: "Another refresh of this cluster's volumes is running.",
     413: "The upload is larger than TRAFFICLENS_UPLOAD_MAX_BYTES.",
     415: "Unsupported Content-Type.",
+    502: "The cluster's Prometheus gave no usable answer (the message says why).",
 }
 
 

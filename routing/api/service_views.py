@@ -21,8 +21,14 @@ from routing.api.report_serializers import (
 from routing.api.schema import CLUSTER, errors
 from routing.api.shapes import ServiceReportSerializer
 from routing.figures.reports import service_detail
-from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
+from routing.figures.service_list import (
+    SUMMARY_ROW_COLUMNS,
+    default_ordering,
+    filtered_services,
+    summary_rows,
+)
 from routing.models import ServiceSummary
+from routing.volumes.lookup import SnapshotVolumes
 
 
 @extend_schema(tags=["services"])
@@ -48,11 +54,15 @@ class ServiceViewSet(viewsets.GenericViewSet):
         # Links and cache key from the validated query only: unknown parameters are ignored.
         self.paginator.query = canonical_query(query, request, self.paginator)
 
+        volumes = SnapshotVolumes(snapshot) if snapshot is not None else None
+
         def page() -> dict:
             rows = ServiceSummary.objects.none()
             if snapshot is not None:
+                wanted = dict(query.validated_data)
+                wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
                 rows = filtered_services(
-                    ServiceSummary.objects.at(found.pk, snapshot.seq), query.validated_data
+                    ServiceSummary.objects.at(found.pk, snapshot.seq), wanted, volumes
                 )
             self.paginator.snapshot = snapshot
             keys = self.paginator.page_keys(rows, self.request, view=self)
@@ -62,11 +72,18 @@ class ServiceViewSet(viewsets.GenericViewSet):
                     "pk", *SUMMARY_ROW_COLUMNS
                 )
             }
-            return self.get_paginated_response(summary_rows(by_key[k] for k in keys)).data
+            listed = [by_key[k] for k in keys]
+            shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
+            return self.get_paginated_response(summary_rows(listed, shown)).data
 
-        if snapshot is None:
+        if snapshot is None or volumes is None:
             return Response(page())
-        key = [*self.paginator.query, ("page", page_key(request, self.paginator))]
+        # Monthly figures follow the volumes, which change without a new snapshot.
+        key = [
+            *self.paginator.query,
+            ("page", page_key(request, self.paginator)),
+            ("volumes", volumes.stamp()),
+        ]
         return Response(snapshot_answer("services", snapshot, request, page, key))
 
 

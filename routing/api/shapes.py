@@ -98,6 +98,16 @@ class FlowsSerializer(serializers.Serializer):
     maxOverload = serializers.FloatField(help_text="Largest endpoint load / fair share.")
 
 
+class VolumeSourceSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        ["manual", "measured", "simulated"],
+        help_text="manual: set by a person or tool (wins); measured: from Prometheus; "
+        "simulated: the demo's traffic model, not a measurement.",
+    )
+    detail = serializers.CharField(help_text="What it came from (query, window) or the note.")
+    at = serializers.DateTimeField(allow_null=True, help_text="When fetched or set.")
+
+
 class CostSerializer(serializers.Serializer):
     provider = serializers.CharField(allow_null=True, help_text="Price list used.")
     pricePerGbCrossZone = serializers.FloatField(help_text="USD per GB crossing zones.")
@@ -106,6 +116,11 @@ class CostSerializer(serializers.Serializer):
     costPerGb = serializers.FloatField(help_text="Estimated USD per GB of the Service's traffic.")
     monthlyGb = serializers.FloatField(allow_null=True, help_text="Monthly volume, if known.")
     monthlyCost = serializers.FloatField(allow_null=True, help_text="USD per month, if known.")
+    volume = VolumeSourceSerializer(
+        allow_null=True,
+        required=False,
+        help_text="Where monthlyGb came from; null: no traffic measured.",
+    )
 
 
 class WhatIfSerializer(serializers.Serializer):

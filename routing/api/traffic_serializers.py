@@ -101,6 +101,20 @@ class ZoneFiguresSerializer(serializers.Serializer):
     )
 
 
+class FlowMapVolumesSerializer(serializers.Serializer):
+    measured = serializers.IntegerField(help_text="Services weighted by a measured volume.")
+    simulated = serializers.IntegerField(
+        help_text="Services weighted by the demo simulation's model (not a measurement)."
+    )
+    manual = serializers.IntegerField(help_text="Services weighted by a volume set by hand.")
+    fetchedAt = serializers.DateTimeField(
+        allow_null=True, help_text="When the measured (or simulated) volumes were fetched."
+    )
+    source = serializers.CharField(
+        allow_null=True, help_text="What they were fetched from (Prometheus URL, preset, window)."
+    )
+
+
 class FlowMapSerializer(serializers.Serializer):
     snapshot = serializers.IntegerField(help_text="Seq of the snapshot the map is of.")
     services = serializers.IntegerField(help_text="Services in the snapshot.")
@@ -135,6 +149,7 @@ class FlowMapSerializer(serializers.Serializer):
         help_text="Estimated USD a month crossing zones and regions: the sum of cost per GB "
         "x monthly GB over the Services with a volume; null when no volume is known.",
     )
+    volumes = FlowMapVolumesSerializer(help_text="Where the volumes behind the figures came from.")
     policy = serializers.CharField(
         help_text="observed, or the what-if policy every Service was simulated with."
     )
@@ -169,6 +184,10 @@ class RankedRecommendationSerializer(serializers.Serializer):
     )
     monthlyGb = serializers.FloatField(
         allow_null=True, help_text="The Service's monthly volume; null when not set."
+    )
+    volumeSource = serializers.CharField(
+        allow_null=True,
+        help_text="Where monthlyGb came from: manual, measured or simulated; null: no volume.",
     )
     monthlySaved = serializers.FloatField(
         allow_null=True, help_text="costPerGbSaved x monthlyGb; null without a volume."

@@ -11,6 +11,7 @@ from routing.api import (
     token_views,
     traffic_views,
     views,
+    volume_views,
     whatif_views,
 )
 
@@ -57,6 +58,21 @@ urlpatterns = [
         name="service-what-if",
     ),
     path("clusters/<slug:cluster>/prices/", traffic_views.PricesView.as_view(), name="prices"),
+    path(
+        "clusters/<slug:cluster>/traffic-source/",
+        volume_views.TrafficSourceView.as_view(),
+        name="traffic-source",
+    ),
+    path(
+        "clusters/<slug:cluster>/volumes/refresh/",
+        volume_views.RefreshVolumesView.as_view(),
+        name="volumes-refresh",
+    ),
+    path(
+        "clusters/<slug:cluster>/volumes/fetches/",
+        volume_views.VolumeFetchListView.as_view(),
+        name="volume-fetches",
+    ),
     path("clusters/<slug:cluster>/flowmap/", traffic_views.FlowMapView.as_view(), name="flowmap"),
     path(
         "clusters/<slug:cluster>/recommendations/",

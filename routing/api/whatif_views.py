@@ -15,9 +15,9 @@ from routing.api.traffic_views import NAMESPACE, SERVICE
 from routing.api.whatif_serializers import WhatIfRequestSerializer, WhatIfResponseSerializer
 from routing.engine.service_entry import service_entry
 from routing.figures.reports import service_objects
-from routing.figures.traffic import monthly_gb
 from routing.options import cluster_options
 from routing.roles import EDITOR
+from routing.volumes.lookup import volume_for
 from routing.whatif import WhatIfError, apply_changes, headline
 
 
@@ -45,11 +45,12 @@ class WhatIfView(APIView):
         changes = dict(body.validated_data)
         found = get_cluster(cluster)
         snapshot = existing_snapshot(found, changes.pop("snapshot", None))
+        volume = volume_for(snapshot, namespace, service)
         options = cluster_options(
             found,
             proxy_detail="zones",  # as the Service detail gives it by default
             services=frozenset({(namespace, service)}),
-            monthly_gb=monthly_gb(found, namespace, service),
+            monthly_gb=volume.gb if volume else None,
         )
         objects = service_objects(snapshot, namespace, service, pods=options.clients == "pods")
         before = service_entry(objects, options) if objects else None

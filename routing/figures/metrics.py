@@ -12,7 +12,9 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from routing.models import Cluster, JobStats, ServiceSummary, Snapshot, TrafficVolume
+from routing.models import Cluster, JobStats, ServiceSummary, Snapshot
+from routing.volumes.lookup import Volume, volumes_for
+from routing.volumes.models import TrafficSource
 
 _SERVICE_GAUGES = (
     (
@@ -54,6 +56,17 @@ MONTHLY_COST = "trafficlens_service_monthly_cost_usd"
 MONTHLY_COST_HELP = (
     "Estimated monthly cost of the Service's traffic, USD: cost per GB times the monthly GB "
     "set for it (only Services with a traffic volume)."
+)
+MONTHLY_GB = "trafficlens_service_monthly_gb"
+MONTHLY_GB_HELP = (
+    "The Service's traffic volume in GB (2^30 bytes) a month, by source: manual, measured "
+    "(Prometheus) or simulated (the demo's model)."
+)
+VOLUMES_SUCCESS = "trafficlens_volumes_last_success_timestamp_seconds"
+VOLUMES_SUCCESS_HELP = "When the cluster's traffic volumes were last refreshed successfully."
+VOLUMES_FAILING = "trafficlens_volumes_refresh_failing"
+VOLUMES_FAILING_HELP = (
+    "1 when the cluster's last volume refresh failed (the previous volumes are still used)."
 )
 RECONNECTS = "trafficlens_watch_reconnects_total"
 RECONNECTS_HELP = (
@@ -131,14 +144,18 @@ def _cluster_lines(clusters: list[Cluster]) -> Iterator[str]:
         for c in clusters:
             for row in rows[c.pk]:
                 yield f"{metric}{{{_service_labels(c, row)}}} {_number(row[2 + i])}\n"
-    yield from _monthly_cost_lines(clusters, rows)
-    yield from _cluster_total_lines(clusters, latest, rows)
+    volumes = _volumes(latest)
+    yield from _monthly_cost_lines(clusters, rows, volumes)
+    yield from _cluster_total_lines(clusters, latest, rows, volumes)
+    yield from _volume_source_lines(clusters)
 
 
 def _cluster_total_lines(
-    clusters: list[Cluster], latest: dict[int, Snapshot], rows: dict[int, list[tuple]]
+    clusters: list[Cluster],
+    latest: dict[int, Snapshot],
+    rows: dict[int, list[tuple]],
+    volumes: dict[tuple[int, str, str], Volume],
 ) -> Iterator[str]:
-    volumes = _volumes()
     limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
     yield _family(CLUSTER_COST_PER_GB, "gauge", CLUSTER_COST_PER_GB_HELP)
     for c in clusters:
@@ -150,7 +167,7 @@ def _cluster_total_lines(
     for c in clusters:
         if c.pk in latest:
             total = sum(
-                row[_COST_PER_GB] * volumes[(c.pk, row[0], row[1])]
+                row[_COST_PER_GB] * volumes[(c.pk, row[0], row[1])].gb
                 for row in rows[c.pk]
                 if (c.pk, row[0], row[1]) in volumes
             )
@@ -162,12 +179,12 @@ def _cluster_total_lines(
             yield f'{CLUSTER_OVERLOADED}{{cluster="{_label(c.name)}"}} {over}\n'
 
 
-def _volumes() -> dict[tuple[int, str, str], float]:
+def _volumes(latest: dict[int, Snapshot]) -> dict[tuple[int, str, str], Volume]:
+    """Each cluster's volumes for its latest snapshot (manual, else measured)."""
     return {
-        (cluster_id, ns, name): float(gb)
-        for cluster_id, ns, name, gb in TrafficVolume.objects.values_list(
-            "cluster_id", "namespace", "name", "monthly_gb"
-        )
+        (cluster_id, ns, name): volume
+        for cluster_id, snap in latest.items()
+        for (ns, name), volume in volumes_for(snap).items()
     }
 
 
@@ -177,17 +194,45 @@ def _service_labels(cluster: Cluster, row: tuple) -> str:
     )
 
 
-def _monthly_cost_lines(clusters: list[Cluster], rows: dict[int, list[tuple]]) -> Iterator[str]:
+def _monthly_cost_lines(
+    clusters: list[Cluster],
+    rows: dict[int, list[tuple]],
+    volumes: dict[tuple[int, str, str], Volume],
+) -> Iterator[str]:
     # As the flow map's monthly cost (routing.figures.traffic): the latest per-GB figure times
-    # the volume.
-    volumes = _volumes()
+    # the volume; the volume itself with where it came from.
     yield _family(MONTHLY_COST, "gauge", MONTHLY_COST_HELP)
     for c in clusters:
         for row in rows[c.pk]:
-            gb = volumes.get((c.pk, row[0], row[1]))
-            if gb is not None:
-                cost = _number(row[_COST_PER_GB] * gb)
+            volume = volumes.get((c.pk, row[0], row[1]))
+            if volume is not None:
+                cost = _number(row[_COST_PER_GB] * volume.gb)
                 yield f"{MONTHLY_COST}{{{_service_labels(c, row)}}} {cost}\n"
+    yield _family(MONTHLY_GB, "gauge", MONTHLY_GB_HELP)
+    for c in clusters:
+        for row in rows[c.pk]:
+            volume = volumes.get((c.pk, row[0], row[1]))
+            if volume is not None:
+                labels = f'{_service_labels(c, row)},source="{volume.source}"'
+                yield f"{MONTHLY_GB}{{{labels}}} {_number(volume.gb)}\n"
+
+
+def _volume_source_lines(clusters: list[Cluster]) -> Iterator[str]:
+    sources = {
+        s.cluster_id: s for s in TrafficSource.objects.filter(cluster__in=[c.pk for c in clusters])
+    }
+    yield _family(VOLUMES_SUCCESS, "gauge", VOLUMES_SUCCESS_HELP)
+    for c in clusters:
+        source = sources.get(c.pk)
+        if source is not None and source.last_success_at is not None:
+            at = source.last_success_at.timestamp()
+            yield f'{VOLUMES_SUCCESS}{{cluster="{_label(c.name)}"}} {at:.3f}\n'
+    yield _family(VOLUMES_FAILING, "gauge", VOLUMES_FAILING_HELP)
+    for c in clusters:
+        source = sources.get(c.pk)
+        if source is not None:
+            failing = 1 if source.last_error else 0
+            yield f'{VOLUMES_FAILING}{{cluster="{_label(c.name)}"}} {failing}\n'
 
 
 def _watch_lines(clusters: list[Cluster]) -> Iterator[str]:

@@ -11,15 +11,14 @@ import zlib
 from typing import Any, Literal
 
 import orjson
-from django.db.models import Subquery
 
 from routing.engine.model import SERVICE_NAME_LABEL
 from routing.engine.service_entry import service_entry
-from routing.figures.traffic import monthly_gb
-from routing.models import ObjectVersion, ServiceSummary, Snapshot, TrafficVolume
+from routing.models import ObjectVersion, ServiceSummary, Snapshot
 from routing.options import cluster_options
 from routing.snapshots import decode
 from routing.snapshots.trim import KINDS
+from routing.volumes.lookup import volume_for, volume_json
 
 
 def _objects(snapshot: Snapshot, **filters: Any) -> list[dict[str, Any]]:
@@ -62,18 +61,20 @@ def service_detail(
     `"nodes"` one entry per node (analysed now). The Service's traffic volume, when one is set,
     fills in the monthly figures, as `analyze --monthly-gb` would.
     """
-    found: tuple[dict[str, Any] | None, float | None] | None = None
+    entry: dict[str, Any] | None = None
     if proxy == "zones":
-        found = stored_report(snapshot, namespace, name)
-        if found == ({}, None):
+        entry = stored_report(snapshot, namespace, name)
+        if entry == {}:
             return None
-    if found is None:
+    if entry is None:
         entry = analyzed_report(snapshot, namespace, name, proxy)
-        found = entry, monthly_gb(snapshot.cluster, namespace, name) if entry else None
-    entry, gb = found
-    if entry and gb is not None:
-        with_volume(entry, gb)
-    return entry or None
+    if not entry:
+        return None
+    volume = volume_for(snapshot, namespace, name)
+    if volume is not None:  # without one the entry is the engine's own (monthly figures null)
+        with_volume(entry, volume.gb)
+        entry["cost"]["volume"] = volume_json(volume)
+    return entry
 
 
 def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
@@ -91,31 +92,23 @@ def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
     return entry
 
 
-def stored_report(
-    snapshot: Snapshot, namespace: str, name: str
-) -> tuple[dict[str, Any], float | None] | None:
-    """The entry stored with the snapshot and the Service's volume (one query).
-
-    ({}, None) when the Service is not in the snapshot; None when its row has no stored report
-    (written before reports were stored).
-    """
-    volume = TrafficVolume.objects.filter(
-        cluster=snapshot.cluster_id, namespace=namespace, name=name
-    ).values("monthly_gb")[:1]
+def stored_report(snapshot: Snapshot, namespace: str, name: str) -> dict[str, Any] | None:
+    """The entry stored with the snapshot: {} when the Service is not in the snapshot; None
+    when its row has no stored report (written before reports were stored)."""
     row = (
         ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
         .filter(namespace=namespace, name=name)
-        .values_list("report", Subquery(volume))
+        .values_list("pk", "report")
         .first()
     )
     if row is None:
-        return {}, None
-    report, gb = row
+        return {}
+    report = row[1]
     if report is None or not snapshot.cluster_report:
         return None
     entry: dict[str, Any] = orjson.loads(zlib.decompress(report))
     entry["cluster"] = snapshot.cluster_report
-    return entry, None if gb is None else float(gb)
+    return entry
 
 
 def analyzed_report(

@@ -7,8 +7,12 @@ and so show the same rows in the same order.
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q
-from django.db.models.functions import Collate
+from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce, Collate
+
+from routing.models import TrafficVolume
+from routing.volumes.lookup import SnapshotVolumes, Volume
+from routing.volumes.models import MeasuredVolume
 
 MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
 SEVERITIES = ("error", "warning", "info")
@@ -20,7 +24,11 @@ ORDERINGS = {
     "overload": ("max_overload",),
     "-overload": ("-max_overload",),
     "name": (),
+    # The Service's monthly cost: cost per GB x its volume; Services without one come last.
+    "monthly_cost": (F("monthly_cost").asc(nulls_last=True),),
+    "-monthly_cost": (F("monthly_cost").desc(nulls_last=True),),
 }
+BY_VOLUME = ("monthly_cost", "-monthly_cost")
 
 SUMMARY_ROW_COLUMNS = (
     "namespace",
@@ -38,17 +46,20 @@ SUMMARY_ROW_COLUMNS = (
 )
 
 
-def summary_rows(values) -> list[dict]:
-    """ServiceSummarySerializer's output for rows read as `values_list(*SUMMARY_ROW_COLUMNS)`.
+def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -> list[dict]:
+    """ServiceSummarySerializer's output for rows read as `values_list(*SUMMARY_ROW_COLUMNS)`,
+    with each Service's monthly figures from `volumes` (routing.volumes.lookup) where it has one.
 
     A page of 100 Services is on every dashboard load and in every tool's poll; serializing
     it field by field took most of the request's time.
     """
+    volumes = volumes or {}
     rows = []
     for ns, name, policy, mech, itp, cz, cr, dropped, overload, cost, diags, rec in values:
         counts = dict.fromkeys(SEVERITIES, 0)
         for diagnostic in diags:
             counts[diagnostic["severity"]] = counts.get(diagnostic["severity"], 0) + 1
+        volume = volumes.get((ns, name))
         rows.append(
             {
                 "namespace": ns,
@@ -64,9 +75,35 @@ def summary_rows(values) -> list[dict]:
                 "diagnostics": counts,
                 "topDiagnostic": diags[0] if diags else None,
                 "recommendedPolicy": (rec or {}).get("policy"),
+                "monthlyGb": volume.gb if volume else None,
+                "monthlyCost": cost * volume.gb if volume else None,
+                "volumeSource": volume.source if volume else None,
             }
         )
     return rows
+
+
+def default_ordering(volumes: SnapshotVolumes | None) -> str:
+    """Monthly cost, largest first, once any volume exists; cost per GB before that."""
+    return "-monthly_cost" if volumes is not None and volumes.any() else "-cost"
+
+
+def with_monthly_cost(rows, volumes: SnapshotVolumes):
+    """Annotate `monthly_gb` and `monthly_cost` (null without a volume), manual over measured,
+    so the database can order by them."""
+    manual = TrafficVolume.objects.filter(
+        cluster_id=volumes.snapshot.cluster_id,
+        namespace=OuterRef("namespace"),
+        name=OuterRef("name"),
+    ).values("monthly_gb")[:1]
+    fetch = volumes.fetch
+    measured = MeasuredVolume.objects.filter(
+        fetch=fetch, namespace=OuterRef("namespace"), name=OuterRef("name")
+    ).values("monthly_gb")[:1]
+    gb: Func = Cast(Subquery(manual), FloatField())
+    if fetch is not None:
+        gb = Coalesce(gb, Subquery(measured), output_field=FloatField())
+    return rows.annotate(monthly_gb=gb).annotate(monthly_cost=F("cost_per_gb") * F("monthly_gb"))
 
 
 _PROBLEMS = ["error", "warning"]
@@ -77,7 +114,9 @@ def _bytewise(field: str):
     return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
 
 
-def filtered_services(rows, query: dict):
+def filtered_services(rows, query: dict, volumes: SnapshotVolumes | None = None):
+    """The rows that pass the query's filters, in its order (`ordering` resolved by the caller
+    with `default_ordering`; ordering by monthly cost needs the snapshot's volumes)."""
     if "namespace" in query:
         rows = rows.filter(namespace=query["namespace"])
     if "policy" in query:
@@ -97,5 +136,9 @@ def filtered_services(rows, query: dict):
         rows = rows.filter(problem)
     elif query.get("has_diagnostics") is False:
         rows = rows.filter(Q(diagnostics__0__isnull=True) | Q(diagnostics__0__severity="info"))
-    keys = ORDERINGS[query.get("ordering") or "-cost"]
+    ordering = query.get("ordering") or "-cost"
+    if ordering in BY_VOLUME:
+        assert volumes is not None, "ordering by monthly cost needs the snapshot's volumes"
+        rows = with_monthly_cost(rows, volumes)
+    keys = ORDERINGS[ordering]
     return rows.order_by(*keys, _bytewise("namespace").asc(), _bytewise("name").asc())

@@ -1,8 +1,9 @@
 """Figures over many Services or many snapshots, computed on read from the stored summaries:
 the cluster's flow map, its ranked recommendations, and time series bucketed for charts.
 
-Monthly figures multiply a summary's per-GB figure by the Service's TrafficVolume, where one is
-set; per-GB figures are those of the snapshot (priced when it was analysed).
+Monthly figures multiply a summary's per-GB figure by the Service's volume (routing.volumes.lookup:
+set by hand, else measured in force for the snapshot), where there is one; per-GB figures are
+those of the snapshot (priced when it was analysed).
 """
 
 import math
@@ -18,32 +19,15 @@ from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
 
 from routing.engine.shell import merge_patch_of
-from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
+from routing.models import Cluster, ServiceSummary, Snapshot
+from routing.volumes.lookup import SnapshotVolumes, Volume
 
 UNKNOWN_ZONE = "unknown"  # the engine's name for an endpoint or client without a zone
 TARGET_POINTS = 500  # default resolution: at most this many buckets
 MAX_POINTS = 10_000  # an explicit resolution may not ask for more
 
 
-def volumes_of(cluster: Cluster) -> dict[tuple[str, str], float]:
-    """(namespace, name) -> monthly GB, for every Service of the cluster with a volume."""
-    rows = TrafficVolume.objects.filter(cluster=cluster).values_list(
-        "namespace", "name", "monthly_gb"
-    )
-    return {(ns, name): float(gb) for ns, name, gb in rows}
-
-
 # --- flow map ---------------------------------------------------------------------------------
-
-
-def monthly_gb(cluster: Cluster, namespace: str, name: str) -> float | None:
-    """One Service's volume in GB a month, or None when none is set."""
-    gb = (
-        TrafficVolume.objects.filter(cluster=cluster, namespace=namespace, name=name)
-        .values_list("monthly_gb", flat=True)
-        .first()
-    )
-    return None if gb is None else float(gb)
 
 
 OBSERVED = "observed"
@@ -75,7 +59,9 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
     # name), not in whatever order the database returns them, so the same snapshot always gives
     # the same figures to the last digit.
     rows.sort(key=lambda row: (row[0], row[1]))
-    volumes = volumes_of(cluster)
+    at_snapshot = SnapshotVolumes(snapshot)
+    found = at_snapshot.get()
+    volumes = {key: volume.gb for key, volume in found.items()}
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
     if not known:
         weighting = "equal"
@@ -129,8 +115,25 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
         "crossZoneFraction": cross_total / forwarded if forwarded else 0.0,
         "costPerGbMean": cost_mean if rows else None,
         "monthlyCost": monthly_cost if known else None,
+        "volumes": volume_summary(
+            at_snapshot, [found[(ns, n)] for ns, n, *_ in rows if (ns, n) in found]
+        ),
         "policy": policy,
         "zones": zone_figures(snapshot),
+    }
+
+
+def volume_summary(volumes: SnapshotVolumes, used: list[Volume]) -> dict[str, Any]:
+    """Where the volumes behind the monthly figures came from: how many Services each source
+    gave, and the fetch in force (its time and what it was)."""
+    counts = dict.fromkeys(("measured", "simulated", "manual"), 0)
+    for volume in used:
+        counts[volume.source] += 1
+    fetch = volumes.fetch if counts["measured"] or counts["simulated"] else None
+    return {
+        **counts,
+        "fetchedAt": fetch.fetched_at if fetch else None,
+        "source": fetch.source if fetch else None,
     }
 
 
@@ -178,12 +181,13 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
     rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
         "namespace", "name", "policy", "recommendation"
     )
-    volumes = volumes_of(snapshot.cluster)
+    volumes = SnapshotVolumes(snapshot).get()
     items = []
     for namespace, name, policy, rec in rows:
         if not rec:
             continue
-        gb = volumes.get((namespace, name))
+        volume = volumes.get((namespace, name))
+        gb = volume.gb if volume else None
         per_gb = rec["costPerGbSaved"]
         items.append(
             {
@@ -193,6 +197,7 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
                 "recommendedPolicy": rec["policy"],
                 "costPerGbSaved": per_gb,
                 "monthlyGb": gb,
+                "volumeSource": volume.source if volume else None,
                 "monthlySaved": per_gb * gb if gb is not None else None,
                 "crossZoneFraction": rec["crossZoneFraction"],
                 "maxOverload": rec["maxOverload"],

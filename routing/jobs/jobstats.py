@@ -28,6 +28,8 @@ SNAPSHOT_DUE = "snapshot_due"  # tasks.snapshot_due_clusters: beat's tick that d
 PRUNE = "prune"  # tasks.prune_snapshots, over all clusters
 RECOMPUTE = "recompute"  # tasks.recompute_summaries
 WATCH_SNAPSHOT = "watch_snapshot"  # a watcher storing its in-memory state (no listing)
+VOLUMES = "volumes"  # tasks.refresh_volumes: one cluster's measured traffic volumes
+VOLUMES_DUE = "volumes_due"  # tasks.refresh_due_volumes: beat's tick that dispatches them
 
 MESSAGE_MAX = JobStats._meta.get_field("last_message").max_length
 

@@ -30,6 +30,7 @@ class InProcessScheduler(threading.Thread):
             close_old_connections()
             try:
                 tasks.snapshot_due_clusters()
+                tasks.refresh_due_volumes()
                 if time.monotonic() - last_prune >= self.prune_every:
                     tasks.prune_snapshots()
                     last_prune = time.monotonic()

@@ -38,6 +38,7 @@ def test_ranked_by_per_gb_saving_without_volumes(shop, token_client):
         "recommendedPolicy": "PreferSameZone",
         "costPerGbSaved": pytest.approx(2 / 3 * 0.02),
         "monthlyGb": None,
+        "volumeSource": None,
         "monthlySaved": None,
         "crossZoneFraction": 0.0,
         "maxOverload": pytest.approx(4 / 3),

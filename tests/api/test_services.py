@@ -66,6 +66,9 @@ def test_lists_the_twelve_demo_services_by_cost(demo_cluster, token_client):
         "diagnostics",
         "topDiagnostic",
         "recommendedPolicy",
+        "monthlyGb",
+        "monthlyCost",
+        "volumeSource",
     }
 
 
@@ -186,8 +189,9 @@ def test_list_runs_a_constant_number_of_queries(
 ):
     client = token_client("viewer")
     client.get(URL)
-    # token with the user and its role, cluster with the snapshot, count, page
-    with django_assert_max_num_queries(4):
+    # token with the user and its role, cluster with the snapshot, the volumes' state (fetch
+    # in force, manual ones), count, page
+    with django_assert_max_num_queries(5):
         body = client.get(URL, {"page_size": page_size, "has_diagnostics": "true"}).json()
     assert len(body["results"]) == min(page_size, body["count"])
 
@@ -258,6 +262,8 @@ def test_detail_monthly_figures_follow_the_services_volume(demo_cluster, token_c
         for s in analyze_cluster(build_cluster(items), options)["services"]
         if s["name"] == "payments"
     )
+    volume = body["cost"].pop("volume")  # where the volume came from: the API's addition
+    assert volume["source"] == "manual" and volume["detail"] == "set by hand"
     assert body["cost"] == expected["cost"] and body["cost"]["monthlyGb"] == 2000.0
     assert body["whatIf"] == expected["whatIf"]
     assert body["recommendation"] == expected["recommendation"]
@@ -269,7 +275,8 @@ def test_a_repeated_list_is_answered_from_the_cache(
 ):
     client = token_client("viewer")
     first = client.get(URL, {"has_diagnostics": "true"}).json()
-    with django_assert_max_num_queries(2):  # token with user and role, snapshot; no rows read
+    # token with user and role, snapshot, the volumes' state (part of the key); no rows read
+    with django_assert_max_num_queries(3):
         assert client.get(URL, {"has_diagnostics": "true"}).json() == first
     # A new snapshot is a new key: nothing stale, even with the same query.
     _find(demo_objects, "Service", "cart")["spec"]["trafficDistribution"] = "PreferSameNode"
@@ -293,14 +300,15 @@ def test_the_cache_can_be_turned_off(
     settings.API_CACHE_SECONDS = 0
     client = token_client("viewer")
     client.get(URL)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         client.get(URL)
 
 
 def test_detail_reads_three_rows(demo_cluster, token_client, django_assert_max_num_queries):
     client = token_client("editor")
     client.put(f"{URL}shop/payments/volume/", {"monthlyGb": "10"}, format="json")
-    with django_assert_max_num_queries(3):  # token with user and role, snapshot, report+volume
+    # token with user and role, snapshot, report, the volumes' state, the Service's volume
+    with django_assert_max_num_queries(5):
         body = client.get(f"{URL}shop/payments/").json()
     assert body["cost"]["monthlyGb"] == 10.0
 

@@ -36,10 +36,10 @@ def test_service_detail_matches_the_whole_cluster_analysis(demo_objects, proxy):
 def test_zones_detail_is_read_from_the_stored_report(demo_objects, django_assert_max_num_queries):
     cluster = Cluster.objects.create(name="s", source=Cluster.Source.UPLOAD)
     snapshot = write_snapshot(cluster, demo_objects, source="upload")
-    assert stored_report(snapshot, "shop", "payments")[0]["name"] == "payments"
+    assert stored_report(snapshot, "shop", "payments")["name"] == "payments"
     with django_assert_max_num_queries(1):  # one row; no objects read, nothing analysed
         stored_report(snapshot, "shop", "payments")
-    assert stored_report(snapshot, "shop", "nope") == ({}, None)
+    assert stored_report(snapshot, "shop", "nope") == {}
 
 
 def test_rows_without_a_stored_report_are_analysed(demo_objects):

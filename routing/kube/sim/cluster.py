@@ -4,6 +4,7 @@ sim = SimCluster(scenario="demo", seed=1).start(port=0)
 sim.write_kubeconfig("/tmp/sim.kubeconfig")  # for kubectl or load_kube_config
 sim.set_traffic_distribution("shop", "catalog", "PreferSameZone")
 sim.faults.drop_watches()
+sim.traffic.exposition()  # what GET /metrics serves: byte counters for Prometheus
 sim.stop()
 """
 
@@ -21,6 +22,7 @@ from .kubeconfig import write_kubeconfig
 from .objects import PodRec
 from .server import Api, Server
 from .state import Store
+from .traffic import Traffic
 from .world import World
 
 DEFAULT_CHURN = {"demo": 0.5, "demo-nozone": 0.5, "large": 0.0}
@@ -51,6 +53,8 @@ class SimCluster:
         self.faults = Faults(self.store)
         self.api = Api(self.store, self.faults, bookmark_interval)
         self.api.control = self._control
+        self.traffic = Traffic(self.world)  # byte counters from now on; served at /metrics
+        self.api.metrics = self.traffic.exposition
         rate = DEFAULT_CHURN.get(scenario, 0.0) if churn is None else churn
         self.churn = Churn(self.world, rate, seed)
         self._server: Server | None = None
@@ -148,4 +152,13 @@ class SimCluster:
                 "churnActions": dict(self.churn.actions),
             }
             return 200, info
+        if path == "/_sim/traffic" and method == "GET":
+            # The traffic model's own rates: the demo's volumes when no Prometheus is installed
+            # (routing.volumes, preset "simulation"), labelled as simulated, never as measured.
+            rates = self.traffic.rates()
+            services = [
+                {"namespace": ns, "name": name, "bytesPerSecond": rate}
+                for (ns, name), rate in sorted(rates.items())
+            ]
+            return 200, {"services": services}
         return 404, {"error": f"no control endpoint {method} {path}"}

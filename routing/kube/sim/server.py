@@ -3,6 +3,10 @@
 Stdlib `ThreadingHTTPServer` on the loopback interface, HTTP/1.1 with keep-alive; every answer
 is JSON (a client asking for protobuf or a Table gets plain JSON, which kubectl and the Python
 client accept). Errors are `Status` objects, as the real API returns them.
+
+GET /metrics is the cluster's byte counters in the Prometheus text format (traffic.py): what
+cAdvisor, Istio and Beyla would export, for a Prometheus to scrape. Like /_sim/ it stands
+beside the API, so simulated API faults (delay, failures) never touch it.
 """
 
 import base64
@@ -10,6 +14,7 @@ import binascii
 import logging
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +30,8 @@ from .watch import TRUE, WatchStream
 logger = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1")
 HEALTH = ("/healthz", "/readyz", "/livez")
+METRICS = "/metrics"
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 CONTINUE_EXPIRED = (
     "The provided continue parameter is too old to display a consistent list result. You can "
     "start a new list without the continue parameter."
@@ -91,6 +98,7 @@ class Api:
         self.store, self.faults = store, faults
         self.bookmark_interval = bookmark_interval
         self.control: Any = None  # callable(handler, method, path, body) for /_sim/ requests
+        self.metrics: Callable[[], bytes] | None = None  # the /metrics text (Prometheus format)
 
     def dispatch(self, h: Handler, method: str) -> None:
         url = urlsplit(h.path)
@@ -103,6 +111,11 @@ class Api:
                 length = int(h.headers.get("Content-Length") or 0)
                 body = h.rfile.read(length) if length else b""
                 h.send_json(*self.control(method, path, body))
+                return
+            if path == METRICS and self.metrics is not None:
+                if method != "GET":
+                    raise HttpError(405, "MethodNotAllowed", f"the server does not allow {method}")
+                h.send_body(200, self.metrics(), content_type=METRICS_TYPE)
                 return
             if self.faults.delay:
                 time.sleep(self.faults.delay)

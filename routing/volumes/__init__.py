@@ -1,0 +1,1 @@
+"""Measured traffic volumes: Prometheus sources, presets, refreshes and their history."""

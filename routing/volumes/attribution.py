@@ -1,0 +1,181 @@
+"""From query samples to bytes/s per Service, with what had to be assumed said in words.
+
+The snapshot gives which Services exist and which pods back them (EndpointSlices' targetRefs).
+A pod behind several Services has its bytes split evenly among them (no source says which
+Service a byte was for); a pod behind none is ignored (it serves no Service). A pod that is no
+longer in any slice (it was replaced during the window, as a rollout does) is attributed through
+its workload: the name left when the pod's generated suffixes are removed, if that workload backs
+Services now. Every such case is counted in the notes.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from routing.engine.model import SERVICE_NAME_LABEL
+from routing.volumes.presets import Preset
+from routing.volumes.prometheus import Sample
+
+Key = tuple[str, str]
+UNMATCHED_SAMPLE = 20  # how many unmatched series' labels a fetch keeps to show
+
+
+@dataclass
+class ServiceIndex:
+    """What attribution needs from a snapshot."""
+
+    services: set[Key] = field(default_factory=set)
+    pod_services: dict[Key, list[Key]] = field(default_factory=dict)  # (ns, pod) -> Services
+    workload_services: dict[Key, list[Key]] = field(default_factory=dict)  # (ns, workload)
+
+
+def workload_of(pod: str, labels: dict[str, str]) -> str:
+    """The name of the workload that made a pod, from its name and labels."""
+    template_hash = labels.get("pod-template-hash")
+    if template_hash and f"-{template_hash}-" in pod:  # Deployment: name-<hash>-<suffix>
+        return pod[: pod.rindex(f"-{template_hash}-")]
+    if "statefulset.kubernetes.io/pod-name" in labels:  # StatefulSet: name-<ordinal>
+        return re.sub(r"-\d+$", "", pod)
+    return pod.rsplit("-", 1)[0] if "-" in pod else pod  # DaemonSet, ReplicaSet, Job: name-<x>
+
+
+def build_index(objects: Iterable[dict]) -> ServiceIndex:
+    index = ServiceIndex()
+    pods: dict[Key, dict[str, str]] = {}
+    slices = []
+    for obj in objects:
+        kind = obj.get("kind")
+        meta = obj.get("metadata") or {}
+        key = (meta.get("namespace") or "default", meta.get("name") or "")
+        if kind == "Service":
+            index.services.add(key)
+        elif kind == "Pod":
+            pods[key] = meta.get("labels") or {}
+        elif kind == "EndpointSlice":
+            slices.append(obj)
+    backing: dict[Key, set[Key]] = defaultdict(set)
+    for obj in slices:
+        meta = obj.get("metadata") or {}
+        namespace = meta.get("namespace") or "default"
+        service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
+        if not service or (namespace, service) not in index.services:
+            continue
+        for endpoint in obj.get("endpoints") or []:
+            pod = ((endpoint or {}).get("targetRef") or {}).get("name")
+            if pod:
+                backing[(namespace, pod)].add((namespace, service))
+    workloads: dict[Key, set[Key]] = defaultdict(set)
+    for (namespace, pod), services in backing.items():
+        index.pod_services[(namespace, pod)] = sorted(services)
+        labels = pods.get((namespace, pod), {})
+        workloads[(namespace, workload_of(pod, labels))].update(services)
+    index.workload_services = {key: sorted(services) for key, services in workloads.items()}
+    return index
+
+
+@dataclass
+class Attribution:
+    rates: dict[Key, float] = field(default_factory=dict)  # bytes/s per Service
+    unmatched: list[dict[str, str]] = field(default_factory=list)  # a sample
+    unmatched_count: int = 0
+    unmatched_rate: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def attribute(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Attribution:
+    if preset.by == "pod":
+        return _by_pod(preset, samples, index)
+    if preset.by == "owner":
+        return _by_owner(preset, samples, index)
+    return _by_service(preset, samples, index)
+
+
+def _add(out: Attribution, services: list[Key], rate: float) -> None:
+    share = rate / len(services)
+    for key in services:
+        out.rates[key] = out.rates.get(key, 0.0) + share
+
+
+def _miss(out: Attribution, sample: Sample) -> None:
+    out.unmatched_count += 1
+    out.unmatched_rate += sample.value
+    if len(out.unmatched) < UNMATCHED_SAMPLE:
+        out.unmatched.append(sample.labels)
+
+
+def _by_service(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Attribution:
+    out = Attribution()
+    ns_label, name_label = preset.labels
+    for sample in samples:
+        key = (sample.labels.get(ns_label, ""), sample.labels.get(name_label, ""))
+        if key in index.services:
+            _add(out, [key], sample.value)
+        else:
+            _miss(out, sample)
+    return out
+
+
+def _by_owner(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Attribution:
+    out = Attribution()
+    ns_label, owner_label = preset.labels
+    shared = set()
+    for sample in samples:
+        key = (sample.labels.get(ns_label, ""), sample.labels.get(owner_label, ""))
+        services = index.workload_services.get(key)
+        if services:
+            _add(out, services, sample.value)
+            if len(services) > 1:
+                shared.add(key)
+        else:
+            _miss(out, sample)
+    if shared:
+        out.notes.append(
+            f"{len(shared)} workload(s) back several Services; their bytes were split evenly"
+        )
+    return out
+
+
+def _by_pod(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Attribution:
+    out = Attribution()
+    ns_label, pod_label = preset.labels
+    shared = by_workload = unserved = 0
+    unserved_rate = 0.0
+    for sample in samples:
+        namespace, pod = sample.labels.get(ns_label, ""), sample.labels.get(pod_label, "")
+        services = index.pod_services.get((namespace, pod))
+        if services is None:
+            services = _former_pod_services(namespace, pod, index)
+            if services:
+                by_workload += 1
+        if not services:
+            unserved += 1
+            unserved_rate += sample.value
+            continue
+        if len(services) > 1:
+            shared += 1
+        _add(out, services, sample.value)
+    if shared:
+        out.notes.append(f"{shared} pod(s) back several Services; their bytes were split evenly")
+    if by_workload:
+        out.notes.append(
+            f"{by_workload} pod(s) no longer in any EndpointSlice were attributed through their "
+            "workload's name"
+        )
+    if unserved:
+        out.notes.append(f"{unserved} pod(s) back no Service; their bytes were left out")
+    return out
+
+
+def _former_pod_services(namespace: str, pod: str, index: ServiceIndex) -> list[Key] | None:
+    """Services of a pod not in the slices now, through its workload: the pod's name without
+    one generated suffix (StatefulSet, DaemonSet) or two (Deployment: -<hash>-<suffix>)."""
+    name = pod
+    for _ in range(2):
+        if "-" not in name:
+            return None
+        name = name.rsplit("-", 1)[0]
+        services = index.workload_services.get((namespace, name))
+        if services:
+            return services
+    return None

@@ -1,0 +1,140 @@
+"""Which volume each Service of a snapshot is costed with, and where it came from.
+
+A manual volume (TrafficVolume, set by a person or a tool) wins over a measured one and says so.
+Measured volumes come from the fetch in force while the snapshot was the cluster's state: the
+newest fetch made before the next snapshot was taken (for the newest snapshot, the newest fetch),
+so a past snapshot keeps the volumes it was costed with while new fetches cost the present.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from django.db.models import Count, Max, Subquery
+
+from routing.models import Snapshot, TrafficVolume
+from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
+
+Key = tuple[str, str]
+
+MANUAL = "manual"
+MEASURED = "measured"
+SIMULATED = "simulated"  # the demo without Prometheus: the simulation's model, not a measurement
+
+
+@dataclass(frozen=True)
+class Volume:
+    gb: float
+    source: str  # manual | measured | simulated
+    detail: str  # e.g. "Prometheus ..., cadvisor preset, rate over 7d" or the manual note
+    at: datetime | None  # when it was fetched or set
+
+
+def kind_of(fetch: VolumeFetch) -> str:
+    return SIMULATED if fetch.preset == TrafficSource.Preset.SIMULATION else MEASURED
+
+
+class SnapshotVolumes:
+    """The volumes of one snapshot, each part read once (one query each) when first needed."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+
+    @cached_property
+    def state(self) -> tuple[int | None, int, datetime | None]:
+        """In one query: the id of the fetch whose volumes cost the snapshot (None: nothing
+        measured before its end), how many manual volumes the cluster has, and when one last
+        changed."""
+        snapshot = self.snapshot
+        following = Snapshot.objects.filter(
+            cluster_id=snapshot.cluster_id, seq__gt=snapshot.seq
+        ).order_by("seq")
+        end = Subquery(following.values("taken_at")[:1])
+        fetches = (
+            VolumeFetch.objects.filter(cluster_id=snapshot.cluster_id)
+            .annotate(end=end)
+            .exclude(end__isnull=False, fetched_at__gt=end)  # made after the snapshot's end
+            .order_by("-fetched_at", "-pk")
+        )
+        manual = (
+            TrafficVolume.objects.filter(cluster_id=snapshot.cluster_id)
+            .values("cluster_id")
+            .annotate(n=Count("pk"), at=Max("updated_at"))
+        )
+        row = (
+            Snapshot.objects.filter(pk=snapshot.pk)
+            .annotate(
+                fetch_id=Subquery(fetches.values("pk")[:1]),
+                manual_n=Subquery(manual.values("n")[:1]),
+                manual_at=Subquery(manual.values("at")[:1]),
+            )
+            .values_list("fetch_id", "manual_n", "manual_at")
+            .first()
+        )
+        fetch_id, count, at = row if row is not None else (None, 0, None)
+        return fetch_id, count or 0, at
+
+    @cached_property
+    def fetch(self) -> VolumeFetch | None:
+        fetch_id = self.state[0]
+        return VolumeFetch.objects.filter(pk=fetch_id).first() if fetch_id is not None else None
+
+    def any(self) -> bool:
+        return self.state[0] is not None or self.state[1] > 0
+
+    def stamp(self) -> str:
+        """Changes whenever the volumes that cost the snapshot may have: for cache keys."""
+        fetch_id, count, at = self.state
+        return f"{fetch_id or 0}:{count}:{at.timestamp() if at else 0}"
+
+    def get(self, keys: set[Key] | None = None) -> dict[Key, Volume]:
+        """(namespace, name) -> Volume for the Services that have one (only `keys`, if given)."""
+        out: dict[Key, Volume] = {}
+        names = {name for _, name in keys} if keys is not None else None
+        fetch = self.fetch
+        if fetch is not None:
+            measured = MeasuredVolume.objects.filter(fetch=fetch)
+            if names is not None:
+                measured = measured.filter(name__in=names)
+            kind = kind_of(fetch)
+            for ns, name, gb in measured.values_list("namespace", "name", "monthly_gb"):
+                out[(ns, name)] = Volume(gb, kind, fetch.source, fetch.fetched_at)
+        if "state" not in self.__dict__ or self.state[1]:
+            manual = TrafficVolume.objects.filter(cluster_id=self.snapshot.cluster_id)
+            if names is not None:
+                manual = manual.filter(name__in=names)
+            for ns, name, amount, note, at in manual.values_list(
+                "namespace", "name", "monthly_gb", "source", "updated_at"
+            ):
+                out[(ns, name)] = Volume(float(amount), MANUAL, note or "set by hand", at)
+        if keys is not None:
+            out = {key: volume for key, volume in out.items() if key in keys}
+        return out
+
+
+def fetch_for(snapshot: Snapshot) -> VolumeFetch | None:
+    return SnapshotVolumes(snapshot).fetch
+
+
+def volumes_for(snapshot: Snapshot, keys: set[Key] | None = None) -> dict[Key, Volume]:
+    return SnapshotVolumes(snapshot).get(keys)
+
+
+def volume_for(snapshot: Snapshot, namespace: str, name: str) -> Volume | None:
+    return volumes_for(snapshot, {(namespace, name)}).get((namespace, name))
+
+
+def volume_json(volume: Volume) -> dict:
+    """A volume's provenance as the API shows it beside a Service."""
+    return {"source": volume.source, "detail": volume.detail, "at": volume.at}
+
+
+def gb_by_service(cluster_id: int, snapshot: Snapshot | None) -> dict[Key, float]:
+    """(namespace, name) -> monthly GB: the snapshot's volumes, or with no snapshot yet the
+    manual ones (nothing measured can be attributed before the first snapshot)."""
+    if snapshot is not None:
+        return {key: volume.gb for key, volume in volumes_for(snapshot).items()}
+    rows = TrafficVolume.objects.filter(cluster_id=cluster_id).values_list(
+        "namespace", "name", "monthly_gb"
+    )
+    return {(ns, name): float(gb) for ns, name, gb in rows}

@@ -1,0 +1,230 @@
+"""One refresh of a cluster's measured volumes: query, attribute, store as a new fetch.
+
+A refresh that gets no usable answer (Prometheus down or slow, the query refused, no series, or
+none that match a Service) writes no fetch: the previous volumes stay in use, and the source
+records the error and when, so every page can say "volumes stale since ...".
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+import urllib3
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from routing.models import Cluster, ObjectVersion, Snapshot
+from routing.snapshots.read import decode
+from routing.volumes.attribution import Attribution, Key, attribute, build_index
+from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
+from routing.volumes.presets import PRESETS, Preset, custom, duration, promql
+from routing.volumes.prometheus import Endpoint, PrometheusError, Sample, instant_query
+
+logger = logging.getLogger(__name__)
+
+# Clouds bill data transfer per 2^30 bytes (Google Cloud says GiB; AWS's GB is the same size).
+BYTES_PER_GB = 2**30
+MONTH_SECONDS = 30 * 86_400
+
+
+def monthly_gb(bytes_per_second: float) -> float:
+    """A rate as GB a month: bytes/s x 30 days."""
+    return bytes_per_second * MONTH_SECONDS / BYTES_PER_GB
+
+
+class RefreshError(Exception):
+    """A refresh that stored nothing; the message is shown per cluster."""
+
+
+@dataclass
+class Refreshed:
+    """What one refresh found (stored as `fetch`, unless it was a dry run)."""
+
+    preset: str
+    window_seconds: int
+    query: str
+    source: str
+    series: int
+    invalid: int
+    attribution: Attribution
+    volumes: dict[Key, float] = field(default_factory=dict)  # monthly GB
+    duration: float = 0.0
+    fetch: VolumeFetch | None = None
+
+    @property
+    def total_gb(self) -> float:
+        return sum(self.volumes.values())
+
+
+def endpoint_of(source: TrafficSource) -> Endpoint:
+    return Endpoint(
+        url=source.url,
+        auth=source.auth,
+        credentials_env=source.credentials_env,
+        credentials_file=source.credentials_file,
+        credentials_dir=str(settings.TRAFFICLENS_CREDENTIALS_DIR),
+        verify_tls=source.verify_tls,
+        ca_file=source.ca_file,
+        timeout=source.timeout_seconds,
+    )
+
+
+def preset_of(name: str, source: TrafficSource) -> Preset:
+    if name == TrafficSource.Preset.CUSTOM:
+        if not source.query.strip():
+            raise RefreshError("the custom preset needs a query")
+        return custom(source.query)
+    if name not in PRESETS:
+        raise RefreshError(f"unknown preset {name!r}; one of {', '.join(sorted(PRESETS))}")
+    return PRESETS[name]
+
+
+def _index_objects(snapshot: Snapshot, with_pods: bool) -> list[dict]:
+    kinds = ["Service", "EndpointSlice", *(["Pod"] if with_pods else [])]
+    rows = ObjectVersion.objects.at(snapshot.cluster_id, snapshot.seq).filter(kind__in=kinds)
+    return [decode(data) for data in rows.values_list("data", flat=True).iterator(2000)]
+
+
+def simulation_samples(source: TrafficSource) -> list[Sample]:
+    """The simulated cluster's own rates (GET <url>/_sim/traffic): the demo without Prometheus."""
+    url = source.url.rstrip("/") + "/_sim/traffic"
+    try:
+        response = urllib3.request("GET", url, timeout=source.timeout_seconds, retries=False)
+        doc = orjson.loads(response.data)
+        return [
+            Sample({"namespace": s["namespace"], "service": s["name"]}, float(s["bytesPerSecond"]))
+            for s in doc["services"]
+        ]
+    except (urllib3.exceptions.HTTPError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise RefreshError(f"cannot read the simulation's traffic at {url}: {exc}") from exc
+
+
+def measure(
+    cluster: Cluster, *, preset_name: str | None = None, window_seconds: int | None = None
+) -> Refreshed:
+    """Query and attribute, storing nothing."""
+    source = TrafficSource.objects.filter(cluster=cluster).first()
+    if source is None:
+        raise RefreshError(f"cluster {cluster.name} has no traffic source configured")
+    snapshot = cluster.latest_snapshot()
+    if snapshot is None:
+        raise RefreshError(f"cluster {cluster.name} has no snapshot yet to attribute traffic to")
+    name = preset_name or source.preset
+    window = window_seconds or source.window_seconds
+    started = time.monotonic()
+    if name == TrafficSource.Preset.SIMULATION:
+        preset = custom("")
+        query, samples, invalid = "", simulation_samples(source), 0
+        said = f"the simulation's traffic model at {source.url} (no Prometheus: not measured)"
+    else:
+        preset = preset_of(name, source)
+        query = promql(preset, window)
+        try:
+            result = instant_query(endpoint_of(source), query)
+        except PrometheusError as exc:
+            raise RefreshError(str(exc)) from exc
+        samples, invalid = result.samples, result.invalid
+        said = f"Prometheus {source.url}, {name} preset, rate over {duration(window)}"
+    if not samples:
+        extra = f" ({invalid} NaN or infinite)" if invalid else ""
+        raise RefreshError(f"the {name} query returned no usable series{extra}: {query}")
+    index = build_index(_index_objects(snapshot, with_pods=preset.by in ("pod", "owner")))
+    attribution = attribute(preset, samples, index)
+    if not attribution.rates:
+        raise RefreshError(
+            f"none of the {len(samples)} series of the {name} query matched a Service of "
+            f"snapshot {snapshot.seq}"
+        )
+    if invalid:
+        attribution.notes.append(f"{invalid} series with NaN or infinite values were left out")
+    return Refreshed(
+        preset=name,
+        window_seconds=window,
+        query=query,
+        source=said,
+        series=len(samples) + invalid,
+        invalid=invalid,
+        attribution=attribution,
+        volumes={key: monthly_gb(rate) for key, rate in sorted(attribution.rates.items())},
+        duration=time.monotonic() - started,
+    )
+
+
+def refresh(
+    cluster: Cluster,
+    *,
+    preset_name: str | None = None,
+    window_seconds: int | None = None,
+    now: datetime | None = None,
+) -> Refreshed:
+    """Measure and store a new fetch; on failure record the error on the source and raise."""
+    now = now or timezone.now()
+    try:
+        found = measure(cluster, preset_name=preset_name, window_seconds=window_seconds)
+    except RefreshError as exc:
+        TrafficSource.objects.filter(cluster=cluster).update(
+            last_attempt_at=now, last_error=str(exc)[:2000]
+        )
+        logger.warning("cluster %s: volumes not refreshed: %s", cluster.name, exc)
+        raise
+    with transaction.atomic():
+        found.fetch = VolumeFetch.objects.create(
+            cluster=cluster,
+            fetched_at=now,
+            preset=found.preset,
+            source=found.source[:600],
+            window_seconds=found.window_seconds,
+            query=found.query,
+            services=len(found.volumes),
+            series=found.series,
+            unmatched_series=found.attribution.unmatched_count,
+            total_gb=found.total_gb,
+            notes=found.attribution.notes,
+            unmatched=found.attribution.unmatched,
+            duration_seconds=found.duration,
+        )
+        MeasuredVolume.objects.bulk_create(
+            (
+                MeasuredVolume(fetch=found.fetch, namespace=ns, name=name, monthly_gb=gb)
+                for (ns, name), gb in found.volumes.items()
+            ),
+            batch_size=2000,
+        )
+        TrafficSource.objects.filter(cluster=cluster).update(
+            last_attempt_at=now, last_success_at=now, last_error=""
+        )
+    return found
+
+
+def due_sources(now: datetime | None = None) -> list[TrafficSource]:
+    """Enabled sources whose last attempt is older than their interval (or never made)."""
+    now = now or timezone.now()
+    due = []
+    for source in TrafficSource.objects.filter(enabled=True).select_related("cluster"):
+        last = source.last_attempt_at
+        if last is None or (now - last).total_seconds() >= source.refresh_interval:
+            due.append(source)
+    return due
+
+
+def prune_fetches(cluster: Cluster) -> int:
+    """Delete fetches that cost no kept snapshot: older than the oldest snapshot's end, except
+    the newest of those (it costs the oldest snapshot). Returns how many went."""
+    snapshots = Snapshot.objects.filter(cluster=cluster).order_by("seq")
+    oldest = snapshots.values_list("taken_at", flat=True).first()
+    if oldest is None:
+        return 0
+    keep = (
+        VolumeFetch.objects.filter(cluster=cluster, fetched_at__lte=oldest)
+        .order_by("-fetched_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    old = VolumeFetch.objects.filter(cluster=cluster, fetched_at__lt=oldest)
+    if keep is not None:
+        old = old.exclude(pk=keep)
+    deleted, by_model = old.delete()
+    return by_model.get(VolumeFetch._meta.label, 0)
