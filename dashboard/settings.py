@@ -304,6 +304,9 @@ TRAFFICLENS_SIM_KUBECONFIG = Path(
 # and from files in this directory (mounted secrets), so a source cannot send other secrets of
 # the deployment to the URL it names.
 TRAFFICLENS_CREDENTIALS_DIR = Path(env_str("TRAFFICLENS_CREDENTIALS_DIR", default="/run/secrets"))
+# The demo (`manage.py serve` without a kubeconfig) measures its volumes through a Prometheus it
+# starts when the binary is installed; false: take them from the simulation's model directly.
+TRAFFICLENS_DEMO_PROMETHEUS = env_bool("TRAFFICLENS_DEMO_PROMETHEUS", default=True)
 
 # /metrics (Prometheus) needs a viewer token unless this is true (e.g. when only Prometheus
 # inside the cluster can reach the port).

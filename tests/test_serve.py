@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import orjson
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,13 +40,15 @@ def _sign_in(base: str, username: str, password: str) -> urllib.request.OpenerDi
     return opener
 
 
-def test_serve_creates_a_first_user_and_watches_the_demo(tmp_path):
+@pytest.mark.parametrize("prometheus", ["true", "false"])
+def test_serve_creates_a_first_user_and_watches_the_demo(tmp_path, prometheus):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "TRAFFICLENS_SIM_KUBECONFIG": str(tmp_path / "sim.kubeconfig"),
+        "TRAFFICLENS_DEMO_PROMETHEUS": prometheus,
     }
     env.pop("TRAFFICLENS_KUBECONFIG", None)
     proc = subprocess.Popen(
@@ -83,6 +86,22 @@ def test_serve_creates_a_first_user_and_watches_the_demo(tmp_path):
         assert snapshots[0]["source"] in ("watch", "scheduled")
         assert (tmp_path / "sim.kubeconfig").exists()
         assert "kubeconfig" not in opener.open(f"{base}/", timeout=5).read().decode()
+        # Dollars out of the box: measured through Prometheus (once its window holds
+        # samples), or the simulation's model labelled as such.
+        kind = "measured" if prometheus == "true" else "simulated"
+        said = "prometheus at http://127.0.0.1:" if kind == "measured" else "no prometheus binary"
+        assert any(said in line for line in lines), "".join(lines)[-2000:]
+        deadline = time.monotonic() + 90
+        flows: dict = {}
+        while not flows.get("monthlyCost"):
+            assert proc.poll() is None, "".join(lines)[-2000:]
+            assert time.monotonic() < deadline, f"no monthly cost within 90 s: {flows}"
+            time.sleep(1)
+            flows = orjson.loads(
+                opener.open(f"{base}/api/v1/clusters/demo/flowmap/", timeout=5).read()
+            )
+        assert flows["volumes"][kind] == flows["servicesWithVolume"] > 0
+        assert flows["weighting"] == "volume"
     finally:
         proc.terminate()
         proc.wait(20)

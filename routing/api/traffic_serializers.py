@@ -110,7 +110,8 @@ class FlowMapVolumesSerializer(serializers.Serializer):
     fetchedAt = serializers.DateTimeField(
         allow_null=True, help_text="When the measured (or simulated) volumes were fetched."
     )
-    source = serializers.CharField(
+    # Named like Field.source, as in VolumeInputSerializer (djangorestframework-stubs#158).
+    source = serializers.CharField(  # type: ignore[assignment]
         allow_null=True, help_text="What they were fetched from (Prometheus URL, preset, window)."
     )
 

@@ -6,79 +6,239 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('routing', '0011_cluster_grants'),
+        ("routing", "0011_cluster_grants"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VolumeFetch',
+            name="VolumeFetch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fetched_at', models.DateTimeField()),
-                ('preset', models.CharField(choices=[('cadvisor', 'cAdvisor pod network bytes, attributed through EndpointSlices'), ('istio', 'Istio request + response bytes by destination Service'), ('beyla', 'Beyla network flow bytes by destination owner'), ('custom', 'a PromQL of {namespace, service} series in bytes/s'), ('simulation', "the simulated cluster's own traffic model (demo only)")], help_text='the preset queried', max_length=16)),
-                ('source', models.CharField(help_text='what the figures came from, in words', max_length=600)),
-                ('window_seconds', models.PositiveIntegerField()),
-                ('query', models.TextField(blank=True, help_text='the PromQL sent')),
-                ('services', models.PositiveIntegerField(default=0, help_text='Services matched')),
-                ('series', models.PositiveIntegerField(default=0, help_text='series returned')),
-                ('unmatched_series', models.PositiveIntegerField(default=0)),
-                ('total_gb', models.FloatField(default=0.0, help_text='monthly GB over matched Services')),
-                ('notes', models.JSONField(default=list, help_text='what the attribution had to assume')),
-                ('unmatched', models.JSONField(default=list, help_text="a sample of unmatched series' labels")),
-                ('duration_seconds', models.FloatField(default=0.0)),
-                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='volume_fetches', to='routing.cluster')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fetched_at", models.DateTimeField()),
+                (
+                    "preset",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cadvisor",
+                                "cAdvisor pod network bytes, attributed through EndpointSlices",
+                            ),
+                            ("istio", "Istio request + response bytes by destination Service"),
+                            ("beyla", "Beyla network flow bytes by destination owner"),
+                            ("custom", "a PromQL of {namespace, service} series in bytes/s"),
+                            ("simulation", "the simulated cluster's own traffic model (demo only)"),
+                        ],
+                        help_text="the preset queried",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="what the figures came from, in words", max_length=600
+                    ),
+                ),
+                ("window_seconds", models.PositiveIntegerField()),
+                ("query", models.TextField(blank=True, help_text="the PromQL sent")),
+                ("services", models.PositiveIntegerField(default=0, help_text="Services matched")),
+                ("series", models.PositiveIntegerField(default=0, help_text="series returned")),
+                ("unmatched_series", models.PositiveIntegerField(default=0)),
+                (
+                    "total_gb",
+                    models.FloatField(default=0.0, help_text="monthly GB over matched Services"),
+                ),
+                (
+                    "notes",
+                    models.JSONField(default=list, help_text="what the attribution had to assume"),
+                ),
+                (
+                    "unmatched",
+                    models.JSONField(
+                        default=list, help_text="a sample of unmatched series' labels"
+                    ),
+                ),
+                ("duration_seconds", models.FloatField(default=0.0)),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="volume_fetches",
+                        to="routing.cluster",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['cluster', '-fetched_at'],
+                "ordering": ["cluster", "-fetched_at"],
             },
         ),
         migrations.CreateModel(
-            name='MeasuredVolume',
+            name="MeasuredVolume",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('namespace', models.CharField(max_length=253)),
-                ('name', models.CharField(max_length=253)),
-                ('monthly_gb', models.FloatField()),
-                ('fetch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='volumes', to='routing.volumefetch')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("namespace", models.CharField(max_length=253)),
+                ("name", models.CharField(max_length=253)),
+                ("monthly_gb", models.FloatField()),
+                (
+                    "fetch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="volumes",
+                        to="routing.volumefetch",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TrafficSource',
+            name="TrafficSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(blank=True, help_text='Prometheus base URL', max_length=500)),
-                ('preset', models.CharField(choices=[('cadvisor', 'cAdvisor pod network bytes, attributed through EndpointSlices'), ('istio', 'Istio request + response bytes by destination Service'), ('beyla', 'Beyla network flow bytes by destination owner'), ('custom', 'a PromQL of {namespace, service} series in bytes/s'), ('simulation', "the simulated cluster's own traffic model (demo only)")], default='cadvisor', help_text='which query gives bytes per Service (docs/volumes.md)', max_length=16)),
-                ('query', models.TextField(blank=True, help_text='custom preset only: PromQL in bytes/s')),
-                ('auth', models.CharField(choices=[('none', 'none'), ('bearer', 'bearer token'), ('basic', 'basic auth (user:password)')], default='none', help_text='how to authenticate', max_length=8)),
-                ('credentials_env', models.CharField(blank=True, help_text='name of the environment variable with the secret', max_length=200)),
-                ('credentials_file', models.CharField(blank=True, help_text='path of a mounted file with the secret', max_length=500)),
-                ('verify_tls', models.BooleanField(default=True)),
-                ('ca_file', models.CharField(blank=True, help_text='CA bundle to verify with', max_length=500)),
-                ('timeout_seconds', models.FloatField(default=30.0, validators=[django.core.validators.MinValueValidator(0.1), django.core.validators.MaxValueValidator(600)])),
-                ('window_seconds', models.PositiveIntegerField(default=604800, help_text='the range the rate is taken over', validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(7776000)])),
-                ('refresh_interval', models.PositiveIntegerField(default=3600, help_text='seconds between refreshes', validators=[django.core.validators.MinValueValidator(10)])),
-                ('enabled', models.BooleanField(default=True, help_text='refresh on the interval')),
-                ('last_attempt_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_error', models.TextField(blank=True, editable=False)),
-                ('cluster', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='traffic_source', to='routing.cluster')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(blank=True, help_text="Prometheus base URL", max_length=500),
+                ),
+                (
+                    "preset",
+                    models.CharField(
+                        choices=[
+                            (
+                                "cadvisor",
+                                "cAdvisor pod network bytes, attributed through EndpointSlices",
+                            ),
+                            ("istio", "Istio request + response bytes by destination Service"),
+                            ("beyla", "Beyla network flow bytes by destination owner"),
+                            ("custom", "a PromQL of {namespace, service} series in bytes/s"),
+                            ("simulation", "the simulated cluster's own traffic model (demo only)"),
+                        ],
+                        default="cadvisor",
+                        help_text="which query gives bytes per Service (docs/volumes.md)",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "query",
+                    models.TextField(blank=True, help_text="custom preset only: PromQL in bytes/s"),
+                ),
+                (
+                    "auth",
+                    models.CharField(
+                        choices=[
+                            ("none", "none"),
+                            ("bearer", "bearer token"),
+                            ("basic", "basic auth (user:password)"),
+                        ],
+                        default="none",
+                        help_text="how to authenticate",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "credentials_env",
+                    models.CharField(
+                        blank=True,
+                        help_text="name of the environment variable with the secret",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "credentials_file",
+                    models.CharField(
+                        blank=True,
+                        help_text="path of a mounted file with the secret",
+                        max_length=500,
+                    ),
+                ),
+                ("verify_tls", models.BooleanField(default=True)),
+                (
+                    "ca_file",
+                    models.CharField(
+                        blank=True, help_text="CA bundle to verify with", max_length=500
+                    ),
+                ),
+                (
+                    "timeout_seconds",
+                    models.FloatField(
+                        default=30.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.1),
+                            django.core.validators.MaxValueValidator(600),
+                        ],
+                    ),
+                ),
+                (
+                    "window_seconds",
+                    models.PositiveIntegerField(
+                        default=604800,
+                        help_text="the range the rate is taken over",
+                        validators=[
+                            django.core.validators.MinValueValidator(10),
+                            django.core.validators.MaxValueValidator(7776000),
+                        ],
+                    ),
+                ),
+                (
+                    "refresh_interval",
+                    models.PositiveIntegerField(
+                        default=3600,
+                        help_text="seconds between refreshes",
+                        validators=[django.core.validators.MinValueValidator(10)],
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True, help_text="refresh on the interval")),
+                ("last_attempt_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_error", models.TextField(blank=True, editable=False)),
+                (
+                    "cluster",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="traffic_source",
+                        to="routing.cluster",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('window_seconds__gte', 10)), name='routing_source_window_min'), models.CheckConstraint(condition=models.Q(('refresh_interval__gte', 10)), name='routing_source_interval_min')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("window_seconds__gte", 10)),
+                        name="routing_source_window_min",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("refresh_interval__gte", 10)),
+                        name="routing_source_interval_min",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='volumefetch',
-            index=models.Index(fields=['cluster', 'fetched_at'], name='routing_fetch_at'),
+            model_name="volumefetch",
+            index=models.Index(fields=["cluster", "fetched_at"], name="routing_fetch_at"),
         ),
         migrations.AddConstraint(
-            model_name='measuredvolume',
-            constraint=models.UniqueConstraint(fields=('fetch', 'namespace', 'name'), name='routing_measured_service'),
+            model_name="measuredvolume",
+            constraint=models.UniqueConstraint(
+                fields=("fetch", "namespace", "name"), name="routing_measured_service"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='measuredvolume',
-            constraint=models.CheckConstraint(condition=models.Q(('monthly_gb__gte', 0)), name='routing_measured_nonneg'),
+            model_name="measuredvolume",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("monthly_gb__gte", 0)), name="routing_measured_nonneg"
+            ),
         ),
     ]

@@ -106,7 +106,7 @@ def test_the_simulation_preset_is_labelled_simulated_not_measured(demo, sim):
     assert "not measured" in found.source
     volumes = volumes_for(demo.latest_snapshot())
     assert {v.source for v in volumes.values()} == {SIMULATED}
-    expected = _expected(sim)
+    expected = {key: 0.0 for key in sim.world.services} | _expected(sim)  # 0: carries nothing
     assert {k: v.gb for k, v in volumes.items()} == pytest.approx(expected)
 
 

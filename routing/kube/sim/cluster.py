@@ -155,10 +155,13 @@ class SimCluster:
         if path == "/_sim/traffic" and method == "GET":
             # The traffic model's own rates: the demo's volumes when no Prometheus is installed
             # (routing.volumes, preset "simulation"), labelled as simulated, never as measured.
+            # A Service the model sends nothing to (no endpoint to reach) carries 0 bytes.
             rates = self.traffic.rates()
+            with self.world.lock:
+                keys = sorted(set(self.world.services) | set(rates))
             services = [
-                {"namespace": ns, "name": name, "bytesPerSecond": rate}
-                for (ns, name), rate in sorted(rates.items())
+                {"namespace": ns, "name": name, "bytesPerSecond": rates.get((ns, name), 0.0)}
+                for ns, name in keys
             ]
             return 200, {"services": services}
         return 404, {"error": f"no control endpoint {method} {path}"}

@@ -9,15 +9,18 @@ the compose services web, watcher, worker and beat.
 
 import secrets
 import threading
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from routing.jobs.scheduler import InProcessScheduler
 from routing.jobs.watching import WatchSupervisor
 from routing.models import Cluster
+from routing.volumes.models import TrafficSource
 
 
 class Command(BaseCommand):
@@ -38,7 +41,7 @@ class Command(BaseCommand):
                 f"created the first user: sign in at http://{host}/ as admin with password "
                 f"{password}  (change it: manage.py changepassword admin)"
             )
-        sim = None
+        sim = prometheus = None
         if settings.TRAFFICLENS_KUBECONFIG:
             name = _ensure_cluster("default", Cluster.Source.KUBECONFIG, "")
             self.stdout.write(f"watching cluster '{name}' from {settings.TRAFFICLENS_KUBECONFIG}")
@@ -51,6 +54,7 @@ class Command(BaseCommand):
             sim.write_kubeconfig(path)
             _ensure_cluster("demo", Cluster.Source.SIMULATED, "simcluster")
             self.stdout.write(f"simulated demo cluster at {sim.url} (kubeconfig {path})")
+            prometheus = self._demo_volumes(sim)
         stop = threading.Event()
         supervisor = WatchSupervisor()
         watching = threading.Thread(target=supervisor.run, args=(stop,), name="watch", daemon=True)
@@ -63,8 +67,67 @@ class Command(BaseCommand):
             stop.set()
             scheduler.stop()
             watching.join(5)
+            if prometheus is not None:
+                prometheus.stop()
             if sim is not None:
                 sim.stop()
+
+    def _demo_volumes(self, sim: Any) -> Any:
+        """The demo's traffic volumes: through a real Prometheus scraping the simulation's byte
+        counters when a `prometheus` binary is installed, else from the simulation's model
+        directly (labelled simulated). Returns the Prometheus to stop, or None."""
+        from routing.volumes.local_prometheus import LocalPrometheus, LocalPrometheusError
+
+        cluster = Cluster.objects.get(name="demo")
+        prometheus = None
+        if settings.TRAFFICLENS_DEMO_PROMETHEUS and LocalPrometheus.available():
+            try:
+                prometheus = LocalPrometheus(
+                    [f"127.0.0.1:{sim.port}"], scrape_interval=DEMO_SCRAPE_SECONDS
+                ).start()
+            except LocalPrometheusError as exc:
+                self.stdout.write(f"prometheus did not start ({exc}); volumes from the model")
+        if prometheus is not None:
+            _demo_source(cluster, prometheus.url, TrafficSource.Preset.CADVISOR)
+            self.stdout.write(
+                f"prometheus at {prometheus.url} scrapes the simulation; the demo's volumes are "
+                f"measured through it (cAdvisor preset, {DEMO_WINDOW_SECONDS} s window) from "
+                f"about {DEMO_WINDOW_SECONDS} s after start"
+            )
+        else:
+            _demo_source(cluster, sim.url, TrafficSource.Preset.SIMULATION)
+            self.stdout.write(
+                "no prometheus binary (make system-deps installs it): the demo's volumes come "
+                "from the simulation's traffic model directly and are labelled simulated"
+            )
+        return prometheus
+
+
+# The demo's Prometheus scrapes every 2 s and rates over 30 s: a rate needs its window filled
+# with samples (Prometheus divides by the whole range), so the first refresh waits for that.
+DEMO_SCRAPE_SECONDS = 2.0
+DEMO_WINDOW_SECONDS = 30
+DEMO_REFRESH_SECONDS = 60
+
+
+def _demo_source(cluster: Cluster, url: str, preset: str) -> None:
+    """Point the demo cluster's traffic source at this run's Prometheus or simulation."""
+    now = timezone.now()
+    wait = DEMO_WINDOW_SECONDS + 5 if preset == TrafficSource.Preset.CADVISOR else 0
+    TrafficSource.objects.update_or_create(
+        cluster=cluster,
+        defaults={
+            "url": url,
+            "preset": preset,
+            "window_seconds": DEMO_WINDOW_SECONDS,
+            "refresh_interval": DEMO_REFRESH_SECONDS,
+            "auth": TrafficSource.Auth.NONE,
+            "enabled": True,
+            # First refresh once the window holds samples (the scheduler runs it when due).
+            "last_attempt_at": now - timedelta(seconds=DEMO_REFRESH_SECONDS - wait),
+            "last_error": "",
+        },
+    )
 
 
 def _first_admin() -> str | None:
