@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from dashboard.pages.topology import POLICY_KEYS, top_services
 from routing.figures.traffic import flow_map
-from routing.volumes.lookup import gb_by_service
 from routing.models import Cluster, ServiceSummary, TrafficVolume
+from routing.volumes.lookup import gb_by_service
 
 
 def page_data(response) -> dict:
