@@ -130,6 +130,11 @@ class VolumeFetchSerializer(serializers.ModelSerializer):
         source="unmatched_series", help_text="Series that named no Service of the snapshot."
     )
     totalGb = serializers.FloatField(source="total_gb", help_text="GB a month over the Services.")
+    monthlyCost = serializers.FloatField(
+        source="monthly_cost",
+        allow_null=True,
+        help_text="USD a month over the then latest snapshot's Services (manual volumes win).",
+    )
     durationSeconds = serializers.FloatField(
         source="duration_seconds", help_text="How long the query and attribution took."
     )
@@ -147,6 +152,7 @@ class VolumeFetchSerializer(serializers.ModelSerializer):
             "series",
             "unmatchedSeries",
             "totalGb",
+            "monthlyCost",
             "notes",
             "unmatched",
             "durationSeconds",

@@ -113,6 +113,12 @@ class VolumeFetch(models.Model):
     series = models.PositiveIntegerField(default=0, help_text="series returned")
     unmatched_series = models.PositiveIntegerField(default=0)
     total_gb = models.FloatField(default=0.0, help_text="monthly GB over matched Services")
+    monthly_cost = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="USD a month over the latest snapshot's Services when fetched (manual volumes "
+        "win): the points of the cost timeline",
+    )
     notes = models.JSONField(default=list, help_text="what the attribution had to assume")
     unmatched = models.JSONField(default=list, help_text="a sample of unmatched series' labels")
     duration_seconds = models.FloatField(default=0.0)

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from routing.models import Cluster, ObjectVersion, Snapshot
+from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot, TrafficVolume
 from routing.snapshots.read import decode
 from routing.volumes.attribution import Attribution, Key, attribute, build_index
 from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
@@ -51,6 +51,7 @@ class Refreshed:
     invalid: int
     attribution: Attribution
     volumes: dict[Key, float] = field(default_factory=dict)  # monthly GB
+    monthly_cost: float | None = None  # USD a month over the snapshot's Services, manual winning
     duration: float = 0.0
     fetch: VolumeFetch | None = None
 
@@ -140,6 +141,7 @@ def measure(
         )
     if invalid:
         attribution.notes.append(f"{invalid} series with NaN or infinite values were left out")
+    volumes = {key: monthly_gb(rate) for key, rate in sorted(attribution.rates.items())}
     return Refreshed(
         preset=name,
         window_seconds=window,
@@ -148,9 +150,29 @@ def measure(
         series=len(samples) + invalid,
         invalid=invalid,
         attribution=attribution,
-        volumes={key: monthly_gb(rate) for key, rate in sorted(attribution.rates.items())},
+        volumes=volumes,
+        monthly_cost=_monthly_cost(snapshot, volumes),
         duration=time.monotonic() - started,
     )
+
+
+def _monthly_cost(snapshot: Snapshot, measured: dict[Key, float]) -> float:
+    """USD a month over the snapshot's Services with these volumes, manual ones winning."""
+    manual = {
+        (ns, name): float(gb)
+        for ns, name, gb in TrafficVolume.objects.filter(
+            cluster_id=snapshot.cluster_id
+        ).values_list("namespace", "name", "monthly_gb")
+    }
+    total = 0.0
+    summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
+        "namespace", "name", "cost_per_gb"
+    )
+    for ns, name, per_gb in summaries.iterator(2000):
+        gb = manual.get((ns, name), measured.get((ns, name)))
+        if gb is not None:
+            total += per_gb * gb
+    return total
 
 
 def refresh(
@@ -182,6 +204,7 @@ def refresh(
             series=found.series,
             unmatched_series=found.attribution.unmatched_count,
             total_gb=found.total_gb,
+            monthly_cost=found.monthly_cost,
             notes=found.attribution.notes,
             unmatched=found.attribution.unmatched,
             duration_seconds=found.duration,
