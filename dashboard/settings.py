@@ -304,6 +304,9 @@ TRAFFICLENS_SIM_KUBECONFIG = Path(
 # and from files in this directory (mounted secrets), so a source cannot send other secrets of
 # the deployment to the URL it names.
 TRAFFICLENS_CREDENTIALS_DIR = Path(env_str("TRAFFICLENS_CREDENTIALS_DIR", default="/run/secrets"))
+# Where a source measures the cross-zone share (Beyla's zones), a Service whose measured share
+# differs from the simulated one by more than this (absolute, 0 to 1) is flagged.
+TRAFFICLENS_MODEL_MISMATCH = env_float("TRAFFICLENS_MODEL_MISMATCH", default=0.1, minimum=0.0)
 # The demo (`manage.py serve` without a kubeconfig) measures its volumes through a Prometheus it
 # starts when the binary is installed; false: take them from the simulation's model directly.
 TRAFFICLENS_DEMO_PROMETHEUS = env_bool("TRAFFICLENS_DEMO_PROMETHEUS", default=True)

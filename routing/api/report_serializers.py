@@ -6,6 +6,7 @@ contracts are docs/analysis-report.md and routing/snapshots/diff.py); the serial
 describe them for the schema, and the tests check that the two agree.
 """
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -130,6 +131,13 @@ class ServiceSummarySerializer(serializers.Serializer):
     volumeSource = serializers.SerializerMethodField(
         help_text="manual, measured or simulated (the demo's model); null: no volume."
     )
+    measuredCrossZoneFraction = serializers.SerializerMethodField(
+        help_text="The cross-zone share a source measured (Beyla's src_zone/dst_zone), or null."
+    )
+    modelMismatch = serializers.SerializerMethodField(
+        help_text="True when the measured cross-zone share differs from the simulated one by "
+        "more than TRAFFICLENS_MODEL_MISMATCH; null when none was measured."
+    )
     recommendedPolicy = serializers.SerializerMethodField(
         help_text="The cheapest policy within the overload limit, or null when it is the "
         "declared one."
@@ -162,3 +170,16 @@ class ServiceSummarySerializer(serializers.Serializer):
     def get_volumeSource(self, summary) -> str | None:
         volume = getattr(summary, "volume", None)
         return volume.source if volume else None
+
+    def get_measuredCrossZoneFraction(self, summary) -> float | None:
+        volume = getattr(summary, "volume", None)
+        return volume.cross_zone if volume else None
+
+    def get_modelMismatch(self, summary) -> bool | None:
+        volume = getattr(summary, "volume", None)
+        if volume is None or volume.cross_zone is None:
+            return None
+        return (
+            abs(volume.cross_zone - summary.cross_zone_fraction)
+            > settings.TRAFFICLENS_MODEL_MISMATCH
+        )

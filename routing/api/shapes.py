@@ -148,6 +148,22 @@ class RecommendationSerializer(serializers.Serializer):
     change = serializers.CharField(help_text="A kubectl patch one-liner that applies it.")
 
 
+class ModelCheckSerializer(serializers.Serializer):
+    measuredCrossZoneFraction = serializers.FloatField(help_text="Measured cross-zone share.")
+    simulatedCrossZoneFraction = serializers.FloatField(help_text="The engine's simulated share.")
+    difference = serializers.FloatField(help_text="measured - simulated.")
+    threshold = serializers.FloatField(help_text="TRAFFICLENS_MODEL_MISMATCH.")
+    differs = serializers.BooleanField(
+        help_text="|difference| > threshold: hints not applied yet, node-local caches, or "
+        "traffic that does not go through the ClusterIP."
+    )
+    # Named like Field.source, as in VolumeInputSerializer (djangorestframework-stubs#158).
+    source = serializers.CharField(  # type: ignore[assignment]
+        help_text="What measured it (Prometheus URL, preset, window)."
+    )
+    at = serializers.DateTimeField(help_text="When it was fetched.")
+
+
 class ServiceReportSerializer(serializers.Serializer):
     """One Service's full analysis (docs/analysis-report.md), plus the cluster section."""
 
@@ -173,6 +189,11 @@ class ServiceReportSerializer(serializers.Serializer):
     diagnostics = DiagnosticSerializer(many=True, help_text="Findings, most important first.")
     recommendation = RecommendationSerializer(
         allow_null=True, help_text="The cheapest policy within the overload limit, or null."
+    )
+    modelCheck = ModelCheckSerializer(
+        required=False,
+        help_text="Only when a source measured the Service's cross-zone share (Beyla's zones): "
+        "the measured share beside the simulated one.",
     )
     cluster = serializers.DictField(
         help_text="The report's cluster section for this analysis: zones, provider, "

@@ -11,6 +11,7 @@ import zlib
 from typing import Any, Literal
 
 import orjson
+from django.conf import settings
 
 from routing.engine.model import SERVICE_NAME_LABEL
 from routing.engine.service_entry import service_entry
@@ -18,7 +19,7 @@ from routing.models import ObjectVersion, ServiceSummary, Snapshot
 from routing.options import cluster_options
 from routing.snapshots import decode
 from routing.snapshots.trim import KINDS
-from routing.volumes.lookup import volume_for, volume_json
+from routing.volumes.lookup import model_check, volume_for, volume_json
 
 
 def _objects(snapshot: Snapshot, **filters: Any) -> list[dict[str, Any]]:
@@ -74,6 +75,10 @@ def service_detail(
     if volume is not None:  # without one the entry is the engine's own (monthly figures null)
         with_volume(entry, volume.gb)
         entry["cost"]["volume"] = volume_json(volume)
+        threshold = settings.TRAFFICLENS_MODEL_MISMATCH
+        check = model_check(volume, entry["flows"]["crossZoneFraction"], threshold)
+        if check is not None:
+            entry["modelCheck"] = check
     return entry
 
 

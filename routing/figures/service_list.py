@@ -78,6 +78,12 @@ def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -
                 "monthlyGb": volume.gb if volume else None,
                 "monthlyCost": cost * volume.gb if volume else None,
                 "volumeSource": volume.source if volume else None,
+                "measuredCrossZoneFraction": volume.cross_zone if volume else None,
+                "modelMismatch": (
+                    abs(volume.cross_zone - cz) > settings.TRAFFICLENS_MODEL_MISMATCH
+                    if volume and volume.cross_zone is not None
+                    else None
+                ),
             }
         )
     return rows

@@ -77,10 +77,20 @@ def build_index(objects: Iterable[dict]) -> ServiceIndex:
 @dataclass
 class Attribution:
     rates: dict[Key, float] = field(default_factory=dict)  # bytes/s per Service
+    # Of those, the bytes/s whose source and destination zones the series named, and the part
+    # that crossed zones: the measured cross-zone share (Beyla's src_zone/dst_zone).
+    zoned: dict[Key, float] = field(default_factory=dict)
+    crossing: dict[Key, float] = field(default_factory=dict)
     unmatched: list[dict[str, str]] = field(default_factory=list)  # a sample
     unmatched_count: int = 0
     unmatched_rate: float = 0.0
     notes: list[str] = field(default_factory=list)
+
+    def cross_zone_fraction(self, key: Key) -> float | None:
+        """The measured share of the Service's zoned bytes that crossed zones, or None when no
+        series named both zones."""
+        zoned = self.zoned.get(key, 0.0)
+        return self.crossing.get(key, 0.0) / zoned if zoned > 0 else None
 
 
 def attribute(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Attribution:
@@ -91,10 +101,17 @@ def attribute(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Att
     return _by_service(preset, samples, index)
 
 
-def _add(out: Attribution, services: list[Key], rate: float) -> None:
+def _add(out: Attribution, services: list[Key], rate: float, zones: tuple = ()) -> None:
     share = rate / len(services)
     for key in services:
         out.rates[key] = out.rates.get(key, 0.0) + share
+    # As the engine counts: a flow with one zone unknown is forwarded but does not cross. A
+    # series with neither zone is from a source that does not see zones: left out of both.
+    if len(zones) == 2 and any(zones):
+        for key in services:
+            out.zoned[key] = out.zoned.get(key, 0.0) + share
+            if all(zones) and zones[0] != zones[1]:
+                out.crossing[key] = out.crossing.get(key, 0.0) + share
 
 
 def _miss(out: Attribution, sample: Sample) -> None:
@@ -110,7 +127,8 @@ def _by_service(preset: Preset, samples: list[Sample], index: ServiceIndex) -> A
     for sample in samples:
         key = (sample.labels.get(ns_label, ""), sample.labels.get(name_label, ""))
         if key in index.services:
-            _add(out, [key], sample.value)
+            zones = (sample.labels.get("src_zone", ""), sample.labels.get("dst_zone", ""))
+            _add(out, [key], sample.value, zones)
         else:
             _miss(out, sample)
     return out
@@ -124,7 +142,8 @@ def _by_owner(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Att
         key = (sample.labels.get(ns_label, ""), sample.labels.get(owner_label, ""))
         services = index.workload_services.get(key)
         if services:
-            _add(out, services, sample.value)
+            zones = (sample.labels.get("src_zone", ""), sample.labels.get("dst_zone", ""))
+            _add(out, services, sample.value, zones)
             if len(services) > 1:
                 shared.add(key)
         else:

@@ -28,6 +28,7 @@ class Volume:
     source: str  # manual | measured | simulated
     detail: str  # e.g. "Prometheus ..., cadvisor preset, rate over 7d" or the manual note
     at: datetime | None  # when it was fetched or set
+    cross_zone: float | None = None  # measured share that crossed zones (sources naming zones)
 
 
 def kind_of(fetch: VolumeFetch) -> str:
@@ -97,8 +98,10 @@ class SnapshotVolumes:
             if names is not None:
                 measured = measured.filter(name__in=names)
             kind = kind_of(fetch)
-            for ns, name, gb in measured.values_list("namespace", "name", "monthly_gb"):
-                out[(ns, name)] = Volume(gb, kind, fetch.source, fetch.fetched_at)
+            for ns, name, gb, cross in measured.values_list(
+                "namespace", "name", "monthly_gb", "cross_zone_fraction"
+            ):
+                out[(ns, name)] = Volume(gb, kind, fetch.source, fetch.fetched_at, cross)
         if "state" not in self.__dict__ or self.state[1]:
             manual = TrafficVolume.objects.filter(cluster_id=self.snapshot.cluster_id)
             if names is not None:
@@ -106,7 +109,9 @@ class SnapshotVolumes:
             for ns, name, amount, note, at in manual.values_list(
                 "namespace", "name", "monthly_gb", "source", "updated_at"
             ):
-                out[(ns, name)] = Volume(float(amount), MANUAL, note or "set by hand", at)
+                # The measured cross-zone share stays: it does not depend on the volume.
+                cross = out[(ns, name)].cross_zone if (ns, name) in out else None
+                out[(ns, name)] = Volume(float(amount), MANUAL, note or "set by hand", at, cross)
         if keys is not None:
             out = {key: volume for key, volume in out.items() if key in keys}
         return out
@@ -127,6 +132,24 @@ def volume_for(snapshot: Snapshot, namespace: str, name: str) -> Volume | None:
 def volume_json(volume: Volume) -> dict:
     """A volume's provenance as the API shows it beside a Service."""
     return {"source": volume.source, "detail": volume.detail, "at": volume.at}
+
+
+def model_check(volume: Volume | None, simulated: float, threshold: float) -> dict | None:
+    """The measured cross-zone share beside the simulated one, when a source measured it:
+    flagged when they differ by more than `threshold` (hints not applied yet, node-local
+    caches, traffic that does not go through the ClusterIP)."""
+    if volume is None or volume.cross_zone is None:
+        return None
+    difference = volume.cross_zone - simulated
+    return {
+        "measuredCrossZoneFraction": volume.cross_zone,
+        "simulatedCrossZoneFraction": simulated,
+        "difference": difference,
+        "threshold": threshold,
+        "differs": abs(difference) > threshold,
+        "source": volume.detail,
+        "at": volume.at,
+    }
 
 
 def gb_by_service(cluster_id: int, snapshot: Snapshot | None) -> dict[Key, float]:

@@ -138,6 +138,9 @@ class MeasuredVolume(models.Model):
     namespace = models.CharField(max_length=253)
     name = models.CharField(max_length=253)
     monthly_gb = models.FloatField()
+    # Only from sources that name both zones of a flow (Beyla's src_zone/dst_zone, or a custom
+    # query with those labels): the measured share that crossed zones, to set beside the model's.
+    cross_zone_fraction = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [

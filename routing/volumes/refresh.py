@@ -209,9 +209,16 @@ def refresh(
             unmatched=found.attribution.unmatched,
             duration_seconds=found.duration,
         )
+        cross = found.attribution.cross_zone_fraction
         MeasuredVolume.objects.bulk_create(
             (
-                MeasuredVolume(fetch=found.fetch, namespace=ns, name=name, monthly_gb=gb)
+                MeasuredVolume(
+                    fetch=found.fetch,
+                    namespace=ns,
+                    name=name,
+                    monthly_gb=gb,
+                    cross_zone_fraction=cross((ns, name)),
+                )
                 for (ns, name), gb in found.volumes.items()
             ),
             batch_size=2000,

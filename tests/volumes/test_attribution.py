@@ -117,3 +117,18 @@ def test_a_slice_of_a_service_not_in_the_snapshot_is_ignored():
     objects = [service("shop", "db"), endpoint_slice("shop", "ghost", ["ghost-0"])]
     index = build_index(objects)
     assert index.pod_services == {}
+
+
+def test_zones_give_a_cross_zone_share_counted_as_the_engine_counts():
+    index = build_index(_cluster())
+    db = {"k8s_dst_namespace": "shop", "k8s_dst_owner_name": "db"}
+    samples = [
+        Sample(db | {"src_zone": "a", "dst_zone": "b"}, 30.0),  # crosses
+        Sample(db | {"src_zone": "a", "dst_zone": "a"}, 50.0),  # stays
+        Sample(db | {"src_zone": "a"}, 20.0),  # destination zone unknown: forwarded, not crossing
+        Sample(db, 100.0),  # no zones at all: not part of the share
+    ]
+    found = attribute(BEYLA, samples, index)
+    assert found.rates[("shop", "db")] == 200.0
+    assert found.cross_zone_fraction(("shop", "db")) == pytest.approx(30 / 100)
+    assert found.cross_zone_fraction(("shop", "api")) is None

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from routing import tasks
+from routing.figures.reports import service_detail
 from routing.jobs.ingest import snapshot_now
 from routing.kube.sim import SimCluster
 from routing.models import Cluster
@@ -187,3 +188,40 @@ def test_prometheus_down_or_slow_keeps_the_previous_volumes(demo, sim):
     assert "cannot reach Prometheus" in source.last_error
     assert source.status()["staleSince"] == before.fetched_at
     assert list(VolumeFetch.objects.filter(cluster=demo)) == [before]
+
+
+def test_beyla_zones_give_a_measured_cross_zone_share_that_matches_the_model(demo, sim):
+    refresh(demo, preset_name="beyla")
+    snapshot = demo.latest_snapshot()
+    checked = 0
+    for (namespace, name), rate in sim.traffic.rates().items():
+        detail = service_detail(snapshot, namespace, name)
+        check = detail["modelCheck"]
+        assert check["simulatedCrossZoneFraction"] == detail["flows"]["crossZoneFraction"]
+        # The simulation's flows follow the engine's own zone matrix: measured = simulated.
+        assert check["measuredCrossZoneFraction"] == pytest.approx(
+            check["simulatedCrossZoneFraction"], abs=0.02
+        ), (namespace, name)
+        assert check["differs"] is False and "beyla preset" in check["source"]
+        checked += rate > 0
+    assert checked >= 8
+
+
+def test_a_measured_share_far_from_the_model_is_flagged(demo, token_client):
+    # A source that says all of frontend's bytes cross zones (say, a node-local cache in front
+    # of it, or hints not applied yet) while the model keeps most of them in their zone.
+    series = (
+        'label_replace(label_replace(label_replace(label_replace(vector(1000), "namespace", '
+        '"shop", "", ""), "service", "frontend", "", ""), "src_zone", "{src}", "", ""), '
+        '"dst_zone", "{dst}", "", "")'
+    )
+    _custom(demo, series.format(src="us-east-1a", dst="us-east-1b"))
+    refresh(demo)
+    detail = service_detail(demo.latest_snapshot(), "shop", "frontend")
+    check = detail["modelCheck"]
+    assert check["measuredCrossZoneFraction"] == 1.0 and check["differs"] is True
+    assert check["difference"] == pytest.approx(1.0 - detail["flows"]["crossZoneFraction"])
+    rows = token_client("viewer").get("/api/v1/clusters/demo/services/").json()["results"]
+    frontend = next(row for row in rows if row["name"] == "frontend")
+    assert frontend["measuredCrossZoneFraction"] == 1.0 and frontend["modelMismatch"] is True
+    assert next(row for row in rows if row["name"] == "cart")["modelMismatch"] is None
