@@ -106,6 +106,34 @@ def test_monthly_cost_is_given_for_services_with_a_volume(loaded, settings):
     assert monthly == [f"trafficlens_service_monthly_cost_usd{{{labels}}}"]
 
 
+def test_measured_volumes_cost_services_and_name_their_source(loaded, settings):
+    from django.utils import timezone
+
+    from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
+
+    now = timezone.now()
+    fetch = VolumeFetch.objects.create(
+        cluster=loaded, fetched_at=now, preset="istio", source="test", window_seconds=60
+    )
+    MeasuredVolume.objects.create(fetch=fetch, namespace="shop", name="cart", monthly_gb=400)
+    MeasuredVolume.objects.create(fetch=fetch, namespace="shop", name="checkout", monthly_gb=9)
+    TrafficVolume.objects.create(cluster=loaded, namespace="shop", name="checkout", monthly_gb=1500)
+    TrafficSource.objects.create(
+        cluster=loaded, url="http://127.0.0.1:9", last_success_at=now, last_error="down"
+    )
+    samples = _samples(_scrape(settings))
+    cart = 'cluster="shop",namespace="shop",service="cart"'
+    checkout = 'cluster="shop",namespace="shop",service="checkout"'
+    assert samples[f'trafficlens_service_monthly_gb{{{cart},source="measured"}}'] == 400
+    assert samples[f'trafficlens_service_monthly_gb{{{checkout},source="manual"}}'] == 1500
+    per_gb = samples[f"trafficlens_service_cost_per_gb_usd{{{cart}}}"]
+    assert samples[f"trafficlens_service_monthly_cost_usd{{{cart}}}"] == pytest.approx(per_gb * 400)
+    assert samples['trafficlens_volumes_refresh_failing{cluster="shop"}'] == 1
+    assert samples[
+        'trafficlens_volumes_last_success_timestamp_seconds{cluster="shop"}'
+    ] == pytest.approx(now.timestamp(), abs=0.001)
+
+
 def test_reconnects_are_a_counter_per_cluster(loaded, settings):
     other = Cluster.objects.create(name="idle", source=Cluster.Source.UPLOAD)
     jobstats.record_reconnects(loaded.pk, 2)
