@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from routing.api.serializers import StrictSerializerMixin
+from routing.models import Cluster
 from routing.volumes.models import TrafficSource, VolumeFetch
 from routing.volumes.prometheus import credentials_problem
 
@@ -115,6 +116,15 @@ class TrafficSourceSerializer(StrictSerializerMixin, serializers.ModelSerializer
             )
         if merged["preset"] == TrafficSource.Preset.CUSTOM and not merged["query"].strip():
             raise serializers.ValidationError({"query": ["The custom preset needs a query."]})
+        cluster = self.context.get("cluster")
+        if (
+            merged["preset"] == TrafficSource.Preset.SIMULATION
+            and cluster is not None
+            and cluster.source != Cluster.Source.SIMULATED
+        ):
+            raise serializers.ValidationError(
+                {"preset": ["The simulation preset is for simulated clusters only."]}
+            )
         if merged["preset"] != TrafficSource.Preset.SIMULATION and not merged["url"]:
             raise serializers.ValidationError({"url": ["Give the Prometheus base URL."]})
         return attrs

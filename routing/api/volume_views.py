@@ -38,7 +38,9 @@ class TrafficSourceView(APIView):
     def put(self, request, cluster: str):
         found = get_cluster(cluster)
         current = TrafficSource.objects.filter(cluster=found).first()
-        body = TrafficSourceSerializer(current, data=request.data, partial=current is not None)
+        body = TrafficSourceSerializer(
+            current, data=request.data, partial=current is not None, context={"cluster": found}
+        )
         body.is_valid(raise_exception=True)
         source = body.save(cluster=found)
         return Response(TrafficSourceSerializer(source).data)

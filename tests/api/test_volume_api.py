@@ -54,6 +54,7 @@ def test_admins_set_a_source_viewers_read_it_editors_may_not_set_it(demo_cluster
         ({"url": ""}, "url", "Prometheus base URL"),
         ({"windowSeconds": 5}, "windowSeconds", ""),
         ({"password": "x"}, "password", "Unknown field"),
+        ({"preset": "simulation"}, "preset", "simulated clusters only"),
     ],
 )
 def test_a_source_that_could_leak_or_cannot_work_is_refused(
