@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from routing import tasks
 
@@ -25,6 +25,12 @@ class InProcessScheduler(threading.Thread):
         self.stop_event = threading.Event()
 
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def _loop(self) -> None:
         last_prune = time.monotonic()
         while not self.stop_event.wait(self.tick):
             close_old_connections()
