@@ -12,9 +12,16 @@ as the last answer arrives. Two runs, one per endpoint:
 
 Target: p99 under 100 ms for each, with no error responses.
 
+`--runs volumes` (alone or beside list,detail) compares three more endpoints without and with
+measured volumes, in the same run and against the same server: the flow map, the Services list
+in its default ordering (-cost without volumes, -monthly_cost with), and the recommendations.
+"With" is one VolumeFetch and a MeasuredVolume row for every Service of the snapshot, written
+directly; "without" deletes that fetch again. The two alternate `--volume-rounds` times.
+
     .venv/bin/python benchmarks/bench_api.py                      # the full-size run
     .venv/bin/python benchmarks/bench_api.py --services 500 --endpoints 5000 --nodes 60 \
         --duration 5                                              # a quick one
+    .venv/bin/python benchmarks/bench_api.py --runs volumes       # with and without volumes
 
 Needs `wrk` (Debian: apt-get install wrk). It drops and recreates its own database (default
 trafficlens_bench_api; the name must contain "bench").
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,7 +108,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="no db name")
     parser.add_argument("--database", default="trafficlens_bench_api")
     parser.add_argument("--json", help="also write the results here")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--runs",
+        default="list,detail",
+        help="comma-separated: list, detail, volumes (the flow map, default-ordered list and "
+        "recommendations without and with a measured volume for every Service); "
+        "default %(default)s",
+    )
+    parser.add_argument(
+        "--volume-rounds",
+        type=int,
+        default=2,
+        help="how many times the volumes comparison alternates without / with (default 2)",
+    )
+    args = parser.parse_args(argv)
+    args.runs = [r.strip() for r in args.runs.split(",") if r.strip()]
+    unknown = set(args.runs) - set(RUNS)
+    if unknown:
+        parser.error(f"unknown runs {sorted(unknown)}; choose from {', '.join(RUNS)}")
+    return args
+
+
+RUNS = ("list", "detail", "volumes")
+VOLUME_ENDPOINTS = ("flowmap", "services", "recommendations")
 
 
 def prepare(args: argparse.Namespace) -> dict:
@@ -146,7 +176,55 @@ def prepare(args: argparse.Namespace) -> dict:
     details = [
         f"{base}{ns}/{name}/" for ns, name in rng.sample(summaries, min(2000, len(summaries)))
     ]
-    return {"token": token, "list": lists, "detail": details, "services": len(summaries)}
+    return {
+        "token": token,
+        "list": lists,
+        "detail": details,
+        # The volumes comparison: the same filters in the default ordering, the flow map and the
+        # recommendations' first page (what the dashboard's pages ask for).
+        "services": [f"{base}?{f}&page_size=100" for f in filters],
+        "flowmap": ["/api/v1/clusters/bench/flowmap/"],
+        "recommendations": ["/api/v1/clusters/bench/recommendations/"],
+        "count": len(summaries),
+        "cluster": cluster.pk,
+    }
+
+
+def set_volumes(cluster_id: int, on: bool, seed: int) -> int:
+    """Give every Service of the newest snapshot a measured volume (one VolumeFetch, one
+    MeasuredVolume row each), or delete the benchmark's fetch again. Returns the rows."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from routing.models import ServiceSummary
+    from routing.volumes.models import MeasuredVolume, VolumeFetch
+
+    VolumeFetch.objects.filter(cluster_id=cluster_id).delete()
+    if not on:
+        return 0
+    keys = list(ServiceSummary.objects.open(cluster_id).values_list("namespace", "name"))
+    rng = Random(seed)
+    gbs = [round(min(rng.lognormvariate(4.0, 1.5), 1e6), 3) for _ in keys]
+    fetch = VolumeFetch.objects.create(
+        cluster_id=cluster_id,
+        fetched_at=timezone.now(),
+        preset="cadvisor",
+        source="benchmark: one measured volume per Service",
+        window_seconds=7 * 86_400,
+        services=len(keys),
+        series=len(keys),
+        total_gb=sum(gbs),
+    )
+    MeasuredVolume.objects.bulk_create(
+        (
+            MeasuredVolume(fetch=fetch, namespace=ns, name=name, monthly_gb=gb)
+            for (ns, name), gb in zip(keys, gbs, strict=True)
+        ),
+        batch_size=2000,
+    )
+    with connection.cursor() as cursor:  # what autovacuum does soon after such a write
+        cursor.execute(f"VACUUM ANALYZE {MeasuredVolume._meta.db_table}")
+    return len(keys)
 
 
 def flush_cache(url: str) -> None:
@@ -224,6 +302,46 @@ def wrk(args: argparse.Namespace, paths: list[str], token: str, seconds: int) ->
     return result
 
 
+def timed_run(args: argparse.Namespace, plan: dict, run: str, label: str) -> dict:
+    check(args, plan[run], plan["token"])
+    wrk(args, plan[run], plan["token"], 3)  # warm-up: imports, connections, PG buffers
+    r = wrk(args, plan[run], plan["token"], args.duration)
+    ok = r["p99"] < P99_TARGET_MS and not r["status_errors"] and not r["socket_errors"]
+    print(
+        f"{label:24} {args.connections} clients: {r['rps']} req/s, p50 {r['p50']} ms, "
+        f"p90 {r['p90']} ms, p99 {r['p99']} ms, max {r['max']} ms, "
+        f"errors {r['status_errors']}+{r['socket_errors']} "
+        f"[{'ok' if ok else 'MISSED'}: p99 < {P99_TARGET_MS:.0f} ms]",
+        flush=True,
+    )
+    return r
+
+
+def compare_volumes(args: argparse.Namespace, plan: dict) -> dict:
+    """The flow map, default-ordered list and recommendations without and with volumes,
+    alternating; per endpoint and variant the runs' figures and their medians."""
+    out: dict = {e: {"without": [], "with": []} for e in VOLUME_ENDPOINTS}
+    for round_ in range(args.volume_rounds):
+        for variant in ("without", "with"):
+            rows = set_volumes(plan["cluster"], variant == "with", args.seed + round_)
+            print(f"round {round_ + 1}, {variant} volumes ({rows} MeasuredVolume rows)")
+            for endpoint in VOLUME_ENDPOINTS:
+                r = timed_run(args, plan, endpoint, f"  {endpoint} ({variant})")
+                out[endpoint][variant].append(r)
+    set_volumes(plan["cluster"], False, args.seed)
+    print(f"\n{'endpoint':16} {'volumes':8} {'req/s':>7} {'p50':>9} {'p99':>9}  (median of runs)")
+    for endpoint in VOLUME_ENDPOINTS:
+        for variant in ("without", "with"):
+            runs = out[endpoint][variant]
+            med = {k: statistics.median(r[k] for r in runs) for k in ("rps", "p50", "p99")}
+            out[endpoint][variant + "Median"] = med
+            print(
+                f"{endpoint:16} {variant:8} {med['rps']:7.1f} {med['p50']:7.1f}ms "
+                f"{med['p99']:7.1f}ms"
+            )
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     from benchmarks.bench_analyze import machine
@@ -232,24 +350,16 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"machine: {m['platform']}; {m['cpu']}; nproc {m['nproc']}; {m['python']}")
     plan = prepare(args)
     cache = "on" if args.cache else "off"
-    print(
-        f"{plan['services']} Services; {args.server} server, {args.workers} workers, cache {cache}"
-    )
+    print(f"{plan['count']} Services; {args.server} server, {args.workers} workers, cache {cache}")
     flush_cache(args.redis)
     server = start_server(args)
     results: dict = {"machine": m, "server": args.server, "workers": args.workers, "cache": cache}
     try:
         for run in ("list", "detail"):
-            check(args, plan[run], plan["token"])
-            wrk(args, plan[run], plan["token"], 3)  # warm-up: imports, connections, PG buffers
-            r = results[run] = wrk(args, plan[run], plan["token"], args.duration)
-            ok = r["p99"] < P99_TARGET_MS and not r["status_errors"] and not r["socket_errors"]
-            print(
-                f"{run:6} {args.connections} clients: {r['rps']} req/s, p50 {r['p50']} ms, "
-                f"p90 {r['p90']} ms, p99 {r['p99']} ms, max {r['max']} ms, "
-                f"errors {r['status_errors']}+{r['socket_errors']} "
-                f"[{'ok' if ok else 'MISSED'}: p99 < {P99_TARGET_MS:.0f} ms]"
-            )
+            if run in args.runs:
+                results[run] = timed_run(args, plan, run, run)
+        if "volumes" in args.runs:
+            results["volumes"] = compare_volumes(args, plan)
     finally:
         server.terminate()
         try:

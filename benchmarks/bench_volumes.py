@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -55,8 +54,14 @@ PRESETS = ("cadvisor", "istio", "beyla")
 QUERY_HANDLER = "/api/v1/query"
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # Functions of routing.volumes.refresh timed one by one in the child (those that exist).
-STAGES = ("instant_query", "_index_objects", "index_for", "build_index", "attribute",
-          "_monthly_cost")
+STAGES = (
+    "instant_query",
+    "_index_objects",
+    "index_for",
+    "build_index",
+    "attribute",
+    "_monthly_cost",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -326,7 +331,9 @@ def summarise(runs: list[dict]) -> dict:
         "medianPeakMiB": statistics.median(r["peakMiB"] for r in runs),
         "medianRssBeforeMiB": statistics.median(r["rssBeforeMiB"] for r in runs),
         "queries": sorted({r["queries"] for r in runs}),
-        "stages": {n: statistics.median(r["stages"].get(n, 0.0) for r in runs) for n in stage_names},
+        "stages": {
+            n: statistics.median(r["stages"].get(n, 0.0) for r in runs) for n in stage_names
+        },
     }
 
 
@@ -371,6 +378,7 @@ def main(argv: list[str] | None = None) -> dict:
     django_on(args.pg, args.database, fresh=True)
     from django.conf import settings
     from django.db import connection
+    from django.db.models import Count
 
     from routing.jobs.ingest import snapshot_now
     from routing.models import Cluster, ObjectVersion
@@ -391,14 +399,16 @@ def main(argv: list[str] | None = None) -> dict:
             counts = dict(
                 ObjectVersion.objects.at(cluster.pk, snapshot.seq)
                 .values_list("kind")
-                .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("pk"))
+                .annotate(n=Count("pk"))
                 .values_list("kind", "n")
             )
             with connection.cursor() as cursor:  # what autovacuum does soon after the write
                 cursor.execute("VACUUM ANALYZE routing_objectversion")
                 cursor.execute("VACUUM ANALYZE routing_servicesummary")
             results["snapshot"] = {"seconds": time.perf_counter() - began, "objects": counts}
-            print(f"snapshot {snapshot.seq} stored in {time.perf_counter() - began:.1f} s: {counts}")
+            print(
+                f"snapshot {snapshot.seq} stored in {time.perf_counter() - began:.1f} s: {counts}"
+            )
             connection.close()  # the children write; keep no idle transaction open meanwhile
 
             target = sim_url.split("://", 1)[1]
@@ -469,9 +479,10 @@ def main(argv: list[str] | None = None) -> dict:
             f"{s['medianPeakMiB']:6.0f} MiB {','.join(map(str, s['queries'])):>8}  "
             f"{'ok' if good else 'MISSED'} (< {TARGET_SECONDS:g} s, one query)"
         )
-        print("          stages (median s): " + ", ".join(
-            f"{k} {v:.2f}" for k, v in sorted(s["stages"].items())
-        ))
+        print(
+            "          stages (median s): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in sorted(s["stages"].items()))
+        )
     results["ok"] = ok
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))

@@ -2,15 +2,19 @@
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from dashboard.pages.common import viewer_required
-from dashboard.pages.format import pct, per_gb, usd
+from dashboard.pages.format import pct, per_gb, usd, volumes_summary
+from dashboard.pages.volumes import status_view
 from routing.figures.traffic import flow_map
 from routing.models import Cluster, Snapshot
 from routing.roles import visible_clusters
+from routing.volumes.models import TrafficSource
 
 
 def zones_by_region(cluster_report: dict) -> list[dict[str, Any]]:
@@ -25,9 +29,21 @@ def zones_by_region(cluster_report: dict) -> list[dict[str, Any]]:
     ]
 
 
-def cluster_card(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
-    """What the overview shows of one cluster, from stored rows (flow map: summaries)."""
-    card: dict[str, Any] = {"cluster": cluster, "snapshot": snapshot}
+def _source(cluster: Cluster) -> TrafficSource | None:
+    try:
+        return cluster.traffic_source
+    except ObjectDoesNotExist:
+        return None
+
+
+def cluster_card(cluster: Cluster, snapshot: Snapshot | None, now=None) -> dict[str, Any]:
+    """What the overview shows of one cluster, from stored rows (flow map: summaries): its
+    figures, where the monthly one came from, and whether its traffic source is failing."""
+    card: dict[str, Any] = {
+        "cluster": cluster,
+        "snapshot": snapshot,
+        "volume_status": status_view(_source(cluster)),
+    }
     if snapshot is None:
         return card
     flows = flow_map(snapshot)
@@ -41,6 +57,8 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
         cost_per_gb=flows["costPerGbMean"],
         cost_per_gb_text=per_gb(flows["costPerGbMean"]),
         services_with_volume=flows["servicesWithVolume"],
+        volumes=flows["volumes"],
+        volumes_text=volumes_summary(flows["volumes"], now or timezone.now()),
     )
     return card
 
@@ -48,13 +66,14 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None) -> dict[str, Any]:
 @viewer_required
 def overview(request: HttpRequest) -> HttpResponse:
     newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq").values("pk")
-    visible = visible_clusters(request.user)
+    visible = visible_clusters(request.user).select_related("traffic_source")
     clusters = list(visible.annotate(latest_id=Subquery(newest[:1])).order_by("name"))
     snapshots = Snapshot.objects.in_bulk([c.latest_id for c in clusters if c.latest_id])
     cards = []
+    now = timezone.now()
     for cluster in clusters:
         snapshot = snapshots.get(cluster.latest_id)
         if snapshot is not None:
             snapshot.cluster = cluster  # flow_map reads it; saves a query
-        cards.append(cluster_card(cluster, snapshot))
+        cards.append(cluster_card(cluster, snapshot, now))
     return render(request, "pages/clusters.html", {"cards": cards})

@@ -27,6 +27,10 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
             ServiceSummary.objects.at(found.pk, snapshot.seq).exclude(mechanism="none").count()
         )
     known = [i["monthlySaved"] for i in items if i["monthlySaved"] is not None]
+    by_source = dict.fromkeys(("measured", "simulated", "manual"), 0)
+    for item in items:
+        if item["volumeSource"] is not None:
+            by_source[item["volumeSource"]] += 1
     data = {
         "pageSize": PAGE_SIZE,
         "snapshot": snapshot.seq if snapshot else None,
@@ -36,6 +40,7 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
         "results": with_yaml(items[:PAGE_SIZE]),
         "monthlySaved": sum(known) if known else None,
         "withVolume": len(known),
+        "bySource": by_source,
         "serviceUrl": reverse("service", args=[found.name, "NAMESPACE", "NAME"]),
         "settingsUrl": reverse("settings", args=[found.name]),
     }

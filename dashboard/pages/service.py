@@ -11,14 +11,28 @@ from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
-from dashboard.pages.format import pct, per_gb, times, usd
+from dashboard.pages.format import (
+    NO_TRAFFIC,
+    gb,
+    pct,
+    per_gb,
+    times,
+    usd,
+    volume_label,
+)
 from routing.figures.reports import service_detail
 from routing.figures.traffic import patch_yaml
 from routing.models import ServiceSummary
 
 SEVERITY_WORDS = {"error": "Error", "warning": "Warning", "info": "Note"}
+VOLUME_NOUNS = {
+    "measured": "measured volume",
+    "simulated": "simulated volume (demo model)",
+    "manual": "volume set by hand",
+}
 
 
 def policy_words(policy: dict[str, Any]) -> str:
@@ -31,8 +45,41 @@ def policy_words(policy: dict[str, Any]) -> str:
     return "no topology policy"
 
 
-def headline(detail: dict[str, Any], limit: float) -> list[dict[str, Any]]:
-    """The figures at the top of the page: id, label, text, and whether it is a warning."""
+def volume_words(cost: dict[str, Any], now=None) -> str:
+    """Where the Service's volume came from ("measured (..., 12 min ago)", "set by hand"),
+    or "no traffic measured" (js/service.js says it the same way)."""
+    volume = cost.get("volume")
+    if cost.get("monthlyGb") is None or not volume:
+        return NO_TRAFFIC
+    return volume_label(volume["source"], volume["detail"], volume["at"], now or timezone.now())
+
+
+def saving_words(detail: dict[str, Any]) -> str:
+    """The recommendation's monthly saving with the volume it rests on, or why there is none."""
+    rec, cost = detail.get("recommendation"), detail["cost"]
+    if not rec:
+        return ""
+    saved = rec.get("monthlySaved")
+    if saved is None or cost.get("monthlyGb") is None:
+        return f"Saving per month: {NO_TRAFFIC} for this Service."
+    noun = VOLUME_NOUNS.get((cost.get("volume") or {}).get("source"), "volume")
+    verb = "Saves" if saved >= 0 else "Costs"
+    return f"{verb} {usd(abs(saved))} a month, with its {noun} of {gb(cost['monthlyGb'])}."
+
+
+def compare_words(cost: dict[str, Any], now=None) -> str:
+    """What the comparison's Monthly column is, or why it is missing."""
+    if cost.get("monthlyGb") is None:
+        return f"Monthly figures: {NO_TRAFFIC} for this Service."
+    return (
+        f"Monthly: each outcome's cost per GB × {gb(cost['monthlyGb'])} a month, "
+        f"{volume_words(cost, now)}."
+    )
+
+
+def headline(detail: dict[str, Any], limit: float, now=None) -> list[dict[str, Any]]:
+    """The figures at the top of the page: id, label, text, whether it is a warning, and for
+    the monthly cost where its volume came from."""
     flows, cost = detail["flows"], detail["cost"]
     figures = [
         {"id": "cross-zone", "label": "Cross-zone", "text": pct(flows["crossZoneFraction"])},
@@ -49,10 +96,13 @@ def headline(detail: dict[str, Any], limit: float) -> list[dict[str, Any]]:
         figures.append(
             {
                 "id": "monthly",
-                "label": f"A month ({cost['monthlyGb']:,.0f} GB)",
+                "label": f"A month ({gb(cost['monthlyGb'])})",
                 "text": usd(cost["monthlyCost"]),
+                "source": volume_words(cost, now),
             }
         )
+    else:
+        figures.append({"id": "monthly", "label": "A month", "text": NO_TRAFFIC, "none": True})
     return figures
 
 
@@ -94,6 +144,8 @@ def service_page(request: HttpRequest, cluster: str, namespace: str, name: str) 
             "detail": detail,
             "policy_words": policy_words(detail["policy"]),
             "figures": headline(detail, limit),
+            "compare_words": compare_words(detail["cost"]),
+            "saving_words": saving_words(detail),
             "diagnostics": [
                 {**d, "label": SEVERITY_WORDS.get(d["severity"], d["severity"])}
                 for d in detail["diagnostics"]

@@ -9,9 +9,21 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
 from dashboard.pages.common import cluster_context, get_cluster, service_url, viewer_required
-from dashboard.pages.format import count, pct, per_gb, times, usd
+from dashboard.pages.format import (
+    NO_TRAFFIC,
+    count,
+    pct,
+    per_gb,
+    source_word,
+    times,
+    usd,
+    volume_label,
+)
+from dashboard.pages.volumes import fetch_view
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import ServiceQuerySerializer
 from routing.figures.service_list import (
@@ -22,12 +34,18 @@ from routing.figures.service_list import (
     summary_rows,
 )
 from routing.models import ServiceSummary
-from routing.volumes.lookup import SnapshotVolumes, gb_by_service
+from routing.volumes.lookup import MEASURED, SIMULATED, SnapshotVolumes
 
 PAGE_SIZE = PageNumberPagination.page_size
 # The list API's query parameters the page keeps in its own query string.
 FILTERS = ("namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded")
-SORTABLE = {"name": "name", "cross_zone": "cross_zone", "cost": "cost", "overload": "overload"}
+SORTABLE = {
+    "name": "name",
+    "cross_zone": "cross_zone",
+    "cost": "cost",
+    "overload": "overload",
+    "monthly_cost": "monthly_cost",
+}
 POLICY_CHOICES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "none")
 HINTS_DOCS = "https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution"
 
@@ -58,9 +76,18 @@ def page_number(params) -> int:
         return 1
 
 
-def row_view(cluster: str, row: dict[str, Any], volumes: dict, limit: float) -> dict[str, Any]:
+def source_label(source: str | None, fetch: dict[str, Any] | None, now) -> str:
+    """A row's monthly figure's source in words, from what a list row carries (its source)
+    and the fetch in force (js/services.js says it the same way after a live update)."""
+    if source in (MEASURED, SIMULATED) and fetch is not None:
+        return volume_label(source, fetch["detail"], fetch["at"], now)
+    return volume_label(source, None, None, now)
+
+
+def row_view(
+    cluster: str, row: dict[str, Any], fetch: dict[str, Any] | None, limit: float, now
+) -> dict[str, Any]:
     """One list row plus the text the table shows for it."""
-    gb = volumes.get((row["namespace"], row["name"]))
     diagnostics = row["diagnostics"]
     top = row["topDiagnostic"]
     return {
@@ -72,7 +99,9 @@ def row_view(cluster: str, row: dict[str, Any], volumes: dict, limit: float) -> 
         "overloadText": times(row["maxOverload"]),
         "overloaded": row["maxOverload"] > limit,
         "costText": per_gb(row["costPerGb"]),
-        "monthlyText": usd(row["costPerGb"] * gb) if gb is not None else "–",
+        "monthlyText": usd(row["monthlyCost"]) if row["monthlyCost"] is not None else NO_TRAFFIC,
+        "sourceWord": source_word(row["volumeSource"]),
+        "sourceLabel": source_label(row["volumeSource"], fetch, now),
         "diagnosticCount": sum(diagnostics.values()),
         "topSeverity": top["severity"] if top else None,
         "topMessage": top["message"] if top else "",
@@ -92,16 +121,27 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     return {"rows": summary_rows(values, shown), "count": total, "page": page, "pages": pages}
 
 
+def volumes_note(volumes: SnapshotVolumes | None, fetch: dict[str, Any] | None, now) -> str:
+    """Where the Monthly column's figures come from, in a sentence (js/services.js: note)."""
+    manual = volumes is not None and volumes.state[1] > 0
+    if fetch is None:
+        return "Monthly: volumes set by hand." if manual else ""
+    said = volume_label(fetch["source"], fetch["detail"], fetch["at"], now)
+    return f"Monthly: {said}" + ("; volumes set by hand win." if manual else ".")
+
+
 @viewer_required
 def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResponse:
     found = get_cluster(cluster)
     context = cluster_context(request, found, "services")
     snapshot = context["snapshot"]
     query, refused = parse_query(request.GET)
-    default = default_ordering(SnapshotVolumes(snapshot) if snapshot is not None else None)
+    volumes = SnapshotVolumes(snapshot) if snapshot is not None else None
+    default = default_ordering(volumes)
     query["ordering"] = query.get("ordering") or default
     limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
-    volumes = gb_by_service(found.pk, snapshot)
+    fetch = fetch_view(volumes.fetch) if volumes is not None else None
+    now = timezone.now()
     table: dict[str, Any] = {"rows": [], "count": 0, "page": 1, "pages": 1}
     namespaces: list[str] = []
     policies: list[str] = list(POLICY_CHOICES)
@@ -113,7 +153,8 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         policies += sorted(set(every.values_list("policy", flat=True)) - set(POLICY_CHOICES))
         in_snapshot = every.count()
         with_topology = every.exclude(mechanism="none").count()
-    rows = [row_view(found.name, row, volumes, limit) for row in table["rows"]]
+    rows = [row_view(found.name, row, fetch, limit, now) for row in table["rows"]]
+    has_volumes = volumes is not None and volumes.any()
     first = (table["page"] - 1) * PAGE_SIZE + 1 if table["count"] else 0
     last = first + len(rows) - 1 if rows else 0
     filters = {k: request.GET[k] for k in FILTERS if request.GET.get(k) and k not in refused}
@@ -124,7 +165,8 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         "pageSize": PAGE_SIZE,
         "overloadLimit": limit,
         "defaultOrdering": default,
-        "volumes": [[ns, name, gb] for (ns, name), gb in sorted(volumes.items())],
+        "fetch": fetch,
+        "manualVolumes": volumes is not None and volumes.state[1] > 0,
         "inSnapshot": in_snapshot,
         "count": table["count"],
         "page": table["page"],
@@ -135,7 +177,9 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         {
             **context,
             "rows": rows,
-            "has_volumes": bool(volumes),
+            "has_volumes": has_volumes,
+            "volumes_note": volumes_note(volumes, fetch, now),
+            "settings_url": reverse("settings", args=[found.name]),
             "count": table["count"],
             "count_text": count(table["count"]),
             "range_text": f"{count(first)}–{count(last)}" if rows else "",

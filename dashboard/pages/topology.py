@@ -15,7 +15,7 @@ from django.urls import reverse
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.figures.traffic import OBSERVED, flow_map
 from routing.models import ServiceSummary, Snapshot
-from routing.volumes.lookup import gb_by_service
+from routing.volumes.lookup import SnapshotVolumes, Volume
 
 # The toggle's choices: the flow map's `policy` values, with what each one means.
 POLICIES = [
@@ -46,15 +46,16 @@ POLICY_KEYS = {p["key"] for p in POLICIES}
 TOP_SERVICES = 10
 
 
-def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], float]) -> list[dict]:
-    """The Services whose crossing costs most: by monthly cost where volumes are set (those
-    first), else by cost per GB; ties by namespace and name. As the page's JS ranks them."""
+def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], Volume]) -> list[dict]:
+    """The Services whose crossing costs most: by monthly cost where volumes are known (those
+    first), else by cost per GB; ties by namespace and name. As the page's JS ranks them (from
+    the list API's rows, which carry the same monthly figures and sources)."""
     rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
         "namespace", "name", "policy", "cross_zone_fraction", "cost_per_gb"
     )
     items: list[dict[str, Any]] = []
     for namespace, name, policy, cross_zone, cost in rows:
-        gb = volumes.get((namespace, name))
+        volume = volumes.get((namespace, name))
         items.append(
             {
                 "namespace": namespace,
@@ -62,8 +63,9 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], float]) -> l
                 "policy": policy,
                 "crossZoneFraction": cross_zone,
                 "costPerGb": cost,
-                "monthlyGb": gb,
-                "monthlyCost": cost * gb if gb is not None else None,
+                "monthlyGb": volume.gb if volume else None,
+                "monthlyCost": cost * volume.gb if volume else None,
+                "volumeSource": volume.source if volume else None,
             }
         )
     items.sort(
@@ -80,7 +82,7 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], float]) -> l
 
 def page_data(cluster_name: str, snapshot: Snapshot | None, policy: str) -> dict[str, Any]:
     """The JSON the page's module starts from (json_script "topology-data")."""
-    volumes = gb_by_service(snapshot.cluster_id, snapshot) if snapshot is not None else {}
+    volumes = SnapshotVolumes(snapshot).get() if snapshot is not None else {}
     return {
         "cluster": cluster_name,
         "policy": policy,
@@ -94,7 +96,7 @@ def page_data(cluster_name: str, snapshot: Snapshot | None, policy: str) -> dict
             else None
         ),
         "topServices": top_services(snapshot, volumes) if snapshot is not None else [],
-        "volumes": {f"{ns}/{name}": gb for (ns, name), gb in sorted(volumes.items())},
+        "volumes": {f"{ns}/{name}": v.gb for (ns, name), v in sorted(volumes.items())},
     }
 
 

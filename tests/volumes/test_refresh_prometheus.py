@@ -90,12 +90,14 @@ def test_a_dry_run_prints_and_stores_nothing(demo, sim):
     assert not VolumeFetch.objects.exists()
 
 
-def test_the_scheduled_task_refreshes_a_due_source_once(demo, sim, settings):
+@pytest.mark.parametrize("preset", ["cadvisor", "istio", "beyla"])
+def test_the_scheduled_task_refreshes_a_due_source_once(demo, sim, settings, preset):
     settings.REDIS_URL = None  # the embedded scheduler's path: the task runs here
+    TrafficSource.objects.filter(cluster=demo).update(preset=preset)
     assert tasks.refresh_due_volumes() == [demo.pk]
     assert tasks.refresh_due_volumes() == []  # not due again before its interval
     fetch = VolumeFetch.objects.get(cluster=demo)
-    assert fetch.preset == "cadvisor"
+    assert fetch.preset == preset
     _assert_within_5_percent(_stored(fetch), _expected(sim))
     source = TrafficSource.objects.get(cluster=demo)
     assert source.status()["state"] == "ok" and source.last_error == ""

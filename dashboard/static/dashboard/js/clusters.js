@@ -1,11 +1,11 @@
 // Clusters overview: each card's figures follow its cluster live. On tl:snapshot the card
 // re-reads the cluster (status, last contact), its newest snapshot (Services) and its flow map
 // (share of forwarded traffic crossing zones, as the topology page's headline; zones; monthly
-// cost or mean cost per GB); on tl:status its badge.
+// cost with where its volumes came from, or mean cost per GB); on tl:status its badge.
 
 import { api, clusterApi } from "./api.js";
 import { fill, h } from "./dom.js";
-import { perGb, pct, usd, when } from "./format.js";
+import { NO_TRAFFIC, perGb, pct, usd, volumesSummary, when } from "./format.js";
 
 const list = document.getElementById("cluster-list");
 
@@ -57,6 +57,8 @@ function zoneGroups(zones) {
   );
 }
 
+// The monthly cost of crossing (the flow map's, over the Services with a volume) and where its
+// volumes came from; with none, the mean cost per GB and "no traffic measured".
 function costItem(el, flows) {
   const item = part(el, "cost");
   if (flows.monthlyCost !== null && flows.monthlyCost !== undefined) {
@@ -64,7 +66,8 @@ function costItem(el, flows) {
     fill(
       item,
       h("span", { class: "stats__value", dataset: { role: "cost-value", value: String(flows.monthlyCost) } }, usd(flows.monthlyCost)),
-      "a month crossing zones",
+      "a month crossing zones ",
+      h("span", { class: "stat-source", dataset: { role: "cost-source" } }, volumesSummary(flows.volumes)),
     );
   } else {
     item.dataset.kind = "per-gb";
@@ -72,9 +75,14 @@ function costItem(el, flows) {
     fill(
       item,
       h("span", { class: "stats__value", dataset: { role: "cost-value", value: value === null ? "" : String(value) } }, perGb(value)),
-      "mean per GB · ",
-      h("a", { href: el.dataset.settingsUrl }, "set traffic volumes"),
-      " for a monthly cost",
+      "mean per GB crossing ",
+      h(
+        "span",
+        { class: "stat-source", dataset: { role: "cost-source" } },
+        h("span", { class: "stat-source--none" }, NO_TRAFFIC),
+        " · ",
+        h("a", { href: `${el.dataset.settingsUrl}#traffic-source` }, "measure or set volumes in Settings"),
+      ),
     );
   }
 }

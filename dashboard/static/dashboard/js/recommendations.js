@@ -4,7 +4,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { copyText, fill, h, pageData, servicePath } from "./dom.js";
-import { count, pct, perGb, times, usd } from "./format.js";
+import { count, gb, NO_TRAFFIC, pct, perGb, sourceWord, times, usd } from "./format.js";
 import { wrappable } from "./code_text.js";
 
 const cluster = document.body.dataset.cluster;
@@ -64,7 +64,7 @@ function savingPerGb(item) {
 
 function savingPerMonth(item) {
   if (item.monthlySaved === null) {
-    return [h("a", { href: volumeUrl(item) }, "Set a volume"), null];
+    return [[h("span", { class: "no-volume" }, NO_TRAFFIC), " · ", h("a", { href: volumeUrl(item) }, "set a volume")], null];
   }
   const v = item.monthlySaved;
   if (Math.abs(v) < 1e-9) return ["no change", null];
@@ -108,7 +108,7 @@ function card(item, rank) {
         ),
         figure("Saving per GB", perGbText, perGbClass),
         figure(
-          item.monthlyGb === null ? "Saving per month" : `Saving per month (${count(item.monthlyGb)} GB)`,
+          item.monthlyGb === null ? "Saving per month" : `Saving per month (${gb(item.monthlyGb)}, ${sourceWord(item.volumeSource)})`,
           monthText,
           monthClass,
         ),
@@ -146,14 +146,21 @@ function render() {
   const label = document.getElementById("stat-saving-label");
   if (state.monthlySaved === null) {
     saving.textContent = "–";
-    fill(label, "Monthly saving: ", h("a", { href: `${data.settingsUrl}#volumes` }, "set traffic volumes"), " to know");
+    fill(
+      label,
+      "Monthly saving: ",
+      h("span", { class: "no-volume" }, NO_TRAFFIC),
+      " · ",
+      h("a", { href: `${data.settingsUrl}#traffic-source` }, "measure or set volumes in Settings"),
+    );
   } else {
     saving.textContent = usd(state.monthlySaved);
     const rest = state.count - state.withVolume;
     fill(
       label,
       `Monthly saving over ${count(state.withVolume)} Service${state.withVolume === 1 ? "" : "s"} with a volume`,
-      rest > 0 ? ` (${count(rest)} more without)` : "",
+      ` (${sourcesText(state.bySource)})`,
+      rest > 0 ? `; ${count(rest)} more with ${NO_TRAFFIC}` : "",
     );
   }
   document.getElementById("stat-topology").textContent =
@@ -172,11 +179,20 @@ async function loadPage(page) {
   return answer;
 }
 
+// "3 measured, 1 set by hand": how many of the Services with a volume got it from where.
+function sourcesText(bySource) {
+  return ["measured", "simulated", "manual"]
+    .filter((kind) => bySource && bySource[kind])
+    .map((kind) => `${count(bySource[kind])} ${sourceWord(kind)}`)
+    .join(", ");
+}
+
 // The total monthly saving: recommendations with a volume come first in the ranking, so pages
 // are read only until the first one without.
 async function loadTotal(seq) {
   let total = null;
   let known = 0;
+  const bySource = { measured: 0, simulated: 0, manual: 0 };
   for (let page = 1; ; page += 1) {
     const answer = await api.get(clusterApi(cluster, "recommendations/"), { page, page_size: MAX_PAGE, snapshot: seq });
     let done = !answer.next;
@@ -187,11 +203,13 @@ async function loadTotal(seq) {
       }
       total = (total || 0) + item.monthlySaved;
       known += 1;
+      if (item.volumeSource in bySource) bySource[item.volumeSource] += 1;
     }
     if (done) break;
   }
   state.monthlySaved = total;
   state.withVolume = known;
+  state.bySource = bySource;
 }
 
 // How many Services declare a topology policy (the mechanism filter of the Services list).

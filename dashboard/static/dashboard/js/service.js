@@ -3,7 +3,7 @@
 // the report (GET /api/v1/clusters/<c>/services/<ns>/<name>/) when a snapshot of the cluster lands.
 
 import { api, clusterApi } from "./api.js";
-import { count, FLOW_COLOURS, pct, perGb, times, usd, when } from "./format.js";
+import { FLOW_COLOURS, gb, NO_TRAFFIC, pct, perGb, times, usd, volumeLabel, when } from "./format.js";
 import { copyText, fill, h, pageData } from "./dom.js";
 import { wrappable } from "./code_text.js";
 
@@ -58,15 +58,47 @@ function renderHeader(d) {
     ["overload", `Max overload (limit ${limit}×)`, times(d.flows.maxOverload), d.flows.maxOverload > limit],
     ["cost", "Cost per GB", perGb(d.cost.costPerGb)],
   ];
-  if (d.cost.monthlyCost !== null && d.cost.monthlyCost !== undefined) {
-    figures.push(["monthly", `A month (${count(Math.round(d.cost.monthlyGb))} GB)`, usd(d.cost.monthlyCost)]);
-  }
+  const monthly = d.cost.monthlyCost !== null && d.cost.monthlyCost !== undefined;
+  if (monthly) figures.push(["monthly", `A month (${gb(d.cost.monthlyGb)})`, usd(d.cost.monthlyCost), false, volumeWords(d.cost)]);
+  else figures.push(["monthly", "A month", NO_TRAFFIC, false, null, true]);
   fill(
     $("service-stats"),
-    figures.map(([id, label, text, warn]) =>
-      h("li", { dataset: { stat: id } }, label, h("span", { class: warn ? "stats__value warn" : "stats__value", id: `stat-${id}` }, text)),
+    figures.map(([id, label, text, warn, source, none]) =>
+      h(
+        "li",
+        { dataset: { stat: id } },
+        label,
+        h("span", { class: `stats__value${warn ? " warn" : ""}${none ? " stats__value--none" : ""}`, id: `stat-${id}` }, text),
+        source ? h("span", { class: "stat-source", id: `stat-${id}-source` }, source) : null,
+      ),
     ),
   );
+}
+
+// --- where the Service's volume came from (service.py says it the same way) -------------------
+
+const VOLUME_NOUNS = { measured: "measured volume", simulated: "simulated volume (demo model)", manual: "volume set by hand" };
+
+function volumeWords(cost) {
+  const volume = cost.volume;
+  if (cost.monthlyGb === null || cost.monthlyGb === undefined || !volume) return NO_TRAFFIC;
+  return volumeLabel(volume.source, volume.detail, volume.at);
+}
+
+function savingWords(d) {
+  const rec = d.recommendation;
+  if (!rec) return "";
+  const saved = rec.monthlySaved;
+  if (saved === null || saved === undefined || d.cost.monthlyGb === null || d.cost.monthlyGb === undefined) {
+    return `Saving per month: ${NO_TRAFFIC} for this Service.`;
+  }
+  const noun = VOLUME_NOUNS[d.cost.volume?.source] || "volume";
+  return `${saved >= 0 ? "Saves" : "Costs"} ${usd(Math.abs(saved))} a month, with its ${noun} of ${gb(d.cost.monthlyGb)}.`;
+}
+
+function compareWords(cost) {
+  if (cost.monthlyGb === null || cost.monthlyGb === undefined) return `Monthly figures: ${NO_TRAFFIC} for this Service.`;
+  return `Monthly: each outcome's cost per GB × ${gb(cost.monthlyGb)} a month, ${volumeWords(cost)}.`;
 }
 
 // --- endpoints -----------------------------------------------------------------------------------
@@ -418,6 +450,7 @@ function renderComparison(d) {
             : h("span", { class: "muted" }, "none"),
       ),
     );
+  $("compare-monthly").textContent = compareWords(d.cost);
   const observed = { ...d.flows, costPerGb: d.cost.costPerGb, monthlyCost: d.cost.monthlyCost };
   const rows = [row("observed", "Observed now", observed, null, "is-observed")];
   for (const key of POLICIES) {
@@ -498,6 +531,7 @@ function renderRecommendation(d) {
       { class: "card recommendation" },
       h("h3", {}, `Recommendation: switch to ${rec.policy}`),
       h("p", { id: "rec-reason" }, `${rec.reason}.`),
+      h("p", { id: "rec-saving", class: "rec-saving" }, savingWords(d)),
       changeBlock("rec-change", "Apply with kubectl", "Copy command", rec.change, true),
       changeBlock("rec-yaml", "Or merge into the Service manifest", "Copy YAML", yamlFor.yaml),
       h("p", { class: "copy-status", role: "status", "aria-live": "polite" }),

@@ -1,16 +1,19 @@
 // The Services table: filters, sorting and paging done by the list API
 // (GET /api/v1/clusters/<name>/services/), the state kept in the page's query string (so a view can
-// be bookmarked and Back works), and the current page re-fetched when a snapshot lands.
+// be bookmarked and Back works), and the current page re-fetched when a snapshot lands. Each
+// monthly figure says where its volume came from (measured, simulated, set by hand).
 
 import { api, clusterApi } from "./api.js";
-import { count, pct, perGb, times, usd } from "./format.js";
+import { count, NO_TRAFFIC, pct, perGb, sourceWord, times, usd, volumeLabel } from "./format.js";
 import { fill, h, pageData } from "./dom.js";
 
 const data = pageData("services-data");
 const cluster = data.cluster;
 const FILTERS = ["namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded"];
-const DEFAULT_ORDERING = "-cost";
-const volumes = new Map(data.volumes.map(([ns, name, gb]) => [`${ns}/${name}`, gb]));
+// The server's default: monthly cost once the snapshot has any volume, else cost per GB.
+const DEFAULT_ORDERING = data.defaultOrdering || "-cost";
+// The fetch whose measured (or simulated) volumes are in force: {source, detail, at} or null.
+let fetchInForce = data.fetch;
 
 const $ = (id) => document.getElementById(id);
 const form = $("services-filters");
@@ -92,9 +95,50 @@ function serviceUrl(row) {
   return `/clusters/${part(cluster)}/services/${part(row.namespace)}/${part(row.name)}/`;
 }
 
+// A monthly figure's source in words, as services.py's source_label: measured rows name the
+// fetch in force, manual ones say "set by hand".
+function sourceLabel(source) {
+  if ((source === "measured" || source === "simulated") && fetchInForce) {
+    return volumeLabel(source, fetchInForce.detail, fetchInForce.at);
+  }
+  return volumeLabel(source, null, null);
+}
+
+function monthlyCell(row) {
+  const value = row.monthlyCost ?? null;
+  const attrs = {
+    class: "num",
+    dataset: { col: "monthly", value: value === null ? "" : String(value), source: row.volumeSource || "" },
+    "data-label": "Monthly",
+  };
+  if (value === null) return h("td", attrs, h("span", { class: "no-volume small" }, NO_TRAFFIC));
+  return h(
+    "td",
+    attrs,
+    usd(value),
+    h("span", { class: `source-tag source-tag--${row.volumeSource}`, title: sourceLabel(row.volumeSource) }, sourceWord(row.volumeSource)),
+  );
+}
+
+// Where the Monthly column's figures come from, as services.py's volumes_note.
+function volumesNote() {
+  const el = $("services-volumes");
+  if (!el || !fetchInForce) return;
+  const said = volumeLabel(fetchInForce.source, fetchInForce.detail, fetchInForce.at);
+  el.textContent = `Monthly: ${said}${data.manualVolumes ? "; volumes set by hand win." : "."}`;
+}
+
+// The newest fetch is the one in force for the newest snapshot (routing.volumes.lookup).
+async function loadFetch() {
+  const answer = await api.get(clusterApi(cluster, "volumes/fetches/"), { page_size: 1 });
+  const newest = answer.results[0];
+  if (!newest) return;
+  fetchInForce = { source: newest.preset === "simulation" ? "simulated" : "measured", detail: newest.source, at: newest.fetchedAt };
+  volumesNote();
+}
+
 function rowElement(row) {
   const key = `${row.namespace}/${row.name}`;
-  const gb = volumes.get(key);
   const diagnostics = row.diagnostics.error + row.diagnostics.warning + row.diagnostics.info;
   const top = row.topDiagnostic;
   return h(
@@ -112,7 +156,7 @@ function rowElement(row) {
     h("td", { class: "num", dataset: { col: "dropped" }, "data-label": "Dropped" }, pct(row.dropped)),
     h("td", { class: row.maxOverload > data.overloadLimit ? "num warn" : "num", dataset: { col: "overload" }, "data-label": "Max overload" }, times(row.maxOverload)),
     h("td", { class: "num", dataset: { col: "cost" }, "data-label": "USD/GB" }, perGb(row.costPerGb)),
-    volumes.size ? h("td", { class: "num", dataset: { col: "monthly" }, "data-label": "Monthly" }, gb === undefined ? "–" : usd(row.costPerGb * gb)) : null,
+    monthlyCell(row),
     h(
       "td",
       { dataset: { col: "diagnostics" }, "data-label": "Diagnostics" },
@@ -273,7 +317,10 @@ function wire() {
 
   document.addEventListener("tl:snapshot", (event) => {
     if (event.detail.cluster !== cluster) return;
-    load(state, null, `Updated to snapshot ${event.detail.seq}`);
+    // The fetch first, so that the rebuilt rows' labels name the one in force.
+    loadFetch()
+      .catch((error) => console.warn(`volume fetches: ${error.message}`))
+      .then(() => load(state, null, `Updated to snapshot ${event.detail.seq}`));
   });
   window.history.replaceState(state, "", location.href);
 }

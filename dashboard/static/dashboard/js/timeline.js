@@ -1,10 +1,11 @@
 // Timeline: the cluster's snapshots newest first, each opening onto what changed since the one
-// before it (the snapshot diff, in words), and the cost / cross-zone charts over a time range.
+// before it (the snapshot diff, in words), and the cost / cross-zone charts over a time range,
+// with the monthly cost at each volume fetch (GET volumes/fetches/).
 // First paint from the page's json_script; paging, ranges, diffs and live updates from /api/v1/.
 
 import { api, clusterApi } from "./api.js";
 import { fill, h, pageData } from "./dom.js";
-import { count, FLOW_COLOURS, pct, perGb, when } from "./format.js";
+import { count, FLOW_COLOURS, NO_TRAFFIC, pct, perGb, sourceWord, usd, when } from "./format.js";
 
 const cluster = document.body.dataset.cluster;
 const data = pageData("timeline-data");
@@ -20,6 +21,7 @@ const state = {
   results: data.snapshots.results,
   range: "all",
   series: data.series,
+  fetches: data.fetches || [], // volume fetches, newest first (GET volumes/fetches/)
   open: new Set(), // seqs whose details are open, kept across re-renders
   fresh: new Set(), // seqs that arrived live, highlighted
   diffs: new Map(), // "seq:against" -> diff
@@ -38,6 +40,7 @@ const seriesNote = document.getElementById("series-note");
 
 const charts = {
   cost: window.echarts.init(document.getElementById("chart-cost"), null, { renderer: "canvas" }),
+  monthly: window.echarts.init(document.getElementById("chart-monthly"), null, { renderer: "canvas" }),
   cross: window.echarts.init(document.getElementById("chart-cross"), null, { renderer: "canvas" }),
 };
 const resizer = new ResizeObserver(() => Object.values(charts).forEach((c) => c.resize()));
@@ -136,11 +139,89 @@ function drawCharts() {
     lineOption("Cross-zone share, mean over Services", points, "crossZoneFraction", (v) => pct(v), FLOW_COLOURS.region, 1, share),
     true,
   );
+  drawMonthly();
   const snapshots = points.reduce((n, p) => n + p.snapshots, 0);
   seriesNote.textContent = points.length
     ? `${count(snapshots)} snapshot${snapshots === 1 ? "" : "s"} in ${RANGE_WORDS[state.range]}, ` +
       `${count(points.length)} point${points.length === 1 ? "" : "s"} (one per ${duration(state.series.resolution)}).`
     : `No snapshots in ${RANGE_WORDS[state.range]}.`;
+}
+
+// --- the monthly cost at each volume fetch -----------------------------------------------------
+
+function fetchKind(fetch) {
+  return fetch.preset === "simulation" ? "simulated" : "measured";
+}
+
+// The fetches in the range, oldest first, as points of the monthly cost.
+function monthlyPoints() {
+  const ms = RANGES[state.range];
+  const since = ms ? Date.now() - ms : null;
+  return state.fetches
+    .filter((f) => f.monthlyCost !== null && f.monthlyCost !== undefined)
+    .filter((f) => since === null || new Date(f.fetchedAt).getTime() >= since)
+    .map((f) => ({ takenAt: f.fetchedAt, monthlyCost: f.monthlyCost, kind: fetchKind(f), services: f.services, source: f.source }))
+    .reverse();
+}
+
+// Where the points' volumes came from: "measured", "simulated: demo model, not measured", ...
+function kindsWords(points) {
+  const kinds = new Set(points.map((p) => p.kind));
+  if (kinds.size === 1 && kinds.has("simulated")) return "simulated: demo model, not measured";
+  if (kinds.size === 1) return "measured";
+  return kinds.size ? "measured and simulated" : "";
+}
+
+function monthlyName(points) {
+  const kinds = kindsWords(points);
+  return kinds ? `Monthly cost (${kinds})` : "Monthly cost";
+}
+
+function drawMonthly() {
+  const points = monthlyPoints();
+  const name = monthlyName(points);
+  const option = lineOption(name, points, "monthlyCost", usd, "#1d4ed8", undefined, (v) => usd(v));
+  option.title.text = state.fetches.length ? "No volume fetch in this range" : NO_TRAFFIC;
+  option.tooltip.formatter = (items) => {
+    const p = points[items[0].dataIndex];
+    return h(
+      "div",
+      {},
+      when(p.takenAt),
+      h("br"),
+      `${sourceWord(p.kind)}, ${count(p.services)} Service${p.services === 1 ? "" : "s"} matched`,
+      h("br"),
+      `${name}: `,
+      h("b", {}, usd(p.monthlyCost)),
+    );
+  };
+  charts.monthly.setOption(option, true);
+  const about = document.getElementById("monthly-about");
+  if (!state.fetches.length) {
+    fill(
+      about,
+      `${NO_TRAFFIC[0].toUpperCase()}${NO_TRAFFIC.slice(1)}: no volume fetch yet, so no monthly cost. `,
+      h("a", { href: `/clusters/${encodeURIComponent(cluster)}/settings/#traffic-source` }, "Set a traffic source"),
+      " to measure the Services' traffic.",
+    );
+  } else {
+    fill(
+      about,
+      `USD a month over the Services with a traffic volume, at each of ${count(points.length)} volume fetch${points.length === 1 ? "" : "es"} ` +
+        `in ${RANGE_WORDS[state.range]}${points.length ? ` (${kindsWords(points)})` : ""}; volumes set by hand win.`,
+    );
+  }
+  document.getElementById("chart-monthly").dataset.points = String(points.length);
+}
+
+async function loadFetches() {
+  try {
+    const answer = await api.get(clusterApi(cluster, "volumes/fetches/"), { page_size: 1000 });
+    state.fetches = answer.results;
+    drawMonthly();
+  } catch (err) {
+    document.getElementById("monthly-about").textContent = `The volume fetches could not be loaded: ${err.message}`;
+  }
 }
 
 function duration(seconds) {
@@ -367,6 +448,7 @@ document.addEventListener("tl:snapshot", (event) => {
   if (event.detail.seq !== undefined) state.fresh.add(Number(event.detail.seq));
   loadPage(state.page);
   loadSeries();
+  loadFetches();
 });
 
 renderList();

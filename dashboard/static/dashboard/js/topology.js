@@ -5,7 +5,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { fill, h, pageData, servicePath, svg } from "./dom.js";
-import { count, heat, perGb, pct, usd } from "./format.js";
+import { count, heat, NO_TRAFFIC, perGb, pct, sourceWord, usd, volumesSummary } from "./format.js";
 import {
   MIN_SHARE,
   MIN_WIDTH,
@@ -26,7 +26,6 @@ const state = {
   flowmap: data.flowmap,
   observed: data.policy === "observed" ? data.flowmap : null,
   top: data.topServices,
-  volumes: data.volumes || {},
   request: 0,
 };
 
@@ -60,23 +59,35 @@ function versus(key, format) {
 }
 
 function headline(flows) {
+  // Monthly: the flow map's cost over the Services with a volume, and where the volumes came
+  // from; without any volume, the mean cost per GB and "no traffic measured".
   const cost =
     flows.monthlyCost !== null && flows.monthlyCost !== undefined
       ? stat(
           "cost",
           flows.monthlyCost,
           usd(flows.monthlyCost),
-          `a month crossing zones (${count(flows.servicesWithVolume)} of ${count(flows.services)} Services with a volume)`,
+          "a month crossing zones",
           versus("monthlyCost", usd),
+          h(
+            "span",
+            { class: "stat-source", dataset: { role: "cost-source" } },
+            `${volumesSummary(flows.volumes)}; ${count(flows.servicesWithVolume)} of ${count(flows.services)} Services have a volume`,
+          ),
         )
       : stat(
           "cost",
           flows.costPerGbMean,
           perGb(flows.costPerGbMean),
-          "mean cost per GB crossing · ",
-          h("a", { href: data.settingsUrl }, "set traffic volumes"),
-          " for a monthly cost",
+          "mean cost per GB crossing",
           versus("costPerGbMean", perGb),
+          h(
+            "span",
+            { class: "stat-source", dataset: { role: "cost-source" } },
+            h("span", { class: "stat-source--none" }, NO_TRAFFIC),
+            " · ",
+            h("a", { href: `${data.settingsUrl}#traffic-source` }, "measure or set volumes in Settings"),
+          ),
         );
   cost.dataset.kind = flows.monthlyCost !== null && flows.monthlyCost !== undefined ? "monthly" : "per-gb";
   fill(
@@ -158,7 +169,7 @@ function legend(drawn, omitted) {
       "p",
       { class: "muted" },
       "Percentages are shares of all client traffic, weighted over the Services" +
-        (state.flowmap.weighting === "equal" ? " (equally: no traffic volumes are set)" : " by their monthly volumes") +
+        (state.flowmap.weighting === "equal" ? ` (equally: ${NO_TRAFFIC})` : " by their monthly volumes") +
         `. Arrows under ${pct(MIN_SHARE)} are not drawn` +
         (omitted ? ` (${omitted} left out here).` : " (none here)."),
     ),
@@ -254,14 +265,14 @@ function topTable(rows, seq) {
     );
     return;
   }
-  const monthly = Object.keys(state.volumes).length > 0;
+  const monthly = hasVolumes();
   fill(
     box,
     h(
       "p",
       { class: "muted small table-about", id: "top-services-about" },
       `The ${rows.length} Services of snapshot ${seq} whose traffic costs most to cross zones, ` +
-        (monthly ? "by monthly cost where a volume is set, then by cost per GB." : "by cost per GB (no traffic volumes are set)."),
+        (monthly ? "by monthly cost where a volume is known, then by cost per GB." : `by cost per GB (${NO_TRAFFIC}).`),
     ),
     h(
       "div",
@@ -295,7 +306,7 @@ function topTable(rows, seq) {
               h("td", { "data-label": "Policy" }, h("span", { class: "tag" }, row.policy)),
               h("td", { class: "num", "data-label": "Cross-zone", dataset: { value: String(row.crossZoneFraction) } }, pct(row.crossZoneFraction)),
               h("td", { class: "num", "data-label": "USD/GB", dataset: { value: String(row.costPerGb) } }, perGb(row.costPerGb)),
-              monthly ? h("td", { class: "num", "data-label": "Monthly" }, usd(row.monthlyCost ?? null)) : null,
+              monthly ? monthlyCell(row) : null,
             ),
           ),
         ),
@@ -304,12 +315,31 @@ function topTable(rows, seq) {
   );
 }
 
-// As the server ranks them: monthly cost where volumes are set (those first), then cost per GB.
+// A Service's monthly cost with its volume's source (a small tag), or "no traffic measured".
+function monthlyCell(row) {
+  const value = row.monthlyCost ?? null;
+  if (value === null) {
+    return h("td", { class: "num", "data-label": "Monthly", dataset: { col: "monthly", value: "" } }, h("span", { class: "no-volume small" }, NO_TRAFFIC));
+  }
+  const source = row.volumeSource;
+  return h(
+    "td",
+    { class: "num", "data-label": "Monthly", dataset: { col: "monthly", value: String(value), source: source || "" } },
+    usd(value),
+    h("span", { class: `source-tag source-tag--${source}`, title: sourceWord(source) }, sourceWord(source)),
+  );
+}
+
+// Whether the snapshot has any volume (then the table ranks and shows monthly figures).
+function hasVolumes() {
+  const flows = state.observed || state.flowmap;
+  return Boolean(flows && flows.monthlyCost !== null && flows.monthlyCost !== undefined);
+}
+
+// As the server ranks them: monthly cost where volumes are known (those first), then cost per
+// GB; the list API's rows carry each Service's monthly figure and its source.
 function rank(rows) {
-  const items = rows.map((row) => {
-    const gb = state.volumes[`${row.namespace}/${row.name}`];
-    return { ...row, monthlyGb: gb ?? null, monthlyCost: gb === undefined ? null : row.costPerGb * gb };
-  });
+  const items = rows.map((row) => ({ ...row, monthlyCost: row.monthlyCost ?? null }));
   items.sort(
     (a, b) =>
       (a.monthlyCost === null) - (b.monthlyCost === null) ||
@@ -321,8 +351,8 @@ function rank(rows) {
   return items.slice(0, 10);
 }
 
-async function fetchTop(seq) {
-  const monthly = Object.keys(state.volumes).length > 0;
+async function fetchTop(seq, observed) {
+  const monthly = observed.monthlyCost !== null && observed.monthlyCost !== undefined;
   // Without volumes the list API's own order (-cost, then namespace and name) is the ranking.
   const page = await api.get(clusterApi(cluster, "services/"), { ordering: "-cost", page_size: monthly ? 1000 : 10, snapshot: seq });
   return rank(page.results);
@@ -358,10 +388,9 @@ async function load({ withTop }) {
   try {
     const flows = await flowmapFor(policy);
     const seq = flows.snapshot;
-    const [observed, top] = await Promise.all([
-      policy === "observed" ? flows : state.observed?.snapshot === seq ? state.observed : flowmapFor("observed", seq),
-      withTop || state.flowmap?.snapshot !== seq ? fetchTop(seq) : state.top,
-    ]);
+    const observed =
+      policy === "observed" ? flows : state.observed?.snapshot === seq ? state.observed : await flowmapFor("observed", seq);
+    const top = withTop || state.flowmap?.snapshot !== seq ? await fetchTop(seq, observed) : state.top;
     if (ticket !== state.request) return; // a newer switch or snapshot superseded this one
     Object.assign(state, { flowmap: flows, observed, top });
     showError(null);
