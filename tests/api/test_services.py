@@ -322,3 +322,37 @@ def test_pages_past_the_end_or_malformed_are_404(demo_cluster, token_client, pag
 def test_the_last_page(demo_cluster, token_client):
     body = token_client("viewer").get(URL, {"page": "last", "page_size": 5}).json()
     assert len(body["results"]) == 2 and body["next"] is None and body["previous"]
+
+
+def test_with_volumes_the_list_is_ordered_by_monthly_cost(demo_cluster, token_client):
+    from django.utils import timezone
+
+    from routing.volumes.models import MeasuredVolume, VolumeFetch
+
+    fetch = VolumeFetch.objects.create(
+        cluster=demo_cluster,
+        fetched_at=timezone.now(),
+        preset="istio",
+        source="test",
+        window_seconds=60,
+    )
+    for name, gb in (("payments", 10.0), ("catalog", 5000.0), ("cart", 300.0)):
+        MeasuredVolume.objects.create(fetch=fetch, namespace="shop", name=name, monthly_gb=gb)
+    # A manual volume wins, in the order too.
+    client = token_client("editor")
+    client.put(f"{URL}shop/cart/volume/", {"monthlyGb": "900000"}, format="json")
+    rows = client.get(URL).json()["results"]
+    costs = [row["monthlyCost"] for row in rows]
+    known = [c for c in costs if c is not None]
+    assert known == sorted(known, reverse=True) and len(known) == 3
+    assert costs[: len(known)] == known  # Services without a volume last
+    cart = next(row for row in rows if row["name"] == "cart")
+    assert cart["volumeSource"] == "manual" and cart["monthlyGb"] == 900000.0
+    catalog = next(row for row in rows if row["name"] == "catalog")
+    assert catalog["volumeSource"] == "measured"
+    assert catalog["monthlyCost"] == pytest.approx(catalog["costPerGb"] * 5000.0)
+    assert {row["volumeSource"] for row in rows[len(known) :]} == {None}
+    by_per_gb = client.get(URL, {"ordering": "-cost"}).json()["results"]
+    assert _names({"results": by_per_gb}) == _expected(demo_cluster, "-cost")
+    ascending = client.get(URL, {"ordering": "monthly_cost"}).json()["results"]
+    assert [r["monthlyCost"] for r in ascending][:3] == sorted(known)
