@@ -15,6 +15,7 @@ takes it over again.
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
@@ -88,12 +89,17 @@ def snapshot_due_clusters() -> list[int]:
         now = timezone.now()
         orphaned = record_lapsed_watchers(now)
         ids = sorted({*orphaned, *(c.pk for c in due_clusters(now))})
-        for cluster_id in ids:
-            if settings.REDIS_URL:
-                snapshot_cluster.delay(cluster_id)
-            else:
-                snapshot_cluster(cluster_id)
+        _dispatch(snapshot_cluster, ids)
     return ids
+
+
+def _dispatch(task: Any, cluster_ids: list[int]) -> None:
+    """Run the task for each cluster: on the workers with Redis, else here (make run)."""
+    for cluster_id in cluster_ids:
+        if settings.REDIS_URL:
+            task.delay(cluster_id)
+        else:
+            task(cluster_id)
 
 
 @shared_task(name="routing.prune_snapshots")
@@ -153,9 +159,5 @@ def refresh_due_volumes() -> list[int]:
     """Dispatch a refresh for every cluster whose source is due (to the workers, or here)."""
     with jobstats.recorded(jobstats.VOLUMES_DUE):
         ids = [source.cluster_id for source in due_sources()]
-        for cluster_id in ids:
-            if settings.REDIS_URL:
-                refresh_volumes.delay(cluster_id)
-            else:
-                refresh_volumes(cluster_id)
+        _dispatch(refresh_volumes, ids)
     return ids
