@@ -26,7 +26,10 @@ class TrafficSourceView(APIView):
             raise NotFound(f"Cluster {cluster} has no traffic source.")
         return source
 
-    @extend_schema(summary="A cluster's traffic source", responses={200: TrafficSourceSerializer})
+    @extend_schema(
+        summary="A cluster's traffic source",
+        responses={200: TrafficSourceSerializer, **errors(404)},
+    )
     def get(self, request, cluster: str):
         return Response(TrafficSourceSerializer(self._get(cluster)).data)
 
@@ -45,7 +48,9 @@ class TrafficSourceView(APIView):
         source = body.save(cluster=found)
         return Response(TrafficSourceSerializer(source).data)
 
-    @extend_schema(summary="Remove a cluster's traffic source (admin)", responses={204: None})
+    @extend_schema(
+        summary="Remove a cluster's traffic source (admin)", responses={204: None, **errors(404)}
+    )
     def delete(self, request, cluster: str):
         self._get(cluster).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -83,6 +88,13 @@ class RefreshVolumesView(APIView):
 @extend_schema(tags=["volumes"], parameters=[CLUSTER])
 class VolumeFetchListView(generics.ListAPIView):
     """The cluster's volume fetches, newest first: what each found and assumed."""
+
+    @extend_schema(
+        summary="The cluster's volume fetches, newest first",
+        responses={200: VolumeFetchSerializer(many=True), **errors(404)},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     serializer_class = VolumeFetchSerializer
 

@@ -69,6 +69,8 @@ def test_lists_the_twelve_demo_services_by_cost(demo_cluster, token_client):
         "monthlyGb",
         "monthlyCost",
         "volumeSource",
+        "measuredCrossZoneFraction",
+        "modelMismatch",
     }
 
 
