@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from routing.api.cache import canonical_query, page_key, snapshot_answer
 from routing.api.lookups import check_service_key, existing_snapshot, get_cluster
 from routing.api.pagination import SnapshotPagination
 from routing.api.report_serializers import SnapshotQuerySerializer
@@ -22,6 +23,7 @@ from routing.api.traffic_serializers import (
 from routing.figures.traffic import flow_map, recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 from routing.roles import EDITOR
+from routing.volumes.lookup import SnapshotVolumes
 
 NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")
 SERVICE = OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name.")
@@ -132,8 +134,17 @@ class FlowMapView(APIView):
         query = FlowMapQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         snapshot = existing_snapshot(get_cluster(cluster), query.validated_data.get("snapshot"))
+        policy = query.validated_data["policy"]
+        # Reads every Service's row: cached per snapshot, policy and volumes (see below).
+        key = [("policy", policy), ("volumes", SnapshotVolumes(snapshot).stamp())]
         return Response(
-            {"snapshot": snapshot.seq, **flow_map(snapshot, query.validated_data["policy"])}
+            snapshot_answer(
+                "flowmap",
+                snapshot,
+                request,
+                lambda: {"snapshot": snapshot.seq, **flow_map(snapshot, policy)},
+                key,
+            )
         )
 
 
@@ -154,9 +165,22 @@ class RecommendationsView(generics.GenericAPIView):
         responses={200: RankedRecommendationSerializer(many=True), **errors(400, 404)},
     )
     def get(self, request, cluster: str):
-        snapshot = _snapshot(get_cluster(cluster), request)
+        query = SnapshotQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        snapshot = existing_snapshot(get_cluster(cluster), query.validated_data.get("snapshot"))
         self.paginator.snapshot = snapshot
-        rows = self.paginate_queryset(recommendations(snapshot))
-        assert rows is not None  # None only without a paginator or page_size: the API has both
-        page = with_yaml(rows)
-        return self.get_paginated_response(page)
+        self.paginator.query = canonical_query(query, request, self.paginator)
+
+        def page() -> dict:
+            rows = self.paginate_queryset(recommendations(snapshot))
+            assert rows is not None  # None only without a paginator or page_size: it has both
+            return self.get_paginated_response(with_yaml(rows)).data
+
+        # Ranking reads every Service's row: cached per snapshot, page and volumes, which can
+        # change (a fetch, a manual volume) without a new snapshot.
+        key = [
+            *self.paginator.query,
+            ("page", page_key(request, self.paginator)),
+            ("volumes", SnapshotVolumes(snapshot).stamp()),
+        ]
+        return Response(snapshot_answer("recommendations", snapshot, request, page, key))

@@ -9,6 +9,7 @@ Services now. Every such case is counted in the notes.
 """
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ def workload_of(pod: str, labels: dict[str, str]) -> str:
 
 
 def build_index(objects: Iterable[dict]) -> ServiceIndex:
-    index = ServiceIndex()
+    """The index from a snapshot's objects (Services, EndpointSlices, Pods; others ignored)."""
+    services: set[Key] = set()
     pods: dict[Key, dict[str, str]] = {}
     slices = []
     for obj in objects:
@@ -49,29 +51,102 @@ def build_index(objects: Iterable[dict]) -> ServiceIndex:
         meta = obj.get("metadata") or {}
         key = (meta.get("namespace") or "default", meta.get("name") or "")
         if kind == "Service":
-            index.services.add(key)
+            services.add(key)
         elif kind == "Pod":
             pods[key] = meta.get("labels") or {}
         elif kind == "EndpointSlice":
             slices.append(obj)
-    backing: dict[Key, set[Key]] = defaultdict(set)
+    pod_services = backing_pods(services, slices)
+    return ServiceIndex(services, pod_services, workload_index(pod_services, pods))
+
+
+def backing_pods(services: set[Key], slices: Iterable[dict]) -> dict[Key, list[Key]]:
+    """(namespace, pod) -> the Services (sorted) whose EndpointSlices hold the pod as a
+    targetRef; slices of Services not in `services` are ignored."""
+    backing: dict[Key, list[Key]] = {}
     for obj in slices:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
-        service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
-        if not service or (namespace, service) not in index.services:
+        name = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
+        service = (namespace, name)
+        if not name or service not in services:
             continue
-        for endpoint in obj.get("endpoints") or []:
+        for endpoint in obj.get("endpoints") or ():
             pod = ((endpoint or {}).get("targetRef") or {}).get("name")
             if pod:
-                backing[(namespace, pod)].add((namespace, service))
+                held = backing.get((namespace, pod))
+                if held is None:
+                    backing[(namespace, pod)] = [service]
+                elif service not in held:
+                    held.append(service)
+    for held in backing.values():
+        if len(held) > 1:
+            held.sort()
+    return backing
+
+
+def workload_index(
+    pod_services: dict[Key, list[Key]],
+    labels: dict[Key, dict[str, str]],
+    pods: Iterable[Key] | None = None,
+) -> dict[Key, list[Key]]:
+    """(namespace, workload) -> the Services (sorted) its backing pods are in, from the pods'
+    labels (a pod without labels there is named by its name alone); only over `pods` if given.
+    """
     workloads: dict[Key, set[Key]] = defaultdict(set)
-    for (namespace, pod), services in backing.items():
-        index.pod_services[(namespace, pod)] = sorted(services)
-        labels = pods.get((namespace, pod), {})
-        workloads[(namespace, workload_of(pod, labels))].update(services)
-    index.workload_services = {key: sorted(services) for key, services in workloads.items()}
-    return index
+    for key in pod_services if pods is None else pods:
+        services = pod_services.get(key)
+        if services:
+            namespace, pod = key
+            workloads[(namespace, workload_of(pod, labels.get(key, {})))].update(services)
+    return {key: sorted(services) for key, services in workloads.items()}
+
+
+def workloads_looked_up(preset: Preset, samples: list[Sample], index: ServiceIndex) -> set[Key]:
+    """The (namespace, workload) keys `attribute` will look up for these samples: each
+    series' owner (by owner), and for a pod in no slice its name without one and without two
+    suffixes (by pod, as _former_pod_services tries them); none by Service."""
+    ns_label, name_label = preset.labels
+    wanted: set[Key] = set()
+    if preset.by == "owner":
+        for sample in samples:
+            wanted.add((sample.labels.get(ns_label, ""), sample.labels.get(name_label, "")))
+    elif preset.by == "pod":
+        for sample in samples:
+            namespace, name = sample.labels.get(ns_label, ""), sample.labels.get(name_label, "")
+            if (namespace, name) in index.pod_services:
+                continue
+            for _ in range(2):
+                if "-" not in name:
+                    break
+                name = name.rsplit("-", 1)[0]
+                wanted.add((namespace, name))
+    return wanted
+
+
+def pods_of_workloads(pod_services: dict[Key, list[Key]], workloads: set[Key]) -> set[Key]:
+    """The backing pods whose workload can be one of `workloads`, whatever their labels:
+    workload_of only removes dash-separated suffixes, so a pod's workload is its own name or a
+    prefix of it followed by "-". (The index over these pods answers every one of `workloads`
+    as the index over all pods does.)"""
+    names: dict[str, list[str]] = defaultdict(list)
+    for namespace, pod in pod_services:
+        names[namespace].append(pod)
+    for pods in names.values():
+        pods.sort()
+    found: set[Key] = set()
+    for namespace, workload in workloads:
+        listed = names.get(namespace)
+        if not listed:
+            continue
+        if (namespace, workload) in pod_services:
+            found.add((namespace, workload))
+        prefix = workload + "-"
+        i = bisect_left(listed, prefix)
+        while i < len(listed) and listed[i].startswith(prefix):
+            found.add((namespace, listed[i]))
+            i += 1
+    return found
 
 
 @dataclass
