@@ -62,7 +62,7 @@ def saving_words(detail: dict[str, Any]) -> str:
     saved = rec.get("monthlySaved")
     if saved is None or cost.get("monthlyGb") is None:
         return f"Saving per month: {NO_TRAFFIC} for this Service."
-    noun = VOLUME_NOUNS.get((cost.get("volume") or {}).get("source"), "volume")
+    noun = VOLUME_NOUNS.get(str((cost.get("volume") or {}).get("source")), "volume")
     verb = "Saves" if saved >= 0 else "Costs"
     return f"{verb} {usd(abs(saved))} a month, with its {noun} of {gb(cost['monthlyGb'])}."
 

@@ -50,7 +50,8 @@ def test_each_cluster_gets_a_card_with_its_stored_figures(
     assert f"{pct(flows['crossZoneFraction'])}</span>of forwarded traffic crosses zones" in html
     assert "mean over Services" not in html
     assert per_gb(flows["costPerGbMean"]) in html
-    assert 'href="/clusters/shop/settings/">set traffic volumes' in html
+    assert "no traffic measured" in html
+    assert 'href="/clusters/shop/settings/#traffic-source">measure or set volumes' in html
     assert 'data-status="stale"' in html
     assert "Waiting for the first snapshot." in html
 

@@ -33,6 +33,7 @@ def test_the_context_is_the_stored_report(client, api, shop):
         "dropped": "0.0%",
         "overload": "1.00×",
         "cost": "$0.0133/GB",
+        "monthly": "no traffic measured",
     }
     codes = [d["code"] for d in response.context["diagnostics"]]
     assert codes == [d["code"] for d in detail["diagnostics"]]

@@ -67,7 +67,8 @@ def test_rows_carry_the_text_the_table_shows(client, shop):
     assert catalog["crossZoneText"] == "66.7%"
     assert catalog["costText"] == "$0.0133/GB"
     assert catalog["monthlyText"] == "$13.33"  # 0.01333 USD/GB x 1000 GB
-    assert rows["shop/cart"]["monthlyText"] == "–"
+    assert (catalog["sourceWord"], catalog["sourceLabel"]) == ("set by hand", "set by hand")
+    assert rows["shop/cart"]["monthlyText"] == "no traffic measured"
     assert rows["shop/inventory"]["overloaded"] is True  # 1.67x against the 1.5x limit
     assert rows["shop/cart"]["overloaded"] is False
     assert rows["shop/legacy-db"]["topSeverity"] == "error"
@@ -80,6 +81,7 @@ def test_sort_state_and_filters_come_from_the_query(client, shop):
         "cross_zone": "descending",
         "cost": "none",
         "overload": "none",
+        "monthly_cost": "none",
     }
     assert response.context["filters"] == {"namespace": "shop"}
     assert response.context["namespaces"] == ["monitoring", "shop"]

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from dashboard.pages.topology import POLICY_KEYS, top_services
 from routing.figures.traffic import flow_map
 from routing.models import Cluster, ServiceSummary, TrafficVolume
-from routing.volumes.lookup import gb_by_service
+from routing.volumes.lookup import volumes_for
 
 
 def page_data(response) -> dict:
@@ -111,7 +111,8 @@ def test_top_services_by_monthly_cost_with_volumes(client, shop):
     # The rest follow by cost per GB.
     rest = [r["costPerGb"] for r in data["topServices"][1:]]
     assert rest == sorted(rest, reverse=True)
-    assert top_services(snapshot, gb_by_service(shop.pk, snapshot)) == data["topServices"]
+    assert first["volumeSource"] == "manual"
+    assert top_services(snapshot, volumes_for(snapshot)) == data["topServices"]
 
 
 def test_a_cluster_without_snapshot_waits_for_one(client, db):

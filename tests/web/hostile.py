@@ -3,16 +3,21 @@
 Built from the demo dump by renaming: zones, regions, nodes, hostnames, namespaces, Services,
 EndpointSlices, Pods, port names, annotations, a trafficDistribution value and an endpoint
 address all become payloads (names used in URL paths carry no '/', which a URL cannot hold).
-Each payload's alert names where it came from, so a failure says which field leaked.
+Measured traffic volumes too: a failing traffic source's error, a fetch's description, notes
+and unmatched series labels. Each payload's alert names where it came from, so a failure says
+which field leaked.
 """
 
 import copy
+from datetime import timedelta
 from typing import Any
 
 import orjson
+from django.utils import timezone
 
 from routing.models import Cluster, Snapshot, TrafficVolume
 from routing.snapshots import write_snapshot
+from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
 from tests.factories import DEMO_DUMP
 
 SERVICE_LABEL = "kubernetes.io/service-name"
@@ -73,6 +78,13 @@ DISPLAY_NAME = f"Hostile{img('display-name')}"
 STATUS_MESSAGE = f"watch lost{script('status-message')}"
 VOLUME_SOURCE = f"istio{img('volume-source')}"
 USERNAME = f"ada{svg('username')}"
+# Measured volumes: a fetch's description, notes and unmatched labels, and a failing source's
+# error (Prometheus' answer is quoted in it), as a refresh would store them.
+VOLUMES_ERROR = f"Prometheus answered 400: {img('volumes-error')}{script('volumes-error-2')}"
+FETCH_SOURCE = f"Prometheus http://prom{img('fetch-source')}:9090, cadvisor preset, rate over 7d"
+FETCH_NOTE = f"2 series left out{svg('fetch-note')}"
+UNMATCHED = {"namespace": img("unmatched"), "pod": script("unmatched-pod")}
+MEASURED_SERVICE = "payments"  # its measured volume gives the pages monthly figures
 
 
 def node_name(name: str) -> str:
@@ -179,8 +191,9 @@ def second_objects() -> list[dict]:
 
 def hostile_cluster(user=None) -> Cluster:
     """Cluster `hostile` with two snapshots of hostile objects, stored straight into the store
-    (not through the upload's validation), a stale status with a hostile message and a traffic
-    volume with a hostile source set by `user`."""
+    (not through the upload's validation), a stale status with a hostile message, a traffic
+    volume with a hostile source set by `user`, and measured volumes whose source is failing
+    (measured_volumes)."""
     cluster = Cluster.objects.create(
         name="hostile", display_name=DISPLAY_NAME, source=Cluster.Source.UPLOAD
     )
@@ -194,11 +207,45 @@ def hostile_cluster(user=None) -> Cluster:
         source=VOLUME_SOURCE,
         updated_by=user,
     )
+    measured_volumes(cluster)
     Cluster.objects.filter(pk=cluster.pk).update(
         status=Cluster.Status.STALE, status_message=STATUS_MESSAGE
     )
     cluster.refresh_from_db()
     return cluster
+
+
+def measured_volumes(cluster: Cluster) -> None:
+    """A traffic source whose last refresh failed with a hostile error, and the fetch before it
+    with a hostile description, note and unmatched labels, measuring one hostile Service."""
+    at = timezone.now() - timedelta(minutes=30)
+    TrafficSource.objects.create(
+        cluster=cluster,
+        url=f"http://prom{img('source-url')}:9090",
+        last_attempt_at=timezone.now(),
+        last_success_at=at,
+        last_error=VOLUMES_ERROR,
+    )
+    fetch = VolumeFetch.objects.create(
+        cluster=cluster,
+        fetched_at=at,
+        preset=TrafficSource.Preset.CADVISOR,
+        source=FETCH_SOURCE,
+        window_seconds=7 * 86_400,
+        services=1,
+        series=2,
+        unmatched_series=1,
+        total_gb=900.0,
+        monthly_cost=12.0,
+        notes=[FETCH_NOTE],
+        unmatched=[UNMATCHED],
+    )
+    MeasuredVolume.objects.create(
+        fetch=fetch,
+        namespace=NAMESPACES["shop"],
+        name=SERVICES[MEASURED_SERVICE],
+        monthly_gb=900.0,
+    )
 
 
 def bad_dump() -> bytes:

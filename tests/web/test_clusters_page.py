@@ -66,9 +66,10 @@ def test_each_cluster_shows_its_stored_figures(page, web_server, viewer, shop):
     assert cost.get_attribute("data-kind") == "per-gb"
     assert float(value(shop_card, "cost-value")) == flows["costPerGbMean"]
     assert f"${flows['costPerGbMean']:.4f}/GB" in cost.inner_text()
+    assert "no traffic measured" in cost.inner_text()
     assert (
-        cost.get_by_role("link", name="set traffic volumes").get_attribute("href")
-        == "/clusters/shop/settings/"
+        cost.get_by_role("link", name="measure or set volumes in Settings").get_attribute("href")
+        == "/clusters/shop/settings/#traffic-source"
     )
     assert int(value(shop_card, "snapshot")) == snapshot.seq
     zones = shop_card.locator(

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import pytest
 from django.contrib.auth.models import User
 
+from routing.models import TrafficVolume
 from tests.web import audit
 from tests.web.conftest import PASSWORD, screenshot, sign_in
+from tests.web.measured import stored_fetch, traffic_source
 
 SIZES = {"desktop": (1400, 900), "narrow": (390, 844)}
 TABS = 40
@@ -30,6 +32,7 @@ class Page:
     user: str = "viewer"  # viewer | admin | roleless | anonymous
     status: int = 200
     cluster: bool = True  # a cluster page: the cluster bar's h1 is the page's one h1
+    measured: bool = False  # with a traffic source and a fetch (tests/web/measured.py)
 
 
 PAGES = [
@@ -47,6 +50,12 @@ PAGES = [
     Page("timeline", "/clusters/shop/timeline/", "Timeline"),
     Page("recommendations", "/clusters/shop/recommendations/", "Recommendations"),
     Page("settings", "/clusters/shop/settings/", "Settings"),
+    # The traffic source's form (open while there is no source) and the pages with volumes.
+    Page("settings-admin", "/clusters/shop/settings/", "Settings", user="admin"),
+    Page("topology-measured", "/clusters/shop/", "topology", measured=True),
+    Page("services-measured", "/clusters/shop/services/", "Services", measured=True),
+    Page("settings-measured", "/clusters/shop/settings/", "Settings", user="admin", measured=True),
+    Page("timeline-measured", "/clusters/shop/timeline/", "Timeline", measured=True),
     Page("upload", "/upload/", "Upload", user="admin", cluster=False),
 ]
 
@@ -72,6 +81,11 @@ def visit(page, server, target: Page, request) -> int:
         user = User.objects.create_user("nobody", password=PASSWORD)
     else:
         user = None
+    if target.measured:
+        shop = request.getfixturevalue("shop")
+        traffic_source(shop)
+        TrafficVolume.objects.create(cluster=shop, namespace="shop", name="cart", monthly_gb=50)
+        stored_fetch(shop, {("shop", "catalog"): 800.0, ("shop", "payments"): 2500.0})
     if user is not None:
         sign_in(page, server, user, "/")
     response = page.goto(server.url + target.path, wait_until="networkidle")

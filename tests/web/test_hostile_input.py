@@ -9,6 +9,7 @@ are shown as text, and, through the `page` fixture, no console error (a CSP viol
 Screenshots are saved as screenshots/hostile-*.png.
 """
 
+import json
 from urllib.parse import unquote
 
 import pytest
@@ -183,12 +184,15 @@ def test_overview_topology_and_services_show_payloads_as_text(
     assert_clean(page, dialogs, "clusters")
     zones = list(hostile.ZONES.values())
     assert missing_text(page, hostile.DISPLAY_NAME, hostile.STATUS_MESSAGE, *zones) == []
+    # The failing traffic source's error, as text on the cluster's card.
+    assert missing_text(page, hostile.VOLUMES_ERROR) == []
     screenshot(page, "hostile-clusters")
 
     open_page(page, web_server, "/clusters/hostile/")
     # The live socket connects under the CSP (connect-src 'self' covers ws: to this host).
     page.wait_for_selector("body[data-live-state='live']")
     assert missing_text(page, hostile.USERNAME, hostile.STATUS_MESSAGE, *zones) == []
+    assert page.locator("#volumes-stale-error").inner_text() == hostile.VOLUMES_ERROR
     for button in page.locator("#policy-toggle button").all():
         policy = button.get_attribute("data-policy")
         button.click()
@@ -207,6 +211,15 @@ def test_overview_topology_and_services_show_payloads_as_text(
     page.select_option("#f-policy", hostile.BAD_DISTRIBUTION)
     page.wait_for_selector("body:not([data-services-loading])")
     assert page.locator("#services-rows tr").count() == 1
+    assert page.locator("#volumes-stale-error").inner_text() == hostile.VOLUMES_ERROR
+    # The measured Service's monthly figure names the hostile fetch in its source's title.
+    page.select_option("#f-policy", "")
+    page.wait_for_selector("body:not([data-services-loading])")
+    key = f"{hostile.NAMESPACES['shop']}/{hostile.SERVICES[hostile.MEASURED_SERVICE]}"
+    tag = page.locator("#services-rows tr", has=page.locator(".source-tag--measured"))
+    assert tag.count() == 1 and tag.get_attribute("data-key") == key
+    title = tag.locator(".source-tag").get_attribute("title")
+    assert title.startswith(f"measured ({hostile.FETCH_SOURCE}, ")
     assert_clean(page, dialogs, "services")
     screenshot(page, "hostile-services")
 
@@ -238,6 +251,10 @@ def test_every_service_page_with_its_charts_hovered(page, web_server, intruder, 
             source = page.locator(f"#{button.get_attribute('data-copy')}").inner_text()
             assert page.evaluate("navigator.clipboard.readText()") == source, where
         assert_clean(page, dialogs, where)
+        if name == hostile.SERVICES[hostile.MEASURED_SERVICE]:
+            source = page.locator("#stat-monthly-source").inner_text()
+            assert source.startswith(f"measured ({hostile.FETCH_SOURCE}, "), where
+            assert hostile.FETCH_SOURCE in page.locator("#compare-monthly").inner_text(), where
         if name == hostile.SERVICES["checkout"]:
             screenshot(page, "hostile-service")
     shown = " ".join(tooltips)
@@ -283,6 +300,7 @@ def test_timeline_with_every_diff_open_and_charts_hovered(
         page.wait_for_load_state("networkidle")
         hover_chart(page, "#chart-cost")
         hover_chart(page, "#chart-cross")
+        hover_chart(page, "#chart-monthly")
     assert_clean(page, dialogs, "timeline")
     screenshot(page, "hostile-timeline")
 
@@ -308,6 +326,21 @@ def test_recommendations_and_settings(page, web_server, intruder, cluster, dialo
 
     open_page(page, web_server, "/clusters/hostile/settings/")
     assert missing_text(page, hostile.VOLUME_SOURCE, f"by {hostile.USERNAME}") == []
+    # The traffic source: its URL and error, the fetch's description, note and unmatched
+    # labels (opened), all as text; the admin's form holds the URL as a value.
+    for details in page.locator("#fetch-table details").all():
+        details.locator("summary").click()
+    assert missing_text(page, hostile.VOLUMES_ERROR, hostile.FETCH_SOURCE, hostile.FETCH_NOTE) == []
+    assert page.locator("#source-error").inner_text() == hostile.VOLUMES_ERROR
+    unmatched = page.locator("#fetch-table details code").inner_text()
+    assert json.loads(unmatched) == hostile.UNMATCHED
+    url = page.locator("#source-table code").first.inner_text()
+    assert (
+        url
+        == page.get_by_label("Prometheus URL").input_value()
+        == f"http://prom{hostile.img('source-url')}:9090"
+    )
+    assert_clean(page, dialogs, "settings, traffic source")
     page.fill("#bulk-lines", f"{hostile.img('bulk')} 12\n{hostile.svg('bulk-2')}/x 5")
     page.fill("#bulk-source", hostile.script("bulk-source"))
     page.click("#bulk-save")

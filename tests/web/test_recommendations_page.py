@@ -57,8 +57,9 @@ def test_the_list_is_the_apis_ranking_with_its_changes(page, web_server, viewer,
         assert link.get_attribute("href") == (
             f"/clusters/shop/services/{rec['namespace']}/{rec['name']}/"
         )
-        # Without a volume: a link to set one, no monthly figure.
-        assert card.get_by_role("link", name="Set a volume").is_visible()
+        # Without a volume: "no traffic measured" and a link to set one, no monthly figure.
+        assert "no traffic measured" in card.locator(".figures").inner_text()
+        assert card.get_by_role("link", name="set a volume").is_visible()
     assert page.locator("#stat-count").inner_text() == str(len(ranked))
     assert page.locator("#stat-saving").inner_text() == "–"
     assert page.locator("#no-topology").is_hidden()  # the demo uses topology hints
@@ -92,7 +93,7 @@ def test_volumes_give_monthly_savings_and_the_headline_total(page, web_server, v
     assert card.get_attribute("data-service") == "shop/payments"
     saved = f"${top['monthlySaved']:,.2f}"
     assert saved in card.locator(".figures").inner_text()
-    assert "(2,000 GB)" in card.locator(".figures").inner_text()
+    assert "(2,000 GB, set by hand)" in card.locator(".figures").inner_text()
     assert page.locator("#stat-saving").inner_text() == saved
 
 

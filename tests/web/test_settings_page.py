@@ -193,7 +193,8 @@ def test_settings_in_a_narrow_window(page, web_server, editor, shop):
     assert labels == [
         ['"Policy"', "block"],
         ['"Cost per GB"', "block"],
-        ['"GB a month"', "block"],
+        ['"Volume in use"', "block"],
+        ['"Set by hand (GB a month)"', "block"],
         ['"Monthly cost"', "block"],
     ]
     heights = {

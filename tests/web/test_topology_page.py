@@ -177,7 +177,7 @@ def test_the_topology_view_draws_the_flow_map(page, web_server, viewer, shop):
         link.get_attribute("href")
         == f"/clusters/shop/services/{first['namespace']}/{first['name']}/"
     )
-    assert "set traffic volumes" in page.locator("#headline").inner_text()
+    assert "no traffic measured" in page.locator("#headline").inner_text()
     screenshot(page, "cluster-topology")
 
 

@@ -1,10 +1,13 @@
-// Settings: save the cluster's price overrides (PATCH prices/) and each Service's monthly volume
-// (PUT / DELETE services/{ns}/{name}/volume/), one row at a time or pasted in bulk, with the
-// API's validation messages next to the field they concern.
+// Settings: save the cluster's price overrides (PATCH prices/), its traffic source (PUT / DELETE
+// traffic-source/, admins; "Refresh now" POSTs volumes/refresh/, editors; the latest fetches from
+// volumes/fetches/) and each Service's monthly volume set by hand (PUT / DELETE
+// services/{ns}/{name}/volume/), one row at a time or pasted in bulk, with the API's validation
+// messages next to the field they concern. Each row shows the volume in use and where it came
+// from: set by hand wins over measured, and clearing it falls back to the measured one.
 
 import { api, clusterApi } from "./api.js";
 import { fill, h, pageData } from "./dom.js";
-import { count, usd } from "./format.js";
+import { ago, count, gb, NO_TRAFFIC, sourceWord, staleSince, usd, volumeLabel, when } from "./format.js";
 
 const cluster = document.body.dataset.cluster;
 const data = pageData("settings-data");
@@ -31,12 +34,17 @@ function fieldError(input, el, message) {
 
 // --- totals -----------------------------------------------------------------------------------
 
-function money(value) {
-  return `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+// "3 measured, 1 set by hand": how many of the Services with a volume got it from where.
+function sourcesText(bySource) {
+  return ["measured", "simulated", "manual"]
+    .filter((kind) => bySource && bySource[kind] > 0)
+    .map((kind) => `${count(bySource[kind])} ${sourceWord(kind)}`)
+    .join(", ");
 }
 
 function renderTotals() {
   document.getElementById("total-with").textContent = `${count(totals.withVolume)} of ${count(totals.services)}`;
+  document.getElementById("total-sources").textContent = totals.withVolume ? sourcesText(totals.bySource) : NO_TRAFFIC;
   document.getElementById("total-gb").textContent = totals.withVolume ? count(Math.round(totals.monthlyGb * 1000) / 1000) : "–";
   document.getElementById("total-cost").textContent = totals.withVolume ? usd(totals.monthlyCost) : "–";
 }
@@ -95,28 +103,68 @@ function rowFor(namespace, name) {
   );
 }
 
-// Update a row and the totals after its volume became `gb` (null: cleared).
+function number(text) {
+  return text === undefined || text === "" ? null : Number(text);
+}
+
+// The "Volume in use" cell: GB, where it came from (a tag, titled with the whole label) and
+// when, or "no traffic measured".
+function showInUse(td, value, source, label, note) {
+  td.dataset.source = source || "";
+  if (value === null) {
+    fill(td, h("span", { class: "no-volume" }, NO_TRAFFIC));
+    return;
+  }
+  fill(
+    td,
+    h("strong", { class: "in-use__gb" }, gb(value)),
+    h("span", { class: `source-tag source-tag--${source}`, title: label }, sourceWord(source)),
+    " ",
+    h("span", { class: "in-use__label small muted" }, note),
+  );
+}
+
+// A volume set by hand's short word: its note and when (settings_page.py's in_use_note).
+function manualNote(volume) {
+  return volume.source ? `${volume.source}, set ${ago(volume.updatedAt)}` : `set ${ago(volume.updatedAt)}`;
+}
+
+// Update a row and the totals after its volume set by hand became `volume` (null: cleared, so
+// the measured one, if any, is in use again).
 function showVolume(tr, volume) {
   const cost = Number(tr.dataset.cost);
-  const before = tr.dataset.gb === undefined || tr.dataset.gb === "" ? null : Number(tr.dataset.gb);
-  const gb = volume ? Number(volume.monthlyGb) : null;
+  const inUse = tr.querySelector(".in-use");
+  const before = number(tr.dataset.inUse);
+  const beforeSource = inUse.dataset.source;
+  const manual = volume ? Number(volume.monthlyGb) : null;
+  const measured = number(tr.dataset.measuredGb);
+  const after = manual !== null ? manual : measured;
+  const afterSource = manual !== null ? "manual" : measured !== null ? tr.dataset.measuredSource : "";
+  totals.bySource = { measured: 0, simulated: 0, manual: 0, ...totals.bySource };
   if (before !== null) {
     totals.withVolume -= 1;
     totals.monthlyGb -= before;
     totals.monthlyCost -= before * cost;
+    if (beforeSource) totals.bySource[beforeSource] -= 1;
   }
-  if (gb !== null) {
+  if (after !== null) {
     totals.withVolume += 1;
-    totals.monthlyGb += gb;
-    totals.monthlyCost += gb * cost;
+    totals.monthlyGb += after;
+    totals.monthlyCost += after * cost;
+    if (afterSource) totals.bySource[afterSource] += 1;
   }
-  tr.dataset.gb = gb === null ? "" : String(gb);
-  tr.querySelector("input").value = gb === null ? "" : String(gb);
-  tr.querySelector(".monthly-cost").textContent = gb === null ? "–" : money(gb * cost);
+  tr.dataset.gb = manual === null ? "" : String(manual);
+  tr.dataset.inUse = after === null ? "" : String(after);
+  tr.querySelector("input").value = manual === null ? "" : String(manual);
+  tr.querySelector(".monthly-cost").textContent = after === null ? "–" : usd(after * cost);
+  const label = manual !== null ? volumeLabel("manual", volume.source, volume.updatedAt) : tr.dataset.measuredLabel;
+  const note = manual !== null ? manualNote(volume) : tr.dataset.measuredNote;
+  showInUse(inUse, after, afterSource, label, note);
   const clear = tr.querySelector("[data-action=clear]");
-  if (clear) clear.hidden = gb === null;
+  if (clear) clear.hidden = manual === null;
   const meta = tr.querySelector(".volume-meta");
-  meta.textContent = volume ? `${volume.source ? `${volume.source} · ` : ""}set by ${volume.updatedBy || "you"} just now` : "";
+  const overrides = measured !== null ? ` · overrides the ${tr.dataset.measuredSource} ${gb(measured)}` : "";
+  meta.textContent = volume ? `${volume.source ? `${volume.source} · ` : ""}set by ${volume.updatedBy || "you"} just now${overrides}` : "";
   renderTotals();
 }
 
@@ -135,7 +183,7 @@ async function saveRow(tr) {
   try {
     const volume = await api.put(volumeUrl(namespace, name), { monthlyGb: value });
     showVolume(tr, volume);
-    setStatus(status, "Saved", true);
+    setStatus(status, tr.dataset.measuredGb ? `Saved: overrides the ${tr.dataset.measuredSource} volume` : "Saved", true);
   } catch (err) {
     input.setAttribute("aria-invalid", "true");
     const messages = err.details && err.details.monthlyGb;
@@ -144,16 +192,20 @@ async function saveRow(tr) {
   }
 }
 
+function clearedText(tr) {
+  return tr.dataset.measuredGb ? `Cleared: back to the ${tr.dataset.measuredSource} volume` : "Cleared";
+}
+
 async function clearRow(tr) {
   const status = tr.querySelector(".status");
   try {
     await deleteVolume(tr.dataset.namespace, tr.dataset.name);
     showVolume(tr, null);
-    setStatus(status, "Cleared", true);
+    setStatus(status, clearedText(tr), true);
   } catch (err) {
     if (err.status === 404) {
       showVolume(tr, null); // someone else cleared it already
-      setStatus(status, "Cleared", true);
+      setStatus(status, clearedText(tr), true);
     } else {
       setStatus(status, err.message, false);
     }
@@ -224,6 +276,334 @@ if (bulkForm) {
     );
   });
 }
+
+// --- traffic source ---------------------------------------------------------------------------
+
+const traffic = data.traffic;
+let source = traffic.source; // as GET traffic-source/ answers, or null
+let fetches = traffic.fetches; // as GET volumes/fetches/ lists them, newest first
+const FETCHES = 10; // fetches listed (settings_page.py's FETCHES)
+const sourceUrl = clusterApi(cluster, "traffic-source/");
+const $ = (id) => document.getElementById(id);
+
+// Seconds as a PromQL range: 7d, 1h, 90s (routing.volumes.presets.duration).
+function durationText(seconds) {
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) {
+    if (seconds % size === 0) return `${seconds / size}${unit}`;
+  }
+  return `${seconds}s`;
+}
+
+// "7d", "12h", "30m", "90s" or plain seconds -> seconds; null when it is none of those.
+function parseDuration(text) {
+  const match = text.trim().match(/^(\d+)\s*([dhms]?)$/i);
+  if (!match || Number(match[1]) <= 0) return null;
+  return Number(match[1]) * { d: 86400, h: 3600, m: 60, s: 1, "": 1 }[match[2].toLowerCase()];
+}
+
+function labelOf(choices, key) {
+  return (choices.find((c) => c.key === key) || { label: key }).label;
+}
+
+function moment(iso) {
+  return iso ? [h("time", { datetime: iso }, when(iso)), ` (${ago(iso)})`] : "never";
+}
+
+// The cluster pages' banner (base.html): shown while the source is failing.
+function showStale(status) {
+  const banner = $("volumes-stale-banner");
+  if (!banner) return;
+  const headline = staleSince(status);
+  banner.hidden = !headline;
+  $("volumes-stale-since").textContent = headline;
+  $("volumes-stale-error").textContent = headline ? status.error || "" : "";
+}
+
+function renderSource() {
+  const view = $("source-view");
+  if (!source) {
+    fill(
+      view,
+      h(
+        "p",
+        { class: "empty", id: "source-none" },
+        `No traffic source yet: ${NO_TRAFFIC}. Monthly figures come only from volumes set by hand below.`,
+      ),
+    );
+    showStale(null);
+    return;
+  }
+  const st = source.status;
+  const badge = { ok: "ok", failing: "error", never: "warning" }[st.state] || "warning";
+  const credentials =
+    source.auth === "none"
+      ? "none"
+      : `${labelOf(traffic.auths, source.auth)}, from ${source.credentialsEnv ? `the environment variable ${source.credentialsEnv}` : `the file ${source.credentialsFile}`}`;
+  const rows = [
+    [
+      "Status",
+      [
+        h("span", { class: `badge badge--${badge}`, id: "source-state", dataset: { state: st.state } }, st.state),
+        st.state === "failing" ? [" ", h("span", { class: "source-error", id: "source-error" }, st.error || "")] : null,
+        st.state === "never" ? h("span", { class: "muted" }, " no refresh yet") : null,
+      ],
+    ],
+    ["Preset", [h("strong", {}, source.preset), ` ${labelOf(traffic.presets, source.preset)}`]],
+    ["Prometheus URL", source.url ? h("code", { class: "source-url" }, source.url) : "–"],
+    source.preset === "custom" ? ["Query", h("code", { class: "source-url" }, source.query)] : null,
+    ["Window", `${durationText(source.windowSeconds)} (the rate's range)`],
+    ["Refresh", source.enabled ? `every ${durationText(source.refreshInterval)}` : `not scheduled (enabled is off; every ${durationText(source.refreshInterval)} when on)`],
+    ["Credentials", credentials],
+    ["Last success", moment(st.lastSuccessAt)],
+    ["Last attempt", moment(st.lastAttemptAt)],
+    st.state === "failing" ? ["Stale since", st.staleSince ? moment(st.staleSince) : "never fetched"] : null,
+  ].filter(Boolean);
+  fill(
+    view,
+    h(
+      "table",
+      { class: "defaults source-table", id: "source-table" },
+      h("caption", { class: "visually-hidden" }, `The traffic source of ${cluster}`),
+      h("tbody", {}, rows.map(([label, value]) => h("tr", { dataset: { field: label } }, h("th", { scope: "row" }, label), h("td", {}, value)))),
+    ),
+  );
+  showStale(st);
+}
+
+function renderFetches() {
+  const box = $("fetches");
+  if (!fetches.length) {
+    fill(box, h("p", { class: "empty", id: "fetches-none" }, `No fetch yet: ${NO_TRAFFIC}.`));
+    return;
+  }
+  fill(
+    box,
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "fetches", id: "fetch-table" },
+        h("caption", { class: "visually-hidden" }, "The latest volume fetches, newest first"),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["Fetched", "From", "Services matched", "Unmatched series", "GB a month", "Monthly cost", "Notes"].map((label, i) =>
+              h("th", { scope: "col", class: i >= 2 && i <= 5 ? "num" : null }, label),
+            ),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          fetches.map((f) =>
+            h(
+              "tr",
+              { dataset: { id: String(f.id) } },
+              h("th", { scope: "row" }, h("time", { datetime: f.fetchedAt }, when(f.fetchedAt)), h("span", { class: "small muted" }, ` ${ago(f.fetchedAt)}`)),
+              h(
+                "td",
+                { "data-label": "From" },
+                h("span", { class: `source-tag source-tag--${f.preset === "simulation" ? "simulated" : "measured"}` }, f.preset === "simulation" ? "simulated" : "measured"),
+                " ",
+                h("span", { class: "small fetch-source" }, f.source),
+              ),
+              h("td", { class: "num", "data-label": "Services matched", dataset: { col: "services" } }, count(f.services)),
+              h("td", { class: "num", "data-label": "Unmatched series", dataset: { col: "unmatched" } }, `${count(f.unmatchedSeries)} of ${count(f.series)}`),
+              h("td", { class: "num", "data-label": "GB a month", dataset: { col: "gb" } }, gb(f.totalGb)),
+              h("td", { class: "num", "data-label": "Monthly cost", dataset: { col: "cost" } }, usd(f.monthlyCost)),
+              h(
+                "td",
+                { "data-label": "Notes", class: "fetch-notes" },
+                f.notes.length ? h("ul", { class: "small" }, f.notes.map((n) => h("li", {}, n))) : h("span", { class: "muted small" }, "none"),
+                f.unmatched.length
+                  ? h(
+                      "details",
+                      { class: "small" },
+                      h("summary", {}, `${count(f.unmatched.length)} unmatched series (sample)`),
+                      h("ul", {}, f.unmatched.map((labels) => h("li", {}, h("code", {}, JSON.stringify(labels))))),
+                    )
+                  : null,
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// --- the form (admins) -------------------------------------------------------------------------
+
+const sourceForm = $("source-form");
+const FIELDS = {
+  url: "source-url",
+  preset: "source-preset",
+  windowSeconds: "source-window",
+  refreshInterval: "source-interval",
+  query: "source-query",
+  auth: "source-auth",
+  credentialsEnv: "source-env",
+  credentialsFile: "source-file",
+  caFile: "source-ca",
+  timeoutSeconds: "source-timeout",
+};
+const DEFAULTS = { url: "", preset: "cadvisor", query: "", auth: "none", credentialsEnv: "", credentialsFile: "", caFile: "", timeoutSeconds: 30, windowSeconds: 7 * 86400, refreshInterval: 3600, verifyTls: true, enabled: true };
+
+function fillForm() {
+  if (!sourceForm) return;
+  const s = source || DEFAULTS;
+  const select = (el, choices) => {
+    if (!el.options.length) for (const c of choices) el.append(h("option", { value: c.key }, c.key));
+  };
+  select($("source-preset"), traffic.presets);
+  select($("source-auth"), traffic.auths);
+  $("source-url").value = s.url;
+  $("source-preset").value = s.preset;
+  presetHint();
+  $("source-query").value = s.query;
+  $("source-auth").value = s.auth;
+  $("source-env").value = s.credentialsEnv;
+  $("source-file").value = s.credentialsFile;
+  $("source-ca").value = s.caFile;
+  $("source-timeout").value = String(s.timeoutSeconds);
+  $("source-window").value = durationText(s.windowSeconds);
+  $("source-interval").value = durationText(s.refreshInterval);
+  $("source-verify").checked = s.verifyTls;
+  $("source-enabled").checked = s.enabled;
+  $("source-remove").hidden = !source;
+  $("source-edit-summary").textContent = source ? "Change the traffic source" : "Set a traffic source";
+  const actions = $("source-actions");
+  if (actions) actions.hidden = !source;
+}
+
+// What the chosen preset queries, under the list.
+function presetHint() {
+  $("source-preset-hint").textContent = labelOf(traffic.presets, $("source-preset").value);
+}
+
+function clearFieldErrors() {
+  for (const id of Object.values(FIELDS)) fieldError($(id), $(`${id}-error`), "");
+}
+
+if (sourceForm) {
+  $("source-preset").addEventListener("change", presetHint);
+  sourceForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const status = $("source-status");
+    clearFieldErrors();
+    const body = {
+      url: $("source-url").value.trim(),
+      preset: $("source-preset").value,
+      query: $("source-query").value,
+      auth: $("source-auth").value,
+      credentialsEnv: $("source-env").value.trim(),
+      credentialsFile: $("source-file").value.trim(),
+      caFile: $("source-ca").value.trim(),
+      verifyTls: $("source-verify").checked,
+      enabled: $("source-enabled").checked,
+    };
+    const problems = [];
+    for (const [key, id] of [["windowSeconds", "source-window"], ["refreshInterval", "source-interval"]]) {
+      const seconds = parseDuration($(id).value);
+      if (seconds === null) problems.push([id, "Use a duration such as 7d, 12h, 30m or 90s."]);
+      else body[key] = seconds;
+    }
+    const timeout = $("source-timeout");
+    if (timeout.value.trim() === "" || timeout.validity.badInput) problems.push(["source-timeout", "Enter the seconds to wait, e.g. 30."]);
+    else body.timeoutSeconds = Number(timeout.value);
+    if (problems.length) {
+      for (const [id, message] of problems) fieldError($(id), $(`${id}-error`), message);
+      setStatus(status, "Not saved: fix the fields marked.", false);
+      return;
+    }
+    const button = $("source-save");
+    button.disabled = true;
+    try {
+      source = await api.put(sourceUrl, body);
+      fillForm();
+      renderSource();
+      setStatus(status, "Saved. Refresh now to measure the volumes at once, or wait for the schedule.", true);
+    } catch (err) {
+      let placed = false;
+      for (const [key, id] of Object.entries(FIELDS)) {
+        const messages = err.details && err.details[key];
+        if (messages) {
+          fieldError($(id), $(`${id}-error`), messages[0]);
+          placed = true;
+        }
+      }
+      setStatus(status, placed ? "Not saved: fix the fields marked." : `Not saved: ${err.message}`, false);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $("source-remove").addEventListener("click", async () => {
+    const status = $("source-status");
+    try {
+      await api.delete(sourceUrl);
+    } catch (err) {
+      if (err.status !== 404) {
+        setStatus(status, `Not removed: ${err.message}`, false);
+        return;
+      }
+    }
+    source = null;
+    fillForm();
+    renderSource();
+    setStatus(status, "Removed: nothing more will be fetched; the volumes already fetched stay in use.", true);
+  });
+}
+
+// --- refresh now (editors) ---------------------------------------------------------------------
+
+async function reloadSource() {
+  try {
+    source = await api.get(sourceUrl);
+  } catch (err) {
+    if (err.status === 404) source = null;
+    else throw err;
+  }
+  renderSource();
+}
+
+const refreshButton = $("refresh-now");
+if (refreshButton) {
+  refreshButton.addEventListener("click", async () => {
+    const status = $("refresh-status");
+    refreshButton.disabled = true;
+    setStatus(status, "Refreshing…", true);
+    status.classList.remove("status--ok");
+    try {
+      const made = await api.post(clusterApi(cluster, "volumes/refresh/"));
+      fetches = [made, ...fetches].slice(0, FETCHES);
+      renderFetches();
+      setStatus(
+        status,
+        `Fetched: ${count(made.services)} Service${made.services === 1 ? "" : "s"} matched, ` +
+          `${count(made.unmatchedSeries)} unmatched series, ${gb(made.totalGb)} a month` +
+          (made.monthlyCost === null ? ". " : `, ${usd(made.monthlyCost)} a month crossing zones. `),
+        true,
+      );
+      // The volumes table below was served before this fetch: a reload shows the new volumes.
+      status.append(h("a", { href: `${location.pathname}${location.search}#volumes` }, "Show the new volumes"));
+    } catch (err) {
+      const message = err.status === 409 ? "Another refresh of this cluster is running; try again in a moment." : `Not refreshed: ${err.message}`;
+      setStatus(status, message, false);
+    } finally {
+      refreshButton.disabled = false;
+      await reloadSource().catch((err) => console.warn(`traffic source: ${err.message}`));
+    }
+  });
+}
+
+fillForm();
+renderSource();
+renderFetches();
 
 // A new snapshot may bring other Services or costs: offer to show them (a reload keeps edits
 // from being overwritten under the user's cursor).

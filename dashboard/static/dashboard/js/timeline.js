@@ -207,8 +207,8 @@ function drawMonthly() {
   } else {
     fill(
       about,
-      `USD a month over the Services with a traffic volume, at each of ${count(points.length)} volume fetch${points.length === 1 ? "" : "es"} ` +
-        `in ${RANGE_WORDS[state.range]}${points.length ? ` (${kindsWords(points)})` : ""}; volumes set by hand win.`,
+      `USD a month over the Services with a traffic volume, at each volume fetch (${count(points.length)} in ` +
+        `${RANGE_WORDS[state.range]}${points.length ? `, ${kindsWords(points)}` : ""}); volumes set by hand win.`,
     );
   }
   document.getElementById("chart-monthly").dataset.points = String(points.length);

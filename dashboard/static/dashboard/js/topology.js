@@ -301,7 +301,8 @@ function topTable(rows, seq) {
             h(
               "tr",
               { dataset: { service: `${row.namespace}/${row.name}` } },
-              h("th", { scope: "row" }, h("a", { href: serviceUrl(row.namespace, row.name) }, `${row.namespace}/${row.name}`)),
+              // A line may break after the namespace (and only there, unless a name alone is too long).
+              h("th", { scope: "row" }, h("a", { href: serviceUrl(row.namespace, row.name) }, `${row.namespace}/`, h("wbr"), row.name)),
               // data-label: a narrow window shows each row as a card, each figure under its label.
               h("td", { "data-label": "Policy" }, h("span", { class: "tag" }, row.policy)),
               h("td", { class: "num", "data-label": "Cross-zone", dataset: { value: String(row.crossZoneFraction) } }, pct(row.crossZoneFraction)),
