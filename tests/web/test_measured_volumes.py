@@ -436,3 +436,26 @@ def test_without_any_volume_every_page_says_no_traffic_measured(page, web_server
     assert page.locator("#monthly-about").inner_text().startswith("No traffic measured")
     page.goto(f"{web_server.url}/clusters/shop/settings/", wait_until="networkidle")
     assert page.locator("#fetches-none").inner_text() == "No fetch yet: no traffic measured."
+
+
+def test_the_service_page_sets_a_measured_cross_zone_share_beside_the_model(
+    page, web_server, viewer, measured
+):
+    from routing.volumes.models import MeasuredVolume
+
+    # A source that saw every byte of payments cross zones (say, Beyla's src_zone/dst_zone).
+    MeasuredVolume.objects.filter(name="payments").update(cross_zone_fraction=1.0)
+    detail = api_json(viewer, "/api/v1/clusters/shop/services/shop/payments/")
+    check = detail["modelCheck"]
+    assert check["measuredCrossZoneFraction"] == 1.0 and check["differs"] is True
+    sign_in(page, web_server, viewer, "/clusters/shop/services/shop/payments/")
+    page.wait_for_selector("body[data-service-ready]")
+    assert page.locator("#stat-measured-cross-zone").inner_text() == "100.0%"
+    words = page.locator("#stat-measured-cross-zone-source").inner_text()
+    assert words.startswith("differs from the simulated ") and "by more than 10.0%" in words
+    assert "warn" in page.locator("#stat-measured-cross-zone").get_attribute("class")
+    screenshot(page, "volumes-service-model-check")
+    # Without a measured share (cart), no such figure.
+    page.goto(f"{web_server.url}/clusters/shop/services/shop/cart/")
+    page.wait_for_selector("body[data-service-ready]")
+    assert page.locator("#stat-measured-cross-zone").count() == 0

@@ -61,6 +61,14 @@ function renderHeader(d) {
   const monthly = d.cost.monthlyCost !== null && d.cost.monthlyCost !== undefined;
   if (monthly) figures.push(["monthly", `A month (${gb(d.cost.monthlyGb)})`, usd(d.cost.monthlyCost), false, volumeWords(d.cost)]);
   else figures.push(["monthly", "A month", NO_TRAFFIC, false, null, true]);
+  // Model vs measured: only when a source measured the cross-zone share (Beyla's zones).
+  const check = d.modelCheck;
+  if (check) {
+    const verdict = check.differs
+      ? `differs from the simulated ${pct(check.simulatedCrossZoneFraction)} by more than ${pct(check.threshold)}: hints not applied yet, a node-local cache, or traffic that bypasses the ClusterIP?`
+      : `matches the simulated ${pct(check.simulatedCrossZoneFraction)}`;
+    figures.push(["measured-cross-zone", "Measured cross-zone", pct(check.measuredCrossZoneFraction), check.differs, verdict]);
+  }
   fill(
     $("service-stats"),
     figures.map(([id, label, text, warn, source, none]) =>
