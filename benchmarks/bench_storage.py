@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
     from routing.options import cluster_options
     from routing.snapshots.diff import diff_snapshots
     from routing.snapshots.prepare import _prepare
-    from routing.snapshots.write import _gc_paused
+    from routing.snapshots.write import gc_paused
 
     with connection.cursor() as cur:
         cur.execute("SELECT version()")
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
     cluster = Cluster.objects.create(name="bench", source=Cluster.Source.SIMULATED)
 
     # The engine's share of a write: trim + hash + analysis, without the database.
-    with _gc_paused():  # as write_snapshot runs them
+    with gc_paused():  # as write_snapshot runs them
         t0 = time.perf_counter()
         prepared = _prepare(("items", i, o) for i, o in enumerate(items))
         engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]

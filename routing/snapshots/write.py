@@ -40,7 +40,7 @@ on_snapshot_committed: list[Callable[[Snapshot], None]] = []
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Hold off the cyclic collector while building many small containers.
 
     Trimming and analysing a large cluster allocates millions of dicts and lists that all stay
@@ -109,7 +109,7 @@ def _write(
     if source not in Snapshot.Source.values:
         raise ValueError(f"unknown snapshot source {source!r}")
     started = time.perf_counter()
-    with _gc_paused():
+    with gc_paused():
         when = taken_at or timezone.now()
         return _write_paused(cluster, items, source, when, started, reanalyze_all)
 

@@ -5,11 +5,8 @@ none that match a Service) writes no fetch: the previous volumes stay in use, an
 records the error and when, so every page can say "volumes stale since ...".
 """
 
-import gc
 import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,6 +18,7 @@ from django.utils import timezone
 
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot, TrafficVolume
 from routing.snapshots.read import decode
+from routing.snapshots.write import gc_paused
 from routing.volumes.attribution import (
     Attribution,
     Key,
@@ -134,22 +132,9 @@ def simulation_samples(source: TrafficSource) -> list[Sample]:
         raise RefreshError(f"cannot read the simulation's traffic at {url}: {exc}") from exc
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold off the cyclic collector (as snapshot writes do): a refresh of a large cluster
-    parses ~10^5 series and builds as many small dicts and lists that all stay alive, and every
-    automatic collection scans them in vain (it doubled the parsing time). Reference counting
-    still frees everything; collection resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_gc_paused()
+# A refresh parses ~10^5 series into small objects that all stay alive: automatic collections
+# scanning them doubled the parsing time (docs/benchmarks.md, "Measured volumes").
+@gc_paused()
 def measure(
     cluster: Cluster, *, preset_name: str | None = None, window_seconds: int | None = None
 ) -> Refreshed:
@@ -222,7 +207,7 @@ def _monthly_cost(snapshot: Snapshot, measured: dict[Key, float]) -> float:
     return total
 
 
-@_gc_paused()
+@gc_paused()
 def refresh(
     cluster: Cluster,
     *,
