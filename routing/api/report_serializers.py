@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from routing.api.serializers import MAX_INT
 from routing.figures.service_list import MECHANISMS, ORDERINGS, SEVERITIES
+from routing.volumes.lookup import model_mismatch
 
 
 class SnapshotQuerySerializer(serializers.Serializer):
@@ -177,9 +178,5 @@ class ServiceSummarySerializer(serializers.Serializer):
 
     def get_modelMismatch(self, summary) -> bool | None:
         volume = getattr(summary, "volume", None)
-        if volume is None or volume.cross_zone is None:
-            return None
-        return (
-            abs(volume.cross_zone - summary.cross_zone_fraction)
-            > settings.TRAFFICLENS_MODEL_MISMATCH
-        )
+        threshold = settings.TRAFFICLENS_MODEL_MISMATCH
+        return model_mismatch(volume, summary.cross_zone_fraction, threshold)

@@ -11,7 +11,7 @@ from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Cast, Coalesce, Collate
 
 from routing.models import TrafficVolume
-from routing.volumes.lookup import SnapshotVolumes, Volume
+from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
 
 MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
@@ -79,11 +79,7 @@ def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -
                 "monthlyCost": cost * volume.gb if volume else None,
                 "volumeSource": volume.source if volume else None,
                 "measuredCrossZoneFraction": volume.cross_zone if volume else None,
-                "modelMismatch": (
-                    abs(volume.cross_zone - cz) > settings.TRAFFICLENS_MODEL_MISMATCH
-                    if volume and volume.cross_zone is not None
-                    else None
-                ),
+                "modelMismatch": model_mismatch(volume, cz, settings.TRAFFICLENS_MODEL_MISMATCH),
             }
         )
     return rows
@@ -102,12 +98,12 @@ def with_monthly_cost(rows, volumes: SnapshotVolumes):
         namespace=OuterRef("namespace"),
         name=OuterRef("name"),
     ).values("monthly_gb")[:1]
-    fetch = volumes.fetch
+    fetch_id = volumes.state[0]  # the id is enough: no need to load the fetch itself
     measured = MeasuredVolume.objects.filter(
-        fetch=fetch, namespace=OuterRef("namespace"), name=OuterRef("name")
+        fetch_id=fetch_id, namespace=OuterRef("namespace"), name=OuterRef("name")
     ).values("monthly_gb")[:1]
     gb: Func = Cast(Subquery(manual), FloatField())
-    if fetch is not None:
+    if fetch_id is not None:
         gb = Coalesce(gb, Subquery(measured), output_field=FloatField())
     return rows.annotate(monthly_gb=gb).annotate(monthly_cost=F("cost_per_gb") * F("monthly_gb"))
 

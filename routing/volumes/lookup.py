@@ -134,6 +134,14 @@ def volume_json(volume: Volume) -> dict:
     return {"source": volume.source, "detail": volume.detail, "at": volume.at}
 
 
+def model_mismatch(volume: Volume | None, simulated: float, threshold: float) -> bool | None:
+    """Whether a measured cross-zone share differs from the simulated one by more than
+    `threshold`; None when no source measured it."""
+    if volume is None or volume.cross_zone is None:
+        return None
+    return abs(volume.cross_zone - simulated) > threshold
+
+
 def model_check(volume: Volume | None, simulated: float, threshold: float) -> dict | None:
     """The measured cross-zone share beside the simulated one, when a source measured it:
     flagged when they differ by more than `threshold` (hints not applied yet, node-local
