@@ -39,6 +39,12 @@ class Cluster(models.Model):
         ORACLE = "oracle", "Oracle Cloud"
         NONE = "none", "no price (on-premises)"
 
+    class Clients(models.TextChoices):
+        CPU = "cpu", "by allocatable CPU"
+        UNIFORM = "uniform", "every node alike"
+        PODS = "pods", "by running Pods"
+        MEASURED = "measured", "measured callers' zones (per Service), else CPU"
+
     class Status(models.TextChoices):
         IDLE = "idle", "idle"
         WATCHING = "watching", "watching"
@@ -52,6 +58,13 @@ class Cluster(models.Model):
         max_length=253, blank=True, help_text="kubeconfig context name (source kubeconfig)"
     )
     provider = models.CharField(max_length=8, choices=Provider.choices, default=Provider.AUTO)
+    clients = models.CharField(
+        max_length=8,
+        choices=Clients.choices,
+        default=Clients.CPU,
+        help_text="how client traffic is spread over nodes (measured: per Service, from the "
+        "traffic source's callers, else CPU); applies from the next snapshot",
+    )
     price_cross_zone = models.DecimalField(
         max_digits=10,
         decimal_places=6,
@@ -201,6 +214,7 @@ class Snapshot(models.Model):
         UPLOAD = "upload", "upload"
         MANUAL = "manual", "manual"
         IMPORT = "import", "import"
+        VOLUMES = "volumes", "measured client zones changed"
 
     class Status(models.TextChoices):
         COMPLETE = "complete", "complete"
@@ -228,6 +242,12 @@ class Snapshot(models.Model):
     )
     services_with_diagnostics = models.PositiveIntegerField(
         default=0, help_text="Services with at least one warning or error diagnostic"
+    )
+    client_zones_fetch = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="the VolumeFetch whose measured client zones the summaries were analysed "
+        "with (clients=measured); not a foreign key: pruning a fetch leaves the figures",
     )
     options_hash = models.CharField(
         max_length=64,

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from routing.engine import Options
 from routing.models import Cluster
+from routing.volumes.measured_clients import client_zones, measured
 
 
 def engine_options(**overrides: Any) -> Options:
@@ -20,10 +21,19 @@ def engine_options(**overrides: Any) -> Options:
     return Options(**values)
 
 
-def cluster_options(cluster: Cluster, **overrides: Any) -> Options:
-    """Engine options for a cluster: the deployment's settings, then the cluster's own prices
-    and provider."""
+def cluster_options(
+    cluster: Cluster, *, clients_fetch: int | None = None, **overrides: Any
+) -> Options:
+    """Engine options for a cluster: the deployment's settings, then the cluster's own prices,
+    provider and client weighting. With clients=measured, the client zones of fetch
+    `clients_fetch` (none: every Service falls back to CPU), for `services` only if given."""
     values: dict[str, Any] = {}
+    if measured(cluster):
+        values["client_zones"] = (
+            client_zones(clients_fetch, overrides.get("services")) if clients_fetch else {}
+        )
+    else:
+        values["clients"] = cluster.clients
     if cluster.provider != Cluster.Provider.AUTO:
         values["provider"] = cluster.provider
     if cluster.price_cross_zone is not None:

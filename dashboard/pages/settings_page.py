@@ -235,6 +235,10 @@ def settings_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         "canEdit": context["can_edit"],
         "isAdmin": context["is_admin"],
         "prices": _prices(found, snapshot),
+        "clients": {
+            "value": found.clients,
+            "choices": [{"key": k, "label": label} for k, label in Cluster.Clients.choices],
+        },
         "services": services,
         "totals": _totals(found, snapshot),
         "traffic": _source(found, context["traffic_source"]),

@@ -203,6 +203,14 @@ class ClusterFieldsMixin(serializers.Serializer):  # as StrictSerializerMixin: t
         required=False,
         help_text="Price list: aws, gcp, azure, oracle, none, or auto (from the nodes).",
     )
+    clients = serializers.ChoiceField(
+        Cluster.Clients.choices,
+        required=False,
+        help_text="How client traffic is spread over nodes: cpu (allocatable CPU, default), "
+        "uniform, pods (running Pods), or measured (per Service, the zones its callers run in "
+        "as the traffic source measures them; Services without such data use cpu). Applies "
+        "from the next snapshot; with measured, a volume refresh re-analyses at once.",
+    )
     priceCrossZone = price_field("price_cross_zone", "zones")
     priceCrossRegion = price_field("price_cross_region", "regions")
     snapshotInterval = serializers.IntegerField(
@@ -227,6 +235,7 @@ SETTINGS_FIELDS = [
     "source",
     "kubeContext",
     "provider",
+    "clients",
     "priceCrossZone",
     "priceCrossRegion",
     "snapshotInterval",

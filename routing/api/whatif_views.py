@@ -48,6 +48,7 @@ class WhatIfView(APIView):
         volume = volume_for(snapshot, namespace, service)
         options = cluster_options(
             found,
+            clients_fetch=snapshot.client_zones_fetch,
             proxy_detail="zones",  # as the Service detail gives it by default
             services=frozenset({(namespace, service)}),
             monthly_gb=volume.gb if volume else None,

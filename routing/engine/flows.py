@@ -1,5 +1,6 @@
 """Who calls a Service and where their traffic lands: client weights, zone matrix, load."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import UNKNOWN_ZONE, Cluster, Service
@@ -62,6 +63,39 @@ def client_weights(cluster: Cluster, basis: str) -> tuple[Clients, str | None]:
         zone_weight[node.zone] = zone_weight.get(node.zone, 0.0) + share
         zone_count[node.zone] = zone_count.get(node.zone, 0) + 1
     return Clients(basis, by_node, zone_weight, zone_count), warning
+
+
+MEASURED = "measured"
+
+
+def measured_clients(base: Clients, zone_share: Mapping[str, float]) -> Clients | None:
+    """The client nodes re-weighted so each zone carries its measured share of a Service's
+    client traffic; within a zone, nodes keep their relative `base` weights.
+
+    Zones measured but without a client node are left out and the rest scaled back up to one
+    (the clients' pods run somewhere the engine cannot route from); nodes in zones with no
+    measured traffic are not clients of this Service. None when no measured zone has a client
+    node: the caller keeps `base`.
+    """
+    usable = {z: s for z, s in zone_share.items() if s > 0 and base.zone_count.get(z)}
+    total = sum(usable.values())
+    if total <= 0:
+        return None
+    by_node: dict[str, tuple[str, float]] = {}
+    zone_weight: dict[str, float] = {}
+    zone_count: dict[str, int] = {}
+    for node, (zone, weight) in base.by_node.items():
+        share = usable.get(zone)
+        if share is None:
+            continue
+        in_zone = base.zone_weight[zone]
+        # A zone whose nodes all weigh 0 (no CPU reported) splits its share evenly.
+        part = weight / in_zone if in_zone > 0 else 1.0 / base.zone_count[zone]
+        w = part * share / total
+        by_node[node] = (zone, w)
+        zone_weight[zone] = zone_weight.get(zone, 0.0) + w
+        zone_count[zone] = zone_count.get(zone, 0) + 1
+    return Clients(MEASURED, by_node, zone_weight, zone_count)
 
 
 def compute_flows(

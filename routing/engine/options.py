@@ -1,5 +1,6 @@
 """Analysis options shared by the command line, the web app and the tests."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 CLIENT_BASES = ("cpu", "uniform", "pods")
@@ -26,3 +27,7 @@ class Options:
     proxy_detail: str = "auto"
     price_cross_zone: float | None = None  # overrides of the provider's list prices
     price_cross_region: float | None = None
+    # Measured clients: per (namespace, name), each source zone's share of the Service's client
+    # traffic (from a traffic source that names who calls it). A Service listed here has its
+    # client nodes re-weighted zone by zone; the others keep the `clients` basis.
+    client_zones: Mapping[tuple[str, str], Mapping[str, float]] | None = None

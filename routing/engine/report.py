@@ -1,12 +1,20 @@
 """Assemble the analysis report (docs/analysis-report.md) for every Service of a cluster."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .controller import POLICIES, ControllerResult, declared_policy, mechanism, simulate
 from .cost import Prices, cost_per_gb, detect_provider, prices_for
 from .diagnostics import diagnose
-from .flows import Clients, Flows, client_weights, compute_flows, flow_zone
+from .flows import (
+    MEASURED,
+    Clients,
+    Flows,
+    client_weights,
+    compute_flows,
+    flow_zone,
+    measured_clients,
+)
 from .model import Cluster, Hint, Service
 from .options import AUTO_PROXY_NODE_LIMIT, Options
 from .proxy import Outcome, ProxyPlan, plan, proxy_endpoints
@@ -122,6 +130,7 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
 
 def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
     """The report entry for one Service."""
+    ctx = _service_context(svc, ctx)
     indices = proxy_endpoints(svc)
     runs: list[Simulation] = []
     what_if_ctl: dict[str, ControllerResult] = {}
@@ -149,7 +158,7 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
             },
             "events": declared_ctl.events,
         },
-        "flows": _flows_json(svc, observed.flows, indices),
+        "flows": _flows_json(svc, observed.flows, indices, ctx.clients),
         "cost": _cost_json(ctx, observed.cost_per_gb),
         "whatIf": {
             policy: _what_if_json(ctx, what_if[policy], what_if_ctl[policy]) for policy in POLICIES
@@ -159,6 +168,14 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
     report["diagnostics"] = diagnose(svc, ctx, indices, observed, what_if, what_if_ctl)
     report["recommendation"] = recommend(svc, declared, observed, what_if, ctx)
     return report
+
+
+def _service_context(svc: Service, ctx: Context) -> Context:
+    """The context with this Service's measured client zones, when the options have them."""
+    measured = ctx.options.client_zones
+    shares = measured.get((svc.namespace, svc.name)) if measured else None
+    clients = measured_clients(ctx.clients, shares) if shares else None
+    return ctx if clients is None else replace(ctx, clients=clients)
 
 
 def _simulate_flows(
@@ -216,10 +233,14 @@ def _endpoint_json(ctx: Context, ep: Any) -> dict[str, Any]:
     }
 
 
-def _flows_json(svc: Service, flows: Flows, indices: list[int]) -> dict[str, Any]:
+def _flows_json(svc: Service, flows: Flows, indices: list[int], clients: Clients) -> dict[str, Any]:
     eps = svc.endpoints
+    measured = clients.basis == MEASURED
     return {
         "basis": "observed",
+        "clientWeights": clients.basis,
+        # Only when measured: otherwise the cluster section's clientZoneWeights apply.
+        "clientZoneWeights": dict(sorted(clients.zone_weight.items())) if measured else None,
         "matrix": flows.matrix,
         "dropped": flows.dropped,
         "crossZoneFraction": flows.cross_zone,

@@ -121,7 +121,10 @@ def analyzed_report(
 ) -> dict[str, Any] | None:
     """The entry analysed now from the snapshot's stored objects."""
     options = cluster_options(
-        snapshot.cluster, proxy_detail=proxy, services=frozenset({(namespace, name)})
+        snapshot.cluster,
+        clients_fetch=snapshot.client_zones_fetch,
+        proxy_detail=proxy,
+        services=frozenset({(namespace, name)}),
     )
     objects = service_objects(snapshot, namespace, name, pods=options.clients == "pods")
     return service_entry(objects, options) if objects else None

@@ -10,7 +10,7 @@ CPU, a Node added or removed, the options, the first snapshot) re-analyses every
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 import orjson
@@ -22,8 +22,18 @@ Key = tuple[str, str, str]  # (kind, namespace, name)
 
 
 def options_fingerprint(options: Options) -> str:
-    """A stable digest of the options that shape summaries (stored on each snapshot)."""
-    values = {k: v for k, v in asdict(options).items() if k not in ("service", "services")}
+    """A stable digest of the options that shape summaries (stored on each snapshot).
+
+    Measured client zones count only as on or off: which Services' zones changed between two
+    fetches is worked out per Service (routing/volumes/clients.py), so a new fetch re-analyses
+    those Services, not the whole cluster.
+    """
+    skip = ("service", "services", "client_zones")
+    values: dict[str, object] = {
+        f.name: getattr(options, f.name) for f in fields(options) if f.name not in skip
+    }
+    if options.client_zones is not None:  # absent otherwise: earlier digests stay the same
+        values["client_zones"] = True
     return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
 
 

@@ -31,6 +31,7 @@ from routing.snapshots.store import (
     _store_objects,
     _store_summaries,
 )
+from routing.volumes.measured_clients import changed_services, latest_fetch_id, measured
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ def _write_paused(
     # Trimming and hashing (and most InputErrors) happen before the transaction takes the lock;
     # the analysis runs under it because what it must cover depends on the previous snapshot.
     prepared = _prepare(items)
-    options = cluster_options(cluster)
+    clients_fetch = latest_fetch_id(cluster.pk) if measured(cluster) else None
+    options = cluster_options(cluster, clients_fetch=clients_fetch)
     fingerprint = options_fingerprint(options)
     with transaction.atomic():
         # Serialises writers (and prune) of one cluster; other clusters are not blocked.
@@ -143,6 +145,9 @@ def _write_paused(
                 lambda keys: _decode_versions([versions[k][0] for k in keys if k in versions]),
                 options,
             )
+        if scope is not None and last is not None and options.client_zones is not None:
+            moved = changed_services(last.client_zones_fetch, clients_fetch)
+            scope = None if moved is None else scope | moved
         engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
         report = analyze_cluster(build_cluster(engine_items), replace(options, services=scope))
         del engine_items
@@ -158,6 +163,7 @@ def _write_paused(
             source=source,
             changed_objects=opened + closed,
             options_hash=fingerprint,
+            client_zones_fetch=clients_fetch,
             **_figures(prepared, locked, seq, cluster_section),
         )
         transaction.on_commit(partial(_notify, snapshot))

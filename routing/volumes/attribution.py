@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from routing.engine.model import SERVICE_NAME_LABEL
+from routing.engine.model import SERVICE_NAME_LABEL, ZONE_LABEL
+from routing.volumes.callers import ClientZones, callers_to_place, zones_of_workloads
 from routing.volumes.presets import Preset
 from routing.volumes.prometheus import Sample
 
@@ -29,6 +30,8 @@ class ServiceIndex:
     services: set[Key] = field(default_factory=set)
     pod_services: dict[Key, list[Key]] = field(default_factory=dict)  # (ns, pod) -> Services
     workload_services: dict[Key, list[Key]] = field(default_factory=dict)  # (ns, workload)
+    # (ns, workload) of the callers to place -> zone -> share of its pods (routing.volumes.callers)
+    workload_zones: dict[Key, dict[str, float]] = field(default_factory=dict)
 
 
 def workload_of(pod: str, labels: dict[str, str]) -> str:
@@ -41,10 +44,15 @@ def workload_of(pod: str, labels: dict[str, str]) -> str:
     return pod.rsplit("-", 1)[0] if "-" in pod else pod  # DaemonSet, ReplicaSet, Job: name-<x>
 
 
-def build_index(objects: Iterable[dict]) -> ServiceIndex:
-    """The index from a snapshot's objects (Services, EndpointSlices, Pods; others ignored)."""
+def build_index(
+    objects: Iterable[dict], callers: set[Key] | frozenset[Key] = frozenset()
+) -> ServiceIndex:
+    """The index from a snapshot's objects (Services, EndpointSlices, Pods, Nodes; others
+    ignored), placing the `callers` workloads' pods in zones."""
     services: set[Key] = set()
     pods: dict[Key, dict[str, str]] = {}
+    pod_nodes: dict[Key, str] = {}
+    node_zones: dict[str, str] = {}
     slices = []
     for obj in objects:
         kind = obj.get("kind")
@@ -54,10 +62,41 @@ def build_index(objects: Iterable[dict]) -> ServiceIndex:
             services.add(key)
         elif kind == "Pod":
             pods[key] = meta.get("labels") or {}
+            node = running_on(obj)
+            if node:
+                pod_nodes[key] = node
         elif kind == "EndpointSlice":
             slices.append(obj)
+        elif kind == "Node":
+            node_zones[key[1]] = node_zone(obj)
     pod_services = backing_pods(services, slices)
-    return ServiceIndex(services, pod_services, workload_index(pod_services, pods))
+    placed = (
+        ((ns, workload_of(name, pods[(ns, name)])), node_zones.get(node, ""))
+        for (ns, name), node in pod_nodes.items()
+    )
+    return ServiceIndex(
+        services,
+        pod_services,
+        workload_index(pod_services, pods),
+        zones_of_workloads(p for p in placed if p[0] in callers),
+    )
+
+
+def running_on(pod: dict) -> str | None:
+    """The node of a pod that runs or is about to (not one that has finished)."""
+    if ((pod.get("status") or {}).get("phase")) in ("Succeeded", "Failed"):
+        return None
+    return (pod.get("spec") or {}).get("nodeName") or None
+
+
+def node_zone(node: dict) -> str:
+    return ((node.get("metadata") or {}).get("labels") or {}).get(ZONE_LABEL) or ""
+
+
+def caller_candidates(pod: str) -> tuple[str, ...]:
+    """The workload names a pod's name can stand for (workload_of only removes suffixes)."""
+    one = pod.rsplit("-", 1)[0]
+    return (pod, one, one.rsplit("-", 1)[0])
 
 
 def backing_pods(services: set[Key], slices: Iterable[dict]) -> dict[Key, list[Key]]:
@@ -160,6 +199,7 @@ class Attribution:
     unmatched_count: int = 0
     unmatched_rate: float = 0.0
     notes: list[str] = field(default_factory=list)
+    clients: ClientZones = field(default_factory=ClientZones)
 
     def cross_zone_fraction(self, key: Key) -> float | None:
         """The measured share of the Service's zoned bytes that crossed zones, or None when no
@@ -171,9 +211,18 @@ class Attribution:
 def attribute(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Attribution:
     if preset.by == "pod":
         return _by_pod(preset, samples, index)
-    if preset.by == "owner":
-        return _by_owner(preset, samples, index)
-    return _by_service(preset, samples, index)
+    out = (
+        _by_owner(preset, samples, index)
+        if preset.by == "owner"
+        else _by_service(preset, samples, index)
+    )
+    out.notes.extend(out.clients.notes())
+    return out
+
+
+def callers_wanted(preset: Preset, samples: list[Sample]) -> set[Key]:
+    """The caller workloads to place in zones for these samples (none by pod)."""
+    return set() if preset.by == "pod" else callers_to_place(preset, samples)
 
 
 def _add(out: Attribution, services: list[Key], rate: float, zones: tuple = ()) -> None:
@@ -204,6 +253,7 @@ def _by_service(preset: Preset, samples: list[Sample], index: ServiceIndex) -> A
         if key in index.services:
             zones = (sample.labels.get("src_zone", ""), sample.labels.get("dst_zone", ""))
             _add(out, [key], sample.value, zones)
+            out.clients.add(preset, sample, [key], index.workload_zones)
         else:
             _miss(out, sample)
     return out
@@ -219,6 +269,7 @@ def _by_owner(preset: Preset, samples: list[Sample], index: ServiceIndex) -> Att
         if services:
             zones = (sample.labels.get("src_zone", ""), sample.labels.get("dst_zone", ""))
             _add(out, services, sample.value, zones)
+            out.clients.add(preset, sample, services, index.workload_zones)
             if len(services) > 1:
                 shared.add(key)
         else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from django.db.models import Count, Max, Subquery
+from django.db import connection
 
 from routing.models import Snapshot, TrafficVolume
 from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
@@ -35,6 +35,22 @@ def kind_of(fetch: VolumeFetch) -> str:
     return SIMULATED if fetch.preset == TrafficSource.Preset.SIMULATION else MEASURED
 
 
+# The fetch in force: the newest made no later than the next snapshot was taken (any, for the
+# newest snapshot); then the cluster's manual volumes: how many, and the last change.
+_STATE_SQL = f"""
+SELECT
+  (SELECT f.id FROM {VolumeFetch._meta.db_table} f
+    WHERE f.cluster_id = %s
+      AND f.fetched_at <= COALESCE(
+        (SELECT s.taken_at FROM {Snapshot._meta.db_table} s WHERE s.cluster_id = %s AND s.seq > %s
+          ORDER BY s.seq LIMIT 1),
+        f.fetched_at)
+    ORDER BY f.fetched_at DESC, f.id DESC LIMIT 1),
+  (SELECT COUNT(*) FROM {TrafficVolume._meta.db_table} m WHERE m.cluster_id = %s),
+  (SELECT MAX(m.updated_at) FROM {TrafficVolume._meta.db_table} m WHERE m.cluster_id = %s)
+"""
+
+
 class SnapshotVolumes:
     """The volumes of one snapshot, each part read once (one query each) when first needed."""
 
@@ -42,36 +58,18 @@ class SnapshotVolumes:
         self.snapshot = snapshot
 
     @cached_property
-    def state(self) -> tuple[int | None, int, datetime | None]:
+    def state(self) -> tuple[int | None, int, object]:
         """In one query: the id of the fetch whose volumes cost the snapshot (None: nothing
         measured before its end), how many manual volumes the cluster has, and when one last
-        changed."""
+        changed (as the database gives it: only compared, through stamp()).
+
+        Plain SQL, compiled once: every cached API answer asks this first, and building the
+        same query through the ORM took longer than running it (docs/benchmarks.md)."""
         snapshot = self.snapshot
-        following = Snapshot.objects.filter(
-            cluster_id=snapshot.cluster_id, seq__gt=snapshot.seq
-        ).order_by("seq")
-        end = Subquery(following.values("taken_at")[:1])
-        fetches = (
-            VolumeFetch.objects.filter(cluster_id=snapshot.cluster_id)
-            .annotate(end=end)
-            .exclude(end__isnull=False, fetched_at__gt=end)  # made after the snapshot's end
-            .order_by("-fetched_at", "-pk")
-        )
-        manual = (
-            TrafficVolume.objects.filter(cluster_id=snapshot.cluster_id)
-            .values("cluster_id")
-            .annotate(n=Count("pk"), at=Max("updated_at"))
-        )
-        row = (
-            Snapshot.objects.filter(pk=snapshot.pk)
-            .annotate(
-                fetch_id=Subquery(fetches.values("pk")[:1]),
-                manual_n=Subquery(manual.values("n")[:1]),
-                manual_at=Subquery(manual.values("at")[:1]),
-            )
-            .values_list("fetch_id", "manual_n", "manual_at")
-            .first()
-        )
+        with connection.cursor() as cursor:
+            cluster = snapshot.cluster_id
+            cursor.execute(_STATE_SQL, [cluster, cluster, snapshot.seq, cluster, cluster])
+            row = cursor.fetchone()
         fetch_id, count, at = row if row is not None else (None, 0, None)
         return fetch_id, count or 0, at
 
@@ -86,7 +84,7 @@ class SnapshotVolumes:
     def stamp(self) -> str:
         """Changes whenever the volumes that cost the snapshot may have: for cache keys."""
         fetch_id, count, at = self.state
-        return f"{fetch_id or 0}:{count}:{at.timestamp() if at else 0}"
+        return f"{fetch_id or 0}:{count}:{at or 0}"
 
     def get(self, keys: set[Key] | None = None) -> dict[Key, Volume]:
         """(namespace, name) -> Volume for the Services that have one (only `keys`, if given)."""

@@ -141,6 +141,9 @@ class MeasuredVolume(models.Model):
     # Only from sources that name both zones of a flow (Beyla's src_zone/dst_zone, or a custom
     # query with those labels): the measured share that crossed zones, to set beside the model's.
     cross_zone_fraction = models.FloatField(null=True, blank=True)
+    # Only from sources that name callers (Istio, Beyla): each source zone's share of the
+    # Service's bytes (routing.volumes.callers), for clients=measured.
+    client_zones = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -20,6 +20,9 @@ class Preset:
     template: str  # PromQL with {window}
     labels: tuple[str, str]  # the series' (namespace label, pod/service/owner label)
     about: str
+    # The series' (namespace label, workload label) of the caller, for measured client zones
+    # (routing.volumes.callers); None when the source does not name callers.
+    callers: tuple[str, str] | None = None
 
 
 def _added(by: str, first: str, second: str) -> str:
@@ -57,6 +60,7 @@ ISTIO = Preset(
     ),
     ("destination_service_namespace", "destination_service_name"),
     "Istio's request + response bytes by destination Service, as the server-side proxy reports",
+    ("source_workload_namespace", "source_workload"),
 )
 BEYLA = Preset(
     "beyla",
@@ -65,6 +69,7 @@ BEYLA = Preset(
     " src_zone, dst_zone) (rate(beyla_network_flow_bytes_total[{window}]))",
     ("k8s_dst_namespace", "k8s_dst_owner_name"),
     "Beyla's network flow bytes by destination workload (its owner), zones when present",
+    ("k8s_src_namespace", "k8s_src_owner_name"),
 )
 CUSTOM_LABELS = ("namespace", "service")
 

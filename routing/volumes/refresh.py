@@ -25,10 +25,17 @@ from routing.volumes.attribution import (
     ServiceIndex,
     attribute,
     backing_pods,
+    caller_candidates,
+    callers_wanted,
+    node_zone,
     pods_of_workloads,
+    running_on,
     workload_index,
+    workload_of,
     workloads_looked_up,
 )
+from routing.volumes.callers import zones_of_workloads
+from routing.volumes.measured_clients import reanalyse
 from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
 from routing.volumes.presets import PRESETS, Preset, custom, duration, promql
 from routing.volumes.prometheus import Endpoint, PrometheusError, Sample, instant_query
@@ -64,6 +71,7 @@ class Refreshed:
     monthly_cost: float | None = None  # USD a month over the snapshot's Services, manual winning
     duration: float = 0.0
     fetch: VolumeFetch | None = None
+    snapshot: Snapshot | None = None  # written when measured client zones moved (clients=measured)
 
     @property
     def total_gb(self) -> float:
@@ -96,26 +104,49 @@ def preset_of(name: str, source: TrafficSource) -> Preset:
 def index_for(snapshot: Snapshot, preset: Preset, samples: list[Sample]) -> ServiceIndex:
     """What attributing these samples needs from the snapshot, and no more: the Services' keys
     (from the rows' columns, nothing decoded); by pod or owner, the EndpointSlices' targetRefs;
-    and the labels of only those backing pods whose workload the samples look up (every owner;
+    the labels of only those backing pods whose workload the samples look up (every owner;
     for pods in no slice, their names without suffixes), so the index's workload_services holds
-    those workloads, exactly as build_index over the whole snapshot would give them."""
+    those workloads, exactly as build_index over the whole snapshot would give them; and where
+    the callers the samples name run (their pods' nodes' zones)."""
     rows = ObjectVersion.objects.at(snapshot.cluster_id, snapshot.seq)
     services = set(rows.filter(kind="Service").values_list("namespace", "name").iterator(5000))
     index = ServiceIndex(services=services)
-    if preset.by == "service":
+    callers = callers_wanted(preset, samples)
+    pods: set[Key] = set()
+    if preset.by != "service":
+        slices = rows.filter(kind="EndpointSlice").values_list("data", flat=True)
+        index.pod_services = backing_pods(
+            services, (decode(data) for data in slices.iterator(2000))
+        )
+        pods = pods_of_workloads(index.pod_services, workloads_looked_up(preset, samples, index))
+    if not pods and not callers:
         return index
-    slices = rows.filter(kind="EndpointSlice").values_list("data", flat=True)
-    index.pod_services = backing_pods(services, (decode(data) for data in slices.iterator(2000)))
-    pods = pods_of_workloads(index.pod_services, workloads_looked_up(preset, samples, index))
+    labels: dict[Key, dict[str, str]] = {}
+    placed: list[tuple[Key, str]] = []
+    node_zones = _node_zones(rows) if callers else {}
+    pod_rows = rows.filter(kind="Pod").values_list("namespace", "name", "data")
+    for namespace, name, data in pod_rows.iterator(2000):
+        key = (namespace, name)
+        calling = callers and any((namespace, c) in callers for c in caller_candidates(name))
+        if key not in pods and not calling:
+            continue  # decode only the pods whose labels or nodes are needed
+        pod = decode(data)
+        pod_labels = (pod.get("metadata") or {}).get("labels") or {}
+        if key in pods:
+            labels[key] = pod_labels
+        workload = (namespace, workload_of(name, pod_labels))
+        node = running_on(pod) if calling and workload in callers else None
+        if node:
+            placed.append((workload, node_zones.get(node, "")))
     if pods:
-        labels: dict[Key, dict[str, str]] = {}
-        pod_rows = rows.filter(kind="Pod").values_list("namespace", "name", "data")
-        for namespace, name, data in pod_rows.iterator(2000):
-            if (namespace, name) in pods:  # decode only the pods whose labels are needed
-                meta = decode(data).get("metadata") or {}
-                labels[(namespace, name)] = meta.get("labels") or {}
         index.workload_services = workload_index(index.pod_services, labels, pods)
+    index.workload_zones = zones_of_workloads(placed)
     return index
+
+
+def _node_zones(rows) -> dict[str, str]:
+    nodes = rows.filter(kind="Node").values_list("name", "data")
+    return {name: node_zone(decode(data)) for name, data in nodes.iterator(2000)}
 
 
 def simulation_samples(source: TrafficSource) -> list[Sample]:
@@ -243,6 +274,7 @@ def refresh(
             duration_seconds=found.duration,
         )
         cross = found.attribution.cross_zone_fraction
+        callers = found.attribution.clients.shares()
         MeasuredVolume.objects.bulk_create(
             (
                 MeasuredVolume(
@@ -251,6 +283,7 @@ def refresh(
                     name=name,
                     monthly_gb=gb,
                     cross_zone_fraction=cross((ns, name)),
+                    client_zones=callers.get((ns, name)),
                 )
                 for (ns, name), gb in found.volumes.items()
             ),
@@ -259,6 +292,10 @@ def refresh(
         TrafficSource.objects.filter(cluster=cluster).update(
             last_attempt_at=now, last_success_at=now, last_error=""
         )
+    try:
+        found.snapshot = reanalyse(cluster)
+    except Exception:  # the fetch is stored; its client zones apply from the next snapshot
+        logger.exception("cluster %s: re-analysis with measured client zones failed", cluster.name)
     return found
 
 

@@ -245,6 +245,7 @@ def _cluster_form(cluster, **grant) -> dict:
         "source": cluster.source,
         "kube_context": "",
         "provider": cluster.provider,
+        "clients": cluster.clients,
         "price_cross_zone": "",
         "price_cross_region": "",
         "snapshot_interval": 300,

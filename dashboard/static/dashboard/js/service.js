@@ -53,7 +53,7 @@ function renderHeader(d) {
 
   const limit = data.overloadLimit;
   const figures = [
-    ["cross-zone", "Cross-zone", pct(d.flows.crossZoneFraction)],
+    ["cross-zone", "Cross-zone", pct(d.flows.crossZoneFraction), false, clientWords(d)],
     ["dropped", "Dropped", pct(d.flows.dropped)],
     ["overload", `Max overload (limit ${limit}×)`, times(d.flows.maxOverload), d.flows.maxOverload > limit],
     ["cost", "Cost per GB", perGb(d.cost.costPerGb)],
@@ -81,6 +81,20 @@ function renderHeader(d) {
       ),
     ),
   );
+}
+
+// How the simulated clients were spread: measured per Service, else the cluster's basis.
+const CLIENT_BASES = { cpu: "allocatable CPU", uniform: "every node alike", pods: "running Pods" };
+
+function clientWords(d) {
+  const basis = d.flows.clientWeights || (d.cluster && d.cluster.clientWeights);
+  if (basis === "measured") {
+    const zones = Object.entries(d.flows.clientZoneWeights || {})
+      .map(([zone, share]) => `${zone || UNKNOWN} ${pct(share)}`)
+      .join(", ");
+    return `clients in the zones their measured callers run in: ${zones}`;
+  }
+  return basis ? `clients weighted by ${CLIENT_BASES[basis] || basis}` : null;
 }
 
 // --- where the Service's volume came from (service.py says it the same way) -------------------
@@ -343,7 +357,8 @@ function zoneOfNode(id) {
 
 function sankeyOption(d) {
   const matrix = d.flows.matrix || {};
-  const weights = (d.cluster && d.cluster.clientZoneWeights) || {};
+  // A Service with measured callers has its own zone weights; the others share the cluster's.
+  const weights = d.flows.clientZoneWeights || (d.cluster && d.cluster.clientZoneWeights) || {};
   const nodes = new Map();
   const links = [];
   const addNode = (id, depth) => {

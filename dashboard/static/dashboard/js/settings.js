@@ -95,6 +95,31 @@ pricesForm.addEventListener("submit", async (event) => {
   }
 });
 
+// --- where clients run (PATCH the cluster's `clients`) ------------------------------------------
+
+const clientsForm = document.getElementById("clients-form");
+clientsForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!data.isAdmin) return;
+  const select = document.getElementById("clients-basis");
+  const error = document.getElementById("clients-error");
+  const status = document.getElementById("clients-status");
+  const button = document.getElementById("save-clients");
+  fieldError(select, error, "");
+  button.disabled = true;
+  try {
+    const saved = await api.patch(clusterApi(cluster, ""), { clients: select.value });
+    select.value = saved.clients;
+    setStatus(status, `Saved: ${saved.clients}, from the next snapshot.`, true);
+  } catch (err) {
+    const messages = err.details && err.details.clients;
+    if (messages) fieldError(select, error, messages[0]);
+    setStatus(status, `Not saved: ${messages ? "fix the field marked" : err.message}.`, false);
+  } finally {
+    button.disabled = false;
+  }
+});
+
 // --- volumes, row by row ------------------------------------------------------------------------
 
 function rowFor(namespace, name) {
