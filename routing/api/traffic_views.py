@@ -8,7 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routing.api.cache import canonical_query, page_key, snapshot_answer
-from routing.api.lookups import check_service_key, existing_snapshot, get_cluster
+from routing.api.lookups import (
+    check_service_key,
+    cluster_and_existing_snapshot,
+    existing_snapshot,
+    get_cluster,
+)
 from routing.api.pagination import SnapshotPagination
 from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.schema import CLUSTER, errors
@@ -133,7 +138,9 @@ class FlowMapView(APIView):
     def get(self, request, cluster: str):
         query = FlowMapQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        snapshot = existing_snapshot(get_cluster(cluster), query.validated_data.get("snapshot"))
+        # Cluster and snapshot in one query: these answers are mostly cache hits, where each
+        # round trip to the database is a large part of the time (docs/benchmarks.md).
+        _, snapshot = cluster_and_existing_snapshot(cluster, query.validated_data.get("snapshot"))
         policy = query.validated_data["policy"]
         # Reads every Service's row: cached per snapshot, policy and volumes (see below).
         key = [("policy", policy), ("volumes", SnapshotVolumes(snapshot).stamp())]
@@ -167,7 +174,9 @@ class RecommendationsView(generics.GenericAPIView):
     def get(self, request, cluster: str):
         query = SnapshotQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        snapshot = existing_snapshot(get_cluster(cluster), query.validated_data.get("snapshot"))
+        # Cluster and snapshot in one query: these answers are mostly cache hits, where each
+        # round trip to the database is a large part of the time (docs/benchmarks.md).
+        _, snapshot = cluster_and_existing_snapshot(cluster, query.validated_data.get("snapshot"))
         self.paginator.snapshot = snapshot
         self.paginator.query = canonical_query(query, request, self.paginator)
 
