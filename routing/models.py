@@ -43,7 +43,7 @@ class Cluster(models.Model):
         CPU = "cpu", "by allocatable CPU"
         UNIFORM = "uniform", "every node alike"
         PODS = "pods", "by running Pods"
-        MEASURED = "measured", "measured callers' zones (per Service), else CPU"
+        MEASURED = "measured", "where callers run"
 
     class Status(models.TextChoices):
         IDLE = "idle", "idle"

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                     ("cpu", "by allocatable CPU"),
                     ("uniform", "every node alike"),
                     ("pods", "by running Pods"),
-                    ("measured", "measured callers' zones (per Service), else CPU"),
+                    ("measured", "where callers run"),
                 ],
                 default="cpu",
                 help_text="how client traffic is spread over nodes (measured: per Service, from the traffic source's callers, else CPU); applies from the next snapshot",

@@ -27,6 +27,7 @@ def test_an_admin_switches_to_measured_clients_on_the_settings_page(
     page.wait_for_selector("#clients-status:has-text('Saved: measured')")
     assert api_json(admin_user, "/api/v1/clusters/shop/")["clients"] == "measured"
     assert Cluster.objects.get(name="shop").clients == "measured"
+    screenshot(page, "clients-settings")
 
 
 def test_viewers_see_the_weighting_but_cannot_change_it(page, web_server, viewer, shop):
