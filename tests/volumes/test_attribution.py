@@ -110,7 +110,13 @@ def test_beyla_owners_map_to_the_services_their_pods_back():
         ("shop", "api-internal"): 5.0,
     }
     assert found.unmatched_count == 1
-    assert found.notes == ["1 workload(s) back several Services; their bytes were split evenly"]
+    assert found.notes == [
+        "1 workload(s) back several Services; their bytes were split evenly",
+        # db's series name their source zone; api's name no caller (tests/volumes/test_callers.py)
+        "1 Service(s) have measured client zones",
+        "2 Service(s) had under 50% of their bytes from callers that could be placed in a zone; "
+        "they keep the cluster's client weighting",
+    ]
 
 
 def test_a_slice_of_a_service_not_in_the_snapshot_is_ignored():
