@@ -384,6 +384,9 @@ class ServiceSummary(models.Model):
     matrix = models.JSONField(default=dict)
     diagnostics = models.JSONField(default=list)
     recommendation = models.JSONField(null=True, blank=True)
+    # Verified fixes, best first (routing.fixes; docs/analysis-report.md): read by the
+    # recommendations list without decoding `report`.
+    fixes = models.JSONField(default=list, blank=True)
     what_if = models.JSONField(default=dict)
     # The Service's whole report entry (zlib-compressed canonical JSON, proxy per zone plus the
     # nodes that differ), so that reading one Service is a row fetch, not an analysis. Null on

@@ -96,6 +96,16 @@ class FlowsSerializer(serializers.Serializer):
     crossRegionFraction = serializers.FloatField(help_text="Traffic crossing regions.")
     endpointLoad = _map(serializers.FloatField(), "Endpoint IP -> " + _SHARE)
     maxOverload = serializers.FloatField(help_text="Largest endpoint load / fair share.")
+    clientWeights = serializers.CharField(
+        required=False,
+        help_text="How this Service's clients were weighted: cpu, uniform, pods or measured.",
+    )
+    clientZoneWeights = serializers.DictField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        required=False,
+        help_text="With measured: each source zone's share of the Service's clients.",
+    )
 
 
 class VolumeSourceSerializer(serializers.Serializer):
@@ -148,6 +158,35 @@ class RecommendationSerializer(serializers.Serializer):
     change = serializers.CharField(help_text="A kubectl patch one-liner that applies it.")
 
 
+class FixAfterSerializer(serializers.Serializer):
+    crossZoneFraction = serializers.FloatField(help_text="Cross-zone share after the fix.")
+    dropped = serializers.FloatField(help_text="Dropped share after the fix.")
+    maxOverload = serializers.FloatField(help_text="Largest endpoint load / fair share after.")
+    costPerGb = serializers.FloatField(help_text="Estimated USD per GB after.")
+
+
+class FixSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="await-controller, label-node, fix-readiness, add-endpoints, "
+        "internal-traffic-policy or set-policy (docs/analysis-report.md)."
+    )
+    summary = serializers.CharField(help_text="What is wrong and what to do, for people.")
+    changes = serializers.ListField(
+        child=serializers.CharField(), help_text="What the engine changed to verify it."
+    )
+    after = FixAfterSerializer(help_text="The engine's figures on the changed objects.")
+    costPerGbSaved = serializers.FloatField(help_text="USD per GB saved (negative: costs more).")
+    monthlySaved = serializers.FloatField(allow_null=True, help_text="USD per month, if known.")
+    tradeoff = serializers.CharField(help_text="What it costs besides dollars.")
+    commands = serializers.ListField(
+        child=serializers.CharField(), help_text="Shell-quoted commands that apply or inspect it."
+    )
+    yaml = serializers.CharField(allow_null=True, help_text="The merge patch as YAML, if any.")
+    whatIf = serializers.DictField(
+        allow_null=True, help_text="The what-if API body that reproduces it, if there is one."
+    )
+
+
 class ModelCheckSerializer(serializers.Serializer):
     measuredCrossZoneFraction = serializers.FloatField(help_text="Measured cross-zone share.")
     simulatedCrossZoneFraction = serializers.FloatField(help_text="The engine's simulated share.")
@@ -189,6 +228,17 @@ class ServiceReportSerializer(serializers.Serializer):
     diagnostics = DiagnosticSerializer(many=True, help_text="Findings, most important first.")
     recommendation = RecommendationSerializer(
         allow_null=True, help_text="The cheapest policy within the overload limit, or null."
+    )
+    fixes = FixSerializer(
+        many=True,
+        required=False,
+        help_text="Changes verified by the engine to help, best first (absent in reports stored "
+        "before fixes existed).",
+    )
+    noFixReason = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="Why no fix is listed although a warning or error is reported.",
     )
     modelCheck = ModelCheckSerializer(
         required=False,

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.serializers import StrictSerializerMixin, price_field
+from routing.api.shapes import FixSerializer
 from routing.engine.controller import POLICIES
 from routing.figures.traffic import OBSERVED
 from routing.models import Cluster
@@ -176,8 +177,9 @@ class RankedRecommendationSerializer(serializers.Serializer):
         help_text="Declared policy: the trafficDistribution as written, Auto, or none."
     )
     recommendedPolicy = serializers.CharField(
+        allow_null=True,
         help_text="The cheapest policy within the overload limit (none, PreferSameZone, "
-        "PreferSameNode or Auto)."
+        "PreferSameNode or Auto); null when only other fixes are listed.",
     )
     costPerGbSaved = serializers.FloatField(
         help_text="USD per GB saved against the declared policy; negative when the only "
@@ -200,12 +202,25 @@ class RankedRecommendationSerializer(serializers.Serializer):
         help_text="Overload risk: the busiest endpoint's load / its fair share under the "
         "recommended policy."
     )
-    overloadLimit = serializers.FloatField(help_text="The limit maxOverload was held to.")
-    reason = serializers.CharField(help_text="Why, for people.")
-    change = serializers.CharField(help_text="The `kubectl patch` one-liner that applies it.")
+    overloadLimit = serializers.FloatField(
+        allow_null=True, help_text="The limit maxOverload was held to; null without a policy."
+    )
+    reason = serializers.CharField(
+        help_text="Why, for people (the best fix's summary without a policy)."
+    )
+    change = serializers.CharField(
+        allow_null=True,
+        help_text="The `kubectl patch` one-liner that applies the policy; null without one.",
+    )
     yaml = serializers.CharField(
+        allow_null=True,
         help_text="The same merge patch as YAML (null removes a field), for a manifest or "
-        "`kubectl patch --type merge --patch-file`."
+        "`kubectl patch --type merge --patch-file`; null without a policy.",
+    )
+    fixes = FixSerializer(
+        many=True,
+        help_text="Verified fixes, best first (docs/analysis-report.md), monthly savings from "
+        "the Service's volume.",
     )
 
 

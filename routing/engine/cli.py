@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="proxy entries per node, or per zone plus exceptions (auto: by size)",
     )
+    parser.add_argument(
+        "--no-fixes",
+        dest="fixes",
+        action="store_false",
+        help="skip the search for verified fixes (each Service's `fixes`, docs/analysis-report.md)",
+    )
     return parser
 
 
@@ -109,12 +115,19 @@ def options_from(args: argparse.Namespace) -> Options:
     )
 
 
-def analyze_path(path: str, options: Options) -> dict[str, Any]:
+def analyze_path(path: str, options: Options, fixes: bool = True) -> dict[str, Any]:
     """Load, parse and analyse one file; errors carry the file name."""
     try:
-        report = analyze_cluster(build_cluster(load_path(path)), options)
+        items = load_path(path)
+        report = analyze_cluster(build_cluster(items), options)
     except InputError as exc:
         raise exc.with_source(path) from None
+    if fixes:
+        # Imported here: fixes sit on top of the engine (they re-run it through routing.whatif),
+        # and nothing inside the engine may depend on them.
+        from routing.fixes import add_fixes
+
+        add_fixes(report, (obj for _, _, obj in items), options)
     if options.service is not None and not report["services"]:
         ns, name = options.service
         raise InputError(f"Service {ns}/{name} is not in the input", source=path)
@@ -135,7 +148,7 @@ def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         options = options_from(args)
-        reports = [analyze_path(path, options) for path in args.paths]
+        reports = [analyze_path(path, options, args.fixes) for path in args.paths]
     except InputError as exc:
         print(f"analyze: error: {exc}", file=sys.stderr)
         return EXIT_INPUT_ERROR

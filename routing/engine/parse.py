@@ -1,5 +1,8 @@
 """Turn Kubernetes object dicts into the engine's model, defaulting fields as the API does."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .errors import InputError
@@ -28,6 +31,36 @@ _TRISTATE = (bool, type(None))
 _HINTS: dict[Hint, Hint] = {}
 
 
+# While set (reusing_parsed_nodes), Node objects already parsed are reused by identity: a fix
+# search analyses one Service dozens of times over the same, unchanged Node dicts.
+_NODE_CACHE: ContextVar[dict[int, tuple[dict[str, Any], Node]] | None] = ContextVar(
+    "parsed_nodes", default=None
+)
+
+
+@contextmanager
+def reusing_parsed_nodes() -> Iterator[None]:
+    """Within the block, parse each Node dict once, however many builds read it. The dicts
+    must not change meanwhile (edit copies instead)."""
+    token = _NODE_CACHE.set({})
+    try:
+        yield
+    finally:
+        _NODE_CACHE.reset(token)
+
+
+def _parsed_node(prefix: str, index: int, obj: dict[str, Any]) -> Node:
+    cache = _NODE_CACHE.get()
+    if cache is None:
+        return _node(label_of(prefix, index), obj)
+    hit = cache.get(id(obj))
+    if hit is None or hit[0] is not obj:  # the identity check: ids of freed dicts are reused
+        hit = cache[id(obj)] = (obj, _node(label_of(prefix, index), obj))
+    # Shared between builds: each build sets running_pods on all its nodes, and the analyses
+    # that reuse them run one after another.
+    return hit[1]
+
+
 def build_cluster(items: Items) -> Cluster:
     """Build a Cluster from loaded objects; objects of other kinds are ignored."""
     nodes: list[Node] = []
@@ -47,7 +80,7 @@ def build_cluster(items: Items) -> Cluster:
             if svc is not None:
                 services[(svc.namespace, svc.name)] = svc
         elif kind == "Node":
-            nodes.append(_node(label_of(prefix, index), obj))
+            nodes.append(_parsed_node(prefix, index, obj))
     for node in nodes:
         node.running_pods = running.get(node.name, 0)
     cluster = Cluster(nodes=nodes, services=[], warnings=[], has_pods=has_pods)

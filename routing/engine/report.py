@@ -62,6 +62,35 @@ def analyze_cluster(cluster: Cluster, options: Options) -> dict[str, Any]:
     }
 
 
+class ServiceAnalyzer:
+    """Report entries for single Services of clusters that share their parsed Nodes (a fix
+    search analyses one Service again and again over the same Nodes): the cluster-wide part of
+    the analysis (client weights, zone ratios, regions, prices) is built once per set of Nodes."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self._ctx: Context | None = None
+
+    def entry(self, cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+        svc = next(
+            (s for s in cluster.services if (s.namespace, s.name) == (namespace, name)), None
+        )
+        if svc is None:
+            return None
+        ctx = self._ctx
+        if ctx is None or not _same_nodes(ctx.cluster, cluster) or self.options.clients == "pods":
+            ctx = self._ctx = _context(cluster, self.options)
+        entry = service_report(svc, replace(ctx, cluster=cluster))
+        entry["cluster"] = _cluster_section(ctx)
+        return entry
+
+
+def _same_nodes(a: Cluster, b: Cluster) -> bool:
+    return len(a.nodes) == len(b.nodes) and all(
+        x is y for x, y in zip(a.nodes, b.nodes, strict=True)
+    )
+
+
 def _context(cluster: Cluster, options: Options) -> Context:
     clients, basis_warning = client_weights(cluster, options.clients)
     provider = options.provider or detect_provider(cluster.nodes)

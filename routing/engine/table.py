@@ -73,6 +73,10 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
         )
         lines.append(f"  {_MARK[top['severity']]}{wrapped[0]}")
         lines.extend(f"     {more}" for more in wrapped[1:])
+    fixes = svc.get("fixes") or []
+    if fixes and fixes[0]["kind"] != "set-policy":
+        lines.append(_fix_line(fixes[0]))
+        return lines
     rec = svc["recommendation"]
     if rec:
         saved = rec["costPerGbSaved"]
@@ -89,6 +93,16 @@ def _service_lines(svc: dict[str, Any]) -> list[str]:
             )
         )
     return lines
+
+
+def _fix_line(fix: dict[str, Any]) -> str:
+    """The best verified fix that is not a policy switch: its kind and where it leads."""
+    after = fix["after"]
+    dropped = f", dropped {after['dropped'] * 100:.1f}%" if after["dropped"] > 0 else ""
+    return _fit(
+        f"  -> fix {fix['kind']}: cross-zone {after['crossZoneFraction'] * 100:.1f}%"
+        f"{dropped}, overload {after['maxOverload']:.2f}x"
+    )
 
 
 def _cut(text: str, width: int) -> str:

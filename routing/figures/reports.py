@@ -15,6 +15,7 @@ from django.conf import settings
 
 from routing.engine.model import SERVICE_NAME_LABEL
 from routing.engine.service_entry import service_entry
+from routing.fixes import add_fixes
 from routing.models import ObjectVersion, ServiceSummary, Snapshot
 from routing.options import cluster_options
 from routing.snapshots import decode
@@ -94,6 +95,8 @@ def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
         outcome["monthlyCost"] = outcome["costPerGb"] * gb
     if entry.get("recommendation"):
         entry["recommendation"]["monthlySaved"] = entry["recommendation"]["costPerGbSaved"] * gb
+    for fix in entry.get("fixes") or ():
+        fix["monthlySaved"] = fix["costPerGbSaved"] * gb
     return entry
 
 
@@ -127,4 +130,8 @@ def analyzed_report(
         services=frozenset({(namespace, name)}),
     )
     objects = service_objects(snapshot, namespace, name, pods=options.clients == "pods")
-    return service_entry(objects, options) if objects else None
+    entry = service_entry(objects, options) if objects else None
+    if entry is not None:  # as the stored report has them
+        report = {"cluster": entry["cluster"], "services": [entry]}
+        add_fixes(report, objects, options)
+    return entry

@@ -173,44 +173,57 @@ def _crosses(src: str, dst: str) -> bool:
 
 
 def recommendations(snapshot: Snapshot) -> list[dict]:
-    """Every Service of the snapshot with a recommendation, best saving first.
+    """Every Service of the snapshot with a recommendation or a verified fix, best saving first.
 
     Ranked by monthly saving where a volume is known (those come first), then by per-GB
-    saving, then by namespace and name.
+    saving, then by namespace and name. Each row leads with the Service's best fix: a policy
+    switch (the recommendation's fields), or another fix (say, more endpoints in a zone) with
+    `recommendedPolicy` null and that fix's figures.
     """
     rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
-        "namespace", "name", "policy", "recommendation"
+        "namespace", "name", "policy", "recommendation", "fixes"
     )
     volumes = SnapshotVolumes(snapshot).get()
     items = []
-    for namespace, name, policy, rec in rows:
-        if not rec:
+    for namespace, name, policy, rec, fixes in rows:
+        if not rec and not fixes:
             continue
         volume = volumes.get((namespace, name))
         gb = volume.gb if volume else None
-        per_gb = rec["costPerGbSaved"]
+        fixes = [
+            {**fix, "monthlySaved": fix["costPerGbSaved"] * gb if gb is not None else None}
+            for fix in fixes or ()
+        ]
+        best = fixes[0] if fixes else None
+        # The headline is the best fix; a policy switch keeps the recommendation's own fields.
+        if best is not None and best["kind"] != "set-policy":
+            rec = None
+        per_gb = rec["costPerGbSaved"] if rec else best["costPerGbSaved"]
         items.append(
             {
                 "namespace": namespace,
                 "name": name,
                 "currentPolicy": policy,
-                "recommendedPolicy": rec["policy"],
+                "recommendedPolicy": rec["policy"] if rec else None,
                 "costPerGbSaved": per_gb,
                 "monthlyGb": gb,
                 "volumeSource": volume.source if volume else None,
                 "monthlySaved": per_gb * gb if gb is not None else None,
-                "crossZoneFraction": rec["crossZoneFraction"],
-                "maxOverload": rec["maxOverload"],
-                "overloadLimit": rec["overloadLimit"],
-                "reason": rec["reason"],
-                "change": rec["change"],
+                "crossZoneFraction": (rec or best["after"])["crossZoneFraction"],
+                "maxOverload": (rec or best["after"])["maxOverload"],
+                "overloadLimit": rec["overloadLimit"] if rec else None,
+                "reason": rec["reason"] if rec else best["summary"],
+                "change": rec["change"] if rec else None,
+                "fixes": fixes,
             }
         )
+    # Rounded so that float noise between equal savings (2/3 x 0.02 reached two ways) does not
+    # decide the order: equal savings go by name.
     items.sort(
         key=lambda i: (
             i["monthlySaved"] is None,
-            -(i["monthlySaved"] or 0.0),
-            -i["costPerGbSaved"],
+            -round(i["monthlySaved"] or 0.0, 9),
+            -round(i["costPerGbSaved"], 12),
             i["namespace"],
             i["name"],
         )
@@ -221,7 +234,9 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
 def with_yaml(items: list[dict]) -> list[dict]:
     """The items with their change as a YAML merge patch too ("yaml"): for the page being
     shown only, since dumping YAML for every recommendation of a large cluster is slow."""
-    return [{**item, "yaml": patch_yaml(item["change"])} for item in items]
+    return [
+        {**item, "yaml": patch_yaml(item["change"]) if item["change"] else None} for item in items
+    ]
 
 
 def patch_yaml(change: str) -> str:

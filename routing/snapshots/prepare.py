@@ -112,6 +112,7 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
             "matrix": flows["matrix"],
             "diagnostics": svc["diagnostics"],
             "recommendation": svc["recommendation"],
+            "fixes": svc.get("fixes", []),
             "what_if": {
                 policy: {
                     "crossZoneFraction": w["crossZoneFraction"],

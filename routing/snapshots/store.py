@@ -35,6 +35,7 @@ _SUMMARY_FIELDS = (
     "matrix",
     "diagnostics",
     "recommendation",
+    "fixes",
     "what_if",
     "report",
 )

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from routing.engine import analyze_cluster, build_cluster
+from routing.fixes import add_fixes
 from routing.models import Cluster, Snapshot
 from routing.options import cluster_options
 from routing.snapshots.incremental import options_fingerprint, services_to_analyze
@@ -151,6 +152,8 @@ def _write_paused(
         engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
         report = analyze_cluster(build_cluster(engine_items), replace(options, services=scope))
         del engine_items
+        # Only for the Services analysed now, and only those with something to fix.
+        add_fixes(report, (p.obj for p in prepared.values()), options)
         summaries = _summaries(report)
         cluster_section = report["cluster"]
         del report

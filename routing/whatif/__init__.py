@@ -18,7 +18,7 @@ internalTrafficPolicy), `cpu` (cpuPerZone), `replicas` and `new_endpoints` (repl
 does) and `errors`.
 """
 
-from .apply import Edited, apply_changes, headline
+from .apply import Edited, apply_changes, copies, headline
 from .cpu import cpu_millis, format_millis, split_millis
 from .errors import WhatIfError
 from .hints import reconcile_hints
@@ -32,6 +32,7 @@ __all__ = [
     "Edited",
     "WhatIfError",
     "apply_changes",
+    "copies",
     "cpu_millis",
     "format_millis",
     "headline",

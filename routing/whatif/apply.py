@@ -37,7 +37,7 @@ def apply_changes(
     internalTrafficPolicy, replicasPerZone (zone -> count) and cpuPerZone (zone -> CPU quantity).
     Raises WhatIfError when a change cannot apply (an unknown zone, a Service without a selector).
     """
-    copied: list[dict[str, Any]] = orjson.loads(orjson.dumps(objects))  # deep, and fast
+    copied = copies(objects, nodes="cpuPerZone" in changes)
     notes: list[str] = []
     service = _service_object(copied, namespace, name)
     _edit_policy(service, changes, notes)
@@ -58,6 +58,17 @@ def apply_changes(
             f"{svc.traffic_distribution}"
         )
     return Edited(copied, notes)
+
+
+def copies(objects: list[dict[str, Any]], nodes: bool = True) -> list[dict[str, Any]]:
+    """Deep copies of `objects` to edit; Nodes are shared unless `nodes` (only the CPU edit
+    changes them), so a parse cache can recognise them (routing.engine.parse)."""
+    if nodes:
+        copied: list[dict[str, Any]] = orjson.loads(orjson.dumps(objects))  # deep, and fast
+        return copied
+    others = [o for o in objects if o.get("kind") != "Node"]
+    fresh = iter(orjson.loads(orjson.dumps(others)))
+    return [o if o.get("kind") == "Node" else next(fresh) for o in objects]
 
 
 def headline(entry: dict[str, Any]) -> dict[str, Any]:

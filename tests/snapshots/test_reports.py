@@ -4,6 +4,7 @@ import pytest
 
 from routing.engine import Options, analyze_cluster, build_cluster
 from routing.figures.reports import service_detail, stored_report
+from routing.fixes import add_fixes
 from routing.models import Cluster, ServiceSummary
 from routing.options import cluster_options
 from routing.snapshots import objects_at, write_snapshot
@@ -17,6 +18,7 @@ def _whole(snapshot, proxy_detail: str) -> tuple[dict, dict]:
     items = [("items", i, o) for i, o in enumerate(objects_at(snapshot))]
     options: Options = cluster_options(snapshot.cluster, proxy_detail=proxy_detail)
     report = analyze_cluster(build_cluster(items), options)
+    add_fixes(report, (o for _, _, o in items), options)  # as the snapshot stores them
     return report["cluster"], {(s["namespace"], s["name"]): s for s in report["services"]}
 
 

@@ -22,11 +22,12 @@ def _cards(page):
 COMMAND_LINES = """() => [...document.querySelectorAll("[data-kind='kubectl'] pre")].map((pre) => ({
   split: [...pre.querySelectorAll('.code-piece')].filter((p) => p.getClientRects().length > 1)
     .map((p) => p.textContent),
-  whole: [...pre.querySelectorAll('.code-piece')]
+  whole: !pre.textContent.includes('topology-mode') || [...pre.querySelectorAll('.code-piece')]
     .some((p) => p.textContent.includes('topology-mode')),
   lines: Math.round(pre.querySelector('code').getBoundingClientRect().height
     / parseFloat(getComputedStyle(pre).lineHeight)),
   scroll: pre.scrollWidth - pre.clientWidth,
+  patch: pre.textContent.includes(' patch '),
 }))"""
 
 
@@ -47,8 +48,20 @@ def test_the_list_is_the_apis_ranking_with_its_changes(page, web_server, viewer,
     assert shown == [f"{r['namespace']}/{r['name']}" for r in ranked]
     for i, rec in enumerate(ranked):
         card = cards.nth(i)
-        assert card.locator("[data-kind='kubectl'] pre").inner_text() == rec["change"]
         assert card.locator(".rec__reason").inner_text() == rec["reason"]
+        if rec["recommendedPolicy"] is None:  # a fix other than a policy switch (issue 12)
+            best = rec["fixes"][0]
+            assert card.locator(".policy").all_inner_texts() == [f"fix: {best['kind']}"]
+            commands = card.locator("[data-kind='kubectl'] pre")
+            if best["commands"]:
+                assert commands.inner_text() == "\n".join(best["commands"])
+            else:
+                assert commands.count() == 0
+                assert card.locator(".rec__tradeoff").inner_text() == (
+                    f"Trade-off: {best['tradeoff']}."
+                )
+            continue
+        assert card.locator("[data-kind='kubectl'] pre").inner_text() == rec["change"]
         assert card.locator(".policy").all_inner_texts() == [
             rec["currentPolicy"],
             rec["recommendedPolicy"],
@@ -130,10 +143,14 @@ def test_live_refresh_follows_a_new_snapshot(page, web_server, viewer, shop):
 def quiet(transactional_db):
     """A cluster whose one Service uses no topology hints and needs no change."""
     dump = json.loads(DEMO_DUMP.read_text())
+    # Without the three nodes that run no node-exporter, its internalTrafficPolicy Local drops
+    # nothing, so there is nothing to fix either.
+    spare = {"ip-10-0-0-3", "ip-10-0-1-3", "ip-10-0-2-3"}
     dump["items"] = [
         i
         for i in dump["items"]
-        if i["kind"] == "Node" or i["metadata"].get("namespace") == "monitoring"
+        if (i["kind"] == "Node" and i["metadata"]["name"] not in spare)
+        or i["metadata"].get("namespace") == "monitoring"
     ]
     cluster = Cluster.objects.create(name="quiet", source="upload")
     import_dump(cluster, json.dumps(dump).encode())
@@ -144,7 +161,7 @@ def test_empty_states(page, web_server, viewer, quiet):
     assert api_json(viewer, "/api/v1/clusters/quiet/recommendations/")["count"] == 0
     sign_in(page, web_server, viewer, "/clusters/quiet/recommendations/")
     assert page.locator("#recs-empty").inner_text() == (
-        "No Service would do better with another policy."
+        "No Service would do better with another policy or a verified fix."
     )
     banner = page.locator("#no-topology")
     assert banner.is_visible()
@@ -163,7 +180,8 @@ def test_recommendations_in_a_narrow_window(page, web_server, viewer, shop):
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     # The commands wrap over several lines, never inside a word.
     assert_commands_wrap_between_words(page)
-    assert all(c["lines"] > 1 for c in page.evaluate(COMMAND_LINES))
+    # (the patch one-liners: a short command such as `kubectl describe pod` fits on one line)
+    assert all(c["lines"] > 1 for c in page.evaluate(COMMAND_LINES) if c["patch"])
     # The three stat cards fill the width: the third takes the whole second row.
     stats = page.locator("#rec-stats")
     width = stats.evaluate("el => el.getBoundingClientRect().width")

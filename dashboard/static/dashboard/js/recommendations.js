@@ -73,6 +73,7 @@ function savingPerMonth(item) {
 
 function card(item, rank) {
   const name = `${item.namespace}/${item.name}`;
+  const best = item.fixes[0] || null;
   const [perGbText, perGbClass] = savingPerGb(item);
   const [monthText, monthClass] = savingPerMonth(item);
   return h(
@@ -86,13 +87,15 @@ function card(item, rank) {
         { class: "rec__head" },
         h("span", { class: "rec__rank" }, `#${rank}`),
         h("h3", { id: `rec-${rank}` }, h("a", { href: serviceUrl(item) }, name)),
-        h(
-          "span",
-          { class: "policy-change", "aria-label": `from ${item.currentPolicy} to ${item.recommendedPolicy}` },
-          h("span", { class: "policy" }, item.currentPolicy),
-          h("span", { "aria-hidden": "true" }, "→"),
-          h("span", { class: "policy policy--to" }, item.recommendedPolicy),
-        ),
+        item.recommendedPolicy === null
+          ? h("span", { class: "policy policy--to", dataset: { fixKind: best.kind } }, `fix: ${best.kind}`)
+          : h(
+              "span",
+              { class: "policy-change", "aria-label": `from ${item.currentPolicy} to ${item.recommendedPolicy}` },
+              h("span", { class: "policy" }, item.currentPolicy),
+              h("span", { "aria-hidden": "true" }, "→"),
+              h("span", { class: "policy policy--to" }, item.recommendedPolicy),
+            ),
       ),
       h("p", { class: "rec__reason" }, item.reason),
       h(
@@ -103,8 +106,8 @@ function card(item, rank) {
           "Overload after",
           // The limit is a note beside the figure: it wraps as a whole, under it when narrow.
           [h("span", { class: "figures__value" }, times(item.maxOverload)), " ",
-            h("span", { class: "figures__note" }, `(limit ${times(item.overloadLimit, 1)})`)],
-          item.maxOverload > item.overloadLimit ? "bad" : null,
+            item.overloadLimit === null ? null : h("span", { class: "figures__note" }, `(limit ${times(item.overloadLimit, 1)})`)],
+          item.overloadLimit !== null && item.maxOverload > item.overloadLimit ? "bad" : null,
         ),
         figure("Saving per GB", perGbText, perGbClass),
         figure(
@@ -113,14 +116,40 @@ function card(item, rank) {
           monthClass,
         ),
       ),
-      codeBlock("Apply with kubectl", item.change, `Copy the kubectl command for ${name}`, "kubectl"),
-      h(
-        "details",
-        {},
-        h("summary", {}, "As a YAML merge patch"),
-        codeBlock("Merge patch (YAML)", item.yaml, `Copy the YAML patch for ${name}`, "yaml"),
-      ),
+      ...applyBlocks(item, best, name),
+      otherFixes(item),
     ),
+  );
+}
+
+// The policy's kubectl line and YAML; without a policy, the best fix's commands (if it has any:
+// more endpoints need the owning workload, which is not known yet).
+function applyBlocks(item, best, name) {
+  if (item.change !== null) {
+    return [
+      codeBlock("Apply with kubectl", item.change, `Copy the kubectl command for ${name}`, "kubectl"),
+      h("details", {}, h("summary", {}, "As a YAML merge patch"),
+        codeBlock("Merge patch (YAML)", item.yaml, `Copy the YAML patch for ${name}`, "yaml")),
+    ];
+  }
+  if (!best.commands.length) return [h("p", { class: "rec__tradeoff" }, `Trade-off: ${best.tradeoff}.`)];
+  return [
+    codeBlock("Commands", best.commands.join("\n"), `Copy the commands for ${name}`, "kubectl"),
+    h("p", { class: "rec__tradeoff" }, `Trade-off: ${best.tradeoff}.`),
+  ];
+}
+
+// Fixes beyond the one shown (the row leads with the best one), each with the engine's figures.
+function otherFixes(item) {
+  const others = item.fixes.slice(1);
+  if (!others.length) return null;
+  return h(
+    "details",
+    { class: "rec__fixes" },
+    h("summary", {}, `Other verified fixes (${others.length})`),
+    h("ul", {}, ...others.map((fix) => h("li", { dataset: { fixKind: fix.kind } },
+      h("strong", {}, fix.kind), `: ${fix.summary} After: cross-zone ${pct(fix.after.crossZoneFraction)}, `
+        + `dropped ${pct(fix.after.dropped)}, overload ${times(fix.after.maxOverload)}.`))),
   );
 }
 
@@ -132,7 +161,7 @@ function render() {
   } else if (state.services === 0) {
     empty.textContent = "The latest snapshot has no Services.";
   } else {
-    empty.textContent = "No Service would do better with another policy.";
+    empty.textContent = "No Service would do better with another policy or a verified fix.";
   }
   empty.hidden = state.count > 0;
   const pages = Math.max(1, Math.ceil(state.count / state.pageSize));

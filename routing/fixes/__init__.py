@@ -1,0 +1,121 @@
+"""Fixes: concrete changes that make a Service's routing better, each verified by the engine.
+
+`add_fixes` gives every Service entry of an analysis report a `fixes` list, best first, and a
+`noFixReason` where something is wrong but no verified fix exists (docs/analysis-report.md). A
+fix is listed only when re-running the simulation on the changed objects (routing.whatif) shows
+less cross-zone traffic, less dropped traffic or an overload brought within the limit, without
+dropping more or passing the overload limit. Only Services with a warning or an error, or a
+recommended policy, are searched: the others have nothing to fix.
+"""
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+import orjson
+import yaml
+
+from routing.engine import Options
+from routing.engine.parse import reusing_parsed_nodes
+from routing.engine.report import ServiceAnalyzer
+from routing.engine.shell import merge_patch_of
+
+from .objects import ServiceObjects
+from .search import Case, Fix, candidates
+
+_SEARCHED = ("warning", "error")
+
+
+def add_fixes(report: dict[str, Any], objects: Iterable[dict[str, Any]], options: Options) -> None:
+    """Add `fixes` and `noFixReason` to each Service entry of `report` (in place)."""
+    entries = [e for e in report["services"] if _worth_searching(e)]
+    for entry in report["services"]:
+        entry["fixes"], entry["noFixReason"] = [], None
+    if not entries:
+        return
+    index = ServiceObjects(objects, with_pods=options.clients == "pods")
+    analyzer = ServiceAnalyzer(replace(options, services=None, service=None, proxy_detail="zones"))
+    with reusing_parsed_nodes():  # every candidate re-reads the same Nodes
+        for entry in entries:
+            key = (entry["namespace"], entry["name"])
+            case = Case(key, index.of(key), entry, report["cluster"], options, analyzer)
+            entry["fixes"], entry["noFixReason"] = fixes_for(case)
+
+
+def _worth_searching(entry: dict[str, Any]) -> bool:
+    return bool(entry.get("recommendation")) or any(
+        d["severity"] in _SEARCHED for d in entry["diagnostics"]
+    )
+
+
+def fixes_for(case: Case) -> tuple[list[dict[str, Any]], str | None]:
+    found = sorted(candidates(case), key=_rank)
+    fixes = [_json(case, fix) for fix in found]
+    troubled = any(d["severity"] in _SEARCHED for d in case.entry["diagnostics"])
+    reason = _no_fix_reason(case) if troubled and not fixes else None
+    return fixes, reason
+
+
+def _rank(fix: Fix) -> tuple[float, ...]:
+    after = fix.outcome.after
+    # Less dropped first (a dropped byte is a failed request), then cost and cross-zone; of
+    # equal outcomes the one that needs no new Pods, then the lower overload.
+    return (
+        round(after["dropped"], 9),
+        round(after["costPerGb"], 12),
+        round(after["crossZoneFraction"], 9),
+        fix.pods_added,
+        round(after["maxOverload"], 9),
+    )
+
+
+def _json(case: Case, fix: Fix) -> dict[str, Any]:
+    after = fix.outcome.after
+    saved = case.before["costPerGb"] - after["costPerGb"]
+    gb = case.options.monthly_gb
+    return {
+        "kind": fix.kind,
+        "summary": fix.summary,
+        "changes": fix.outcome.changes,
+        "after": {
+            "crossZoneFraction": after["crossZoneFraction"],
+            "dropped": after["dropped"],
+            "maxOverload": after["maxOverload"],
+            "costPerGb": after["costPerGb"],
+        },
+        "costPerGbSaved": saved,
+        "monthlySaved": None if gb is None else saved * gb,
+        "tradeoff": fix.tradeoff,
+        "commands": fix.commands,
+        "yaml": _yaml(fix),
+        "whatIf": fix.request,  # the what-if API body that reproduces it, when there is one
+    }
+
+
+def _yaml(fix: Fix) -> str | None:
+    """The merge patch of a `kubectl patch service` command, as YAML for people who apply
+    manifests through Git."""
+    for command in fix.commands:
+        try:
+            patch = orjson.loads(merge_patch_of(command))
+        except (ValueError, orjson.JSONDecodeError):
+            continue
+        return yaml.safe_dump(patch, sort_keys=False)
+    return None
+
+
+def _no_fix_reason(case: Case) -> str:
+    codes = case.codes()
+    if codes & {"endpoint-without-zone-hint", "node-without-zone-label"}:
+        return (
+            "a node without a topology.kubernetes.io/zone label is involved and its "
+            "spec.providerID names no zone, so no label can be proposed: label it with the "
+            "zone it runs in (the cloud provider's node controller normally does)"
+        )
+    if "no-endpoints" in codes:
+        return "the Service has no endpoint at all: nothing to route until Pods match its selector"
+    return (
+        "no change the engine tried (the controller's sync, zone labels, readiness, more "
+        "endpoints per zone, internalTrafficPolicy, another policy) improves this Service "
+        "within the overload limit"
+    )

@@ -1,0 +1,47 @@
+"""The objects one Service's analysis reads, picked out of a whole dump once.
+
+A fix is verified by editing copies of these and analysing the Service again, so each Service
+needs only the Nodes, its own Service object and EndpointSlices (and the Pods when clients are
+weighted by Pods), not the cluster.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from routing.engine.model import SERVICE_NAME_LABEL
+
+Key = tuple[str, str]
+
+
+class ServiceObjects:
+    """Index of a dump's objects by the Service they belong to."""
+
+    def __init__(self, objects: Iterable[dict[str, Any]], with_pods: bool = False):
+        self.nodes: list[dict[str, Any]] = []
+        self.pods: list[dict[str, Any]] = []
+        self.services: dict[Key, dict[str, Any]] = {}
+        self.slices: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+        for obj in objects:
+            if not isinstance(obj, dict):
+                continue
+            kind = obj.get("kind")
+            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            namespace = meta.get("namespace") or "default"
+            if kind == "Node":
+                self.nodes.append(obj)
+            elif kind == "Service":
+                self.services[(namespace, meta.get("name"))] = obj
+            elif kind == "EndpointSlice":
+                service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
+                if service:
+                    self.slices[(namespace, service)].append(obj)
+            elif kind == "Pod" and with_pods:
+                self.pods.append(obj)
+
+    def of(self, key: Key) -> list[dict[str, Any]]:
+        """Everything the Service's analysis reads (the dicts themselves: callers copy)."""
+        service = self.services.get(key)
+        if service is None:
+            return []
+        return [*self.nodes, service, *self.slices.get(key, []), *self.pods]

@@ -1,0 +1,396 @@
+"""Candidate fixes for one Service, each verified by the engine before it is listed.
+
+Every kind looks at the Service's report entry (its diagnostics say what is wrong) and its
+objects, proposes the smallest change that could help, and keeps it only when the engine, run
+again on the changed objects, shows less cross-zone traffic, less dropped traffic or an overload
+brought within the limit (routing.fixes.verify). Kinds (docs/analysis-report.md, "fixes"):
+await-controller, add-endpoints, label-node, fix-readiness, internal-traffic-policy, set-policy.
+"""
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from routing.engine import Options
+from routing.engine.model import ZONE_LABEL
+from routing.engine.report import ServiceAnalyzer
+from routing.whatif import MAX_REPLICAS
+
+from . import commands
+from .verify import Outcome, from_report, improves, with_changes, with_edit
+
+Key = tuple[str, str]
+_MAX_ADD_TRIES = 8  # endpoint layouts tried per Service, fewest added first
+# The zone in a node's spec.providerID, where the cloud writes it (AWS: aws:///us-east-1a/i-..,
+# GCE: gce://project/us-central1-a/name); Azure's does not carry it.
+_PROVIDER_ZONE = re.compile(r"^(?:aws:///|gce://[^/]+/)([a-z0-9-]+)/")
+
+
+@dataclass
+class Fix:
+    kind: str
+    summary: str
+    outcome: Outcome
+    commands: list[str] = field(default_factory=list)
+    tradeoff: str = ""
+    request: dict[str, Any] | None = None  # the what-if API body that reproduces it, if any
+    pods_added: int = 0  # ranks an equal outcome that needs no new Pods first
+
+
+@dataclass(frozen=True)
+class Case:
+    """What every kind reads: the Service, its objects and report entry, the options."""
+
+    key: Key
+    objects: list[dict[str, Any]]
+    entry: dict[str, Any]
+    cluster: dict[str, Any]  # the report's cluster section
+    options: Options
+    analyzer: ServiceAnalyzer  # shared by every Service of one search (routing.engine.report)
+
+    @property
+    def before(self) -> dict[str, Any]:
+        flows = self.entry["flows"]
+        return {
+            "crossZoneFraction": flows["crossZoneFraction"],
+            "dropped": flows["dropped"],
+            "maxOverload": flows["maxOverload"],
+            "costPerGb": self.entry["cost"]["costPerGb"],
+        }
+
+    def codes(self) -> set[str]:
+        return {d["code"] for d in self.entry["diagnostics"]}
+
+    def node_zones(self) -> dict[str, str]:
+        return {
+            n["metadata"]["name"]: ((n["metadata"].get("labels") or {}).get(ZONE_LABEL) or "")
+            for n in self.objects
+            if n.get("kind") == "Node"
+        }
+
+    def client_zone_weights(self) -> dict[str, float]:
+        measured = self.entry["flows"].get("clientZoneWeights")
+        weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
+        return {z: w for z, w in weights.items() if z and w > 0}
+
+    def helps(self, outcome: Outcome | None) -> bool:
+        return outcome is not None and improves(
+            self.before, outcome.after, self.options.overload_limit
+        )
+
+
+def candidates(case: Case) -> Iterator[Fix]:
+    for kind in (
+        _await_controller,
+        _label_node,
+        _fix_readiness,
+        _add_endpoints,
+        _internal_traffic_policy,
+        _set_policy,
+    ):
+        yield from kind(case)
+
+
+# --- the controller has not written the hints yet -------------------------------------------
+
+
+def _await_controller(case: Case) -> Iterator[Fix]:
+    if "hints-pending" not in case.codes():
+        return
+    policy = case.entry["controller"]["policy"]
+    outcome = from_report(case.entry, policy, f"hints written as the controller would ({policy})")
+    if not case.helps(outcome):
+        return
+    ns, name = case.key
+    yield Fix(
+        "await-controller",
+        "The EndpointSlice controller has not yet written the hints this Service's policy asks "
+        "for; once it syncs (normally within seconds of a change), kube-proxy uses them. If it "
+        "persists: check that kube-controller-manager runs and logs no error for this Service, "
+        "that the slices are managed by endpointslice-controller.k8s.io, and that every "
+        "endpoint's node has a zone label.",
+        outcome,
+        [commands.get_slices(ns, name)],
+        "none: nothing to change if the controller catches up",
+    )
+
+
+# --- a node without a zone label -------------------------------------------------------------
+
+
+def _label_node(case: Case) -> Iterator[Fix]:
+    unlabelled = _unlabelled_nodes(case)
+    if not unlabelled:
+        return
+    zones: dict[str, str] = {}
+    for node in unlabelled:
+        zone = _provider_zone(node)
+        if zone:
+            zones[node["metadata"]["name"]] = zone
+    if not zones:
+        return  # no zone to propose: the report's no-fix reason says what to do
+
+    def edit(objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
+            name = (obj.get("metadata") or {}).get("name")
+            if obj.get("kind") == "Node" and name in zones:
+                obj["metadata"].setdefault("labels", {})[ZONE_LABEL] = zones[name]
+            elif obj.get("kind") == "EndpointSlice":
+                for ep in obj.get("endpoints") or []:
+                    # The controller copies the node's zone into each endpoint it writes.
+                    if isinstance(ep, dict) and ep.get("nodeName") in zones and not ep.get("zone"):
+                        ep["zone"] = zones[ep["nodeName"]]
+
+    listed = ", ".join(f"{n} ({z})" for n, z in sorted(zones.items()))
+    outcome = with_edit(case.objects, case.key, edit, f"zone label set on {listed}", case.analyzer)
+    if not case.helps(outcome):
+        return
+    assert outcome is not None
+    yield Fix(
+        "label-node",
+        f"Node(s) {listed} have no {ZONE_LABEL} label, so kube-proxy cannot use zone hints for "
+        "this Service. The cloud provider's node controller normally sets it (the zone shown "
+        "comes from the node's spec.providerID); check why it did not, or set it.",
+        outcome,
+        [commands.label_node(node, zone) for node, zone in sorted(zones.items())],
+        "none for routing; a label set by hand is overwritten if the cloud controller sets another",
+    )
+
+
+def _unlabelled_nodes(case: Case) -> list[dict[str, Any]]:
+    codes = case.codes()
+    if not codes & {"endpoint-without-zone-hint", "node-without-zone-label"}:
+        return []
+    hosts = {ep["nodeName"] for ep in case.entry["endpoints"] if ep["nodeName"]}
+    client_side = "node-without-zone-label" in codes
+    return [
+        n
+        for n in case.objects
+        if n.get("kind") == "Node"
+        and not (n["metadata"].get("labels") or {}).get(ZONE_LABEL)
+        and (n["metadata"]["name"] in hosts or client_side)
+    ]
+
+
+def _provider_zone(node: dict[str, Any]) -> str | None:
+    provider_id = (node.get("spec") or {}).get("providerID") or ""
+    found = _PROVIDER_ZONE.match(provider_id)
+    return found.group(1) if found else None
+
+
+# --- no ready endpoint ------------------------------------------------------------------------
+
+
+def _fix_readiness(case: Case) -> Iterator[Fix]:
+    if not case.codes() & {"no-ready-endpoints", "no-endpoints"}:
+        return
+    waiting = [ep for ep in case.entry["endpoints"] if ep["ready"] is not True]
+    if not waiting:
+        return
+    addresses = {ep["ip"] for ep in waiting}
+
+    def edit(objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
+            if obj.get("kind") != "EndpointSlice":
+                continue
+            for ep in obj.get("endpoints") or []:
+                if isinstance(ep, dict) and set(ep.get("addresses") or ()) & addresses:
+                    ep["conditions"] = {"ready": True, "serving": True, "terminating": False}
+
+    said = f"{len(waiting)} endpoint(s) ready: {', '.join(sorted(addresses))}"
+    outcome = with_edit(case.objects, case.key, edit, said, case.analyzer)
+    # Traffic sent to endpoints that are shutting down fails as they go, which neither the
+    # cross-zone nor the dropped share shows: ready endpoints are the fix even at equal shares.
+    if outcome is None or not _within(case, outcome):
+        return
+    before = case.entry["flows"]
+    meanwhile = (
+        f"meanwhile {before['dropped']:.0%} of its traffic is dropped"
+        if before["dropped"] > 0
+        else "meanwhile kube-proxy sends everything to endpoints that are shutting down, "
+        "ignoring hints"
+    )
+    pods = _pods_of(case, addresses)
+    ns, name = case.key
+    yield Fix(
+        "fix-readiness",
+        f"No endpoint of this Service is ready (not ready: {', '.join(sorted(addresses))}); "
+        f"{meanwhile}. Find why the Pods fail their readiness probe or are terminating.",
+        outcome,
+        [commands.describe_pod(ns, pod) for pod in pods[:5]] or [commands.get_slices(ns, name)],
+        "none: ready Pods are what the Service needs",
+    )
+
+
+def _within(case: Case, outcome: Outcome) -> bool:
+    after = outcome.after
+    limit = case.options.overload_limit
+    return (
+        after["dropped"] <= case.before["dropped"] + 1e-9 and after["maxOverload"] <= limit + 1e-9
+    )
+
+
+def _pods_of(case: Case, addresses: set[str]) -> list[str]:
+    pods = []
+    for obj in case.objects:
+        if obj.get("kind") != "EndpointSlice":
+            continue
+        for ep in obj.get("endpoints") or []:
+            ref = ep.get("targetRef") if isinstance(ep, dict) else None
+            hit = isinstance(ref, dict) and set(ep.get("addresses") or ()) & addresses
+            if hit and ref.get("name"):
+                pods.append(ref["name"])
+    return sorted(set(pods))
+
+
+# --- more endpoints, where the clients are ------------------------------------------------------
+
+
+def _add_endpoints(case: Case) -> Iterator[Fix]:
+    policy = case.entry["controller"]["policy"]
+    if policy == "none":
+        return  # without a topology policy every endpoint takes a share: more change nothing
+    # What the diagnostics say now, or what stays once the controller has synced (a hint not
+    # written yet can hide a zone without endpoints).
+    settled = case.entry["whatIf"][policy]
+    wanted = {"zone-without-endpoints", "endpoint-overload", "auto-disabled"}
+    if not (
+        case.codes() & wanted
+        or settled["crossZoneFraction"] > 1e-9
+        or settled["maxOverload"] > case.options.overload_limit + 1e-9
+    ):
+        return
+    if not case.objects or not _has_selector(case):
+        return
+    ready = _ready_per_zone(case)
+    weights = case.client_zone_weights()
+    if not weights:
+        return
+    for layout in islice(_layouts(ready, weights), _MAX_ADD_TRIES):
+        changes = {"replicasPerZone": layout}
+        outcome = with_changes(case.objects, case.key, changes, case.analyzer)
+        if case.helps(outcome):
+            assert outcome is not None
+            yield _endpoints_fix(case, layout, ready, outcome)
+            return
+
+
+def _has_selector(case: Case) -> bool:
+    service = next(o for o in case.objects if o.get("kind") == "Service")
+    return bool((service.get("spec") or {}).get("selector"))
+
+
+def _ready_per_zone(case: Case) -> dict[str, int]:
+    zones = case.node_zones()
+    ready: dict[str, int] = {}
+    for ep in case.entry["endpoints"]:
+        zone = ep["zone"] or zones.get(ep["nodeName"] or "", "")
+        if zone and ep["ready"] is not False:
+            ready[zone] = ready.get(zone, 0) + 1
+    return ready
+
+
+def _layouts(ready: dict[str, int], weights: dict[str, float]) -> Iterator[dict[str, int]]:
+    """Endpoint counts per zone to try, fewest added first: each client zone gets at least its
+    share of a growing total (never fewer than it has), so hints can follow the clients."""
+    have = sum(ready.values())
+    seen: set[tuple[tuple[str, int], ...]] = set()
+    for total in range(max(have, len(weights)), have + 4 * len(weights) + 1):
+        target = {
+            zone: min(MAX_REPLICAS, max(ready.get(zone, 0), math.ceil(w * total - 1e-9), 1))
+            for zone, w in weights.items()
+        }
+        layout = {z: n for z, n in sorted(target.items()) if n != ready.get(z, 0)}
+        frozen = tuple(sorted(layout.items()))
+        if layout and frozen not in seen:
+            seen.add(frozen)
+            yield layout
+
+
+def _endpoints_fix(case: Case, layout: dict[str, int], ready: dict[str, int], outcome) -> Fix:
+    added = {z: n - ready.get(z, 0) for z, n in layout.items()}
+    more = sum(added.values())
+    where = ", ".join(f"{n} in {z}" for z, n in sorted(added.items()))
+    return Fix(
+        "add-endpoints",
+        f"Run {more} more ready endpoint(s) ({where}) so each client zone has enough "
+        "endpoints for its hints: "
+        + ", ".join(f"{z}: {ready.get(z, 0)} -> {n}" for z, n in sorted(layout.items()))
+        + ". Scale or spread the workload behind the Service (its owner is not in the input, "
+        "so no command is given).",
+        outcome,
+        [],
+        f"{more} more Pod(s) to run",
+        {"replicasPerZone": layout},
+        more,
+    )
+
+
+# --- internalTrafficPolicy: Local that drops ------------------------------------------------------
+
+
+def _internal_traffic_policy(case: Case) -> Iterator[Fix]:
+    if "local-policy-drops" not in case.codes():
+        return
+    changes = {"internalTrafficPolicy": "Cluster"}
+    outcome = with_changes(case.objects, case.key, changes, case.analyzer)
+    if not case.helps(outcome):
+        return
+    assert outcome is not None
+    ns, name = case.key
+    message = next(
+        d["message"] for d in case.entry["diagnostics"] if d["code"] == "local-policy-drops"
+    )
+    yield Fix(
+        "internal-traffic-policy",
+        f"{message}. Either run an endpoint on every client node (a DaemonSet whose tolerations "
+        "and nodeSelector admit those nodes), or set internalTrafficPolicy Cluster: dropped "
+        f"{case.before['dropped']:.0%} -> {outcome.after['dropped']:.0%}.",
+        outcome,
+        [commands.patch_service(ns, name, {"spec": {"internalTrafficPolicy": "Cluster"}})],
+        f"with Cluster, {outcome.after['crossZoneFraction']:.0%} of the traffic crosses zones "
+        "and node-local answers (a per-node agent's own data) are no longer guaranteed",
+        changes,
+    )
+
+
+# --- a policy switch (today's recommendation) -------------------------------------------------
+
+
+def _set_policy(case: Case) -> Iterator[Fix]:
+    rec = case.entry.get("recommendation")
+    if not rec:
+        return
+    policy = rec["policy"]
+    if policy == "Auto":
+        changes: dict[str, Any] = {"topologyMode": "Auto", "trafficDistribution": None}
+    else:
+        changes = {
+            "trafficDistribution": None if policy == "none" else policy,
+            "topologyMode": None,
+        }
+    outcome = from_report(case.entry, policy, f"policy -> {policy}")
+    if not improves_or_equal_cost(case, outcome):
+        return
+    yield Fix(
+        "set-policy",
+        f"Switch to {policy}: {rec['reason']}.",
+        outcome,
+        [rec["change"]],
+        "policies that keep traffic local put more of a zone's clients on its own endpoints",
+        changes,
+    )
+
+
+def improves_or_equal_cost(case: Case, outcome: Outcome) -> bool:
+    """The recommendation already passed the engine's own ranking (cheapest within the limit);
+    it is listed when the re-run agrees it is within the limit and drops no more."""
+    after, before = outcome.after, case.before
+    return (
+        after["maxOverload"] <= case.options.overload_limit + 1e-9
+        and after["dropped"] <= before["dropped"] + 1e-9
+        and after["costPerGb"] <= before["costPerGb"] + 1e-12
+    )
