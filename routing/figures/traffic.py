@@ -198,7 +198,11 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
         # The headline is the best fix; a policy switch keeps the recommendation's own fields.
         if best is not None and best["kind"] != "set-policy":
             rec = None
-        per_gb = rec["costPerGbSaved"] if rec else best["costPerGbSaved"]
+        if rec:
+            lead, per_gb, reason = rec, rec["costPerGbSaved"], rec["reason"]
+        else:
+            assert best is not None  # a row has a recommendation or a fix
+            lead, per_gb, reason = best["after"], best["costPerGbSaved"], best["summary"]
         items.append(
             {
                 "namespace": namespace,
@@ -209,10 +213,10 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
                 "monthlyGb": gb,
                 "volumeSource": volume.source if volume else None,
                 "monthlySaved": per_gb * gb if gb is not None else None,
-                "crossZoneFraction": (rec or best["after"])["crossZoneFraction"],
-                "maxOverload": (rec or best["after"])["maxOverload"],
+                "crossZoneFraction": lead["crossZoneFraction"],
+                "maxOverload": lead["maxOverload"],
                 "overloadLimit": rec["overloadLimit"] if rec else None,
-                "reason": rec["reason"] if rec else best["summary"],
+                "reason": reason,
                 "change": rec["change"] if rec else None,
                 "fixes": fixes,
             }

@@ -26,12 +26,13 @@ class ServiceObjects:
             if not isinstance(obj, dict):
                 continue
             kind = obj.get("kind")
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-            namespace = meta.get("namespace") or "default"
+            raw = obj.get("metadata")
+            meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            namespace: str = meta.get("namespace") or "default"
             if kind == "Node":
                 self.nodes.append(obj)
             elif kind == "Service":
-                self.services[(namespace, meta.get("name"))] = obj
+                self.services[(namespace, str(meta.get("name")))] = obj
             elif kind == "EndpointSlice":
                 service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
                 if service:

@@ -240,8 +240,9 @@ def _pods_of(case: Case, addresses: set[str]) -> list[str]:
             continue
         for ep in obj.get("endpoints") or []:
             ref = ep.get("targetRef") if isinstance(ep, dict) else None
-            hit = isinstance(ref, dict) and set(ep.get("addresses") or ()) & addresses
-            if hit and ref.get("name"):
+            if not isinstance(ref, dict) or not set(ep.get("addresses") or ()) & addresses:
+                continue
+            if ref.get("name"):
                 pods.append(ref["name"])
     return sorted(set(pods))
 
