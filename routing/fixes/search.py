@@ -10,14 +10,14 @@ await-controller, add-endpoints, label-node, fix-readiness, internal-traffic-pol
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
 from routing.engine import Options
 from routing.engine.model import ZONE_LABEL
 from routing.engine.report import ServiceAnalyzer
-from routing.whatif import MAX_REPLICAS
+from routing.whatif import MAX_REPLICAS, copies
 
 from . import commands
 from .verify import Outcome, from_report, improves, with_changes, with_edit
@@ -125,10 +125,11 @@ def _label_node(case: Case) -> Iterator[Fix]:
     unlabelled = _unlabelled_nodes(case)
     if not unlabelled:
         return
+    known = set(case.node_zones().values()) - {""}
     zones: dict[str, str] = {}
     for node in unlabelled:
         zone = _provider_zone(node)
-        if zone:
+        if zone in known:  # a zone the other nodes are labelled with, not a region or a typo
             zones[node["metadata"]["name"]] = zone
     if not zones:
         return  # no zone to propose: the report's no-fix reason says what to do
@@ -145,19 +146,36 @@ def _label_node(case: Case) -> Iterator[Fix]:
                         ep["zone"] = zones[ep["nodeName"]]
 
     listed = ", ".join(f"{n} ({z})" for n, z in sorted(zones.items()))
-    outcome = with_edit(case.objects, case.key, edit, f"zone label set on {listed}", case.analyzer)
-    if not case.helps(outcome):
-        return
-    assert outcome is not None
-    yield Fix(
-        "label-node",
+    said = (
         f"Node(s) {listed} have no {ZONE_LABEL} label, so kube-proxy cannot use zone hints for "
         "this Service. The cloud provider's node controller normally sets it (the zone shown "
-        "comes from the node's spec.providerID); check why it did not, or set it.",
-        outcome,
-        [commands.label_node(node, zone) for node, zone in sorted(zones.items())],
-        "none for routing; a label set by hand is overwritten if the cloud controller sets another",
+        "comes from the node's spec.providerID); check why it did not, or set it."
     )
+    labels = [commands.label_node(node, zone) for node, zone in sorted(zones.items())]
+    relabel = (
+        "none for routing; a label set by hand is overwritten if the cloud controller sets another"
+    )
+    outcome = with_edit(case.objects, case.key, edit, f"zone label set on {listed}", case.analyzer)
+    if case.helps(outcome):
+        assert outcome is not None
+        yield Fix("label-node", said, outcome, labels, relabel)
+        return
+    # Labelled, the hints may put a zone's clients on too few endpoints: add some there too.
+    labelled = copies(case.objects, nodes=True)
+    edit(labelled)
+    with_labels = replace(case, objects=labelled)
+    for fix in _add_endpoints(with_labels, forced=True):
+        outcome = fix.outcome
+        outcome.changes.insert(0, f"zone label set on {listed}")
+        yield Fix(
+            "label-node",
+            f"{said} Once labelled, the zone hints need more endpoints: {fix.summary}",
+            outcome,
+            labels,
+            fix.tradeoff,
+            fix.request,
+            fix.pods_added,
+        )
 
 
 def _unlabelled_nodes(case: Case) -> list[dict[str, Any]]:
@@ -250,7 +268,8 @@ def _pods_of(case: Case, addresses: set[str]) -> list[str]:
 # --- more endpoints, where the clients are ------------------------------------------------------
 
 
-def _add_endpoints(case: Case) -> Iterator[Fix]:
+def _add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
+    """`forced`: search whatever the diagnostics say (another fix's objects, e.g. labelled)."""
     policy = case.entry["controller"]["policy"]
     if policy == "none":
         return  # without a topology policy every endpoint takes a share: more change nothing
@@ -259,7 +278,8 @@ def _add_endpoints(case: Case) -> Iterator[Fix]:
     settled = case.entry["whatIf"][policy]
     wanted = {"zone-without-endpoints", "endpoint-overload", "auto-disabled"}
     if not (
-        case.codes() & wanted
+        forced
+        or case.codes() & wanted
         or settled["crossZoneFraction"] > 1e-9
         or settled["maxOverload"] > case.options.overload_limit + 1e-9
     ):

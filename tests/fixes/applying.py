@@ -69,14 +69,17 @@ def after_applying(
     options: Options | None = None,
 ) -> dict[str, float]:
     objects: list[dict[str, Any]] = orjson.loads(orjson.dumps(items))
-    if fix["kind"] == "add-endpoints":
-        objects = apply_changes(objects, namespace, name, fix["whatIf"]).objects
-    elif fix["kind"] == "fix-readiness":
+    if fix["kind"] == "fix-readiness":
         for obj in objects:
             for ep in obj.get("endpoints") or [] if obj["kind"] == "EndpointSlice" else []:
                 ep["conditions"] = {"ready": True, "serving": True, "terminating": False}
     for command in fix["commands"]:
         _run(objects, command)
+    # More endpoints (add-endpoints, or a label that needs them too): after the commands, so
+    # new endpoints land in the zones the labels now say.
+    if fix["whatIf"] and "replicasPerZone" in fix["whatIf"]:
+        wanted = {"replicasPerZone": fix["whatIf"]["replicasPerZone"]}
+        objects = apply_changes(objects, namespace, name, wanted).objects
     reconcile_hints(objects, namespace, name)
     report = analyze_cluster(
         build_cluster([("items", i, o) for i, o in enumerate(objects)]),

@@ -80,3 +80,28 @@ def test_every_troubled_service_has_a_fix_or_says_why_not(services):
     for name, entry in services.items():
         if any(d["severity"] in ("warning", "error") for d in entry["diagnostics"]):
             assert entry["fixes"] or entry["noFixReason"], name
+
+
+def test_the_live_demo_s_checkout_is_told_to_label_its_node(settings):
+    """In the simulated demo (make run) checkout's extra endpoint runs on a node without a zone
+    label; its providerID names the zone, so the fix labels it (and, as the hints then need,
+    adds endpoints where a zone would be overloaded)."""
+    from routing.engine import Options, analyze_cluster, build_cluster
+    from routing.fixes import add_fixes
+    from routing.kube.sim import SimCluster
+
+    sim = SimCluster(scenario="demo", seed=3, churn=0)
+    kinds = {"nodes": "Node", "services": "Service", "endpointslices": "EndpointSlice"}
+    objects = [{**o, "kind": kind} for plural, kind in kinds.items() for o in sim.objects(plural)]
+    report = analyze_cluster(
+        build_cluster([("items", i, o) for i, o in enumerate(objects)]), Options()
+    )
+    add_fixes(report, objects, Options())
+    checkout = next(s for s in report["services"] if s["name"] == "checkout")
+    fix = checkout["fixes"][0]
+    assert fix["kind"] == "label-node"
+    assert fix["commands"] == [
+        "kubectl label node ip-10-0-99-10.ec2.internal topology.kubernetes.io/zone=us-east-1a"
+    ]
+    assert fix["after"]["crossZoneFraction"] == 0 and fix["after"]["maxOverload"] <= LIMIT
+    assert "providerID" in fix["summary"]

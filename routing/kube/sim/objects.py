@@ -40,6 +40,9 @@ class NodeRec:
     uid: str
     created: str
     changed: str  # the Ready condition's lastTransitionTime
+    # The zone the cloud reports in spec.providerID, which it always knows even when the zone
+    # label is missing (a node whose label was removed or never written).
+    provider_zone: str = ""
 
 
 @dataclass(slots=True)
@@ -98,7 +101,9 @@ def render_node(n: NodeRec) -> dict[str, Any]:
         labels[REGION_LABEL] = n.region
     if n.zone:
         labels[ZONE_LABEL] = n.zone
-    spec: dict[str, Any] = {"providerID": f"aws:///{n.zone or n.region}/{n.instance_id}"}
+    spec: dict[str, Any] = {
+        "providerID": f"aws:///{n.zone or n.provider_zone or n.region}/{n.instance_id}"
+    }
     if n.control_plane:
         labels[CONTROL_PLANE_LABEL] = ""
         spec["taints"] = [{"effect": "NoSchedule", "key": CONTROL_PLANE_LABEL}]

@@ -13,7 +13,15 @@ CONTROL_PLANE = ("m5.large", "1930m", "2", 7_134_904)
 
 
 def make_node(
-    world: World, name: str, ip: str, zone: str, shape: tuple, *, control_plane=False, ready=True
+    world: World,
+    name: str,
+    ip: str,
+    zone: str,
+    shape: tuple,
+    *,
+    control_plane=False,
+    ready=True,
+    provider_zone: str = "",
 ) -> NodeRec:
     itype, cpu, capacity, memory = shape
     created = world.ago(90 * DAY, 10 * DAY)
@@ -21,7 +29,7 @@ def make_node(
         NodeRec(
             name, zone, REGION, ip, itype, cpu, capacity, memory,
             f"i-{world.rng.getrandbits(68):017x}", control_plane, ready, world.uid(), created,
-            created,
+            created, provider_zone,
         )
     )  # fmt: skip
 
@@ -115,11 +123,21 @@ def demo(world: World, *, unlabelled_worker: bool = False) -> None:
             name = f"ip-{ip.replace('.', '-')}.ec2.internal"
             make_node(world, name, ip, zone, WORKER)
             workers.setdefault(zone, []).append(name)
+    # Without a zone label, though its providerID names its zone as AWS always does.
     control = make_node(
-        world, "ip-10-0-99-10.ec2.internal", "10.0.99.10", "", CONTROL_PLANE, control_plane=True
+        world,
+        "ip-10-0-99-10.ec2.internal",
+        "10.0.99.10",
+        "",
+        CONTROL_PLANE,
+        control_plane=True,
+        provider_zone=DEMO_ZONES[0],
     )
     if unlabelled_worker:
-        make_node(world, "ip-10-0-98-10.ec2.internal", "10.0.98.10", "", WORKER)
+        make_node(
+            world, "ip-10-0-98-10.ec2.internal", "10.0.98.10", "", WORKER,
+            provider_zone=DEMO_ZONES[1],
+        )  # fmt: skip
     hosts = world.rng.sample(range(1, 4094), len(DEMO_SERVICES))
     for (ns, name, policy, per_zone, extra), h in zip(DEMO_SERVICES, hosts, strict=True):
         selector = {"app": name}
