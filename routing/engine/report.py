@@ -70,6 +70,7 @@ class ServiceAnalyzer:
     def __init__(self, options: Options):
         self.options = options
         self._ctx: Context | None = None
+        self._section: dict[str, Any] = {}
 
     def entry(self, cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
         svc = next(
@@ -80,8 +81,9 @@ class ServiceAnalyzer:
         ctx = self._ctx
         if ctx is None or not _same_nodes(ctx.cluster, cluster) or self.options.clients == "pods":
             ctx = self._ctx = _context(cluster, self.options)
+            self._section = _cluster_section(ctx)
         entry = service_report(svc, replace(ctx, cluster=cluster))
-        entry["cluster"] = _cluster_section(ctx)
+        entry["cluster"] = self._section  # shared, read-only: the first build's warnings
         return entry
 
 
