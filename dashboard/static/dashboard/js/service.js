@@ -1,11 +1,14 @@
 // One Service: draws its endpoints, what kube-proxy does (in words and as a sankey), the policy
 // comparison, diagnostics, the recommendation and the history chart from its report, and re-reads
 // the report (GET /api/v1/clusters/<c>/services/<ns>/<name>/) when a snapshot of the cluster lands.
+// The "What if…" panel is whatif_panel.js, started here with this page's renderers.
 
 import { api, clusterApi } from "./api.js";
 import { FLOW_COLOURS, gb, NO_TRAFFIC, pct, perGb, times, usd, volumeLabel, when } from "./format.js";
 import { copyText, fill, h, pageData } from "./dom.js";
 import { wrappable } from "./code_text.js";
+import { initWhatIf, updateWhatIf } from "./whatif_panel.js";
+import { renderFixes } from "./service_fixes.js";
 
 const data = pageData("service-data");
 const { cluster, namespace, name } = data;
@@ -313,7 +316,9 @@ function outcomeWords(d, subject, zone, outcome, zoneModes, isNode) {
   };
 }
 
-function renderProxy(d) {
+// What kube-proxy does with the report's traffic, one <li> per zone and per node that differs
+// (the what-if panel shows its after report with it too).
+function proxyItems(d) {
   const zones = proxyByZone(d);
   const zoneModes = [...zones.values()].some((z) => z.outcome && z.outcome.mode === "PreferSameZone");
   const items = [];
@@ -331,7 +336,11 @@ function renderProxy(d) {
       items.push(h("li", { class: `proxy-item proxy-item--node proxy-item--${words.kind}`, dataset: { zone, node } }, words.text));
     }
   }
-  fill($("proxy-words"), items);
+  return items;
+}
+
+function renderProxy(d) {
+  fill($("proxy-words"), proxyItems(d));
 }
 
 // --- the flow picture ----------------------------------------------------------------------------
@@ -432,10 +441,13 @@ function renderSankey(d) {
   if (empty) return;
   if (!sankey) sankey = window.echarts.init(el, null, { renderer: "svg" });
   sankey.setOption(option, { notMerge: true });
-  el.setAttribute(
-    "aria-label",
-    `Flow from client zones to endpoint zones: ${option.series[0].links.map((l) => `${zoneOfNode(l.source)} to ${zoneOfNode(l.target)} ${pct(l.value)}`).join("; ")}`,
-  );
+  el.setAttribute("aria-label", sankeyWords(option));
+}
+
+// A sankey's links in words, for its container's aria-label.
+function sankeyWords(option) {
+  const links = option.series[0].links.map((l) => `${zoneOfNode(l.source)} to ${zoneOfNode(l.target)} ${pct(l.value)}`);
+  return `Flow from client zones to endpoint zones: ${links.join("; ")}`;
 }
 
 // --- comparison, diagnostics, recommendation -----------------------------------------------------
@@ -664,6 +676,7 @@ function renderAll(d) {
   renderProxy(d);
   renderSankey(d);
   renderDiagnostics(d);
+  renderFixes(d, data.overloadLimit);
   renderRecommendation(d);
   renderComparison(d);
   renderEndpoints(d);
@@ -686,6 +699,7 @@ async function refresh(seq) {
   const banner = $("update-banner");
   if (banner) banner.hidden = true;
   renderAll(detail);
+  updateWhatIf(detail, seq);
   await renderHistory();
   document.body.dataset.serviceSeq = String(seq);
 }
@@ -712,6 +726,8 @@ window.addEventListener("resize", () => {
 });
 
 renderAll(detail);
+// The what-if panel describes its answers with this page's own words and flow picture.
+initWhatIf({ cluster, namespace, name, seq: data.seq, overloadLimit: data.overloadLimit, detail, proxyItems, sankeyOption, sankeyWords });
 renderHistory().then(() => {
   document.body.dataset.serviceReady = "true";
 });
