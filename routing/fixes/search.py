@@ -155,7 +155,8 @@ def _label_node(case: Case) -> Iterator[Fix]:
     relabel = (
         "none for routing; a label set by hand is overwritten if the cloud controller sets another"
     )
-    outcome = with_edit(case.objects, case.key, edit, f"zone label set on {listed}", case.analyzer)
+    said_edit = f"zone label set on {listed}"
+    outcome = with_edit(case.objects, case.key, edit, said_edit, case.analyzer, nodes=True)
     if case.helps(outcome):
         assert outcome is not None
         yield Fix("label-node", said, outcome, labels, relabel)

@@ -96,7 +96,9 @@ def test_the_live_demo_s_checkout_is_told_to_label_its_node(settings):
     report = analyze_cluster(
         build_cluster([("items", i, o) for i, o in enumerate(objects)]), Options()
     )
+    before = orjson.dumps(objects)
     add_fixes(report, objects, Options())
+    assert orjson.dumps(objects) == before  # labelled copies, never the node itself
     checkout = next(s for s in report["services"] if s["name"] == "checkout")
     fix = checkout["fixes"][0]
     assert fix["kind"] == "label-node"

@@ -2,6 +2,7 @@
 tests/engine/test_properties.py): each listed fix really helps, and its `after` equals a fresh
 analysis of the dump changed as the fix says (tests/fixes/applying.py)."""
 
+import orjson
 import pytest
 from hypothesis import given, settings
 
@@ -39,6 +40,18 @@ def test_every_fix_helps_and_its_after_is_what_applying_it_gives(gen: Generated)
             fresh = after_applying(gen.items, entry["namespace"], entry["name"], fix, gen.options)
             for figure, value in after.items():
                 assert fresh[figure] == pytest.approx(value, abs=1e-9), (fix["kind"], figure)
+
+
+@FIXES
+@given(clusters(healthy=True))
+def test_the_search_never_changes_the_objects_it_is_given(gen: Generated) -> None:
+    """The objects are the snapshot's own (stored right after): edits work on copies."""
+    loaded = load_bytes(gen.data)
+    objects = [obj for _, _, obj in loaded]
+    before = orjson.dumps(objects, option=orjson.OPT_SORT_KEYS)
+    report = analyze_cluster(build_cluster(loaded), gen.options)
+    add_fixes(report, objects, gen.options)
+    assert orjson.dumps(objects, option=orjson.OPT_SORT_KEYS) == before
 
 
 @FIXES
