@@ -410,9 +410,4 @@ def _set_policy(case: Case) -> Iterator[Fix]:
 def improves_or_equal_cost(case: Case, outcome: Outcome) -> bool:
     """The recommendation already passed the engine's own ranking (cheapest within the limit);
     it is listed when the re-run agrees it is within the limit and drops no more."""
-    after, before = outcome.after, case.before
-    return (
-        after["maxOverload"] <= case.options.overload_limit + 1e-9
-        and after["dropped"] <= before["dropped"] + 1e-9
-        and after["costPerGb"] <= before["costPerGb"] + 1e-12
-    )
+    return _within(case, outcome) and outcome.after["costPerGb"] <= case.before["costPerGb"] + 1e-12

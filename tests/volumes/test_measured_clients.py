@@ -4,50 +4,21 @@ from the source zone itself (Beyla); a cluster set to `measured` re-analysed wit
 only where they moved, and its reports say which weighting each Service got."""
 
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
 from routing.figures.reports import service_detail
 from routing.jobs.ingest import snapshot_now
-from routing.kube.sim import SimCluster
 from routing.kube.sim.traffic import LOADGEN, callers
 from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.snapshots import objects_at, summaries_at, write_snapshot
-from routing.volumes.local_prometheus import LocalPrometheus
-from routing.volumes.models import MeasuredVolume, TrafficSource
+from routing.volumes.models import MeasuredVolume
 from routing.volumes.refresh import refresh
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WINDOW = 10
+
 ZONE = "topology.kubernetes.io/zone"
-
-
-@pytest.fixture(scope="module")
-def sim():
-    cluster = SimCluster(scenario="demo", seed=3, churn=0).start(port=0)
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="module")
-def prometheus(sim):
-    server = LocalPrometheus([f"127.0.0.1:{sim.port}"], scrape_interval=1.0).start()
-    server.wait_for_scrapes(WINDOW + 5)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def demo(sim, prometheus, tmp_path, settings) -> Cluster:
-    path = Path(tmp_path) / "kubeconfig"
-    sim.write_kubeconfig(path)
-    settings.TRAFFICLENS_SIM_KUBECONFIG = path
-    cluster = Cluster.objects.create(name="demo", source=Cluster.Source.SIMULATED)
-    snapshot_now(cluster)
-    TrafficSource.objects.create(cluster=cluster, url=prometheus.url, window_seconds=WINDOW)
-    return cluster
 
 
 def _pod_zones(snapshot: Snapshot) -> dict[tuple[str, str], dict[str, float]]:

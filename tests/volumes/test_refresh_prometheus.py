@@ -4,50 +4,19 @@ task with each preset; and what a refresh does when Prometheus fails in each way
 """
 
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from routing import tasks
 from routing.figures.reports import service_detail
-from routing.jobs.ingest import snapshot_now
-from routing.kube.sim import SimCluster
-from routing.models import Cluster
 from routing.volumes.local_prometheus import LocalPrometheus
 from routing.volumes.lookup import MEASURED, SIMULATED, volumes_for
 from routing.volumes.models import MeasuredVolume, TrafficSource, VolumeFetch
 from routing.volumes.refresh import RefreshError, monthly_gb, refresh
+from tests.volumes.conftest import WINDOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-WINDOW = 10  # seconds: the rate's range, a few scrapes at 1 s
-
-
-@pytest.fixture(scope="module")
-def sim():
-    cluster = SimCluster(scenario="demo", seed=3, churn=0).start(port=0)
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture(scope="module")
-def prometheus(sim):
-    server = LocalPrometheus([f"127.0.0.1:{sim.port}"], scrape_interval=1.0).start()
-    server.wait_for_scrapes(WINDOW + 5)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def demo(sim, prometheus, tmp_path, settings) -> Cluster:
-    path = Path(tmp_path) / "kubeconfig"
-    sim.write_kubeconfig(path)
-    settings.TRAFFICLENS_SIM_KUBECONFIG = path
-    cluster = Cluster.objects.create(name="demo", source=Cluster.Source.SIMULATED)
-    snapshot_now(cluster)
-    TrafficSource.objects.create(cluster=cluster, url=prometheus.url, window_seconds=WINDOW)
-    return cluster
 
 
 def _expected(sim) -> dict[tuple[str, str], float]:
