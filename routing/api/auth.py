@@ -7,15 +7,15 @@ are counted per client address; past TRAFFICLENS_TOKEN_FAILURE_LIMIT they get 42
 (routing/api/throttling.py).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from routing.api.columns import aware_datetime
 from routing.api.throttling import count_token_failure
 from routing.models import ApiToken, hash_token
 from routing.roles import ROLES, remember_role
@@ -47,16 +47,6 @@ def _token_sql() -> str:
     )
 
 
-def _datetime(value) -> datetime | None:
-    """A timestamp column read outside a model field: PostgreSQL gives aware datetimes, SQLite
-    naive ones in UTC (or text, depending on the column's declared type)."""
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else parse_datetime(value)
-    assert parsed is not None  # the column holds what Django wrote, always well formed
-    return timezone.make_aware(parsed, UTC) if timezone.is_naive(parsed) else parsed
-
-
 def _find(raw: str) -> tuple[User, ApiToken] | None:
     """The user and token for a raw token, in one query; None when no token has that hash."""
     user = next(iter(User.objects.raw(_TOKEN_SQL, [hash_token(raw)])), None)
@@ -64,7 +54,7 @@ def _find(raw: str) -> tuple[User, ApiToken] | None:
         return None
     values = {c: getattr(user, f"token_{c}") for c in _TOKEN_COLUMNS}
     for c in ("created_at", "last_used_at", "expires_at"):
-        values[c] = _datetime(values[c])
+        values[c] = aware_datetime(values[c])
     remember_role(user, {role: bool(getattr(user, f"in_{role}")) for role in ROLES})
     return user, ApiToken(user=user, **values)
 

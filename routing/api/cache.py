@@ -18,7 +18,6 @@ rate limits (routing/api/throttling.py) count in the same cache and go through `
 
 import hashlib
 import logging
-import pickle
 import threading
 import time
 from collections.abc import Callable
@@ -26,9 +25,13 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
 from redis.exceptions import RedisError
 from rest_framework import serializers
 from rest_framework.fields import empty
+
+from routing.api.lookups import SnapshotRef
+from routing.api.renderers import ORJSONRenderer
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -118,22 +121,40 @@ def page_key(request, paginator) -> str:
         return raw  # "last", or something the paginator answers with 404 (never stored)
 
 
-def snapshot_answer(
-    view: str, snapshot, request, build: Callable[[], Any], query: list[tuple[str, str]]
-) -> Any:
-    """`build()`'s result for this view, snapshot and normalised query (`canonical_query` and
-    the page), computed once per cache lifetime."""
+def snapshot_json(
+    view: str,
+    snapshot: SnapshotRef,
+    request,
+    build: Callable[[], Any],
+    query: list[tuple[str, str]],
+) -> HttpResponse:
+    """The JSON of `build()`'s result for this view, snapshot and normalised query
+    (`canonical_query` and the page), rendered once per cache lifetime.
+
+    The rendered bytes are what is cached, so that a hit is a cache read and nothing else: no
+    unpickling of a large answer and no rendering it again (both were most of a cached
+    recommendations request's time, docs/benchmarks.md)."""
     seconds = settings.API_CACHE_SECONDS
     if not seconds:
-        return build()
+        return _json(_render(build()))
     digest = hashlib.sha256(repr((request.get_host(), query)).encode()).hexdigest()[:32]
-    key = f"api:{view}:{snapshot.pk}:{snapshot.created_at.timestamp()}:{digest}"
+    key = f"api:{view}:{snapshot.id}:{snapshot.created_at.timestamp()}:{digest}"
     found = tolerant(lambda: cache.get(key), None)
-    if found is not None:
-        return pickle.loads(found)
-    answer = build()
-    # Pickled here rather than by the backend so that the size is known before storing.
-    blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    if len(blob) <= settings.API_CACHE_MAX_ENTRY_BYTES:
-        tolerant(lambda: cache.set(key, blob, seconds), None)
-    return answer
+    if isinstance(found, bytes):
+        return _json(found)
+    body = _render(build())
+    if len(body) <= settings.API_CACHE_MAX_ENTRY_BYTES:
+        tolerant(lambda: cache.set(key, body, seconds), None)
+    return _json(body)
+
+
+_renderer = ORJSONRenderer()
+
+
+def _render(data: Any) -> bytes:
+    return _renderer.render(data)
+
+
+def _json(body: bytes) -> HttpResponse:
+    # What DRF's Response with the JSON renderer would send (the API has no other renderer).
+    return HttpResponse(body, content_type=_renderer.media_type)

@@ -1,8 +1,14 @@
 """Objects named by API URLs and query parameters, or 404 with a message naming what is missing."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
 from rest_framework.exceptions import NotFound
 
+from routing.api.columns import aware_datetime
 from routing.models import Cluster, Snapshot
+from routing.volumes.lookup import State, state_columns
 
 
 def cluster_not_found(name: str) -> NotFound:
@@ -73,3 +79,63 @@ def check_service_key(namespace: str, name: str) -> None:
     for part in (namespace, name):
         if len(part) > 253 or "\x00" in part:
             raise NotFound(f"There is no Service {namespace!r}/{name!r}.")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRef:
+    """What a cached answer's key needs of a snapshot, read in one query (`snapshot_ref`)."""
+
+    id: int
+    seq: int
+    created_at: datetime
+    cluster_id: int
+    volume_state: State  # routing.volumes.lookup.SnapshotVolumes.state
+
+    def load(self) -> Snapshot:
+        """The snapshot with its cluster, for computing an answer that was not cached."""
+        return Snapshot.objects.select_related("cluster").get(pk=self.id)
+
+
+def _ref_sql(with_seq: bool) -> str:
+    snapshots, clusters = Snapshot._meta.db_table, Cluster._meta.db_table
+    seq = "AND s.seq = %(seq)s" if with_seq else ""
+    return (
+        f"SELECT s.id, s.seq, s.created_at, s.cluster_id, {state_columns('s.cluster_id', 's.seq')} "
+        f"FROM {snapshots} s JOIN {clusters} c ON c.id = s.cluster_id "
+        f"WHERE c.name = %(name)s {seq} ORDER BY s.seq DESC LIMIT 1"
+    )
+
+
+_REF_SQL = {True: _ref_sql(True), False: _ref_sql(False)}
+
+
+def snapshot_ref(name: str, seq: int | None) -> SnapshotRef | None:
+    """Snapshot `seq` (or the newest) of the cluster named `name` with its volume state, in one
+    round trip of plain SQL; None when there is no such snapshot (the caller then asks
+    cluster_and_snapshot, which tells a missing cluster from a missing snapshot).
+
+    The cached answers (flow map, Services list, recommendations) start here: on a cache hit this
+    and the token are the request's only queries, and the ORM took longer to build this query
+    than the database to run it (docs/benchmarks.md)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REF_SQL[seq is not None], {"name": name, "seq": seq})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, number, created_at, cluster_id, *state = row
+    created = aware_datetime(created_at)
+    assert created is not None  # NOT NULL column
+    fetch_id, count, changed = state
+    return SnapshotRef(pk, number, created, cluster_id, (fetch_id, count or 0, changed))
+
+
+def existing_ref(name: str, seq: int | None) -> SnapshotRef:
+    """Like snapshot_ref, but a 404 naming what is missing (the cluster, the snapshot) instead
+    of None."""
+    ref = snapshot_ref(name, seq)
+    if ref is None:
+        cluster_and_existing_snapshot(name, seq)  # raises the 404
+        ref = snapshot_ref(name, seq)  # the first snapshot landed between the two queries
+        if ref is None:  # ... and was pruned again: as good as never there
+            raise NotFound(f"Cluster {name!r} has no snapshot yet.")
+    return ref

@@ -6,11 +6,12 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.cache import canonical_query, page_key, snapshot_answer
+from routing.api.cache import canonical_query, page_key, snapshot_json
 from routing.api.lookups import (
     check_service_key,
     cluster_and_existing_snapshot,
     cluster_and_snapshot,
+    snapshot_ref,
 )
 from routing.api.pagination import OneScanPagination
 from routing.api.report_serializers import (
@@ -28,7 +29,7 @@ from routing.figures.service_list import (
     summary_rows,
 )
 from routing.models import ServiceSummary
-from routing.volumes.lookup import SnapshotVolumes
+from routing.volumes.lookup import SnapshotVolumes, volume_stamp
 
 
 @extend_schema(tags=["services"])
@@ -50,41 +51,47 @@ class ServiceViewSet(viewsets.GenericViewSet):
     def list(self, request, cluster: str):
         query = ServiceQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        found, snapshot = cluster_and_snapshot(cluster, query.validated_data.get("snapshot"))
+        seq = query.validated_data.get("snapshot")
         # Links and cache key from the validated query only: unknown parameters are ignored.
         self.paginator.query = canonical_query(query, request, self.paginator)
-
-        volumes = SnapshotVolumes(snapshot) if snapshot is not None else None
+        ref = snapshot_ref(cluster, seq)
+        if ref is None:  # 404 for a missing cluster or snapshot; an empty page before the first
+            found, snapshot = cluster_and_snapshot(cluster, seq)
+            return Response(self._page(query, found.pk, snapshot, None))
 
         def page() -> dict:
-            rows = ServiceSummary.objects.none()
-            if snapshot is not None:
-                wanted = dict(query.validated_data)
-                wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
-                rows = filtered_services(
-                    ServiceSummary.objects.at(found.pk, snapshot.seq), wanted, volumes
-                )
-            self.paginator.snapshot = snapshot
-            keys = self.paginator.page_keys(rows, self.request, view=self)
-            by_key = {
-                row[0]: row[1:]
-                for row in ServiceSummary.objects.filter(pk__in=keys).values_list(
-                    "pk", *SUMMARY_ROW_COLUMNS
-                )
-            }
-            listed = [by_key[k] for k in keys]
-            shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
-            return self.get_paginated_response(summary_rows(listed, shown)).data
+            snapshot = ref.load()
+            volumes = SnapshotVolumes(snapshot, ref.volume_state)
+            return self._page(query, ref.cluster_id, snapshot, volumes)
 
-        if snapshot is None or volumes is None:
-            return Response(page())
         # Monthly figures follow the volumes, which change without a new snapshot.
         key = [
             *self.paginator.query,
             ("page", page_key(request, self.paginator)),
-            ("volumes", volumes.stamp()),
+            ("volumes", volume_stamp(ref.volume_state)),
         ]
-        return Response(snapshot_answer("services", snapshot, request, page, key))
+        return snapshot_json("services", ref, request, page, key)
+
+    def _page(self, query, cluster_id: int, snapshot, volumes: SnapshotVolumes | None) -> dict:
+        rows = ServiceSummary.objects.none()
+        if snapshot is not None:
+            volumes = volumes or SnapshotVolumes(snapshot)
+            wanted = dict(query.validated_data)
+            wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
+            rows = filtered_services(
+                ServiceSummary.objects.at(cluster_id, snapshot.seq), wanted, volumes
+            )
+        self.paginator.snapshot = snapshot
+        keys = self.paginator.page_keys(rows, self.request, view=self)
+        by_key = {
+            row[0]: row[1:]
+            for row in ServiceSummary.objects.filter(pk__in=keys).values_list(
+                "pk", *SUMMARY_ROW_COLUMNS
+            )
+        }
+        listed = [by_key[k] for k in keys]
+        shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
+        return self.get_paginated_response(summary_rows(listed, shown)).data
 
 
 @extend_schema(tags=["services"])

@@ -7,10 +7,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from routing.api.cache import canonical_query, page_key, snapshot_answer
+from routing.api.cache import canonical_query, page_key, snapshot_json
 from routing.api.lookups import (
     check_service_key,
-    cluster_and_existing_snapshot,
+    existing_ref,
     existing_snapshot,
     get_cluster,
 )
@@ -28,7 +28,7 @@ from routing.api.traffic_serializers import (
 from routing.figures.traffic import flow_map, recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 from routing.roles import EDITOR
-from routing.volumes.lookup import SnapshotVolumes
+from routing.volumes.lookup import volume_stamp
 
 NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")
 SERVICE = OpenApiParameter("service", str, OpenApiParameter.PATH, description="Service name.")
@@ -138,21 +138,17 @@ class FlowMapView(APIView):
     def get(self, request, cluster: str):
         query = FlowMapQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        # Cluster and snapshot in one query: these answers are mostly cache hits, where each
-        # round trip to the database is a large part of the time (docs/benchmarks.md).
-        _, snapshot = cluster_and_existing_snapshot(cluster, query.validated_data.get("snapshot"))
+        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
         policy = query.validated_data["policy"]
-        # Reads every Service's row: cached per snapshot, policy and volumes (see below).
-        key = [("policy", policy), ("volumes", SnapshotVolumes(snapshot).stamp())]
-        return Response(
-            snapshot_answer(
-                "flowmap",
-                snapshot,
-                request,
-                lambda: {"snapshot": snapshot.seq, **flow_map(snapshot, policy)},
-                key,
-            )
-        )
+
+        def build() -> dict:
+            snapshot = ref.load()
+            return {"snapshot": snapshot.seq, **flow_map(snapshot, policy)}
+
+        # Reads every Service's row: cached per snapshot, policy and volumes, which can change
+        # (a fetch, a manual volume) without a new snapshot.
+        key = [("policy", policy), ("volumes", volume_stamp(ref.volume_state))]
+        return snapshot_json("flowmap", ref, request, build, key)
 
 
 @extend_schema(tags=["traffic"])
@@ -174,22 +170,20 @@ class RecommendationsView(generics.GenericAPIView):
     def get(self, request, cluster: str):
         query = SnapshotQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        # Cluster and snapshot in one query: these answers are mostly cache hits, where each
-        # round trip to the database is a large part of the time (docs/benchmarks.md).
-        _, snapshot = cluster_and_existing_snapshot(cluster, query.validated_data.get("snapshot"))
-        self.paginator.snapshot = snapshot
+        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
         self.paginator.query = canonical_query(query, request, self.paginator)
 
         def page() -> dict:
+            snapshot = ref.load()
+            self.paginator.snapshot = snapshot
             rows = self.paginate_queryset(recommendations(snapshot))
             assert rows is not None  # None only without a paginator or page_size: it has both
             return self.get_paginated_response(with_yaml(rows)).data
 
-        # Ranking reads every Service's row: cached per snapshot, page and volumes, which can
-        # change (a fetch, a manual volume) without a new snapshot.
+        # Ranking reads every Service's row: cached per snapshot, page and volumes.
         key = [
             *self.paginator.query,
             ("page", page_key(request, self.paginator)),
-            ("volumes", SnapshotVolumes(snapshot).stamp()),
+            ("volumes", volume_stamp(ref.volume_state)),
         ]
-        return Response(snapshot_answer("recommendations", snapshot, request, page, key))
+        return snapshot_json("recommendations", ref, request, page, key)

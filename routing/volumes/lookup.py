@@ -35,30 +35,41 @@ def kind_of(fetch: VolumeFetch) -> str:
     return SIMULATED if fetch.preset == TrafficSource.Preset.SIMULATION else MEASURED
 
 
-# The fetch in force: the newest made no later than the next snapshot was taken (any, for the
-# newest snapshot); then the cluster's manual volumes: how many, and the last change.
-_STATE_SQL = f"""
-SELECT
-  (SELECT f.id FROM {VolumeFetch._meta.db_table} f
-    WHERE f.cluster_id = %s
+def state_columns(cluster: str, seq: str) -> str:
+    """The volume state of the snapshot whose cluster id and seq are the SQL expressions
+    `cluster` and `seq`, as three columns: the fetch in force (the newest made no later than
+    the next snapshot was taken; any, for the newest snapshot), then the cluster's manual
+    volumes: how many, and the last change. Shared by SnapshotVolumes.state and the API's
+    one-query snapshot lookup (routing/api/lookups.py)."""
+    fetches, snapshots = VolumeFetch._meta.db_table, Snapshot._meta.db_table
+    manual = TrafficVolume._meta.db_table
+    return f"""
+  (SELECT f.id FROM {fetches} f
+    WHERE f.cluster_id = {cluster}
       AND f.fetched_at <= COALESCE(
-        (SELECT s.taken_at FROM {Snapshot._meta.db_table} s WHERE s.cluster_id = %s AND s.seq > %s
-          ORDER BY s.seq LIMIT 1),
+        (SELECT n.taken_at FROM {snapshots} n WHERE n.cluster_id = {cluster} AND n.seq > {seq}
+          ORDER BY n.seq LIMIT 1),
         f.fetched_at)
     ORDER BY f.fetched_at DESC, f.id DESC LIMIT 1),
-  (SELECT COUNT(*) FROM {TrafficVolume._meta.db_table} m WHERE m.cluster_id = %s),
-  (SELECT MAX(m.updated_at) FROM {TrafficVolume._meta.db_table} m WHERE m.cluster_id = %s)
-"""
+  (SELECT COUNT(*) FROM {manual} m WHERE m.cluster_id = {cluster}),
+  (SELECT MAX(m.updated_at) FROM {manual} m WHERE m.cluster_id = {cluster})"""
+
+
+_STATE_SQL = f"SELECT {state_columns('%(cluster)s', '%(seq)s')}"
+
+State = tuple[int | None, int, object]
 
 
 class SnapshotVolumes:
     """The volumes of one snapshot, each part read once (one query each) when first needed."""
 
-    def __init__(self, snapshot: Snapshot):
+    def __init__(self, snapshot: Snapshot, state: State | None = None):
         self.snapshot = snapshot
+        if state is not None:  # already read with the snapshot (routing/api/lookups.py)
+            self.__dict__["state"] = _normalised(state)
 
     @cached_property
-    def state(self) -> tuple[int | None, int, object]:
+    def state(self) -> State:
         """In one query: the id of the fetch whose volumes cost the snapshot (None: nothing
         measured before its end), how many manual volumes the cluster has, and when one last
         changed (as the database gives it: only compared, through stamp()).
@@ -68,10 +79,9 @@ class SnapshotVolumes:
         snapshot = self.snapshot
         with connection.cursor() as cursor:
             cluster = snapshot.cluster_id
-            cursor.execute(_STATE_SQL, [cluster, cluster, snapshot.seq, cluster, cluster])
+            cursor.execute(_STATE_SQL, {"cluster": cluster, "seq": snapshot.seq})
             row = cursor.fetchone()
-        fetch_id, count, at = row if row is not None else (None, 0, None)
-        return fetch_id, count or 0, at
+        return _normalised(row if row is not None else (None, 0, None))
 
     @cached_property
     def fetch(self) -> VolumeFetch | None:
@@ -83,8 +93,7 @@ class SnapshotVolumes:
 
     def stamp(self) -> str:
         """Changes whenever the volumes that cost the snapshot may have: for cache keys."""
-        fetch_id, count, at = self.state
-        return f"{fetch_id or 0}:{count}:{at or 0}"
+        return volume_stamp(self.state)
 
     def get(self, keys: set[Key] | None = None) -> dict[Key, Volume]:
         """(namespace, name) -> Volume for the Services that have one (only `keys`, if given)."""
@@ -113,6 +122,17 @@ class SnapshotVolumes:
         if keys is not None:
             out = {key: volume for key, volume in out.items() if key in keys}
         return out
+
+
+def volume_stamp(state: State) -> str:
+    """A volume state (SnapshotVolumes.state) as a cache key's part."""
+    fetch_id, count, at = state
+    return f"{fetch_id or 0}:{count}:{at or 0}"
+
+
+def _normalised(state: State) -> State:
+    fetch_id, count, at = state
+    return fetch_id, count or 0, at
 
 
 def fetch_for(snapshot: Snapshot) -> VolumeFetch | None:

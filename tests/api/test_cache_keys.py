@@ -101,9 +101,44 @@ def test_an_answer_over_the_size_cap_is_served_but_not_stored(
     full = client.get(URL)
     assert full.status_code == 200 and len(full.json()["results"]) > 4
     assert redis_cache.client().dbsize() == 1
-    # computed again: token, snapshot, the volumes' state, page keys, rows
+    # computed again: token, snapshot with the volumes' state, the snapshot's row, page keys, rows
     with django_assert_num_queries(5):
         assert client.get(URL).json() == full.json()
+
+
+CACHED = [
+    URL,
+    URL + "?namespace=shop&ordering=name",
+    "/api/v1/clusters/demo/flowmap/",
+    "/api/v1/clusters/demo/flowmap/?policy=PreferSameZone",
+    "/api/v1/clusters/demo/recommendations/",
+]
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_a_cached_answer_is_the_computed_bytes_after_two_queries(
+    demo_cluster, token_client, redis_cache, django_assert_num_queries, url
+):
+    """A hit reads the token and the snapshot with its volume state, then the stored bytes:
+    exactly what the first request rendered, headers included."""
+    client = token_client("viewer")
+    first = client.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(2):
+        hit = client.get(url)
+    assert hit.content == first.content
+    assert hit["Content-Type"] == first["Content-Type"] == "application/json"
+    assert hit["Allow"] == first["Allow"]
+    assert hit.json()  # not an empty body
+
+
+def test_an_answer_computed_without_cache_is_the_same_json(
+    demo_cluster, token_client, redis_cache, settings
+):
+    client = token_client("viewer")
+    cached = [client.get(url).content for url in CACHED]
+    settings.API_CACHE_SECONDS = 0
+    assert [client.get(url).content for url in CACHED] == cached
 
 
 def test_composes_cache_redis_is_bounded_and_evicts_least_recently_used(tmp_path):

@@ -58,6 +58,22 @@ export async function copyText(text, el) {
   }
 }
 
+// A block of text to copy (a command, a manifest) with its label and copy button. The button
+// carries `data-<copyKey>` = the <pre>'s id, so each page's click handler finds what to copy.
+export function changeBlock(id, label, button, content, copyKey = "copy") {
+  return h(
+    "div",
+    { class: "change-block" },
+    h(
+      "div",
+      { class: "change-block__head" },
+      h("span", { id: `${id}-label` }, label),
+      h("button", { type: "button", class: "button button--secondary", dataset: { [copyKey]: id }, "aria-describedby": `${id}-label` }, button),
+    ),
+    h("pre", { class: "change", id }, content),
+  );
+}
+
 // A Service page's path from the server's reversed URL with the placeholders NAMESPACE and NAME
 // (".../services/NAMESPACE/NAME/"): both are replaced in one step, so a namespace that contains
 // "NAME" stays whole, and each is encoded as one path segment.

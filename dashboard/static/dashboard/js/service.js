@@ -5,7 +5,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { FLOW_COLOURS, gb, NO_TRAFFIC, pct, perGb, times, usd, volumeLabel, when } from "./format.js";
-import { copyText, fill, h, pageData } from "./dom.js";
+import { changeBlock, copyText, fill, h, pageData } from "./dom.js";
 import { wrappable } from "./code_text.js";
 import { initWhatIf, updateWhatIf } from "./whatif_panel.js";
 import { renderFixes } from "./service_fixes.js";
@@ -531,15 +531,6 @@ function patchYaml(change) {
   return `${lines.join("\n")}\n`;
 }
 
-function changeBlock(id, label, button, text, wrap = false) {
-  return h(
-    "div",
-    { class: "change-block" },
-    h("div", { class: "change-block__head" }, h("span", { id: `${id}-label` }, label), h("button", { type: "button", class: "button button--secondary", dataset: { copy: id }, "aria-describedby": `${id}-label` }, button)),
-    h("pre", { class: "change", id }, wrap ? wrappable(text) : text),
-  );
-}
-
 function renderRecommendation(d) {
   const rec = d.recommendation;
   if (!rec) {
@@ -567,7 +558,7 @@ function renderRecommendation(d) {
       h("h3", {}, `Recommendation: switch to ${rec.policy}`),
       h("p", { id: "rec-reason" }, `${rec.reason}.`),
       h("p", { id: "rec-saving", class: "rec-saving" }, savingWords(d)),
-      changeBlock("rec-change", "Apply with kubectl", "Copy command", rec.change, true),
+      changeBlock("rec-change", "Apply with kubectl", "Copy command", wrappable(rec.change)),
       changeBlock("rec-yaml", "Or merge into the Service manifest", "Copy YAML", yamlFor.yaml),
       h("p", { class: "copy-status", role: "status", "aria-live": "polite" }),
     ),

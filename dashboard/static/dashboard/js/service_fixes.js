@@ -4,7 +4,7 @@
 // Every string here can come from the cluster: DOM nodes and textContent only.
 
 import { pct, perGb, times } from "./format.js";
-import { copyText, fill, h } from "./dom.js";
+import { changeBlock, copyText, fill, h } from "./dom.js";
 import { fillWhatIf, submitWhatIf } from "./whatif_panel.js";
 
 const KIND_WORDS = {
@@ -33,17 +33,8 @@ function after(fix, limit) {
 function commands(fix, i) {
   if (!fix.commands.length) return null;
   const id = `fix-${i}-commands`;
-  return h(
-    "div",
-    { class: "change-block" },
-    h(
-      "div",
-      { class: "change-block__head" },
-      h("span", { id: `${id}-label` }, fix.commands.length === 1 ? "Command" : "Commands"),
-      h("button", { type: "button", class: "button button--secondary", dataset: { fixCopy: id }, "aria-describedby": `${id}-label` }, "Copy"),
-    ),
-    h("pre", { class: "change", id }, fix.commands.join("\n")),
-  );
+  const label = fix.commands.length === 1 ? "Command" : "Commands";
+  return changeBlock(id, label, "Copy", fix.commands.join("\n"), "fixCopy");
 }
 
 function tryIt(fix, i) {
