@@ -338,6 +338,22 @@ TRAFFICLENS_UPLOAD_MAX_ENDPOINT_SLICES = env_int(
     "TRAFFICLENS_UPLOAD_MAX_ENDPOINT_SLICES", default=20_000, minimum=1
 )
 TRAFFICLENS_UPLOAD_MAX_PODS = env_int("TRAFFICLENS_UPLOAD_MAX_PODS", default=150_000, minimum=0)
+# The workloads that own Pods (routing.workloads): a Deployment per Service, twice over, each
+# with a few old ReplicaSets kept for rollbacks (revisionHistoryLimit); StatefulSets at the
+# Services threshold; DaemonSets are node agents, tens in a cluster. The objects limit below
+# still bounds the sum: a dump at the Pods limit with many old ReplicaSets may need it raised.
+TRAFFICLENS_UPLOAD_MAX_REPLICA_SETS = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_REPLICA_SETS", default=100_000, minimum=0
+)
+TRAFFICLENS_UPLOAD_MAX_DEPLOYMENTS = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_DEPLOYMENTS", default=20_000, minimum=0
+)
+TRAFFICLENS_UPLOAD_MAX_STATEFUL_SETS = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_STATEFUL_SETS", default=10_000, minimum=0
+)
+TRAFFICLENS_UPLOAD_MAX_DAEMON_SETS = env_int(
+    "TRAFFICLENS_UPLOAD_MAX_DAEMON_SETS", default=1_000, minimum=0
+)
 TRAFFICLENS_UPLOAD_MAX_ENDPOINTS = env_int(
     "TRAFFICLENS_UPLOAD_MAX_ENDPOINTS", default=300_000, minimum=0
 )

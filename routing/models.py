@@ -312,6 +312,11 @@ class ObjectVersion(models.Model):
         SERVICE = "Service", "Service"
         ENDPOINT_SLICE = "EndpointSlice", "EndpointSlice"
         POD = "Pod", "Pod"
+        # The workloads that own Pods (routing.workloads), kept for the fixes' commands.
+        REPLICA_SET = "ReplicaSet", "ReplicaSet"
+        DEPLOYMENT = "Deployment", "Deployment"
+        STATEFUL_SET = "StatefulSet", "StatefulSet"
+        DAEMON_SET = "DaemonSet", "DaemonSet"
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)

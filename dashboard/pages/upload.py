@@ -9,8 +9,9 @@ from django.urls import reverse
 from dashboard.pages.common import role_required
 from routing.models import Cluster
 from routing.roles import ADMIN, EDITOR, clusters_with_role, has_role, has_role_on
+from routing.snapshots import intake
 
-DUMP_COMMAND = "kubectl get nodes,services,endpointslices,pods -A -o json > dump.json"
+DUMP_COMMAND = f"{intake.DUMP_COMMAND} > dump.json"
 
 
 def _clusters(user) -> list[dict]:

@@ -39,6 +39,10 @@ _KIND_OF_TYPED_LIST = {
     "ServiceList": "Service",
     "EndpointSliceList": "EndpointSlice",
     "PodList": "Pod",
+    "ReplicaSetList": "ReplicaSet",
+    "DeploymentList": "Deployment",
+    "StatefulSetList": "StatefulSet",
+    "DaemonSetList": "DaemonSet",
 }
 
 

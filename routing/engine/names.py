@@ -6,8 +6,11 @@ eed236c (July 2026): pkg/util/validation/validation.go (IsDNS1123Label, IsDNS112
 IsValidPortName),
 pkg/api/validate/content/kube.go (IsLabelKey, IsLabelValue) and content/errors.go (the wording);
 which rule each field follows is from k8s.io/kubernetes pkg/apis/core/validation (object names,
-labels, annotations, Service ports, Pod spec.nodeName) and pkg/apis/discovery/validation
-(EndpointSlice endpoints, hints and ports). Lengths count bytes, as Go's len() does.
+labels, annotations, Service ports, Pod spec.nodeName, a Pod template's nodeSelector),
+pkg/apis/discovery/validation (EndpointSlice endpoints, hints and ports) and
+pkg/apis/apps/validation (ReplicaSet, Deployment, StatefulSet and DaemonSet names: DNS
+subdomains; their selectors' matchLabels and templates' labels: labels). Lengths count bytes,
+as Go's len() does.
 """
 
 import json
@@ -161,6 +164,10 @@ NAME_RULES: dict[str, Rule] = {
     "Service": dns1123_label,
     "EndpointSlice": dns1123_subdomain,
     "Pod": dns1123_subdomain,
+    "ReplicaSet": dns1123_subdomain,
+    "Deployment": dns1123_subdomain,
+    "StatefulSet": dns1123_subdomain,
+    "DaemonSet": dns1123_subdomain,
 }
 
 
@@ -258,17 +265,41 @@ def _pod(check: _Checker, obj: dict[str, Any]) -> None:
         check(dns1123_subdomain, "spec.nodeName", spec["nodeName"])
 
 
+def _workload(check: _Checker, obj: dict[str, Any]) -> None:
+    """The labels a workload's selector matches and its Pod template carries: they end up on
+    Pods, in the fixes' patches and commands."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return
+    selector = spec.get("selector")
+    if isinstance(selector, dict):
+        check.labels("spec.selector.matchLabels", selector.get("matchLabels"))
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        return
+    meta = template.get("metadata")
+    if isinstance(meta, dict):
+        check.labels("spec.template.metadata.labels", meta.get("labels"))
+    pod_spec = template.get("spec")
+    if isinstance(pod_spec, dict):
+        check.labels("spec.template.spec.nodeSelector", pod_spec.get("nodeSelector"))
+
+
 _BY_KIND: dict[str, Callable[[_Checker, dict[str, Any]], None]] = {
     "Node": lambda check, obj: None,
     "Service": _service,
     "EndpointSlice": _endpoint_slice,
     "Pod": _pod,
+    "ReplicaSet": _workload,
+    "Deployment": _workload,
+    "StatefulSet": _workload,
+    "DaemonSet": _workload,
 }
 
 
 def object_problems(obj: dict[str, Any], check: _Checker | None = None) -> list[Problem]:
-    """What the API server would refuse in a Node, Service, EndpointSlice or Pod ([] if none,
-    or for other kinds). Fields of the wrong type are left to the parser."""
+    """What the API server would refuse in a Node, Service, EndpointSlice, Pod or apps/v1
+    workload ([] if none, or for other kinds). Fields of the wrong type are left to the parser."""
     check = check or _Checker()
     kind = obj.get("kind")
     meta = obj.get("metadata")

@@ -10,7 +10,8 @@ class Resource:
     kind: str
     api_version: str
     path: str
-    # Routing works without it (Pods only weight clients): a 403/404 means "not granted", not down.
+    # Routing works without it (Pods only weight clients; the apps/v1 workloads only name the
+    # owner a fix should scale): a 403/404 means "not granted" (or not served), not down.
     optional: bool = False
 
     @property
@@ -24,8 +25,22 @@ ENDPOINT_SLICES = Resource(
     "EndpointSlice", "discovery.k8s.io/v1", "/apis/discovery.k8s.io/v1/endpointslices"
 )
 PODS = Resource("Pod", "v1", "/api/v1/pods", optional=True)
+# The workloads that own Pods (routing.workloads): which Deployment to scale or spread.
+REPLICA_SETS = Resource("ReplicaSet", "apps/v1", "/apis/apps/v1/replicasets", optional=True)
+DEPLOYMENTS = Resource("Deployment", "apps/v1", "/apis/apps/v1/deployments", optional=True)
+STATEFUL_SETS = Resource("StatefulSet", "apps/v1", "/apis/apps/v1/statefulsets", optional=True)
+DAEMON_SETS = Resource("DaemonSet", "apps/v1", "/apis/apps/v1/daemonsets", optional=True)
 
-RESOURCES = (NODES, SERVICES, ENDPOINT_SLICES, PODS)
+RESOURCES = (
+    NODES,
+    SERVICES,
+    ENDPOINT_SLICES,
+    PODS,
+    REPLICA_SETS,
+    DEPLOYMENTS,
+    STATEFUL_SETS,
+    DAEMON_SETS,
+)
 
 
 def object_key(obj: dict) -> tuple[str, str, str]:

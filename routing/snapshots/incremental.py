@@ -6,6 +6,11 @@ options (prices, overload limit). So when only Services, slices, Pods or routing
 of Nodes (say, a label) changed, the other Services' stored summaries stay valid, and a 1%-change
 snapshot of a large cluster re-analyses 1% of it. Anything wider (a Node's zone, readiness or
 CPU, a Node added or removed, the options, the first snapshot) re-analyses everything.
+
+The apps/v1 workloads (ReplicaSets, Deployments, StatefulSets, DaemonSets) are stored but never
+read by the engine, so a change to them alone re-analyses nothing. (A fix that names a Service's
+owning workload reads them; a change that matters to it, such as a scale or a new Pod template,
+also changes the Service's Pods and so its EndpointSlices, which re-analyses the Service.)
 """
 
 import hashlib

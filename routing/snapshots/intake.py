@@ -32,7 +32,21 @@ _BYTES_PER_YAML_VALUE = 6
 _MIN_VALUES = 1000  # so that a tiny byte limit (in tests, say) still leaves a usable budget
 _YAML_VALUE_STARTS = (b",", b"-", b":", b"\n", b"[", b"{", b"?")
 # Fields of the trimmed objects whose keys are data, not field names.
-_MAPS = {"labels", "annotations", "selector", "allocatable", "topology", "deprecatedTopology"}
+_MAPS = {
+    "labels",
+    "annotations",
+    "selector",
+    "matchLabels",
+    "nodeSelector",
+    "allocatable",
+    "topology",
+    "deprecatedTopology",
+}
+# What the README tells people to run; the message for a dump without routing objects repeats it.
+DUMP_COMMAND = (
+    "kubectl get nodes,services,endpointslices,pods,replicasets,deployments,statefulsets,"
+    "daemonsets -A -o json"
+)
 
 
 class TooLarge(InputError):
@@ -54,6 +68,10 @@ class UploadLimits:
     services: int
     endpoint_slices: int
     pods: int
+    replica_sets: int
+    deployments: int
+    stateful_sets: int
+    daemon_sets: int
     endpoints: int
     objects: int
     json_bytes: int
@@ -68,6 +86,10 @@ class UploadLimits:
             services=settings.TRAFFICLENS_UPLOAD_MAX_SERVICES,
             endpoint_slices=settings.TRAFFICLENS_UPLOAD_MAX_ENDPOINT_SLICES,
             pods=settings.TRAFFICLENS_UPLOAD_MAX_PODS,
+            replica_sets=settings.TRAFFICLENS_UPLOAD_MAX_REPLICA_SETS,
+            deployments=settings.TRAFFICLENS_UPLOAD_MAX_DEPLOYMENTS,
+            stateful_sets=settings.TRAFFICLENS_UPLOAD_MAX_STATEFUL_SETS,
+            daemon_sets=settings.TRAFFICLENS_UPLOAD_MAX_DAEMON_SETS,
             endpoints=settings.TRAFFICLENS_UPLOAD_MAX_ENDPOINTS,
             objects=settings.TRAFFICLENS_UPLOAD_MAX_OBJECTS,
         )
@@ -78,6 +100,10 @@ _LIMITED = (  # (kind, limit attribute, setting)
     ("Service", "services", "TRAFFICLENS_UPLOAD_MAX_SERVICES"),
     ("EndpointSlice", "endpoint_slices", "TRAFFICLENS_UPLOAD_MAX_ENDPOINT_SLICES"),
     ("Pod", "pods", "TRAFFICLENS_UPLOAD_MAX_PODS"),
+    ("ReplicaSet", "replica_sets", "TRAFFICLENS_UPLOAD_MAX_REPLICA_SETS"),
+    ("Deployment", "deployments", "TRAFFICLENS_UPLOAD_MAX_DEPLOYMENTS"),
+    ("StatefulSet", "stateful_sets", "TRAFFICLENS_UPLOAD_MAX_STATEFUL_SETS"),
+    ("DaemonSet", "daemon_sets", "TRAFFICLENS_UPLOAD_MAX_DAEMON_SETS"),
 )
 
 
@@ -153,7 +179,7 @@ def _check_counts(items: Items, limits: UploadLimits) -> None:
         found = ", ".join(sorted(str(k) for k in kinds if k)) or "none"
         raise InputError(
             "the dump holds no Node, Service or EndpointSlice (kinds found: "
-            f"{found}); make it with kubectl get nodes,services,endpointslices,pods -A -o json"
+            f"{found}); make it with {DUMP_COMMAND}"
         )
     endpoints = sum(
         len(obj["endpoints"])

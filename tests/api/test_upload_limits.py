@@ -71,6 +71,31 @@ def test_pods_are_counted(cluster, editor, demo_objects, settings, never_analyze
     assert error["message"].startswith("the dump holds 3 Pods, more than the 2 accepted")
 
 
+@pytest.mark.parametrize(
+    ("kind", "setting"),
+    [
+        ("ReplicaSet", "TRAFFICLENS_UPLOAD_MAX_REPLICA_SETS"),
+        ("Deployment", "TRAFFICLENS_UPLOAD_MAX_DEPLOYMENTS"),
+        ("StatefulSet", "TRAFFICLENS_UPLOAD_MAX_STATEFUL_SETS"),
+        ("DaemonSet", "TRAFFICLENS_UPLOAD_MAX_DAEMON_SETS"),
+    ],
+)
+def test_workloads_are_counted(cluster, editor, demo_objects, settings, kind, setting):
+    made = [
+        {"apiVersion": "apps/v1", "kind": kind, "metadata": {"namespace": "shop", "name": f"w{i}"}}
+        for i in range(3)
+    ]
+    body = json.dumps({"kind": "List", "items": demo_objects + made}).encode()
+    setattr(settings, setting, 2)
+    before = stored_counts()
+    error = assert_error(editor.post(URL, body, content_type="application/json"), 413)
+    assert error["details"] == {"limit": 2, "count": 3, "setting": setting}
+    assert error["message"].startswith(f"the dump holds 3 {kind}s, more than the 2 accepted")
+    assert stored_counts() == before
+    setattr(settings, setting, 3)
+    assert editor.post(URL, body, content_type="application/json").status_code == 201
+
+
 def test_a_multipart_upload_past_a_limit_names_the_file(
     cluster, editor, demo_bytes, settings, never_analyzed
 ):
@@ -152,7 +177,10 @@ def test_the_snapshot_command_applies_the_limits(cluster, demo_bytes, settings, 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, "10485760 5000 10000 20000 150000 300000 200000"), ("7", "7 7 7 7 7 7 7")],
+    [
+        (None, "10485760 5000 10000 20000 150000 100000 20000 10000 1000 300000 200000"),
+        ("7", "7 7 7 7 7 7 7 7 7 7 7"),
+    ],
 )
 def test_the_limits_are_read_from_the_environment(project_dir, value, expected):
     names = [
@@ -161,6 +189,10 @@ def test_the_limits_are_read_from_the_environment(project_dir, value, expected):
         "SERVICES",
         "ENDPOINT_SLICES",
         "PODS",
+        "REPLICA_SETS",
+        "DEPLOYMENTS",
+        "STATEFUL_SETS",
+        "DAEMON_SETS",
         "ENDPOINTS",
         "OBJECTS",
     ]

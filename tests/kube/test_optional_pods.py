@@ -8,6 +8,8 @@ from kubernetes.client.exceptions import ApiException
 from routing.kube.listing import list_cluster
 from routing.kube.runner import ClusterWatcher
 
+APPS = ("ReplicaSet", "Deployment", "DaemonSet")  # served by the sim (tests/kube/test_sim_apps.py)
+
 
 def _forbid_pods(api):
     real = api.call_api
@@ -30,7 +32,7 @@ def _api(sim, tmp_path):
 def test_list_cluster_skips_forbidden_pods(demo_sim, tmp_path):
     objects, versions = list_cluster(_api(demo_sim, tmp_path))
     kinds = {o["kind"] for o in objects}
-    assert kinds == {"Node", "Service", "EndpointSlice"} and "Pod" not in versions
+    assert kinds == {"Node", "Service", "EndpointSlice", *APPS} and "Pod" not in versions
 
 
 def test_watcher_snapshots_without_pods_and_stays_healthy(demo_sim, tmp_path):
@@ -53,7 +55,7 @@ def test_watcher_snapshots_without_pods_and_stays_healthy(demo_sim, tmp_path):
     watcher.start()
     try:
         assert written.wait(10)
-        assert seen[0] == {"Node", "Service", "EndpointSlice"}
+        assert seen[0] == {"Node", "Service", "EndpointSlice", *APPS}
         assert "stale" not in statuses and statuses[-1] == "watching"
     finally:
         watcher.stop()

@@ -40,7 +40,7 @@ def test_version_and_discovery(api):
     core = client.CoreV1Api(api).get_api_resources()
     assert {r.name for r in core.resources} == {"nodes", "services", "pods"}
     groups = client.ApisApi(api).get_api_versions()
-    assert [g.name for g in groups.groups] == ["discovery.k8s.io"]
+    assert [g.name for g in groups.groups] == ["apps", "discovery.k8s.io"]
     slices = client.DiscoveryV1Api(api).get_api_resources()
     assert [r.name for r in slices.resources] == ["endpointslices"]
 

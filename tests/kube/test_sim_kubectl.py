@@ -135,3 +135,38 @@ def test_kubectl_watch_streams_a_change(sim):
     assert all(e["type"] == "ADDED" for e in found[:12])
     change = next(e for e in found if e["type"] == "MODIFIED")
     assert change["object"]["spec"]["trafficDistribution"] == "PreferSameNode"
+
+
+def test_kubectl_gets_the_workloads_and_the_readmes_dump_is_analyzed(sim, project_dir, tmp_path):
+    table = subprocess.run(
+        kubectl(sim, "get", "deploy,rs,ds,sts", "-A"), capture_output=True, timeout=30, check=True
+    )
+    text = table.stdout.decode()
+    assert "deployment.apps/cart" in text and "daemonset.apps/node-exporter" in text
+    assert "replicaset.apps/cart-" in text
+    dump = subprocess.run(
+        kubectl(
+            sim,
+            "get",
+            "nodes,services,endpointslices,pods,replicasets,deployments,statefulsets,daemonsets",
+            "-A",
+            "-o",
+            "json",
+        ),
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    items = json.loads(dump.stdout)["items"]
+    kinds = {o["kind"] for o in items}
+    assert {"ReplicaSet", "Deployment", "DaemonSet", "Pod"} <= kinds
+    path = tmp_path / "cluster.json"
+    path.write_bytes(dump.stdout)
+    analyzed = subprocess.run(
+        [sys.executable, "manage.py", "analyze", str(path), "--format", "json", "--no-fixes"],
+        cwd=project_dir,
+        capture_output=True,
+        timeout=60,
+    )
+    assert analyzed.returncode == 0, analyzed.stderr.decode()
+    assert len(json.loads(analyzed.stdout)["services"]) == 12

@@ -150,13 +150,19 @@ def fake_clock(sim: SimCluster) -> Clock:
     return clock
 
 
+def workload_of_pod(pod: str) -> str:
+    """A simulated Deployment's Pod is <workload>-<10-letter template hash>-<suffix>, a
+    DaemonSet's <workload>-<suffix> (also once it is gone)."""
+    workload, template_hash, _ = pod.rsplit("-", 2)
+    return workload if len(template_hash) == 10 else pod.rsplit("-", 1)[0]
+
+
 def per_service(samples) -> dict[str, dict[tuple[str, str], float]]:
     """Bytes per Service, as each shape's query would add them up."""
     out: dict[str, dict[tuple[str, str], float]] = {"cadvisor": {}, "istio": {}, "beyla": {}}
     for metric in CADVISOR:
         for labels, value in samples.get(metric, []):
-            # A simulated Pod is <workload>-<template hash>-<suffix> (also once it is gone).
-            key = (labels["namespace"], labels["pod"].rsplit("-", 2)[0])
+            key = (labels["namespace"], workload_of_pod(labels["pod"]))
             out["cadvisor"][key] = out["cadvisor"].get(key, 0.0) + value
     for metric in ("istio_request_bytes_sum", "istio_response_bytes_sum"):
         for labels, value in samples.get(metric, []):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from routing.figures.traffic import recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, TrafficVolume
 from routing.snapshots import import_dump
+from routing.snapshots.intake import DUMP_COMMAND
 from tests.factories import DEMO_DUMP
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def test_upload_offers_editors_only_upload_clusters(client, shop):
     page = response.content.decode()
     assert 'value="shop" selected' in page
     assert 'id="target-new"' not in page
-    assert "kubectl get nodes,services,endpointslices,pods -A -o json" in page
+    assert DUMP_COMMAND in page
 
 
 def test_upload_offers_admins_every_cluster_and_a_new_one(client, shop, settings):

@@ -270,6 +270,7 @@ def test_trim_object_keeps_what_routing_reads():
             "name": "p",
             "namespace": "default",
             "labels": {"app": "web"},
+            "ownerReferences": [{"kind": "ReplicaSet"}],  # who owns it (routing.workloads)
             "deletionTimestamp": "2025-06-01T12:00:00Z",
         },
         "spec": {"nodeName": "n1"},

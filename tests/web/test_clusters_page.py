@@ -5,6 +5,7 @@ from django.utils import timezone
 from routing.figures.traffic import flow_map
 from routing.models import Cluster, TrafficVolume
 from routing.snapshots import import_dump
+from routing.snapshots.intake import DUMP_COMMAND
 from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
 
@@ -94,7 +95,7 @@ def test_no_clusters_explains_how_to_add_one(page, web_server, viewer):
     empty = page.locator("#clusters-empty")
     assert empty.get_by_role("heading", name="No clusters yet").is_visible()
     assert empty.get_by_role("link", name="Upload page").get_attribute("href") == "/upload/"
-    assert "kubectl get nodes,services,endpointslices,pods -A -o json" in empty.inner_text()
+    assert DUMP_COMMAND in empty.inner_text()
     screenshot(page, "clusters-empty")
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.test import Client
 
 from routing.models import Cluster, Snapshot
+from routing.snapshots.intake import DUMP_COMMAND
 from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
 
@@ -16,7 +17,7 @@ def test_upload_of_the_demo_dump_to_an_existing_cluster(page, web_server, editor
     assert options == ["shop"]
     assert page.get_by_role("radio").count() == 0  # editors cannot create clusters
     command = page.locator("#command").inner_text()
-    assert command == "kubectl get nodes,services,endpointslices,pods -A -o json > dump.json"
+    assert command == f"{DUMP_COMMAND} > dump.json"
     screenshot(page, "upload")
 
     page.get_by_label("Cluster to add the snapshot to").select_option("shop")

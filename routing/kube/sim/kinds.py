@@ -54,9 +54,23 @@ PODS = Kind("pods", "Pod", "", "v1", True, ("po",), "pod")
 ENDPOINT_SLICES = Kind(
     "endpointslices", "EndpointSlice", "discovery.k8s.io", "v1", True, (), "endpointslice"
 )
-KINDS = (NODES, SERVICES, PODS, ENDPOINT_SLICES)
+# The workloads behind the Pods (sim/apps.py renders them from the world's records).
+REPLICA_SETS = Kind("replicasets", "ReplicaSet", "apps", "v1", True, ("rs",), "replicaset")
+DEPLOYMENTS = Kind("deployments", "Deployment", "apps", "v1", True, ("deploy",), "deployment")
+STATEFUL_SETS = Kind("statefulsets", "StatefulSet", "apps", "v1", True, ("sts",), "statefulset")
+DAEMON_SETS = Kind("daemonsets", "DaemonSet", "apps", "v1", True, ("ds",), "daemonset")
+KINDS = (
+    NODES,
+    SERVICES,
+    PODS,
+    ENDPOINT_SLICES,
+    REPLICA_SETS,
+    DEPLOYMENTS,
+    STATEFUL_SETS,
+    DAEMON_SETS,
+)
 BY_PATH = {(k.group, k.version, k.plural): k for k in KINDS}
-GROUPS = {"discovery.k8s.io": "v1"}
+GROUPS = {"apps": "v1", "discovery.k8s.io": "v1"}
 
 
 def _resource(k: Kind) -> dict:

@@ -43,20 +43,33 @@ class NodeRec:
     # The zone the cloud reports in spec.providerID, which it always knows even when the zone
     # label is missing (a node whose label was removed or never written).
     provider_zone: str = ""
+    # The node group (EKS managed node group label), "" for none: the demo's DaemonSet selects
+    # one group, which keeps it off the other group's nodes.
+    node_group: str = ""
+
+
+DEPLOYMENT = "Deployment"
+DAEMON_SET = "DaemonSet"
+NODE_GROUP_LABEL = "eks.amazonaws.com/nodegroup"
 
 
 @dataclass(slots=True)
 class Revision:
-    """One ReplicaSet of a workload: the pod template of one rollout."""
+    """The pod template of one rollout: a Deployment's ReplicaSet, a DaemonSet's
+    ControllerRevision. `labels` are those its Pods carry (the selector plus the hash)."""
 
     name: str
     uid: str
     labels: dict[str, str]
+    template_hash: str = ""
+    number: int = 1  # deployment.kubernetes.io/revision, or the DaemonSet's template generation
+    created: str = ""
 
 
 @dataclass(slots=True)
 class Workload:
-    """A Deployment behind one Service; its Pods carry `selector` plus the template hash."""
+    """A Deployment (or DaemonSet) behind one Service; its Pods carry `selector` plus the
+    template hash."""
 
     namespace: str
     name: str
@@ -66,6 +79,11 @@ class Workload:
     revision: Revision
     churn: bool = True  # whether random churn may scale or roll it
     pods: dict[str, "PodRec"] = field(default_factory=dict)
+    kind: str = DEPLOYMENT
+    uid: str = ""
+    created: str = ""
+    node_selector: dict[str, str] = field(default_factory=dict)  # the Pod template's
+    history: list[Revision] = field(default_factory=list)  # older revisions, oldest first
 
 
 @dataclass(slots=True)
@@ -87,7 +105,8 @@ class PodRec:
         return (self.namespace, self.name)
 
 
-def render_node(n: NodeRec) -> dict[str, Any]:
+def node_labels(n: NodeRec) -> dict[str, str]:
+    """The labels the kubelet and the cloud write on the node."""
     labels = {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/instance-type": n.instance_type,
@@ -101,12 +120,24 @@ def render_node(n: NodeRec) -> dict[str, Any]:
         labels[REGION_LABEL] = n.region
     if n.zone:
         labels[ZONE_LABEL] = n.zone
+    if n.node_group:
+        labels[NODE_GROUP_LABEL] = n.node_group
+    if n.control_plane:
+        labels[CONTROL_PLANE_LABEL] = ""
+    return labels
+
+
+def node_taints(n: NodeRec) -> list[dict[str, str]]:
+    return [{"effect": "NoSchedule", "key": CONTROL_PLANE_LABEL}] if n.control_plane else []
+
+
+def render_node(n: NodeRec) -> dict[str, Any]:
+    labels = node_labels(n)
     spec: dict[str, Any] = {
         "providerID": f"aws:///{n.zone or n.provider_zone or n.region}/{n.instance_id}"
     }
     if n.control_plane:
-        labels[CONTROL_PLANE_LABEL] = ""
-        spec["taints"] = [{"effect": "NoSchedule", "key": CONTROL_PLANE_LABEL}]
+        spec["taints"] = node_taints(n)
     times = {"lastHeartbeatTime": n.changed, "lastTransitionTime": n.created}
     conditions = [
         times | {"message": msg, "reason": reason, "status": "False", "type": kind}
@@ -162,27 +193,36 @@ def render_node(n: NodeRec) -> dict[str, Any]:
     }
 
 
+def owner_reference(kind: str, name: str, uid: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "name": name,
+        "uid": uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def pod_owner(w: Workload, rev: Revision) -> dict[str, Any]:
+    """A Deployment's Pods belong to its ReplicaSet; a DaemonSet's to the DaemonSet itself."""
+    if w.kind == DEPLOYMENT:
+        return owner_reference("ReplicaSet", rev.name, rev.uid)
+    return owner_reference(w.kind, w.name, w.uid)
+
+
 def render_pod(p: PodRec, node: NodeRec | None) -> dict[str, Any]:
     ready = p.ready and (node is None or node.ready)
     w, rev = p.workload, p.revision
     meta: dict[str, Any] = {
         "name": p.name,
-        "generateName": f"{rev.name}-",
+        "generateName": f"{rev.name if w.kind == DEPLOYMENT else w.name}-",
         "namespace": p.namespace,
         "uid": p.uid,
         "generation": 1,
         "creationTimestamp": p.created,
         "labels": rev.labels,
-        "ownerReferences": [
-            {
-                "apiVersion": "apps/v1",
-                "kind": "ReplicaSet",
-                "name": rev.name,
-                "uid": rev.uid,
-                "controller": True,
-                "blockOwnerDeletion": True,
-            }
-        ],
+        "ownerReferences": [pod_owner(w, rev)],
     }
     if p.deleted:
         meta["deletionTimestamp"] = p.deleted

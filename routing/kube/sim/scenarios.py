@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from .objects import TOPOLOGY_MODE, NodeRec, Workload
+from .objects import DAEMON_SET, NODE_GROUP_LABEL, TOPOLOGY_MODE, NodeRec, Workload
 from .world import World
 
 DAY = 86400.0
@@ -10,6 +10,7 @@ REGION = "us-east-1"
 DEMO_ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 WORKER = ("m5.xlarge", "3920m", "4", 15_335_000)  # (type, allocatable cpu, capacity, memory Ki)
 CONTROL_PLANE = ("m5.large", "1930m", "2", 7_134_904)
+DEMO_NODE_GROUPS = ("general", "general", "batch")  # each zone's three workers, in order
 
 
 def make_node(
@@ -22,6 +23,7 @@ def make_node(
     control_plane=False,
     ready=True,
     provider_zone: str = "",
+    node_group: str = "",
 ) -> NodeRec:
     itype, cpu, capacity, memory = shape
     created = world.ago(90 * DAY, 10 * DAY)
@@ -29,7 +31,7 @@ def make_node(
         NodeRec(
             name, zone, REGION, ip, itype, cpu, capacity, memory,
             f"i-{world.rng.getrandbits(68):017x}", control_plane, ready, world.uid(), created,
-            created, provider_zone,
+            created, provider_zone, node_group,
         )
     )  # fmt: skip
 
@@ -100,7 +102,15 @@ DEMO_SERVICES: tuple[tuple[str, str, str, tuple[int, int, int], dict[str, Any]],
     ("shop", "payments", "Auto", (2, 1, 1), {}),  # 4 endpoints, 3 zones: Auto stays off
     ("shop", "sessions", "PreferSameNode", (1, 1, 1), {}),
     ("shop", "recommendations", "PreferSameZone", (2, 2, 0), {}),  # no endpoint in zone c
-    ("monitoring", "node-exporter", "none", (2, 2, 2), {"itp": "Local", "churn": False}),
+    # A DaemonSet whose nodeSelector picks the general node group: the batch nodes (one per
+    # zone) run none, and with internalTrafficPolicy Local their clients' traffic is dropped.
+    (
+        "monitoring",
+        "node-exporter",
+        "none",
+        (2, 2, 2),
+        {"itp": "Local", "churn": False, "daemon_set": {NODE_GROUP_LABEL: "general"}},
+    ),
     ("shop", "frontend", "PreferSameZone", (1, 1, 1), {"type": "LoadBalancer", "etp": "Local"}),
     ("shop", "inventory", "PreferSameZone", (1, 3, 1), {}),  # overloads zones a and c
     ("shop", "legacy-db", "none", (1, 0, 0), {"stuck": True, "churn": False}),
@@ -121,7 +131,7 @@ def demo(world: World, *, unlabelled_worker: bool = False) -> None:
             host = 16 * z + i
             ip = f"10.0.{host}.{world.rng.randrange(10, 250)}"
             name = f"ip-{ip.replace('.', '-')}.ec2.internal"
-            make_node(world, name, ip, zone, WORKER)
+            make_node(world, name, ip, zone, WORKER, node_group=DEMO_NODE_GROUPS[i])
             workers.setdefault(zone, []).append(name)
     # Without a zone label, though its providerID names its zone as AWS always does.
     control = make_node(
@@ -155,8 +165,14 @@ def demo(world: World, *, unlabelled_worker: bool = False) -> None:
             etp=extra.get("etp", "Cluster"),
             labels={"app": name},
         )
+        daemon_set = extra.get("daemon_set")
         workload = world.add_workload(
-            ns, name, selector, ports=[8080], churn=extra.get("churn", True)
+            ns,
+            name,
+            selector,
+            ports=[8080],
+            churn=extra.get("churn", True),
+            **({"kind": DAEMON_SET, "node_selector": daemon_set} if daemon_set else {}),
         )
         for zone, count in zip(DEMO_ZONES, per_zone, strict=True):
             for k in range(count):

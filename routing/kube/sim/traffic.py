@@ -231,7 +231,9 @@ class Traffic:
             for key, value in self._beyla.items():
                 start = text.get(key)
                 if start is None:
-                    start = text[key] = f"{BEYLA_FLOW}{{{_beyla_labels(*key)}}} "
+                    owner = self.world.workloads.get(key[0])
+                    dst_type = owner.kind if owner is not None else OWNER_TYPE
+                    start = text[key] = f"{BEYLA_FLOW}{{{_beyla_labels(*key, dst_type)}}} "
                 out.append(f"{start}{int(value)}\n")
         return "".join(out).encode()
 
@@ -425,7 +427,7 @@ CADVISOR_TRANSMIT = "container_network_transmit_bytes_total"
 ISTIO_REQUEST = "istio_request_bytes"  # a histogram: _bucket, _sum, _count
 ISTIO_RESPONSE = "istio_response_bytes"
 BEYLA_FLOW = "beyla_network_flow_bytes_total"
-OWNER_TYPE = "Deployment"  # every simulated workload (and loadgen) is a Deployment
+OWNER_TYPE = "Deployment"  # every caller (and loadgen) is; node-exporter is a DaemonSet
 
 _HELP = {
     CADVISOR_RECEIVE: "Cumulative count of bytes received (simulated cAdvisor, per Pod).",
@@ -491,7 +493,7 @@ def _istio_labels(service: Key, caller: Key) -> str:
     )
 
 
-def _beyla_labels(service: Key, caller: Key, src: str, dst: str) -> str:
+def _beyla_labels(service: Key, caller: Key, src: str, dst: str, dst_type: str = OWNER_TYPE) -> str:
     # Beyla's Prometheus attribute names (docs: grafana.com/docs/beyla/latest/network/).
     return label_set(
         [
@@ -499,7 +501,7 @@ def _beyla_labels(service: Key, caller: Key, src: str, dst: str) -> str:
             ("k8s_cluster_name", CLUSTER_NAME),
             ("k8s_dst_namespace", service[0]),
             ("k8s_dst_owner_name", service[1]),
-            ("k8s_dst_owner_type", OWNER_TYPE),
+            ("k8s_dst_owner_type", dst_type),
             ("k8s_src_namespace", caller[0]),
             ("k8s_src_owner_name", caller[1]),
             ("k8s_src_owner_type", OWNER_TYPE),

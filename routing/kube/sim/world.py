@@ -2,7 +2,8 @@
 
 Every public method takes the world lock, changes records, then `_flush()` writes what changed
 to the store in the order a real cluster would: Nodes, Services and Pods first, then the
-EndpointSlices the controller derives from them.
+workloads' status that counts those Pods (apps.py), then the EndpointSlices the controller
+derives from them.
 """
 
 import contextlib
@@ -11,12 +12,17 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 
+import orjson
+
 from routing.engine.parse import build_cluster
 from routing.engine.topology import ZoneRatios, zone_ratios
 
 from . import slices
+from .apps import REVISION_HISTORY_LIMIT, render_workload
 from .ids import Ids
 from .objects import (
+    DAEMON_SET,
+    DEPLOYMENT,
     TOPOLOGY_MODE,
     NodeRec,
     PodRec,
@@ -32,6 +38,10 @@ from .slices import ServiceRec, SliceRec
 from .state import Store
 
 Key = tuple[str, str]
+DAY = 86400.0
+# A second seed for the workloads' own uids and times, so that adding them left the names and
+# addresses every seed gave before unchanged (tests and screenshots name them).
+_APPS_SEED = 1_000_003
 
 
 class World(Ids):
@@ -53,6 +63,12 @@ class World(Ids):
         self._dirty_services: set[Key] = set()
         self._dirty_pods: set[Key] = set()
         self._service_writes: set[Key] = set()
+        self._dirty_workloads: set[Key] = set()
+        self._dropped_replica_sets: list[Key] = []
+        # What was last written of each apps object, (plural, namespace, name) -> JSON: a Pod
+        # change that leaves its workload's counts alone must not write (nor send) an event.
+        self._apps_written: dict[tuple[str, str, str], bytes] = {}
+        self.apps_ids = Ids(seed + _APPS_SEED, now)
         self.loading = True
         self._batch = 0
 
@@ -89,32 +105,72 @@ class World(Ids):
             return svc
 
     def add_workload(
-        self, namespace: str, name: str, selector: dict[str, str], *, ports: list[int], churn=True
+        self,
+        namespace: str,
+        name: str,
+        selector: dict[str, str],
+        *,
+        ports: list[int],
+        churn=True,
+        kind: str = DEPLOYMENT,
+        node_selector: dict[str, str] | None = None,
     ) -> Workload:
+        """A Deployment (or with `kind`, a DaemonSet: its Pods still go where add_pod puts
+        them; `node_selector` is what its template says)."""
         with self.lock:
             image = f"registry.example.com/{namespace}/{name}:1.0"
-            revision = self._revision(name, selector)
-            workload = Workload(namespace, name, dict(selector), image, ports, revision, churn)
+            created = self.apps_ids.ago(400 * DAY, 30 * DAY)
+            revision = self._revision(name, selector, kind, 1, created)
+            workload = Workload(
+                namespace, name, dict(selector), image, ports, revision, churn, kind=kind,
+                uid=self.apps_ids.uid(), created=created, node_selector=dict(node_selector or {}),
+            )  # fmt: skip
             self.workloads[(namespace, name)] = workload
+            self._workload_changed(workload)
+            self._flush()
             return workload
 
-    def _revision(self, name: str, selector: dict[str, str]) -> Revision:
+    def _revision(
+        self, name: str, selector: dict[str, str], kind: str, number: int, created: str
+    ) -> Revision:
         template_hash = self.suffix(10)
-        labels = dict(selector) | {"pod-template-hash": template_hash}
-        return Revision(f"{name}-{template_hash}", self.uid(), labels)
+        if kind == DAEMON_SET:  # a ControllerRevision's hash, and the template's generation
+            extra = {
+                "controller-revision-hash": template_hash,
+                "pod-template-generation": str(number),
+            }
+        else:
+            extra = {"pod-template-hash": template_hash}
+        labels = dict(selector) | extra
+        return Revision(
+            f"{name}-{template_hash}", self.uid(), labels, template_hash, number, created
+        )
 
     def new_revision(self, workload: Workload) -> Revision:
-        """A new ReplicaSet for the workload (a rollout); Pods added later use it."""
+        """A rollout: a new ReplicaSet (or DaemonSet template generation); Pods added later use
+        it. A Deployment keeps its old ReplicaSets, up to its revisionHistoryLimit."""
         with self.lock:
-            workload.revision = self._revision(workload.name, workload.selector)
+            old = workload.revision
+            workload.revision = self._revision(
+                workload.name, workload.selector, workload.kind, old.number + 1, stamp(self.now())
+            )
+            if workload.kind == DEPLOYMENT:
+                workload.history.append(old)
+                while len(workload.history) > REVISION_HISTORY_LIMIT:
+                    gone = workload.history.pop(0)
+                    self._dropped_replica_sets.append((workload.namespace, gone.name))
+            self._workload_changed(workload)
+            self._flush()
             return workload.revision
 
     def add_pod(self, workload: Workload, node: str, *, ready: bool = True, age: float = 0):
         with self.lock:
             rev = workload.revision
-            name = f"{rev.name}-{self.suffix(5)}"
+            # generateName: a ReplicaSet's name for a Deployment's Pods, the DaemonSet's own.
+            base = rev.name if workload.kind == DEPLOYMENT else workload.name
+            name = f"{base}-{self.suffix(5)}"
             while (workload.namespace, name) in self.pods:
-                name = f"{rev.name}-{self.suffix(5)}"
+                name = f"{base}-{self.suffix(5)}"
             created = self.ago(age, age / 10) if age else stamp(self.now())
             pod = PodRec(
                 workload.namespace, name, self.uid(), created, workload, rev, node, self.pod_ip(),
@@ -204,10 +260,15 @@ class World(Ids):
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _workload_changed(self, workload: Workload) -> None:
+        if not self.loading:
+            self._dirty_workloads.add((workload.namespace, workload.name))
+
     def _pod_changed(self, pod: PodRec) -> None:
         if self.loading:
             return  # finish_loading derives everything once
         self._dirty_pods.add(pod.key)
+        self._workload_changed(pod.workload)
         for svc in self._by_namespace.get(pod.namespace, ()):
             if svc.managed and selects(svc.selector, pod.revision.labels):
                 self._dirty_services.add((svc.namespace, svc.name))
@@ -261,6 +322,7 @@ class World(Ids):
                 store.delete("pods", *key)
             else:
                 store.put("pods", render_pod(pod, self.nodes.get(pod.node)))
+        self._write_workloads()
         rendered, dropped = self._reconcile(self._dirty_services)
         for _svc, _rec, obj in rendered:
             store.put("endpointslices", obj)
@@ -270,6 +332,24 @@ class World(Ids):
         self._service_writes.clear()
         self._dirty_pods.clear()
         self._dirty_services.clear()
+
+    def _write_workloads(self) -> None:
+        """Put the apps objects of the workloads that changed, skipping those that render as
+        before (a Pod whose readiness flapped back changes no count)."""
+        store, written = self.store, self._apps_written
+        for key in sorted(self._dirty_workloads):
+            workload = self.workloads.get(key)
+            for plural, obj in render_workload(workload, self.nodes) if workload else ():
+                at = (plural, key[0], obj["metadata"]["name"])
+                body = orjson.dumps(obj)
+                if written.get(at) != body:
+                    written[at] = body
+                    store.put(plural, obj)
+        for namespace, name in self._dropped_replica_sets:
+            written.pop(("replicasets", namespace, name), None)
+            store.delete("replicasets", namespace, name)
+        self._dirty_workloads.clear()
+        self._dropped_replica_sets.clear()
 
     def finish_loading(self) -> None:
         """Derive every slice and load all objects into the store, without watch events."""
@@ -285,11 +365,24 @@ class World(Ids):
                 (render_pod(p, self.nodes.get(p.node)) for _, p in sorted(self.pods.items())),
             )
             store.load("endpointslices", (obj for _, _, obj in rendered))
+            apps: dict[str, list[dict]] = {
+                p: [] for p in ("replicasets", "deployments", "daemonsets")
+            }
+            for key in sorted(self.workloads):
+                for plural, obj in render_workload(self.workloads[key], self.nodes):
+                    name = obj["metadata"]["name"]
+                    self._apps_written[(plural, key[0], name)] = orjson.dumps(obj)
+                    apps[plural].append(obj)
+            for plural, objs in apps.items():
+                store.load(plural, objs)
+            store.load("statefulsets", ())  # served, and empty: no simulated workload is one
             self.loading = False
             self._dirty_nodes.clear()
             self._service_writes.clear()
             self._dirty_pods.clear()
             self._dirty_services.clear()
+            self._dirty_workloads.clear()
+            self._dropped_replica_sets.clear()
 
 
 def _annotated(obj: dict) -> bool:

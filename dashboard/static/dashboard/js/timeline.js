@@ -11,7 +11,16 @@ const cluster = document.body.dataset.cluster;
 const data = pageData("timeline-data");
 const RANGES = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3, all: null };
 const RANGE_WORDS = { hour: "the last hour", day: "the last day", week: "the last week", all: "all time" };
-const KIND_WORDS = { Node: "Nodes", Service: "Services", EndpointSlice: "EndpointSlices", Pod: "Pods" };
+const KIND_WORDS = {
+  Node: "Nodes",
+  Service: "Services",
+  EndpointSlice: "EndpointSlices",
+  Pod: "Pods",
+  ReplicaSet: "ReplicaSets",
+  Deployment: "Deployments",
+  StatefulSet: "StatefulSets",
+  DaemonSet: "DaemonSets",
+};
 const LISTED = 10; // Services named per added/removed line before "and N more"
 
 const state = {
