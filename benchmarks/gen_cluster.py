@@ -1,4 +1,5 @@
-"""Deterministic synthetic cluster as `kubectl get nodes,services,endpointslices,pods -o json`."""
+"""Deterministic synthetic cluster as `kubectl get nodes,services,endpointslices,pods -o json`
+(no apps/v1 workloads: the benchmarks measure routing, which does not read them)."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from routing.models import Cluster, Snapshot
+from routing.snapshots.intake import DUMP_COMMAND
 
 MAX_INT = 2**31 - 1  # PostgreSQL's integer, the widest value every integer column holds
 
@@ -148,10 +149,7 @@ class DiffQuerySerializer(serializers.Serializer):
 
 
 class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text="The output of `kubectl get nodes,services,endpointslices,pods -A -o json` "
-        "(or -o yaml)."
-    )
+    file = serializers.FileField(help_text=f"The output of `{DUMP_COMMAND}` (or -o yaml).")
 
 
 # --- clusters ---------------------------------------------------------------------------------

@@ -271,6 +271,10 @@ class ObjectChangesSerializer(serializers.Serializer):
     Service = ChangeCountsSerializer(help_text="Service changes.")
     EndpointSlice = ChangeCountsSerializer(help_text="EndpointSlice changes.")
     Pod = ChangeCountsSerializer(help_text="Pod changes.")
+    ReplicaSet = ChangeCountsSerializer(help_text="ReplicaSet changes.")
+    Deployment = ChangeCountsSerializer(help_text="Deployment changes.")
+    StatefulSet = ChangeCountsSerializer(help_text="StatefulSet changes.")
+    DaemonSet = ChangeCountsSerializer(help_text="DaemonSet changes.")
 
 
 class ServiceNameSerializer(serializers.Serializer):

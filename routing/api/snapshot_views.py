@@ -28,7 +28,7 @@ from routing.models import Snapshot
 from routing.roles import EDITOR
 from routing.snapshots import import_dump
 from routing.snapshots.diff import diff_snapshots
-from routing.snapshots.intake import TooLarge
+from routing.snapshots.intake import DUMP_COMMAND, TooLarge
 
 _RAW_BODY = {media_type: {"type": "string", "format": "binary"} for media_type in RAW_MEDIA_TYPES}
 
@@ -47,13 +47,14 @@ _RAW_BODY = {media_type: {"type": "string", "format": "binary"} for media_type i
     ),
     create=extend_schema(
         summary="Upload a kubectl dump as a new snapshot (editor)",
-        description="The dump is `kubectl get nodes,services,endpointslices,pods -A -o json` "
+        description=f"The dump is `{DUMP_COMMAND}` "
         "(or `-o yaml`) output, sent as the multipart field `file` or as the request body. "
         "Nothing is stored unless the whole snapshot is. A malformed dump gets 400 with the "
         "one-line message `manage.py analyze` prints, and so does one with a NUL character or "
         "a name or label the Kubernetes API server would refuse (its rule is named). One past "
         "the size limit, or past an object limit (Nodes, Services, EndpointSlices, Pods, "
-        "endpoints, objects in all; `details` names the limit, the count and the setting), "
+        "ReplicaSets, Deployments, StatefulSets, DaemonSets, endpoints, objects in all; "
+        "`details` names the limit, the count and the setting), "
         "gets 413.",
         request={"multipart/form-data": UploadSerializer, **_RAW_BODY},
         responses={201: SnapshotSerializer, **errors(400, 404, 413, 415)},
