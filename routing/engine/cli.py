@@ -119,7 +119,8 @@ def analyze_path(path: str, options: Options, fixes: bool = True) -> dict[str, A
     """Load, parse and analyse one file; errors carry the file name."""
     try:
         items = load_path(path)
-        report = analyze_cluster(build_cluster(items), options)
+        cluster = build_cluster(items)
+        report = analyze_cluster(cluster, options)
     except InputError as exc:
         raise exc.with_source(path) from None
     if fixes:
@@ -127,7 +128,7 @@ def analyze_path(path: str, options: Options, fixes: bool = True) -> dict[str, A
         # and nothing inside the engine may depend on them.
         from routing.fixes import add_fixes
 
-        add_fixes(report, (obj for _, _, obj in items), options)
+        add_fixes(report, (obj for _, _, obj in items), options, cluster)
     if options.service is not None and not report["services"]:
         ns, name = options.service
         raise InputError(f"Service {ns}/{name} is not in the input", source=path)

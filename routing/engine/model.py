@@ -1,6 +1,7 @@
 """Plain data the engine works on: what routing reads of Nodes, Services and EndpointSlices."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 REGION_LABEL = "topology.kubernetes.io/region"
@@ -63,6 +64,23 @@ class Endpoint:
     def controller_ready(self) -> bool:
         return self.ready is True
 
+    def with_hint(self, hint: Hint, has_hints_field: bool) -> "Endpoint":
+        """A copy with other hints (positional, as dataclasses.replace is slow in a loop)."""
+        return Endpoint(
+            self.ip,
+            self.node_name,
+            self.zone,
+            self.ready,
+            self.serving,
+            self.terminating,
+            hint,
+            has_hints_field,
+            self.slice_name,
+            self.address_type,
+            self.managed,
+            self.flow_zone,
+        )
+
 
 @dataclass(slots=True)
 class Service:
@@ -98,6 +116,9 @@ class Cluster:
     warnings: list[str]
     has_pods: bool = False
     nodes_by_name: dict[str, Node] = field(default_factory=dict)
+    # Facts derived from the Nodes alone, kept with Nodes shared by many builds
+    # (routing.engine.parse.SharedNodes, from_nodes); None when the Nodes are this build's own.
+    node_facts: dict[Any, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.nodes_by_name:

@@ -1,9 +1,7 @@
 """Turn Kubernetes object dicts into the engine's model, defaulting fields as the API does."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from .errors import InputError
 from .loader import Items, label_of
@@ -29,40 +27,78 @@ _PROVIDERS = {"aws": "aws", "gce": "gcp", "azure": "azure", "oci": "oracle"}
 _EMPTY: dict[str, Any] = {}
 _TRISTATE = (bool, type(None))
 _HINTS: dict[Hint, Hint] = {}
+# Endpoints already read, by id of their dict: (the endpoint dict, its slice dict, the Endpoint).
+KnownEndpoints = Mapping[int, tuple[dict[str, Any], dict[str, Any], Endpoint]]
 
 
-# While set (reusing_parsed_nodes), Node objects already parsed are reused by identity: a fix
-# search analyses one Service dozens of times over the same, unchanged Node dicts.
-_NODE_CACHE: ContextVar[dict[int, tuple[dict[str, Any], Node]] | None] = ContextVar(
-    "parsed_nodes", default=None
-)
+class SharedNodes:
+    """Nodes parsed once for many builds of small clusters over them (a fix search analyses
+    one Service dozens of times over the same Nodes): `build_cluster(items, shared)` then costs
+    what the items cost, not what the Nodes do. The Node dicts must not change meanwhile (edit
+    copies, and share those instead)."""
+
+    def __init__(self, objects: Iterable[dict[str, Any]]):
+        self.objects = list(objects)  # the Node dicts, in input order
+        self.nodes = [_node(label_of("items", i), obj) for i, obj in enumerate(self.objects)]
+        self.by_name = {n.name: n for n in self.nodes}
+        self._named: dict[str, list[Node]] = {}  # every node of a name (a dump may repeat one)
+        for node in self.nodes:
+            self._named.setdefault(node.name, []).append(node)
+        self.warnings = _node_warnings(self.nodes)
+        self.facts: dict[Any, Any] = {}  # see from_nodes
+        self._counted: list[Node] = []  # nodes the last build gave running Pods
+
+    def cluster(self, services: list[Service], has_pods: bool = False) -> Cluster:
+        """A Cluster of these Nodes and `services` (no warnings: build_cluster adds them)."""
+        return Cluster(
+            nodes=self.nodes,
+            services=services,
+            warnings=[],
+            has_pods=has_pods,
+            nodes_by_name=self.by_name,
+            node_facts=self.facts,
+        )
+
+    def count_running(self, running: dict[str, int]) -> None:
+        """Set running_pods as a build of its own would (0 on nodes without a running Pod),
+        touching only the nodes the last build or this one counts Pods on."""
+        for node in self._counted:
+            node.running_pods = 0
+        self._counted = []
+        for name, count in running.items():
+            for node in self._named.get(name, ()):
+                node.running_pods = count
+                self._counted.append(node)
 
 
-@contextmanager
-def reusing_parsed_nodes() -> Iterator[None]:
-    """Within the block, parse each Node dict once, however many builds read it. The dicts
-    must not change meanwhile (edit copies instead)."""
-    token = _NODE_CACHE.set({})
+T = TypeVar("T")
+
+
+def from_nodes(cluster: Cluster, fact: Hashable, compute: Callable[[list[Node]], T]) -> T:
+    """`compute(cluster.nodes)`, computed once per SharedNodes when the cluster was built over
+    them. `fact` names what is computed (and its arguments); `compute` must read only what
+    parsing sets, not `running_pods`, which every build sets again."""
+    facts = cluster.node_facts
+    if facts is None:
+        return compute(cluster.nodes)
     try:
-        yield
-    finally:
-        _NODE_CACHE.reset(token)
+        found: T = facts[fact]
+    except KeyError:
+        found = facts[fact] = compute(cluster.nodes)
+    return found
 
 
-def _parsed_node(prefix: str, index: int, obj: dict[str, Any]) -> Node:
-    cache = _NODE_CACHE.get()
-    if cache is None:
-        return _node(label_of(prefix, index), obj)
-    hit = cache.get(id(obj))
-    if hit is None or hit[0] is not obj:  # the identity check: ids of freed dicts are reused
-        hit = cache[id(obj)] = (obj, _node(label_of(prefix, index), obj))
-    # Shared between builds: each build sets running_pods on all its nodes, and the analyses
-    # that reuse them run one after another.
-    return hit[1]
+def build_cluster(
+    items: Items, shared: SharedNodes | None = None, known: KnownEndpoints | None = None
+) -> Cluster:
+    """Build a Cluster from loaded objects; objects of other kinds are ignored.
 
-
-def build_cluster(items: Items) -> Cluster:
-    """Build a Cluster from loaded objects; objects of other kinds are ignored."""
+    With `shared`, the cluster's Nodes are those (their running_pods set from the items' Pods)
+    and the items must hold no Node. `known`: endpoints read before from these very dicts, in
+    these very slices, over Nodes with the same zones, none changed since; they are reused, not
+    read again (a what-if edit reads a Service again after adding a few endpoints to it). The
+    Endpoints are then shared between the clusters, so they must not be changed.
+    """
     nodes: list[Node] = []
     services: dict[tuple[str, str], Service] = {}
     slices: list[tuple[str, dict[str, Any]]] = []
@@ -80,13 +116,21 @@ def build_cluster(items: Items) -> Cluster:
             if svc is not None:
                 services[(svc.namespace, svc.name)] = svc
         elif kind == "Node":
-            nodes.append(_parsed_node(prefix, index, obj))
-    for node in nodes:
-        node.running_pods = running.get(node.name, 0)
-    cluster = Cluster(nodes=nodes, services=[], warnings=[], has_pods=has_pods)
-    _attach_slices(slices, services, cluster)
+            if shared is not None:
+                raise ValueError("a build over shared Nodes takes no Node of its own")
+            nodes.append(_node(label_of(prefix, index), obj))
+    if shared is None:
+        for node in nodes:
+            node.running_pods = running.get(node.name, 0)
+        cluster = Cluster(nodes=nodes, services=[], warnings=[], has_pods=has_pods)
+        node_warnings = _node_warnings(nodes)
+    else:
+        shared.count_running(running)
+        cluster = shared.cluster([], has_pods)
+        node_warnings = shared.warnings
+    _attach_slices(slices, services, cluster, known or {})
     cluster.services = [services[k] for k in sorted(services)]
-    cluster.warnings[:0] = _node_warnings(nodes)
+    cluster.warnings[:0] = node_warnings
     return cluster
 
 
@@ -245,6 +289,7 @@ def _attach_slices(
     slices: list[tuple[str, dict[str, Any]]],
     services: dict[tuple[str, str], Service],
     cluster: Cluster,
+    known: KnownEndpoints,
 ) -> None:
     orphans = 0
     per_service: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
@@ -265,7 +310,7 @@ def _attach_slices(
         svc = services[key]
         group.sort(key=lambda g: g[0])  # upstream processes slices by name; keeps output stable
         for name, what, obj in group:
-            _add_slice(svc, name, what, obj, nodes)
+            _add_slice(svc, name, what, obj, nodes, known)
     for svc in services.values():
         if not svc.ip_families:
             seen = [ep.address_type for ep in svc.endpoints]
@@ -277,7 +322,12 @@ def _attach_slices(
 
 
 def _add_slice(
-    svc: Service, name: str, what: str, obj: dict[str, Any], nodes: dict[str, Node]
+    svc: Service,
+    name: str,
+    what: str,
+    obj: dict[str, Any],
+    nodes: dict[str, Node],
+    known: KnownEndpoints,
 ) -> None:
     address_type = obj["addressType"]
     endpoints = obj.get("endpoints") or []
@@ -290,8 +340,17 @@ def _add_slice(
     # A dump with the label stripped still belongs to the controller when the Service selects pods.
     managed = svc.has_selector and managed_by in (CONTROLLER_NAME, None)
     out = svc.endpoints
+    if not known:
+        for i, ep in enumerate(endpoints):
+            out.append(_endpoint(ep, i, name, what, address_type, managed, nodes))
+        return
     for i, ep in enumerate(endpoints):
-        out.append(_endpoint(ep, i, name, what, address_type, managed, nodes))
+        hit = known.get(id(ep))
+        # The identity checks: ids of freed dicts are reused; the slice decides `managed`.
+        if hit is not None and hit[0] is ep and hit[1] is obj and hit[2].managed == managed:
+            out.append(hit[2])
+        else:
+            out.append(_endpoint(ep, i, name, what, address_type, managed, nodes))
 
 
 def _endpoint(

@@ -63,33 +63,33 @@ def analyze_cluster(cluster: Cluster, options: Options) -> dict[str, Any]:
 
 
 class ServiceAnalyzer:
-    """Report entries for single Services of clusters that share their parsed Nodes (a fix
-    search analyses one Service again and again over the same Nodes): the cluster-wide part of
-    the analysis (client weights, zone ratios, regions, prices) is built once per set of Nodes."""
+    """Headline figures of single Services of clusters that share their Nodes (a fix search
+    analyses one Service again and again over the same Nodes): the cluster-wide part of the
+    analysis (client weights, zone ratios, regions, prices) is built once per set of Nodes."""
 
     def __init__(self, options: Options):
         self.options = options
         self._ctx: Context | None = None
-        self._section: dict[str, Any] = {}
 
-    def entry(self, cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+    def headline(self, cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+        """The figures a what-if compares (routing.whatif.headline of the Service's report
+        entry), computed without the rest of the entry; None when the Service is not there."""
         svc = next(
             (s for s in cluster.services if (s.namespace, s.name) == (namespace, name)), None
         )
         if svc is None:
             return None
         ctx = self._ctx
+        # Pods weight clients by the Pods of this very cluster, so that context is its own.
         if ctx is None or not _same_nodes(ctx.cluster, cluster) or self.options.clients == "pods":
             ctx = self._ctx = _context(cluster, self.options)
-            self._section = _cluster_section(ctx)
-        entry = service_report(svc, replace(ctx, cluster=cluster))
-        entry["cluster"] = self._section  # shared, read-only: the first build's warnings
-        return entry
+        # ctx.cluster is another build over the same Nodes: the figures read only its Nodes.
+        return observed_headline(svc, ctx)
 
 
 def _same_nodes(a: Cluster, b: Cluster) -> bool:
-    return len(a.nodes) == len(b.nodes) and all(
-        x is y for x, y in zip(a.nodes, b.nodes, strict=True)
+    return a.nodes is b.nodes or (
+        len(a.nodes) == len(b.nodes) and all(x is y for x, y in zip(a.nodes, b.nodes, strict=True))
     )
 
 
@@ -199,6 +199,23 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
     report["diagnostics"] = diagnose(svc, ctx, indices, observed, what_if, what_if_ctl)
     report["recommendation"] = recommend(svc, declared, observed, what_if, ctx)
     return report
+
+
+def observed_headline(svc: Service, ctx: Context) -> dict[str, Any]:
+    """The observed flows' figures of `service_report`'s entry, by the same computation (there
+    the observed run may reuse a policy's run with equal hints, which gives the same figures)."""
+    ctx = _service_context(svc, ctx)
+    hints = [ep.hint for ep in svc.endpoints]
+    run = _simulate_flows(svc, hints, proxy_endpoints(svc), ctx, [])
+    flows = run.flows
+    return {
+        "crossZoneFraction": flows.cross_zone,
+        "crossRegionFraction": flows.cross_region,
+        "dropped": flows.dropped,
+        "maxOverload": flows.max_overload,
+        "costPerGb": run.cost_per_gb,
+        "monthlyCost": _monthly(ctx, run.cost_per_gb),
+    }
 
 
 def _service_context(svc: Service, ctx: Context) -> Context:

@@ -10,36 +10,50 @@ recommended policy, are searched: the others have nothing to fix.
 
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import orjson
 import yaml
 
-from routing.engine import Options
-from routing.engine.parse import reusing_parsed_nodes
+from routing.engine import Cluster, Options
+from routing.engine.parse import SharedNodes
 from routing.engine.report import ServiceAnalyzer
 from routing.engine.shell import merge_patch_of
 
+from .case import Case, Fix
 from .objects import ServiceObjects
-from .search import Case, Fix, candidates
+from .search import candidates
 
 _SEARCHED = ("warning", "error")
 
 
-def add_fixes(report: dict[str, Any], objects: Iterable[dict[str, Any]], options: Options) -> None:
-    """Add `fixes` and `noFixReason` to each Service entry of `report` (in place)."""
+def add_fixes(
+    report: dict[str, Any],
+    objects: Iterable[dict[str, Any]],
+    options: Options,
+    cluster: Cluster | None = None,
+) -> None:
+    """Add `fixes` and `noFixReason` to each Service entry of `report` (in place).
+
+    `cluster`: the report's own parse of `objects`, when the caller has it: the search then
+    starts from its Services instead of reading each one's objects again. It must not be
+    changed meanwhile, and the search changes nothing in it.
+    """
     entries = [e for e in report["services"] if _worth_searching(e)]
     for entry in report["services"]:
         entry["fixes"], entry["noFixReason"] = [], None
     if not entries:
         return
     index = ServiceObjects(objects, with_pods=options.clients == "pods")
+    nodes = SharedNodes(index.nodes)  # every candidate reads the same Nodes
     analyzer = ServiceAnalyzer(replace(options, services=None, service=None, proxy_detail="zones"))
-    with reusing_parsed_nodes():  # every candidate re-reads the same Nodes
-        for entry in entries:
-            key = (entry["namespace"], entry["name"])
-            case = Case(key, index.of(key), entry, report["cluster"], options, analyzer)
-            entry["fixes"], entry["noFixReason"] = fixes_for(case)
+    parsed = {(s.namespace, s.name): s for s in cluster.services} if cluster else {}
+    for entry in entries:
+        key = (entry["namespace"], entry["name"])
+        own = index.own(key)
+        case = Case(key, nodes, own, entry, report["cluster"], options, analyzer, parsed.get(key))
+        entry["fixes"], entry["noFixReason"] = fixes_for(case)
 
 
 def _worth_searching(entry: dict[str, Any]) -> bool:
@@ -97,11 +111,18 @@ def _yaml(fix: Fix) -> str | None:
     manifests through Git."""
     for command in fix.commands:
         try:
-            patch = orjson.loads(merge_patch_of(command))
+            patch = merge_patch_of(command)
+            return _patch_yaml(patch)
         except (ValueError, orjson.JSONDecodeError):
             continue
-        return yaml.safe_dump(patch, sort_keys=False)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _patch_yaml(patch: str) -> str:
+    # Patches repeat (a few policies, internalTrafficPolicy): dumping YAML is slow, so each
+    # distinct one is dumped once. A patch names no Service: that is in the command.
+    return yaml.safe_dump(orjson.loads(patch), sort_keys=False)
 
 
 def _no_fix_reason(case: Case) -> str:

@@ -26,3 +26,22 @@ def get_slices(namespace: str, service: str) -> str:
 
 def patch_service(namespace: str, name: str, patch: dict[str, Any]) -> str:
     return kubectl_patch_service(namespace, name, orjson.dumps(patch).decode())
+
+
+def remove_slice_hints(namespace: str, slice_name: str, indices: list[int]) -> str:
+    """A JSON patch removing the hints of the slice's endpoints at `indices`."""
+    patch = [{"op": "remove", "path": f"/endpoints/{i}/hints"} for i in indices]
+    return command_line(
+        [
+            "kubectl",
+            "-n",
+            namespace,
+            "patch",
+            "endpointslice",
+            slice_name,
+            "--type",
+            "json",
+            "-p",
+            orjson.dumps(patch).decode(),
+        ]
+    )

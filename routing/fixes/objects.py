@@ -2,7 +2,8 @@
 
 A fix is verified by editing copies of these and analysing the Service again, so each Service
 needs only the Nodes, its own Service object and EndpointSlices (and the Pods when clients are
-weighted by Pods), not the cluster.
+weighted by Pods), not the cluster. The Nodes are the same for every Service: they are parsed
+once (routing.engine.parse.SharedNodes) and kept apart from each Service's own objects.
 """
 
 from collections import defaultdict
@@ -40,9 +41,10 @@ class ServiceObjects:
             elif kind == "Pod" and with_pods:
                 self.pods.append(obj)
 
-    def of(self, key: Key) -> list[dict[str, Any]]:
-        """Everything the Service's analysis reads (the dicts themselves: callers copy)."""
+    def own(self, key: Key) -> list[dict[str, Any]]:
+        """What the Service's analysis reads besides the Nodes: the Service, its slices and the
+        Pods when they weight clients (the dicts themselves: callers copy)."""
         service = self.services.get(key)
         if service is None:
             return []
-        return [*self.nodes, service, *self.slices.get(key, []), *self.pods]
+        return [service, *self.slices.get(key, []), *self.pods]

@@ -4,82 +4,36 @@ Every kind looks at the Service's report entry (its diagnostics say what is wron
 objects, proposes the smallest change that could help, and keeps it only when the engine, run
 again on the changed objects, shows less cross-zone traffic, less dropped traffic or an overload
 brought within the limit (routing.fixes.verify). Kinds (docs/analysis-report.md, "fixes"):
-await-controller, add-endpoints, label-node, fix-readiness, internal-traffic-policy, set-policy.
+await-controller, add-endpoints, label-node, fix-readiness, internal-traffic-policy,
+remove-stale-hints (stale_hints.py), migrate-annotation (annotations.py), set-policy.
 """
 
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
-from routing.engine import Options
 from routing.engine.model import ZONE_LABEL
-from routing.engine.report import ServiceAnalyzer
-from routing.whatif import MAX_REPLICAS, copies
+from routing.whatif import MAX_REPLICAS
 
 from . import commands
-from .verify import Outcome, from_report, improves, with_changes, with_edit
+from .annotations import migrate_annotation
+from .case import Case, Fix
+from .stale_hints import remove_stale_hints
+from .verify import (
+    Outcome,
+    edited_copies,
+    from_report,
+    verify_changes,
+    verify_edit,
+)
 
-Key = tuple[str, str]
 _MAX_ADD_TRIES = 8  # endpoint layouts tried per Service, fewest added first
 # The zone in a node's spec.providerID, where the cloud writes it (AWS: aws:///us-east-1a/i-..,
 # GCE: gce://project/us-central1-a/name); Azure's does not carry it.
 _PROVIDER_ZONE = re.compile(r"^(?:aws:///|gce://[^/]+/)([a-z0-9-]+)/")
-
-
-@dataclass
-class Fix:
-    kind: str
-    summary: str
-    outcome: Outcome
-    commands: list[str] = field(default_factory=list)
-    tradeoff: str = ""
-    request: dict[str, Any] | None = None  # the what-if API body that reproduces it, if any
-    pods_added: int = 0  # ranks an equal outcome that needs no new Pods first
-
-
-@dataclass(frozen=True)
-class Case:
-    """What every kind reads: the Service, its objects and report entry, the options."""
-
-    key: Key
-    objects: list[dict[str, Any]]
-    entry: dict[str, Any]
-    cluster: dict[str, Any]  # the report's cluster section
-    options: Options
-    analyzer: ServiceAnalyzer  # shared by every Service of one search (routing.engine.report)
-
-    @property
-    def before(self) -> dict[str, Any]:
-        flows = self.entry["flows"]
-        return {
-            "crossZoneFraction": flows["crossZoneFraction"],
-            "dropped": flows["dropped"],
-            "maxOverload": flows["maxOverload"],
-            "costPerGb": self.entry["cost"]["costPerGb"],
-        }
-
-    def codes(self) -> set[str]:
-        return {d["code"] for d in self.entry["diagnostics"]}
-
-    def node_zones(self) -> dict[str, str]:
-        return {
-            n["metadata"]["name"]: ((n["metadata"].get("labels") or {}).get(ZONE_LABEL) or "")
-            for n in self.objects
-            if n.get("kind") == "Node"
-        }
-
-    def client_zone_weights(self) -> dict[str, float]:
-        measured = self.entry["flows"].get("clientZoneWeights")
-        weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
-        return {z: w for z, w in weights.items() if z and w > 0}
-
-    def helps(self, outcome: Outcome | None) -> bool:
-        return outcome is not None and improves(
-            self.before, outcome.after, self.options.overload_limit
-        )
 
 
 def candidates(case: Case) -> Iterator[Fix]:
@@ -89,6 +43,8 @@ def candidates(case: Case) -> Iterator[Fix]:
         _fix_readiness,
         _add_endpoints,
         _internal_traffic_policy,
+        remove_stale_hints,
+        migrate_annotation,
         _set_policy,
     ):
         yield from kind(case)
@@ -122,6 +78,8 @@ def _await_controller(case: Case) -> Iterator[Fix]:
 
 
 def _label_node(case: Case) -> Iterator[Fix]:
+    if not case.can_improve():
+        return  # every fix of this kind must pass case.helps
     unlabelled = _unlabelled_nodes(case)
     if not unlabelled:
         return
@@ -156,15 +114,16 @@ def _label_node(case: Case) -> Iterator[Fix]:
         "none for routing; a label set by hand is overwritten if the cloud controller sets another"
     )
     said_edit = f"zone label set on {listed}"
-    outcome = with_edit(case.objects, case.key, edit, said_edit, case.analyzer, nodes=True)
+    outcome = verify_edit(
+        case.nodes, case.own, case.key, edit, said_edit, case.analyzer, edits_nodes=True
+    )
     if case.helps(outcome):
         assert outcome is not None
         yield Fix("label-node", said, outcome, labels, relabel)
         return
     # Labelled, the hints may put a zone's clients on too few endpoints: add some there too.
-    labelled = copies(case.objects, nodes=True)
-    edit(labelled)
-    with_labels = replace(case, objects=labelled)
+    labelled_nodes, labelled_own = edited_copies(case.nodes, case.own, edit, edits_nodes=True)
+    with_labels = replace(case, nodes=labelled_nodes, own=labelled_own, parsed=None)
     for fix in _add_endpoints(with_labels, forced=True):
         outcome = fix.outcome
         outcome.changes.insert(0, f"zone label set on {listed}")
@@ -185,13 +144,13 @@ def _unlabelled_nodes(case: Case) -> list[dict[str, Any]]:
         return []
     hosts = {ep["nodeName"] for ep in case.entry["endpoints"] if ep["nodeName"]}
     client_side = "node-without-zone-label" in codes
-    return [
-        n
-        for n in case.objects
-        if n.get("kind") == "Node"
-        and not (n["metadata"].get("labels") or {}).get(ZONE_LABEL)
-        and (n["metadata"]["name"] in hosts or client_side)
-    ]
+    facts = case.nodes.facts
+    if "unlabelled" not in facts:  # once per set of Nodes, not per Service
+        facts["unlabelled"] = [
+            n for n in case.nodes.objects if not (n["metadata"].get("labels") or {}).get(ZONE_LABEL)
+        ]
+    unlabelled: list[dict[str, Any]] = facts["unlabelled"]
+    return [n for n in unlabelled if n["metadata"]["name"] in hosts or client_side]
 
 
 def _provider_zone(node: dict[str, Any]) -> str | None:
@@ -220,7 +179,7 @@ def _fix_readiness(case: Case) -> Iterator[Fix]:
                     ep["conditions"] = {"ready": True, "serving": True, "terminating": False}
 
     said = f"{len(waiting)} endpoint(s) ready: {', '.join(sorted(addresses))}"
-    outcome = with_edit(case.objects, case.key, edit, said, case.analyzer)
+    outcome = verify_edit(case.nodes, case.own, case.key, edit, said, case.analyzer)
     # Traffic sent to endpoints that are shutting down fails as they go, which neither the
     # cross-zone nor the dropped share shows: ready endpoints are the fix even at equal shares.
     if outcome is None or not _within(case, outcome):
@@ -254,7 +213,7 @@ def _within(case: Case, outcome: Outcome) -> bool:
 
 def _pods_of(case: Case, addresses: set[str]) -> list[str]:
     pods = []
-    for obj in case.objects:
+    for obj in case.own:
         if obj.get("kind") != "EndpointSlice":
             continue
         for ep in obj.get("endpoints") or []:
@@ -285,15 +244,17 @@ def _add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
         or settled["maxOverload"] > case.options.overload_limit + 1e-9
     ):
         return
-    if not case.objects or not _has_selector(case):
-        return
+    if not case.own or not _has_selector(case) or not case.can_improve():
+        return  # (every fix of this kind must pass case.helps)
     ready = _ready_per_zone(case)
     weights = case.client_zone_weights()
     if not weights:
         return
     for layout in islice(_layouts(ready, weights), _MAX_ADD_TRIES):
         changes = {"replicasPerZone": layout}
-        outcome = with_changes(case.objects, case.key, changes, case.analyzer)
+        outcome = verify_changes(
+            case.nodes, case.own, case.key, changes, case.analyzer, case.parsed
+        )
         if case.helps(outcome):
             assert outcome is not None
             yield _endpoints_fix(case, layout, ready, outcome)
@@ -301,7 +262,7 @@ def _add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
 
 
 def _has_selector(case: Case) -> bool:
-    service = next(o for o in case.objects if o.get("kind") == "Service")
+    service = next(o for o in case.own if o.get("kind") == "Service")
     return bool((service.get("spec") or {}).get("selector"))
 
 
@@ -355,10 +316,10 @@ def _endpoints_fix(case: Case, layout: dict[str, int], ready: dict[str, int], ou
 
 
 def _internal_traffic_policy(case: Case) -> Iterator[Fix]:
-    if "local-policy-drops" not in case.codes():
+    if "local-policy-drops" not in case.codes() or not case.can_improve():
         return
     changes = {"internalTrafficPolicy": "Cluster"}
-    outcome = with_changes(case.objects, case.key, changes, case.analyzer)
+    outcome = verify_changes(case.nodes, case.own, case.key, changes, case.analyzer, case.parsed)
     if not case.helps(outcome):
         return
     assert outcome is not None

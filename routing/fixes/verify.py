@@ -4,15 +4,19 @@ Edits go through the what-if machinery (routing.whatif): API-shaped changes (pol
 zone) through `apply_changes`, object edits of our own (a node's zone label, endpoint readiness)
 on copies followed by the same hint rewrite, so every `after` is what the EndpointSlice
 controller and kube-proxy would make of the changed cluster.
+
+Each run reads the Service's own objects over Nodes parsed once (SharedNodes), so it costs what
+the Service costs, not what the cluster does.
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from routing.engine import build_cluster
+from routing.engine.model import Service
+from routing.engine.parse import SharedNodes
 from routing.engine.report import ServiceAnalyzer
-from routing.whatif import WhatIfError, apply_changes, copies, headline, reconcile_hints
+from routing.whatif import WhatIfError, changed_cluster, copies, reconcile
 
 _EPS = 1e-9
 Edit = Callable[[list[dict[str, Any]]], None]  # edits copies in place
@@ -21,50 +25,55 @@ Edit = Callable[[list[dict[str, Any]]], None]  # edits copies in place
 @dataclass(frozen=True, slots=True)
 class Outcome:
     after: dict[str, Any]  # headline figures (routing.whatif.headline)
-    entry: dict[str, Any]  # the whole recomputed report entry
     changes: list[str]  # what was changed, for people
 
 
-def _entry(
-    analyzer: ServiceAnalyzer, objects: list[dict[str, Any]], key: tuple[str, str]
-) -> dict[str, Any] | None:
-    cluster = build_cluster([("items", i, obj) for i, obj in enumerate(objects)])
-    return analyzer.entry(cluster, *key)
-
-
-def with_changes(
-    objects: list[dict[str, Any]],
+def verify_changes(
+    nodes: SharedNodes,
+    own: list[dict[str, Any]],
     key: tuple[str, str],
     changes: Mapping[str, Any],
     analyzer: ServiceAnalyzer,
+    before: Service | None = None,
 ) -> Outcome | None:
-    """The Service after a what-if request's changes; None when they cannot apply."""
+    """The Service after a what-if request's changes; None when they cannot apply. `before`:
+    the Service as the engine reads `own` over `nodes`, when known (not read again then)."""
     try:
-        edited = apply_changes(objects, key[0], key[1], changes)
+        cluster, said = changed_cluster(own, key[0], key[1], changes, nodes, before)
     except WhatIfError:
         return None
-    entry = _entry(analyzer, edited.objects, key)
-    return None if entry is None else Outcome(headline(entry), entry, edited.changes)
+    after = analyzer.headline(cluster, *key)
+    return None if after is None else Outcome(after, said)
 
 
-def with_edit(
-    objects: list[dict[str, Any]],
+def verify_edit(
+    nodes: SharedNodes,
+    own: list[dict[str, Any]],
     key: tuple[str, str],
     edit: Edit,
     said: str,
     analyzer: ServiceAnalyzer,
-    nodes: bool = False,
+    edits_nodes: bool = False,
 ) -> Outcome | None:
-    """The Service after `edit` on copies of its objects (Nodes copied only if `nodes`: the
-    edit changes them) and the controller's hint rewrite."""
-    copied = copies(objects, nodes=nodes)
-    edit(copied)
+    """The Service after `edit` on copies of its objects (and of the Nodes if `edits_nodes`)
+    and the controller's hint rewrite."""
+    edited_nodes, edited_own = edited_copies(nodes, own, edit, edits_nodes)
     try:
-        reconcile_hints(copied, key[0], key[1])
+        done = reconcile(edited_own, key[0], key[1], edited_nodes)
     except WhatIfError:
         return None
-    entry = _entry(analyzer, copied, key)
-    return None if entry is None else Outcome(headline(entry), entry, [said])
+    after = analyzer.headline(done.cluster, *key)
+    return None if after is None else Outcome(after, [said])
+
+
+def edited_copies(
+    nodes: SharedNodes, own: list[dict[str, Any]], edit: Edit, edits_nodes: bool
+) -> tuple[SharedNodes, list[dict[str, Any]]]:
+    """`edit` applied to copies: the Nodes (parsed anew) only when it changes them."""
+    node_copies = copies(nodes.objects) if edits_nodes else []
+    own_copies = copies(own)
+    edit([*node_copies, *own_copies])
+    return (SharedNodes(node_copies) if edits_nodes else nodes), own_copies
 
 
 def from_report(entry: dict[str, Any], policy: str, said: str) -> Outcome:
@@ -80,7 +89,18 @@ def from_report(entry: dict[str, Any], policy: str, said: str) -> Outcome:
         "costPerGb": run["costPerGb"],
         "monthlyCost": run["monthlyCost"],
     }
-    return Outcome(after, entry, [said])
+    return Outcome(after, [said])
+
+
+def can_improve(before: Mapping[str, Any], limit: float) -> bool:
+    """Whether any outcome at all could pass `improves`: none when there is no cross-zone or
+    dropped traffic to win back (the figures are never below 0, up to rounding far below
+    _EPS) and the overload is within the limit. Searching such a Service is wasted work."""
+    return (
+        before["crossZoneFraction"] > _EPS / 2
+        or before["dropped"] > _EPS / 2
+        or before["maxOverload"] > limit + _EPS
+    )
 
 
 def improves(before: Mapping[str, Any], after: Mapping[str, Any], limit: float) -> bool:

@@ -18,10 +18,10 @@ internalTrafficPolicy), `cpu` (cpuPerZone), `replicas` and `new_endpoints` (repl
 does) and `errors`.
 """
 
-from .apply import Edited, apply_changes, copies, headline
+from .apply import Edited, apply_changes, changed_cluster, copies, headline
 from .cpu import cpu_millis, format_millis, split_millis
 from .errors import WhatIfError
-from .hints import reconcile_hints
+from .hints import Reconciled, reconcile, reconcile_hints
 from .new_endpoints import MAX_PER_SLICE, SYNTHETIC_NETWORKS
 from .replicas import MAX_REPLICAS
 
@@ -30,12 +30,15 @@ __all__ = [
     "MAX_REPLICAS",
     "SYNTHETIC_NETWORKS",
     "Edited",
+    "Reconciled",
     "WhatIfError",
     "apply_changes",
+    "changed_cluster",
     "copies",
     "cpu_millis",
     "format_millis",
     "headline",
+    "reconcile",
     "reconcile_hints",
     "split_millis",
 ]

@@ -1,6 +1,7 @@
 """The endpoints of new, synthetic Pods: their names and addresses, and the slices they go in."""
 
 import ipaddress
+import re
 from typing import Any
 
 import orjson
@@ -19,6 +20,10 @@ SYNTHETIC_NETWORKS = {
 _READY = {"ready": True, "serving": True, "terminating": False}
 # Fields of a cloned endpoint that describe the original Pod, not the new one.
 _IDENTITY = ("addresses", "hints", "hostname", "topology", "deprecatedTopology", "targetRef")
+# A dotted quad as ipaddress prints it (no leading zero, each part at most 255): its own
+# canonical spelling, recognised without parsing (most addresses are such).
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 def _clone(
@@ -110,14 +115,17 @@ class _Fresh:
 
     def address(self, family: str, pod: str, node: str) -> str:
         for ip in self._hosts[family]:
-            if str(ip) not in self.taken:
-                self.pods.setdefault(pod, (node, str(ip)))
-                return str(ip)
+            address = str(ip)
+            if address not in self.taken:
+                self.pods.setdefault(pod, (node, address))
+                return address
         raise WhatIfError("replicasPerZone", "no synthetic address left")  # pragma: no cover
 
 
 def _canonical(address: Any) -> Any:
     """One spelling per address ("2001:2:0::1" is "2001:2::1"), so collisions are seen."""
+    if isinstance(address, str) and _CANONICAL_IPV4.fullmatch(address):
+        return address
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:

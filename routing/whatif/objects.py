@@ -12,14 +12,21 @@ from routing.engine.model import (
     Node,
     Service,
 )
+from routing.engine.parse import KnownEndpoints, SharedNodes
 
 from .errors import WhatIfError
 
 Slot = tuple[Endpoint, dict[str, Any], int]  # a parsed endpoint, its slice dict and index there
 
 
-def _parse(objects: list[dict[str, Any]]) -> Cluster:
-    return build_cluster([("items", i, obj) for i, obj in enumerate(objects)])
+def _parse(
+    objects: list[dict[str, Any]],
+    nodes: SharedNodes | None = None,
+    known: KnownEndpoints | None = None,
+) -> Cluster:
+    """The objects as the engine reads them; over `nodes` when they hold none of their own,
+    reusing the `known` endpoints (routing.engine.parse.build_cluster)."""
+    return build_cluster([("items", i, obj) for i, obj in enumerate(objects)], nodes, known)
 
 
 def _model(cluster: Cluster, namespace: str, name: str) -> Service:
@@ -66,6 +73,11 @@ def _slots(slices: list[dict[str, Any]], svc: Service) -> list[Slot]:
         assert ep.slice_name == s["metadata"]["name"]  # the same order as the parser's
         out.append((ep, s, i))
     return out
+
+
+def _known(slots: list[Slot]) -> KnownEndpoints:
+    """The parsed endpoints by the dicts they were read from, for the next parse to reuse."""
+    return {id(s["endpoints"][i]): (s["endpoints"][i], s, ep) for ep, s, i in slots}
 
 
 def _managed(slice_obj: dict[str, Any], svc: Service) -> bool:

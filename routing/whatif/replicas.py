@@ -4,13 +4,15 @@ New endpoints are clones of existing ones (`_template`), built and placed by new
 """
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from routing.engine.model import Cluster, Endpoint, Node, Service
+from routing.engine.parse import KnownEndpoints, SharedNodes, from_nodes
 
 from .errors import WhatIfError
 from .new_endpoints import SYNTHETIC_NETWORKS, _clone, _Fresh, _Placer
-from .objects import _check_zone, _managed, _model, _parse, _slices, _slots, _zones
+from .objects import _check_zone, _known, _managed, _model, _parse, _slices, _slots, _zones
 
 MAX_REPLICAS = 1000  # per zone; far above what a what-if needs, small enough to analyse quickly
 
@@ -21,20 +23,30 @@ def _edit_replicas(
     name: str,
     wanted: Mapping[str, int],
     notes: list[str],
-) -> None:
-    cluster = _parse(objects)
-    svc = _model(cluster, namespace, name)
+    shared: SharedNodes | None = None,
+    before: Service | None = None,
+) -> KnownEndpoints:
+    """Returns the endpoints as read before the edit, for the next parse to reuse (the edit
+    removes and adds endpoint dicts but changes none). `before`: the Service as the engine
+    reads `objects` over `shared`, when known (then they are not parsed again)."""
+    if before is None or shared is None:
+        cluster = _parse(objects, shared)
+        svc = _model(cluster, namespace, name)
+    else:
+        cluster, svc = shared.cluster([before]), before
     if not svc.has_selector:
         raise WhatIfError(
             "replicasPerZone",
             f"Service {namespace}/{name} has no selector: its endpoints are not Pods the "
             "EndpointSlice controller manages",
         )
-    known = _zones(cluster.nodes)
+    known = from_nodes(cluster, "zones", _zones)
     for zone in wanted:
         _check_zone("replicasPerZone", zone, known)
     slices = _slices(objects, namespace, name)
-    managed = [slot for slot in _slots(slices, svc) if _managed(slot[1], svc)]
+    slots = _slots(slices, svc)
+    read = _known(slots)  # before the edit replaces entries of the slices' lists
+    managed = [slot for slot in slots if _managed(slot[1], svc)]
     families = _families(svc, slices)
     originals = [(ep, s["endpoints"][i]) for ep, s, i in managed]  # templates to clone
     fresh = _Fresh(objects, name)  # before removals: no new Pod reuses a leaving one's name
@@ -60,7 +72,7 @@ def _edit_replicas(
         s["endpoints"] = [ep for ep in s.get("endpoints") or [] if ep is not None]
     placer = _Placer(objects, slices, svc)
     for zone, family, missing in short:
-        nodes = _placement_nodes(cluster.nodes, zone)
+        nodes = from_nodes(cluster, ("placement", zone), partial(_placement_nodes, zone=zone))
         if missing > 0 and not nodes:
             raise WhatIfError(
                 "replicasPerZone", f"zone {zone!r} has no ready worker node for new endpoints"
@@ -70,6 +82,7 @@ def _edit_replicas(
             pod, node = fresh.pod(zone, k), nodes[k % len(nodes)]
             placer.add(family, _clone(template, fresh.address(family, pod, node), pod, node, zone))
     _sync_pods(objects, svc, gone, fresh.pods)
+    return read
 
 
 def _zone_of(cluster: Cluster, ep: Endpoint) -> str:

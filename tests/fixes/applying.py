@@ -36,7 +36,9 @@ def _run(objects: list[dict[str, Any]], command: str) -> None:
     argv = shlex.split(command)
     assert argv[0] == "kubectl", command
     namespace = argv[argv.index("-n") + 1] if "-n" in argv else "default"
-    if "patch" in argv:
+    if "patch" in argv and "endpointslice" in argv:
+        _json_patch_slice(objects, namespace, argv[argv.index("endpointslice") + 1], argv)
+    elif "patch" in argv:
         kind, name = argv[argv.index("patch") + 1 : argv.index("patch") + 3]
         assert kind == "service"
         patch = orjson.loads(argv[argv.index("-p") + 1])
@@ -59,6 +61,23 @@ def _run(objects: list[dict[str, Any]], command: str) -> None:
                         ep["zone"] = value
     else:
         assert argv[-2:] in (["-o", "yaml"],) or "describe" in argv, command
+
+
+def _json_patch_slice(objects: list[dict[str, Any]], namespace: str, name: str, argv) -> None:
+    """The RFC 6902 `remove` operations on an EndpointSlice that remove-stale-hints prints."""
+    assert argv[argv.index("--type") + 1] == "json"
+    operations = orjson.loads(argv[argv.index("-p") + 1])
+    for obj in objects:
+        meta = obj.get("metadata") or {}
+        if obj["kind"] != "EndpointSlice" or (meta.get("namespace"), meta["name"]) != (
+            namespace,
+            name,
+        ):
+            continue
+        for op in operations:
+            assert op["op"] == "remove", op
+            _, field, index, key = op["path"].split("/")
+            del obj[field][int(index)][key]  # a KeyError, as the API server's 422, if absent
 
 
 def after_applying(

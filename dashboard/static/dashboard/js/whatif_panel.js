@@ -253,6 +253,8 @@ export function fillWhatIf(changes) {
   let policy = "keep";
   if (c.topologyMode === "Auto") policy = "Auto";
   else if (typeof c.trafficDistribution === "string") policy = c.trafficDistribution;
+  // Only the annotation removed (migrate-annotation): the Service's own field then applies.
+  else if (c.topologyMode === null && !("trafficDistribution" in c) && page.detail.policy.trafficDistribution) policy = page.detail.policy.trafficDistribution;
   else if ("trafficDistribution" in c || "topologyMode" in c) policy = "none";
   if (!setSelect($("whatif-policy"), policy)) missed.push("trafficDistribution");
   if ("internalTrafficPolicy" in c && !setSelect($("whatif-itp"), c.internalTrafficPolicy)) missed.push("internalTrafficPolicy");

@@ -1,0 +1,308 @@
+"""The shortcuts that make the fix search fast (docs/benchmarks.md, "Verified fixes") give what
+the long way gives: Nodes parsed once (SharedNodes) and what is derived from them, endpoints
+reused from an earlier parse, edits read without writing their objects, the report's own parse
+as the starting point, and the early exit when nothing can improve."""
+
+import copy
+import json
+from dataclasses import replace
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from routing.engine import Options, analyze_cluster, build_cluster, load_bytes
+from routing.engine.parse import SharedNodes, from_nodes
+from routing.engine.report import ServiceAnalyzer
+from routing.engine.service_entry import service_entry
+from routing.fixes import add_fixes
+from routing.fixes.objects import ServiceObjects
+from routing.fixes.verify import can_improve, improves
+from routing.whatif import WhatIfError, apply_changes, changed_cluster, headline, reconcile
+from tests.engine.test_edge_cases import endpoint, node, service, slice_, three_zones
+from tests.engine.test_properties import Generated, clusters
+from tests.factories import DEMO_DUMP
+
+FAST = settings(max_examples=60, deadline=None)
+LIMIT = Options().overload_limit
+
+
+def _items(objects: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
+    return [("items", i, o) for i, o in enumerate(objects)]
+
+
+def _split(objects: list[dict[str, Any]]) -> tuple[SharedNodes, list[dict[str, Any]]]:
+    return (
+        SharedNodes([o for o in objects if o["kind"] == "Node"]),
+        [o for o in objects if o["kind"] != "Node"],
+    )
+
+
+def _service(cluster: Any, key: tuple[str, str]) -> Any:
+    return next(s for s in cluster.services if (s.namespace, s.name) == key)
+
+
+def _fixes(report: dict[str, Any]) -> bytes:
+    return orjson.dumps(
+        [(e["name"], e["fixes"], e["noFixReason"]) for e in report["services"]],
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+@pytest.fixture
+def demo() -> list[dict[str, Any]]:
+    return json.loads(DEMO_DUMP.read_text())["items"]
+
+
+# --- Nodes parsed once -------------------------------------------------------------------------
+
+
+def _pod(name: str, node_name: str) -> dict[str, Any]:
+    return {
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {"nodeName": node_name},
+        "status": {"phase": "Running"},
+    }
+
+
+def test_a_build_over_shared_nodes_reads_as_a_build_of_everything(demo):
+    nodes, own = _split(demo)
+    shared = build_cluster(_items(own), nodes)
+    whole = build_cluster(_items(demo))
+    assert shared.services == whole.services
+    assert shared.warnings == whole.warnings
+    assert [n.name for n in shared.nodes] == [n.name for n in whole.nodes]
+
+
+def test_each_build_over_shared_nodes_counts_its_own_pods():
+    nodes = SharedNodes(three_zones())
+    build_cluster(_items([_pod("p1", "a1"), _pod("p2", "a1"), _pod("p3", "b1")]), nodes)
+    assert [n.running_pods for n in nodes.nodes] == [2, 1, 0]
+    cluster = build_cluster(_items([_pod("p4", "c1")]), nodes)
+    assert [n.running_pods for n in cluster.nodes] == [0, 0, 1]  # the last build's, no leftovers
+    assert cluster.has_pods
+
+
+def test_a_build_over_shared_nodes_takes_no_node_of_its_own():
+    with pytest.raises(ValueError):
+        build_cluster(_items([node("d1", "zone-d")]), SharedNodes(three_zones()))
+
+
+def test_facts_of_nodes_are_computed_once_per_set_of_nodes_and_never_shared_between_sets():
+    calls = []
+
+    def zones(nodes: list[Any]) -> list[str]:
+        calls.append(1)
+        return [n.zone for n in nodes]
+
+    first = SharedNodes(three_zones())
+    assert from_nodes(build_cluster([], first), "zones", zones) == ["zone-a", "zone-b", "zone-c"]
+    assert from_nodes(build_cluster([], first), "zones", zones) == ["zone-a", "zone-b", "zone-c"]
+    assert len(calls) == 1
+    relabelled = copy.deepcopy(three_zones())
+    relabelled[0]["metadata"]["labels"]["topology.kubernetes.io/zone"] = "zone-z"
+    other = SharedNodes(relabelled)  # e.g. label-node's labelled copies
+    assert from_nodes(build_cluster([], other), "zones", zones) == ["zone-z", "zone-b", "zone-c"]
+    assert len(calls) == 2
+    unshared = build_cluster(_items(three_zones()))  # the Nodes of this build alone: no memo
+    from_nodes(unshared, "zones", zones)
+    from_nodes(unshared, "zones", zones)
+    assert len(calls) == 4
+
+
+# --- endpoints read before ----------------------------------------------------------------------
+
+
+def _known_items() -> list[dict[str, Any]]:
+    return [
+        service(),
+        slice_("svc-1", endpoint("10.0.0.1", "a1", "zone-a"), endpoint("10.0.0.2", "b1", None)),
+        slice_("svc-2", endpoint("10.0.0.3", "c1", "zone-c", ready=False)),
+    ]
+
+
+def _known(
+    cluster: Any, objects: list[dict[str, Any]], key: tuple[str, str] = ("default", "svc")
+) -> dict[int, Any]:
+    """The Service's parsed endpoints by the dicts they were read from (IPv4/IPv6 slices)."""
+    slices = sorted(
+        (
+            o
+            for o in objects
+            if o["kind"] == "EndpointSlice"
+            and (o["metadata"].get("namespace") or "default") == key[0]
+            and o["metadata"]["labels"]["kubernetes.io/service-name"] == key[1]
+            and o.get("addressType") != "FQDN"
+        ),
+        key=lambda s: s["metadata"]["name"],
+    )
+    places = [(s, i) for s in slices for i in range(len(s.get("endpoints") or []))]
+    svc = _service(cluster, key)
+    return {
+        id(s["endpoints"][i]): (s["endpoints"][i], s, ep)
+        for ep, (s, i) in zip(svc.endpoints, places, strict=True)
+    }
+
+
+def test_known_endpoints_are_reused_and_the_rest_read_afresh():
+    nodes = SharedNodes(three_zones())
+    objects = _known_items()
+    first = build_cluster(_items(objects), nodes)
+    known = _known(first, objects)
+    objects[1]["endpoints"].append(endpoint("10.0.0.4", "a1", "zone-a"))  # a new endpoint
+    objects[2]["endpoints"][0] = endpoint("10.0.0.3", "c1", "zone-c")  # replaced: now ready
+    again = build_cluster(_items(objects), nodes, known)
+    fresh = build_cluster(_items(objects), nodes)
+    assert again.services == fresh.services
+    old, new = _service(first, ("default", "svc")), _service(again, ("default", "svc"))
+    assert new.endpoints[0] is old.endpoints[0] and new.endpoints[1] is old.endpoints[1]
+    assert new.endpoints[3] is not old.endpoints[2]
+
+
+def test_a_known_endpoint_moved_to_another_slice_is_read_again():
+    nodes = SharedNodes(three_zones())
+    objects = _known_items()
+    known = _known(build_cluster(_items(objects), nodes), objects)
+    objects[2]["endpoints"].append(objects[1]["endpoints"].pop())  # same dict, other slice
+    again = build_cluster(_items(objects), nodes, known)
+    assert again.services == build_cluster(_items(objects), nodes).services
+    assert _service(again, ("default", "svc")).endpoints[2].slice_name == "svc-2"
+
+
+def test_reconcile_reads_the_rewritten_objects_as_a_fresh_parse_and_changes_no_known_endpoint(
+    demo,
+):
+    nodes, own = _split(demo)
+    for svc in build_cluster(_items(own), nodes).services:
+        key = (svc.namespace, svc.name)
+        objects = copy.deepcopy(own)
+        first = build_cluster(_items(objects), nodes)
+        before = copy.deepcopy(_service(first, key).endpoints)
+        done = reconcile(objects, *key, nodes, _known(first, objects, key))
+        fresh = build_cluster(_items(objects), nodes)
+        assert done.cluster.services == fresh.services
+        assert _service(first, key).endpoints == before, svc.name
+
+
+# --- edits read without writing their objects -----------------------------------------------
+
+
+def _changes(zones: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"replicasPerZone": {z: 3 for z in zones}},
+        {"replicasPerZone": {zones[0]: 1}},
+        {"internalTrafficPolicy": "Cluster"},
+        {"internalTrafficPolicy": "Local", "replicasPerZone": {zones[-1]: 2}},
+        {"trafficDistribution": "PreferSameZone", "topologyMode": None},
+        {"topologyMode": "Auto", "trafficDistribution": None},
+    ]
+
+
+def _check_changed_cluster(objects: list[dict[str, Any]], options: Options) -> None:
+    """changed_cluster (over SharedNodes, from the report's parse) reads as a fresh parse of what
+    apply_changes writes, with the same changes for people and the same headline."""
+    nodes, own = _split(objects)
+    index = ServiceObjects(objects, with_pods=options.clients == "pods")
+    whole = build_cluster(_items(objects))
+    zones = sorted({n.zone for n in whole.nodes if n.zone}) or ["zone-a"]
+    analyzer = ServiceAnalyzer(replace(options, proxy_detail="zones"))
+    snapshot = orjson.dumps(objects)
+    for svc in whole.services:
+        key = (svc.namespace, svc.name)
+        for changes in _changes(zones):
+            try:
+                edited = apply_changes(objects, *key, changes)
+            except WhatIfError:
+                with pytest.raises(WhatIfError):
+                    changed_cluster(index.own(key), *key, changes, nodes, svc)
+                continue
+            cluster, said = changed_cluster(index.own(key), *key, changes, nodes, svc)
+            fresh = build_cluster(_items(edited.objects))
+            assert _service(cluster, key) == _service(fresh, key), (key, changes)
+            assert said == edited.changes
+            one = replace(options, services=frozenset({key}))
+            entry = service_entry(edited.objects, one)
+            assert entry is not None
+            assert analyzer.headline(cluster, *key) == headline(entry), (key, changes)
+    assert orjson.dumps(objects) == snapshot  # nothing written into the input
+
+
+def test_changed_cluster_reads_as_apply_changes_writes_on_the_demo(demo):
+    _check_changed_cluster(demo, Options())
+
+
+@FAST
+@given(clusters(healthy=True))
+def test_changed_cluster_reads_as_apply_changes_writes(gen: Generated) -> None:
+    _check_changed_cluster([o for _, _, o in load_bytes(gen.data)], gen.options)
+
+
+# --- the report's own parse as the start, and the whole search ------------------------------
+
+
+@FAST
+@given(clusters(healthy=True))
+def test_starting_from_the_report_s_parse_gives_the_same_fixes_and_changes_it_not(
+    gen: Generated,
+) -> None:
+    loaded = load_bytes(gen.data)
+    cluster = build_cluster(loaded)
+    services = copy.deepcopy(cluster.services)
+    started = analyze_cluster(cluster, gen.options)
+    add_fixes(started, [o for _, _, o in loaded], gen.options, cluster)
+    alone = gen.report()
+    add_fixes(alone, [o for _, _, o in load_bytes(gen.data)], gen.options)
+    assert _fixes(started) == _fixes(alone)
+    assert cluster.services == services
+
+
+def test_two_services_with_one_patch_share_its_yaml_but_name_themselves_in_commands():
+    items = [*three_zones()]
+    for ns in ("one", "two"):
+        svc = service(itp="Local")
+        svc["metadata"]["namespace"] = ns
+        items.append(svc)
+        slice_obj = slice_("svc-1", endpoint("10.0.0.1", "a1", "zone-a"))
+        slice_obj["metadata"]["namespace"] = ns
+        items.append(slice_obj)
+    data = orjson.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    loaded = load_bytes(data)
+    report = analyze_cluster(build_cluster(loaded), Options())
+    add_fixes(report, [o for _, _, o in loaded], Options())
+    fixes = {
+        e["namespace"]: next(f for f in e["fixes"] if f["kind"] == "internal-traffic-policy")
+        for e in report["services"]
+    }
+    assert fixes["one"]["yaml"] == fixes["two"]["yaml"]
+    assert fixes["one"]["after"] == fixes["two"]["after"]
+    assert fixes["one"]["commands"][0].startswith("kubectl -n one patch service svc ")
+    assert fixes["two"]["commands"][0].startswith("kubectl -n two patch service svc ")
+
+
+# --- nothing to win back ----------------------------------------------------------------------
+
+_SHARE = st.floats(0, 1, allow_nan=False)
+
+
+@given(
+    st.fixed_dictionaries(
+        {"crossZoneFraction": _SHARE, "dropped": _SHARE, "maxOverload": st.floats(0, 5)}
+    ),
+    st.fixed_dictionaries(
+        {"crossZoneFraction": _SHARE, "dropped": _SHARE, "maxOverload": st.floats(0, 5)}
+    ),
+)
+def test_where_nothing_can_improve_no_outcome_passes(before, after):
+    if not can_improve(before, LIMIT):
+        assert not improves(before, after, LIMIT)
+
+
+def test_an_overloaded_or_leaking_service_can_improve():
+    calm = {"crossZoneFraction": 0.0, "dropped": 0.0, "maxOverload": LIMIT}
+    assert not can_improve(calm, LIMIT)
+    assert can_improve({**calm, "crossZoneFraction": 0.01}, LIMIT)
+    assert can_improve({**calm, "dropped": 0.01}, LIMIT)
+    assert can_improve({**calm, "maxOverload": LIMIT + 0.01}, LIMIT)
