@@ -21,6 +21,7 @@ from routing.options import cluster_options
 from routing.snapshots import decode
 from routing.snapshots.trim import KINDS
 from routing.volumes.lookup import model_check, volume_for, volume_json
+from routing.workloads import KINDS as WORKLOAD_KINDS
 
 
 def _objects(snapshot: Snapshot, **filters: Any) -> list[dict[str, Any]]:
@@ -45,6 +46,13 @@ def service_objects(snapshot: Snapshot, namespace: str, name: str, *, pods: bool
         found += _objects(snapshot, kind="Pod")
     found.sort(key=lambda o: KINDS.index(o["kind"]))
     return found
+
+
+def _owners(snapshot: Snapshot, namespace: str, have_pods: bool) -> list[dict]:
+    """What names the workload behind a Service's Pods (routing.fixes.owners): the namespace's
+    apps/v1 objects, and its Pods unless the analysis has every Pod already."""
+    kinds = [*WORKLOAD_KINDS, *(() if have_pods else ("Pod",))]
+    return _objects(snapshot, kind__in=kinds, namespace=namespace)
 
 
 ProxyDetail = Literal["zones", "nodes"]
@@ -133,5 +141,7 @@ def analyzed_report(
     entry = service_entry(objects, options) if objects else None
     if entry is not None:  # as the stored report has them
         report = {"cluster": entry["cluster"], "services": [entry]}
-        add_fixes(report, objects, options)
+        add_fixes(
+            report, objects + _owners(snapshot, namespace, options.clients == "pods"), options
+        )
     return entry

@@ -8,6 +8,7 @@ dropping more or passing the overload limit. Only Services with a warning or an 
 recommended policy, are searched: the others have nothing to fix.
 """
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -52,7 +53,17 @@ def add_fixes(
     for entry in entries:
         key = (entry["namespace"], entry["name"])
         own = index.own(key)
-        case = Case(key, nodes, own, entry, report["cluster"], options, analyzer, parsed.get(key))
+        case = Case(
+            key,
+            nodes,
+            own,
+            entry,
+            report["cluster"],
+            options,
+            analyzer,
+            parsed.get(key),
+            index.owners,
+        )
         entry["fixes"], entry["noFixReason"] = fixes_for(case)
 
 
@@ -110,6 +121,9 @@ def _yaml(fix: Fix) -> str | None:
     """The merge patch of a `kubectl patch service` command, as YAML for people who apply
     manifests through Git."""
     for command in fix.commands:
+        argv = shlex.split(command)
+        if argv[3:5] != ["patch", "service"]:  # a workload's or slice's patch is not YAML here
+            continue
         try:
             patch = merge_patch_of(command)
             return _patch_yaml(patch)

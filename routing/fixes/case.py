@@ -8,6 +8,7 @@ from routing.engine import Options
 from routing.engine.model import Service
 from routing.engine.parse import SharedNodes
 from routing.engine.report import ServiceAnalyzer
+from routing.workloads import WorkloadIndex
 
 from .verify import Outcome, can_improve, improves
 
@@ -37,6 +38,7 @@ class Case:
     options: Options
     analyzer: ServiceAnalyzer  # shared by every Service of one search (routing.engine.report)
     parsed: Service | None = None  # the Service as the engine reads `own` over `nodes`, if known
+    owners: WorkloadIndex | None = None  # the Pods' owning workloads (routing.fixes.owners)
 
     @property
     def before(self) -> dict[str, Any]:
@@ -69,6 +71,20 @@ class Case:
         measured = self.entry["flows"].get("clientZoneWeights")
         weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
         return {z: w for z, w in weights.items() if z and w > 0}
+
+    def has_selector(self) -> bool:
+        service = next(o for o in self.own if o.get("kind") == "Service")
+        return bool((service.get("spec") or {}).get("selector"))
+
+    def ready_per_zone(self) -> dict[str, int]:
+        """Ready endpoints per zone (an endpoint's own zone, else its node's)."""
+        zones = self.node_zones()
+        ready: dict[str, int] = {}
+        for ep in self.entry["endpoints"]:
+            zone = ep["zone"] or zones.get(ep["nodeName"] or "", "")
+            if zone and ep["ready"] is not False:
+                ready[zone] = ready.get(zone, 0) + 1
+        return ready
 
     def can_improve(self) -> bool:
         """False when no outcome can pass `helps`: kinds that need it skip their search."""

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from routing.engine.model import SERVICE_NAME_LABEL
+from routing.workloads import KINDS as WORKLOAD_KINDS
+from routing.workloads import WorkloadIndex
 
 Key = tuple[str, str]
 
@@ -23,6 +25,7 @@ class ServiceObjects:
         self.pods: list[dict[str, Any]] = []
         self.services: dict[Key, dict[str, Any]] = {}
         self.slices: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+        ownership: list[dict[str, Any]] = []  # Pods and apps/v1 workloads: who owns what
         for obj in objects:
             if not isinstance(obj, dict):
                 continue
@@ -38,8 +41,13 @@ class ServiceObjects:
                 service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
                 if service:
                     self.slices[(namespace, service)].append(obj)
-            elif kind == "Pod" and with_pods:
-                self.pods.append(obj)
+            elif kind == "Pod":
+                ownership.append(obj)
+                if with_pods:
+                    self.pods.append(obj)
+            elif kind in WORKLOAD_KINDS:
+                ownership.append(obj)
+        self.owners = WorkloadIndex(ownership)
 
     def own(self, key: Key) -> list[dict[str, Any]]:
         """What the Service's analysis reads besides the Nodes: the Service, its slices and the

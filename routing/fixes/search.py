@@ -8,19 +8,18 @@ await-controller, add-endpoints, label-node, fix-readiness, internal-traffic-pol
 remove-stale-hints (stale_hints.py), migrate-annotation (annotations.py), set-policy.
 """
 
-import math
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from itertools import islice
 from typing import Any
 
 from routing.engine.model import ZONE_LABEL
-from routing.whatif import MAX_REPLICAS
 
 from . import commands
 from .annotations import migrate_annotation
 from .case import Case, Fix
+from .endpoints import add_endpoints, spread_workload
+from .owners import kept_off
 from .stale_hints import remove_stale_hints
 from .verify import (
     Outcome,
@@ -30,7 +29,6 @@ from .verify import (
     verify_edit,
 )
 
-_MAX_ADD_TRIES = 8  # endpoint layouts tried per Service, fewest added first
 # The zone in a node's spec.providerID, where the cloud writes it (AWS: aws:///us-east-1a/i-..,
 # GCE: gce://project/us-central1-a/name); Azure's does not carry it.
 _PROVIDER_ZONE = re.compile(r"^(?:aws:///|gce://[^/]+/)([a-z0-9-]+)/")
@@ -41,7 +39,8 @@ def candidates(case: Case) -> Iterator[Fix]:
         _await_controller,
         _label_node,
         _fix_readiness,
-        _add_endpoints,
+        spread_workload,
+        add_endpoints,
         _internal_traffic_policy,
         remove_stale_hints,
         migrate_annotation,
@@ -124,7 +123,7 @@ def _label_node(case: Case) -> Iterator[Fix]:
     # Labelled, the hints may put a zone's clients on too few endpoints: add some there too.
     labelled_nodes, labelled_own = edited_copies(case.nodes, case.own, edit, edits_nodes=True)
     with_labels = replace(case, nodes=labelled_nodes, own=labelled_own, parsed=None)
-    for fix in _add_endpoints(with_labels, forced=True):
+    for fix in add_endpoints(with_labels, forced=True):
         outcome = fix.outcome
         outcome.changes.insert(0, f"zone label set on {listed}")
         yield Fix(
@@ -225,93 +224,6 @@ def _pods_of(case: Case, addresses: set[str]) -> list[str]:
     return sorted(set(pods))
 
 
-# --- more endpoints, where the clients are ------------------------------------------------------
-
-
-def _add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
-    """`forced`: search whatever the diagnostics say (another fix's objects, e.g. labelled)."""
-    policy = case.entry["controller"]["policy"]
-    if policy == "none":
-        return  # without a topology policy every endpoint takes a share: more change nothing
-    # What the diagnostics say now, or what stays once the controller has synced (a hint not
-    # written yet can hide a zone without endpoints).
-    settled = case.entry["whatIf"][policy]
-    wanted = {"zone-without-endpoints", "endpoint-overload", "auto-disabled"}
-    if not (
-        forced
-        or case.codes() & wanted
-        or settled["crossZoneFraction"] > 1e-9
-        or settled["maxOverload"] > case.options.overload_limit + 1e-9
-    ):
-        return
-    if not case.own or not _has_selector(case) or not case.can_improve():
-        return  # (every fix of this kind must pass case.helps)
-    ready = _ready_per_zone(case)
-    weights = case.client_zone_weights()
-    if not weights:
-        return
-    for layout in islice(_layouts(ready, weights), _MAX_ADD_TRIES):
-        changes = {"replicasPerZone": layout}
-        outcome = verify_changes(
-            case.nodes, case.own, case.key, changes, case.analyzer, case.parsed
-        )
-        if case.helps(outcome):
-            assert outcome is not None
-            yield _endpoints_fix(case, layout, ready, outcome)
-            return
-
-
-def _has_selector(case: Case) -> bool:
-    service = next(o for o in case.own if o.get("kind") == "Service")
-    return bool((service.get("spec") or {}).get("selector"))
-
-
-def _ready_per_zone(case: Case) -> dict[str, int]:
-    zones = case.node_zones()
-    ready: dict[str, int] = {}
-    for ep in case.entry["endpoints"]:
-        zone = ep["zone"] or zones.get(ep["nodeName"] or "", "")
-        if zone and ep["ready"] is not False:
-            ready[zone] = ready.get(zone, 0) + 1
-    return ready
-
-
-def _layouts(ready: dict[str, int], weights: dict[str, float]) -> Iterator[dict[str, int]]:
-    """Endpoint counts per zone to try, fewest added first: each client zone gets at least its
-    share of a growing total (never fewer than it has), so hints can follow the clients."""
-    have = sum(ready.values())
-    seen: set[tuple[tuple[str, int], ...]] = set()
-    for total in range(max(have, len(weights)), have + 4 * len(weights) + 1):
-        target = {
-            zone: min(MAX_REPLICAS, max(ready.get(zone, 0), math.ceil(w * total - 1e-9), 1))
-            for zone, w in weights.items()
-        }
-        layout = {z: n for z, n in sorted(target.items()) if n != ready.get(z, 0)}
-        frozen = tuple(sorted(layout.items()))
-        if layout and frozen not in seen:
-            seen.add(frozen)
-            yield layout
-
-
-def _endpoints_fix(case: Case, layout: dict[str, int], ready: dict[str, int], outcome) -> Fix:
-    added = {z: n - ready.get(z, 0) for z, n in layout.items()}
-    more = sum(added.values())
-    where = ", ".join(f"{n} in {z}" for z, n in sorted(added.items()))
-    return Fix(
-        "add-endpoints",
-        f"Run {more} more ready endpoint(s) ({where}) so each client zone has enough "
-        "endpoints for its hints: "
-        + ", ".join(f"{z}: {ready.get(z, 0)} -> {n}" for z, n in sorted(layout.items()))
-        + ". Scale or spread the workload behind the Service (its owner is not in the input, "
-        "so no command is given).",
-        outcome,
-        [],
-        f"{more} more Pod(s) to run",
-        {"replicasPerZone": layout},
-        more,
-    )
-
-
 # --- internalTrafficPolicy: Local that drops ------------------------------------------------------
 
 
@@ -327,17 +239,30 @@ def _internal_traffic_policy(case: Case) -> Iterator[Fix]:
     message = next(
         d["message"] for d in case.entry["diagnostics"] if d["code"] == "local-policy-drops"
     )
+    daemon = kept_off(case, _nodes_without_endpoints(case))
     yield Fix(
         "internal-traffic-policy",
         f"{message}. Either run an endpoint on every client node (a DaemonSet whose tolerations "
         "and nodeSelector admit those nodes), or set internalTrafficPolicy Cluster: dropped "
-        f"{case.before['dropped']:.0%} -> {outcome.after['dropped']:.0%}.",
+        f"{case.before['dropped']:.0%} -> {outcome.after['dropped']:.0%}."
+        + (f" {daemon.said}" if daemon else ""),
         outcome,
-        [commands.patch_service(ns, name, {"spec": {"internalTrafficPolicy": "Cluster"}})],
+        [
+            commands.patch_service(ns, name, {"spec": {"internalTrafficPolicy": "Cluster"}}),
+            *(daemon.commands if daemon else ()),
+        ],
         f"with Cluster, {outcome.after['crossZoneFraction']:.0%} of the traffic crosses zones "
         "and node-local answers (a per-node agent's own data) are no longer guaranteed",
         changes,
     )
+
+
+def _nodes_without_endpoints(case: Case) -> list[str]:
+    """Ready worker nodes that run no endpoint of the Service: where Local drops."""
+    hosts = {ep["nodeName"] for ep in case.entry["endpoints"] if ep["nodeName"]}
+    return [
+        n.name for n in case.nodes.nodes if n.ready and not n.control_plane and n.name not in hosts
+    ]
 
 
 # --- a policy switch (today's recommendation) -------------------------------------------------

@@ -150,10 +150,13 @@ def _write_paused(
             moved = changed_services(last.client_zones_fetch, clients_fetch)
             scope = None if moved is None else scope | moved
         engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
-        report = analyze_cluster(build_cluster(engine_items), replace(options, services=scope))
+        parsed = build_cluster(engine_items)
+        report = analyze_cluster(parsed, replace(options, services=scope))
         del engine_items
-        # Only for the Services analysed now, and only those with something to fix.
-        add_fixes(report, (p.obj for p in prepared.values()), options)
+        # Only for the Services analysed now, and only those with something to fix; from the
+        # analysis' own parse, so each Service's objects are not read again.
+        add_fixes(report, (p.obj for p in prepared.values()), options, parsed)
+        del parsed
         summaries = _summaries(report)
         cluster_section = report["cluster"]
         del report

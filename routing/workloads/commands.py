@@ -101,6 +101,15 @@ def spread_command(workload: Workload) -> str | None:
     return None if argv is None else command_line(argv)
 
 
+def restart_argv(workload: Workload) -> list[str]:
+    """`kubectl rollout restart KIND/NAME -n NS`: new Pods, placed again by the scheduler."""
+    return ["kubectl", "rollout", "restart", _target(workload), "-n", workload.namespace]
+
+
+def restart_command(workload: Workload) -> str:
+    return command_line(restart_argv(workload))
+
+
 def describe_argv(workload: Workload) -> list[str]:
     """`kubectl describe KIND/NAME -n NS`: where a DaemonSet's Pods run and why not elsewhere."""
     return ["kubectl", "describe", _target(workload), "-n", workload.namespace]

@@ -3,7 +3,9 @@ commands against the dump (a JSON merge patch for `kubectl patch`, a label for `
 let the EndpointSlice controller catch up (hints rewritten), and analyse the result afresh.
 
 Commands that only inspect (`describe`, `get`) change nothing; a fix whose change is not a
-command (more endpoints, Pods made ready) is applied from its what-if body or, for readiness,
+command on the dump's objects (more endpoints or endpoints moved, which `kubectl scale`, a
+workload's spread patch or a restart make the controllers do; Pods made ready) is applied from its
+what-if body or, for readiness,
 by marking the named endpoints ready, as the kubelet would once the probe passes.
 """
 
@@ -17,6 +19,7 @@ from routing.engine import Options, analyze_cluster, build_cluster
 from routing.whatif import apply_changes, reconcile_hints
 
 ZONE = "topology.kubernetes.io/zone"
+WORKLOADS = ("deployment", "statefulset", "replicaset", "daemonset")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -36,6 +39,10 @@ def _run(objects: list[dict[str, Any]], command: str) -> None:
     argv = shlex.split(command)
     assert argv[0] == "kubectl", command
     namespace = argv[argv.index("-n") + 1] if "-n" in argv else "default"
+    if argv[1] in ("scale", "rollout") or (
+        "patch" in argv and argv[argv.index("patch") + 1].split("/")[0] in WORKLOADS
+    ):
+        return  # the workload's controllers make the Pods: the fix's what-if body stands for them
     if "patch" in argv and "endpointslice" in argv:
         _json_patch_slice(objects, namespace, argv[argv.index("endpointslice") + 1], argv)
     elif "patch" in argv:

@@ -107,3 +107,44 @@ def test_the_live_demo_s_checkout_is_told_to_label_its_node(settings):
     ]
     assert fix["after"]["crossZoneFraction"] == 0 and fix["after"]["maxOverload"] <= LIMIT
     assert "providerID" in fix["summary"]
+
+
+def test_the_live_demo_s_fixes_name_the_owning_workloads():
+    """With the Pods and apps/v1 objects the simulated demo serves (as the README's dump command
+    reads them), more endpoints mean scaling the Deployment behind the Service, and the per-node
+    agent's dropped traffic is explained by its DaemonSet's nodeSelector."""
+    from routing.engine import Options, analyze_cluster, build_cluster
+    from routing.fixes import add_fixes
+    from routing.kube.sim import SimCluster
+
+    sim = SimCluster(scenario="demo", seed=3, churn=0)
+    kinds = {
+        "nodes": "Node",
+        "services": "Service",
+        "endpointslices": "EndpointSlice",
+        "pods": "Pod",
+        "replicasets": "ReplicaSet",
+        "deployments": "Deployment",
+        "daemonsets": "DaemonSet",
+    }
+    objects = [{**o, "kind": kind} for plural, kind in kinds.items() for o in sim.objects(plural)]
+    report = analyze_cluster(
+        build_cluster([("items", i, o) for i, o in enumerate(objects)]), Options()
+    )
+    add_fixes(report, objects, Options())
+    by_name = {s["name"]: s for s in report["services"]}
+    more = [
+        f
+        for f in by_name["recommendations"]["fixes"]
+        if f["kind"] in ("add-endpoints", "spread-workload")
+    ]
+    assert more, [f["kind"] for f in by_name["recommendations"]["fixes"]]
+    for fix in more:
+        assert "Deployment shop/recommendations" in fix["summary"]
+        assert any("deployment/recommendations -n shop" in c for c in fix["commands"])
+    local = next(
+        f for f in by_name["node-exporter"]["fixes"] if f["kind"] == "internal-traffic-policy"
+    )
+    assert "DaemonSet monitoring/node-exporter is kept off" in local["summary"]
+    assert "nodeSelector" in local["summary"]
+    assert local["commands"][-1] == "kubectl describe daemonset/node-exporter -n monitoring"
