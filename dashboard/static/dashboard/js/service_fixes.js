@@ -11,8 +11,11 @@ const KIND_WORDS = {
   "await-controller": "Let the controller catch up",
   "label-node": "Label the node's zone",
   "fix-readiness": "Make the endpoints ready",
+  "spread-workload": "Move endpoints to the zones that need them",
   "add-endpoints": "Run more endpoints",
   "internal-traffic-policy": "Change internalTrafficPolicy",
+  "remove-stale-hints": "Remove stale hints",
+  "migrate-annotation": "Correct the topology annotation",
   "set-policy": "Switch the policy",
 };
 
