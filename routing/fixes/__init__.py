@@ -8,7 +8,6 @@ dropping more or passing the overload limit. Only Services with a warning or an 
 recommended policy, are searched: the others have nothing to fix.
 """
 
-import shlex
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -20,7 +19,7 @@ import yaml
 from routing.engine import Cluster, Options
 from routing.engine.parse import SharedNodes
 from routing.engine.report import ServiceAnalyzer
-from routing.engine.shell import merge_patch_of
+from routing.engine.shell import command_line, merge_patch_of
 
 from .case import Case, Fix
 from .objects import ServiceObjects
@@ -112,17 +111,20 @@ def _json(case: Case, fix: Fix) -> dict[str, Any]:
         "monthlySaved": None if gb is None else saved * gb,
         "tradeoff": fix.tradeoff,
         "commands": fix.commands,
-        "yaml": _yaml(fix),
+        "yaml": _yaml(case, fix),
         "whatIf": fix.request,  # the what-if API body that reproduces it, when there is one
     }
 
 
-def _yaml(fix: Fix) -> str | None:
-    """The merge patch of a `kubectl patch service` command, as YAML for people who apply
-    manifests through Git."""
+def _yaml(case: Case, fix: Fix) -> str | None:
+    """The merge patch of the fix's `kubectl patch service` command for this Service, as YAML
+    for people who apply manifests through Git (a workload's or a slice's patch is not it)."""
+    ns, name = case.key
+    # The opening kubectl_patch_service writes for this Service, quoted the same way: cheaper
+    # than splitting every command with shlex, and exact.
+    opening = command_line(["kubectl", "-n", ns, "patch", "service", name]) + " "
     for command in fix.commands:
-        argv = shlex.split(command)
-        if argv[3:5] != ["patch", "service"]:  # a workload's or slice's patch is not YAML here
+        if not command.startswith(opening):
             continue
         try:
             patch = merge_patch_of(command)

@@ -23,10 +23,17 @@ from .case import Case, Fix
 from .verify import verify_changes
 
 _AUTO = "Auto"
+_MISLEADING = {
+    "deprecated-annotation-wins",
+    "topology-mode-not-recognised",
+    "auto-overrides-traffic-distribution",
+}
 
 
 def migrate_annotation(case: Case) -> Iterator[Fix]:
-    codes = case.codes()
+    codes = case.codes() & _MISLEADING
+    if not codes:
+        return
     annotations = _annotations(case)
     for mode, why in _proposals(codes, annotations):
         request = {"topologyMode": mode}
