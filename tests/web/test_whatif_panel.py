@@ -361,6 +361,22 @@ def test_fill_what_if_sets_the_controls(page, web_server, editor, shop):
     wait_for_answer(page)
 
 
+def test_an_annotation_removed_leaves_the_services_own_field(page, web_server, editor, shop):
+    """migrate-annotation's body ({"topologyMode": null}) fills the policy the Service's
+    trafficDistribution gives once no annotation decides instead (cart), and
+    "none" for a Service without the field (catalog)."""
+    fill = "async (changes) => (await (" + IMPORT_PANEL + ")()).fillWhatIf(changes)"
+    open_service(page, web_server, editor, name="cart")
+    page.wait_for_selector("#whatif-form[data-ready]")
+    assert page.evaluate(fill, {"topologyMode": None}) == []
+    # (the fixture's second snapshot turned cart's PreferClose into PreferSameNode)
+    assert page.get_by_label("Topology policy").input_value() == "PreferSameNode"
+    open_service(page, web_server, editor, name="catalog")
+    page.wait_for_selector("#whatif-form[data-ready]")
+    assert page.evaluate(fill, {"topologyMode": None}) == []
+    assert page.get_by_label("Topology policy").input_value() == "none"
+
+
 def test_a_new_snapshot_is_where_the_next_question_starts(page, web_server, editor, shop):
     open_service(page, web_server, editor)
     typed = zone_input(page, "replicas", "us-east-1b")
