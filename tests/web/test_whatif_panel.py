@@ -371,7 +371,8 @@ def test_an_annotation_removed_leaves_the_services_own_field(page, web_server, e
     assert page.evaluate(fill, {"topologyMode": None}) == []
     # (the fixture's second snapshot turned cart's PreferClose into PreferSameNode)
     assert page.get_by_label("Topology policy").input_value() == "PreferSameNode"
-    open_service(page, web_server, editor, name="catalog")
+    page.goto(web_server.url + reverse("service", args=["shop", "shop", "catalog"]))
+    page.wait_for_selector("body[data-service-ready]")
     page.wait_for_selector("#whatif-form[data-ready]")
     assert page.evaluate(fill, {"topologyMode": None}) == []
     assert page.get_by_label("Topology policy").input_value() == "none"
