@@ -91,8 +91,8 @@ def placement_advice(case: Case) -> Advice:
     if spread:
         return Advice(
             f"Add a zone spread constraint to {owner}; the rollout it starts places the Pods "
-            "again, preferring the zones with fewest (ScheduleAnyway: a zone without room "
-            "still gets none).",
+            "again, preferring the zones with fewest (a soft constraint: where a zone has no "
+            "room, Pods go elsewhere).",
             [spread],
         )
     return Advice(
