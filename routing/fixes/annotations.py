@@ -58,7 +58,7 @@ def migrate_annotation(case: Case) -> Iterator[Fix]:
 
 def _annotations(case: Case) -> dict[str, Any]:
     ns, name = case.key
-    for obj in case.objects:
+    for obj in case.own:  # the Service is there, not among the Nodes
         meta = obj.get("metadata") or {}
         if (
             obj.get("kind") == "Service"

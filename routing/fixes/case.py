@@ -2,14 +2,16 @@
 what it proposes (Fix: the change, its commands and the engine's figures after it)."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from routing.engine import Options
 from routing.engine.model import Service
 from routing.engine.parse import SharedNodes
 from routing.engine.report import ServiceAnalyzer
-from routing.workloads import WorkloadIndex
+from routing.whatif import in_use
 
+from .pod_owners import PodOwners
 from .verify import Outcome, can_improve, improves
 
 Key = tuple[str, str]
@@ -38,7 +40,7 @@ class Case:
     options: Options
     analyzer: ServiceAnalyzer  # shared by every Service of one search (routing.engine.report)
     parsed: Service | None = None  # the Service as the engine reads `own` over `nodes`, if known
-    owners: WorkloadIndex | None = None  # the Pods' owning workloads (routing.fixes.owners)
+    owners: PodOwners | None = None  # the Pods' owning workloads (routing.fixes.owners)
 
     @property
     def before(self) -> dict[str, Any]:
@@ -55,6 +57,12 @@ class Case:
         """All the objects the Service's analysis reads, Nodes first (as a dump lists them).
         O(nodes): the kinds run for every Service use `nodes` and `own` instead."""
         return [*self.nodes.objects, *self.own]
+
+    @cached_property
+    def in_use(self) -> frozenset[Any]:
+        """The Pod names and addresses in `own`, that new Pods must not take: the same for
+        every endpoints edit of this Service, so read once (by the first that needs it)."""
+        return in_use(self.own)
 
     def codes(self) -> set[str]:
         return {d["code"] for d in self.entry["diagnostics"]}

@@ -32,7 +32,7 @@ def add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
     for layout in islice(_layouts(ready, weights), _MAX_ADD_TRIES):
         changes = {"replicasPerZone": layout}
         outcome = verify_changes(
-            case.nodes, case.own, case.key, changes, case.analyzer, case.parsed
+            case.nodes, case.own, case.key, changes, case.analyzer, case.parsed, case.in_use
         )
         if case.helps(outcome):
             assert outcome is not None
@@ -115,7 +115,9 @@ def spread_workload(case: Case) -> Iterator[Fix]:
     if not layout:
         return
     changes = {"replicasPerZone": layout}
-    outcome = verify_changes(case.nodes, case.own, case.key, changes, case.analyzer, case.parsed)
+    outcome = verify_changes(
+        case.nodes, case.own, case.key, changes, case.analyzer, case.parsed, case.in_use
+    )
     if not case.helps(outcome):
         return
     assert outcome is not None

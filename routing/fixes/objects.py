@@ -12,7 +12,8 @@ from typing import Any
 
 from routing.engine.model import SERVICE_NAME_LABEL
 from routing.workloads import KINDS as WORKLOAD_KINDS
-from routing.workloads import WorkloadIndex
+
+from .pod_owners import PodOwners
 
 Key = tuple[str, str]
 
@@ -25,11 +26,15 @@ class ServiceObjects:
         self.pods: list[dict[str, Any]] = []
         self.services: dict[Key, dict[str, Any]] = {}
         self.slices: dict[Key, list[dict[str, Any]]] = defaultdict(list)
-        ownership: list[dict[str, Any]] = []  # Pods and apps/v1 workloads: who owns what
+        workloads: list[dict[str, Any]] = []  # apps/v1 objects: who owns the Pods
+        pods: list[dict[str, Any]] = []  # every Pod, for their owners (read when asked)
         for obj in objects:
             if not isinstance(obj, dict):
                 continue
             kind = obj.get("kind")
+            if kind == "Pod":  # most of a large dump: nothing else is read of them here
+                pods.append(obj)
+                continue
             raw = obj.get("metadata")
             meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
             namespace: str = meta.get("namespace") or "default"
@@ -41,13 +46,11 @@ class ServiceObjects:
                 service = (meta.get("labels") or {}).get(SERVICE_NAME_LABEL)
                 if service:
                     self.slices[(namespace, service)].append(obj)
-            elif kind == "Pod":
-                ownership.append(obj)
-                if with_pods:
-                    self.pods.append(obj)
             elif kind in WORKLOAD_KINDS:
-                ownership.append(obj)
-        self.owners = WorkloadIndex(ownership)
+                workloads.append(obj)
+        if with_pods:
+            self.pods = pods
+        self.owners = PodOwners(workloads, pods)
 
     def own(self, key: Key) -> list[dict[str, Any]]:
         """What the Service's analysis reads besides the Nodes: the Service, its slices and the

@@ -18,7 +18,6 @@ from routing.workloads import (
     placement_summary,
     restart_command,
     scale_command,
-    sole_owner,
     spread_command,
 )
 
@@ -27,11 +26,11 @@ from .case import Case
 
 def owner_of(case: Case) -> Workload | None:
     """The one workload that owns every Pod behind the Service, if the input says so."""
-    if case.owners is None:
-        return None
+    if case.owners is None or not case.owners.any_workload:
+        return None  # (reading the Pods' names first would be wasted)
     slices = [o for o in case.own if o.get("kind") == "EndpointSlice"]
     pods = endpoint_pods(slices)
-    return sole_owner(case.owners, case.key[0], pods) if pods else None
+    return case.owners.sole_owner(case.key[0], pods) if pods else None
 
 
 @dataclass(frozen=True, slots=True)

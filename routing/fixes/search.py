@@ -260,9 +260,12 @@ def _internal_traffic_policy(case: Case) -> Iterator[Fix]:
 def _nodes_without_endpoints(case: Case) -> list[str]:
     """Ready worker nodes that run no endpoint of the Service: where Local drops."""
     hosts = {ep["nodeName"] for ep in case.entry["endpoints"] if ep["nodeName"]}
-    return [
-        n.name for n in case.nodes.nodes if n.ready and not n.control_plane and n.name not in hosts
-    ]
+    facts = case.nodes.facts
+    if "ready workers" not in facts:  # once per set of Nodes, not per Service
+        workers = [n.name for n in case.nodes.nodes if n.ready and not n.control_plane]
+        facts["ready workers"] = workers
+    ready_workers: list[str] = facts["ready workers"]
+    return [name for name in ready_workers if name not in hosts]
 
 
 # --- a policy switch (today's recommendation) -------------------------------------------------

@@ -35,11 +35,13 @@ def verify_changes(
     changes: Mapping[str, Any],
     analyzer: ServiceAnalyzer,
     before: Service | None = None,
+    taken: frozenset[Any] | None = None,
 ) -> Outcome | None:
     """The Service after a what-if request's changes; None when they cannot apply. `before`:
-    the Service as the engine reads `own` over `nodes`, when known (not read again then)."""
+    the Service as the engine reads `own` over `nodes`, when known (not read again then).
+    `taken`: the Pod names and addresses in `own` (Case.in_use), when known."""
     try:
-        cluster, said = changed_cluster(own, key[0], key[1], changes, nodes, before)
+        cluster, said = changed_cluster(own, key[0], key[1], changes, nodes, before, taken)
     except WhatIfError:
         return None
     after = analyzer.headline(cluster, *key)

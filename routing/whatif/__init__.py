@@ -22,7 +22,7 @@ from .apply import Edited, apply_changes, changed_cluster, copies, headline
 from .cpu import cpu_millis, format_millis, split_millis
 from .errors import WhatIfError
 from .hints import Reconciled, reconcile, reconcile_hints
-from .new_endpoints import MAX_PER_SLICE, SYNTHETIC_NETWORKS
+from .new_endpoints import MAX_PER_SLICE, SYNTHETIC_NETWORKS, in_use
 from .replicas import MAX_REPLICAS
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "cpu_millis",
     "format_millis",
     "headline",
+    "in_use",
     "reconcile",
     "reconcile_hints",
     "split_millis",

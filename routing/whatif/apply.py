@@ -63,16 +63,18 @@ def changed_cluster(
     changes: Mapping[str, Any],
     nodes: SharedNodes,
     before: Service | None = None,
+    taken: frozenset[Any] | None = None,
 ) -> tuple[Cluster, list[str]]:
     """What `apply_changes(objects, ..., nodes, before)` gives, as the engine reads its objects,
     and its changes for people, without the objects: nothing is written that only the objects
     would show (the hints), so copies need to go only as deep as the edits do. For a search
     that analyses many changes and keeps none of the objects. No cpuPerZone (it edits Nodes).
+    `taken`: the Pod names and addresses in `objects` (routing.whatif.in_use), when known.
     """
     if "cpuPerZone" in changes:
         raise ValueError("cpuPerZone edits the Nodes: use apply_changes")
     copied = _shallow_copies(objects)
-    notes, done = _edit(copied, namespace, name, changes, nodes, before, write_hints=False)
+    notes, done = _edit(copied, namespace, name, changes, nodes, before, False, taken)
     return done.cluster, notes
 
 
@@ -84,6 +86,7 @@ def _edit(
     nodes: SharedNodes | None,
     before: Service | None,
     write_hints: bool,
+    taken: frozenset[Any] | None = None,
 ) -> tuple[list[str], Reconciled]:
     known = None
     if before is not None and nodes is not None and "replicasPerZone" not in changes:
@@ -96,7 +99,7 @@ def _edit(
         _edit_cpu(copied, changes["cpuPerZone"], notes)
     if "replicasPerZone" in changes:
         wanted = changes["replicasPerZone"]
-        known = _edit_replicas(copied, namespace, name, wanted, notes, nodes, before)
+        known = _edit_replicas(copied, namespace, name, wanted, notes, nodes, before, taken)
     done = reconcile(copied, namespace, name, nodes, known, write_hints)
     rewritten, svc = done.changed, done.service
     if rewritten:

@@ -2,6 +2,7 @@
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -26,10 +27,15 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
-def _clone(
-    template: dict[str, Any] | None, ip: str, pod: str, node: str, zone: str
-) -> dict[str, Any]:
-    endpoint = {k: v for k, v in (template or {}).items() if k not in _IDENTITY}
+def _clone_base(template: dict[str, Any] | None) -> bytes:
+    """The template without what describes the original Pod, serialised once for its clones."""
+    return orjson.dumps({k: v for k, v in (template or {}).items() if k not in _IDENTITY})
+
+
+def _clone(base: bytes, ip: str, pod: str, node: str, zone: str) -> dict[str, Any]:
+    """A new endpoint from `_clone_base(template)`: read anew, so it shares nothing with the
+    template or other clones."""
+    endpoint: dict[str, Any] = orjson.loads(base)
     endpoint.update(
         addresses=[ip],
         conditions=dict(_READY),
@@ -37,7 +43,7 @@ def _clone(
         zone=zone,
         targetRef={"kind": "Pod", "name": pod},
     )
-    return orjson.loads(orjson.dumps(endpoint))  # shares nothing with the template
+    return endpoint
 
 
 class _Placer:
@@ -81,28 +87,38 @@ class _Placer:
         return created
 
 
+def in_use(objects: list[dict[str, Any]]) -> frozenset[Any]:
+    """The Pod names and addresses (canonical) in the objects: what a new Pod must not take.
+    The same for every edit of one Service's objects (an edit adds to them only what `_Fresh`
+    makes), so a search that edits them many times reads it once."""
+    taken: set[Any] = set()
+    for obj in objects:
+        if obj["kind"] == "Pod":
+            taken.add((obj.get("metadata") or {}).get("name"))
+            taken.add(_canonical((obj.get("status") or {}).get("podIP")))
+        for ep in obj.get("endpoints") or [] if obj["kind"] == "EndpointSlice" else []:
+            if isinstance(ep, dict):
+                taken.update(_canonical(a) for a in ep.get("addresses") or [])
+                taken.add((ep.get("targetRef") or {}).get("name"))
+    return frozenset(taken)
+
+
 class _Fresh:
     """Synthetic Pod names and addresses that collide with nothing in the objects.
 
     A name depends only on the zone and the count, so both address families of a dual-stack
-    Service name (and place) the same new Pods.
+    Service name (and place) the same new Pods. `taken`: `in_use(objects)`, when known.
     """
 
-    def __init__(self, objects: list[dict[str, Any]], service: str):
+    def __init__(
+        self, objects: list[dict[str, Any]], service: str, taken: frozenset[Any] | None = None
+    ):
         self.service = service
-        self.taken: set[Any] = set()  # Pod names and IPs already in use
-        for obj in objects:
-            if obj["kind"] == "Pod":
-                self.taken.add((obj.get("metadata") or {}).get("name"))
-                self.taken.add(_canonical((obj.get("status") or {}).get("podIP")))
-            for ep in obj.get("endpoints") or [] if obj["kind"] == "EndpointSlice" else []:
-                if isinstance(ep, dict):
-                    self.taken.update(_canonical(a) for a in ep.get("addresses") or [])
-                    self.taken.add((ep.get("targetRef") or {}).get("name"))
+        self.taken = in_use(objects) if taken is None else taken  # Pod names and IPs in use
         self.pods: dict[str, tuple[str, str]] = {}  # new Pod -> (node, first address)
         self._names: dict[str, list[str]] = {}
         self._counter = 0
-        self._hosts = {f: net.hosts() for f, net in SYNTHETIC_NETWORKS.items()}
+        self._hosts = {"IPv4": _ipv4_hosts(), "IPv6": _hosts("IPv6")}
 
     def pod(self, zone: str, k: int) -> str:
         names = self._names.setdefault(zone, [])
@@ -114,12 +130,25 @@ class _Fresh:
         return names[k]
 
     def address(self, family: str, pod: str, node: str) -> str:
-        for ip in self._hosts[family]:
-            address = str(ip)
+        for address in self._hosts[family]:
             if address not in self.taken:
                 self.pods.setdefault(pod, (node, address))
                 return address
         raise WhatIfError("replicasPerZone", "no synthetic address left")  # pragma: no cover
+
+
+def _hosts(family: str) -> Iterator[str]:
+    """The synthetic network's host addresses in order, as ipaddress spells them."""
+    return (str(ip) for ip in SYNTHETIC_NETWORKS[family].hosts())
+
+
+def _ipv4_hosts() -> Iterator[str]:
+    """_hosts("IPv4"), spelt directly: building an IPv4Address per address to print it cost
+    more than the rest of adding an endpoint (tests/whatif check both give the same)."""
+    network = SYNTHETIC_NETWORKS["IPv4"]
+    first, last = int(network.network_address) + 1, int(network.broadcast_address) - 1
+    for n in range(first, last + 1):
+        yield f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
 def _canonical(address: Any) -> Any:

@@ -11,7 +11,7 @@ from routing.engine.model import Cluster, Endpoint, Node, Service
 from routing.engine.parse import KnownEndpoints, SharedNodes, from_nodes
 
 from .errors import WhatIfError
-from .new_endpoints import SYNTHETIC_NETWORKS, _clone, _Fresh, _Placer
+from .new_endpoints import SYNTHETIC_NETWORKS, _clone, _clone_base, _Fresh, _Placer
 from .objects import _check_zone, _known, _managed, _model, _parse, _slices, _slots, _zones
 
 MAX_REPLICAS = 1000  # per zone; far above what a what-if needs, small enough to analyse quickly
@@ -25,10 +25,12 @@ def _edit_replicas(
     notes: list[str],
     shared: SharedNodes | None = None,
     before: Service | None = None,
+    taken: frozenset[Any] | None = None,
 ) -> KnownEndpoints:
     """Returns the endpoints as read before the edit, for the next parse to reuse (the edit
     removes and adds endpoint dicts but changes none). `before`: the Service as the engine
-    reads `objects` over `shared`, when known (then they are not parsed again)."""
+    reads `objects` over `shared`, when known (then they are not parsed again). `taken`:
+    `new_endpoints.in_use(objects)`, when known."""
     if before is None or shared is None:
         cluster = _parse(objects, shared)
         svc = _model(cluster, namespace, name)
@@ -46,10 +48,11 @@ def _edit_replicas(
     slices = _slices(objects, namespace, name)
     slots = _slots(slices, svc)
     read = _known(slots)  # before the edit replaces entries of the slices' lists
-    managed = [slot for slot in slots if _managed(slot[1], svc)]
+    # Each managed endpoint with its zone, worked out once for every zone and family below.
+    managed = [(ep, s, i, _zone_of(cluster, ep)) for ep, s, i in slots if _managed(s, svc)]
     families = _families(svc, slices)
-    originals = [(ep, s["endpoints"][i]) for ep, s, i in managed]  # templates to clone
-    fresh = _Fresh(objects, name)  # before removals: no new Pod reuses a leaving one's name
+    originals = [(ep, z, s["endpoints"][i]) for ep, s, i, z in managed]  # templates to clone
+    fresh = _Fresh(objects, name, taken)  # before removals: no new Pod reuses a leaving one's name
     gone: set[Any] = set()  # Pod names of removed endpoints (None: no targetRef)
     short: list[tuple[str, str, int]] = []  # (zone, family, endpoints to add)
     for zone in sorted(wanted):  # removals first, so additions can use the room they leave
@@ -57,10 +60,10 @@ def _edit_replicas(
         for family in families:
             ready = [
                 (s, i)
-                for ep, s, i in managed
+                for ep, s, i, ep_zone in managed
                 if ep.address_type == family
                 and ep.ready is not False  # kube-proxy's reading; the controller writes it
-                and _zone_of(cluster, ep) == zone
+                and ep_zone == zone
             ]
             counts.append(str(len(ready)))
             for s, i in ready[wanted[zone] :]:  # the last ones go
@@ -72,15 +75,17 @@ def _edit_replicas(
         s["endpoints"] = [ep for ep in s.get("endpoints") or [] if ep is not None]
     placer = _Placer(objects, slices, svc)
     for zone, family, missing in short:
+        if missing <= 0:
+            continue  # nothing to add: no node or template needed
         nodes = from_nodes(cluster, ("placement", zone), partial(_placement_nodes, zone=zone))
-        if missing > 0 and not nodes:
+        if not nodes:
             raise WhatIfError(
                 "replicasPerZone", f"zone {zone!r} has no ready worker node for new endpoints"
             )
-        template = _template(cluster, originals, family, zone)
+        base = _clone_base(_template(originals, family, zone))
         for k in range(missing):
             pod, node = fresh.pod(zone, k), nodes[k % len(nodes)]
-            placer.add(family, _clone(template, fresh.address(family, pod, node), pod, node, zone))
+            placer.add(family, _clone(base, fresh.address(family, pod, node), pod, node, zone))
     _sync_pods(objects, svc, gone, fresh.pods)
     return read
 
@@ -109,15 +114,19 @@ def _placement_nodes(nodes: list[Node], zone: str) -> list[str]:
 
 
 def _template(
-    cluster: Cluster, originals: list[tuple[Endpoint, dict[str, Any]]], family: str, zone: str
+    originals: list[tuple[Endpoint, str, dict[str, Any]]], family: str, zone: str
 ) -> dict[str, Any] | None:
-    """The endpoint to clone: a ready one of this zone, else a ready one, else any one."""
-    ranked = sorted(
-        (ep.ready is False, _zone_of(cluster, ep) != zone, n)
-        for n, (ep, _) in enumerate(originals)
-        if ep.address_type == family
+    """The endpoint to clone: a ready one of this zone, else a ready one, else any one (the
+    first of equals). `originals`: each endpoint with its zone (_zone_of) and its dict."""
+    best = min(
+        (
+            (ep.ready is False, ep_zone != zone, n)
+            for n, (ep, ep_zone, _) in enumerate(originals)
+            if ep.address_type == family
+        ),
+        default=None,
     )
-    return originals[ranked[0][2]][1] if ranked else None  # None: built from scratch
+    return originals[best[2]][2] if best else None  # None: built from scratch
 
 
 def _sync_pods(

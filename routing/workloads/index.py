@@ -54,9 +54,11 @@ class WorkloadIndex:
         self._controllers: dict[Key, dict[str, Any] | None] = {}  # a ReplicaSet's, as written
         for obj in objects:
             if isinstance(obj, dict):
-                self._add(obj)
+                self.add(obj)
 
-    def _add(self, obj: dict[str, Any]) -> None:
+    def add(self, obj: dict[str, Any]) -> None:
+        """Index one more object (a Pod replaces an earlier one of its name, as in the input
+        order; routing.fixes.pod_owners adds Pods only as they are asked about)."""
         kind, meta = obj.get("kind"), obj.get("metadata")
         if not isinstance(meta, dict):
             return
