@@ -33,12 +33,20 @@ PAGES = [
     "/clusters/big/services/",
     "/clusters/big/services/?page=50&ordering=-cross_zone",
     "/clusters/big/services/?policy=none&min_cross_zone=0.5&ordering=-cost",
+    "/clusters/big/services/?search=batch",
+    "/clusters/big/services/?ordering=-dropped",
+    "/clusters/big/services/?ordering=-recommendation",
+    "/clusters/big/services/?ordering=-diagnostics&page=50",
     "/clusters/big/services/{service}/",
     "/clusters/big/recommendations/",
     "/clusters/big/timeline/",
     "/clusters/big/settings/",
     "/api/v1/clusters/big/flowmap/",
     "/api/v1/clusters/big/flowmap/?policy=Auto",
+    "/api/v1/clusters/big/namespaces/",
+    "/api/v1/clusters/big/services/?format=csv",
+    "/api/v1/clusters/big/services/?format=json",
+    "/api/v1/clusters/big/services/?format=csv&search=batch&ordering=-recommendation",
 ]
 
 

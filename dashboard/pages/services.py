@@ -27,10 +27,12 @@ from dashboard.pages.volumes import fetch_view
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import ServiceQuerySerializer
 from routing.figures.service_list import (
+    KNOWN_POLICIES,
     MECHANISMS,
     SUMMARY_ROW_COLUMNS,
     default_ordering,
     filtered_services,
+    policy_error,
     summary_rows,
 )
 from routing.models import ServiceSummary
@@ -38,15 +40,28 @@ from routing.volumes.lookup import MEASURED, SIMULATED, SnapshotVolumes
 
 PAGE_SIZE = PageNumberPagination.page_size
 # The list API's query parameters the page keeps in its own query string.
-FILTERS = ("namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded")
-SORTABLE = {
-    "name": "name",
-    "cross_zone": "cross_zone",
-    "cost": "cost",
-    "overload": "overload",
-    "monthly_cost": "monthly_cost",
-}
-POLICY_CHOICES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "none")
+FILTERS = (
+    "search",
+    "namespace",
+    "policy",
+    "mechanism",
+    "min_cross_zone",
+    "has_diagnostics",
+    "overloaded",
+)
+# The table's columns, each sorted by the list API's ordering of the same name.
+SORTABLE = (
+    "name",
+    "policy",
+    "cross_zone",
+    "dropped",
+    "overload",
+    "cost",
+    "monthly_cost",
+    "diagnostics",
+    "recommendation",
+)
+EXPORT_FORMATS = ("csv", "json")
 HINTS_DOCS = "https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution"
 
 
@@ -144,13 +159,17 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     now = timezone.now()
     table: dict[str, Any] = {"rows": [], "count": 0, "page": 1, "pages": 1}
     namespaces: list[str] = []
-    policies: list[str] = list(POLICY_CHOICES)
+    policies: list[str] = list(KNOWN_POLICIES)
     in_snapshot = with_topology = 0
     if snapshot is not None:
-        table = services_table(found, snapshot, query, page_number(request.GET))
+        # As the API refuses it: a policy neither Kubernetes nor this snapshot declares.
         every = ServiceSummary.objects.at(found.pk, snapshot.seq)
+        if policy_error(every, query.get("policy")):
+            refused = sorted([*refused, "policy"])
+            del query["policy"]
+        table = services_table(found, snapshot, query, page_number(request.GET))
         namespaces = sorted(set(every.values_list("namespace", flat=True)))
-        policies += sorted(set(every.values_list("policy", flat=True)) - set(POLICY_CHOICES))
+        policies += sorted(set(every.values_list("policy", flat=True)) - set(KNOWN_POLICIES))
         in_snapshot = every.count()
         with_topology = every.exclude(mechanism="none").count()
     rows = [row_view(found.name, row, fetch, limit, now) for row in table["rows"]]
@@ -159,8 +178,10 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     last = first + len(rows) - 1 if rows else 0
     filters = {k: request.GET[k] for k in FILTERS if request.GET.get(k) and k not in refused}
     ordering = query["ordering"]
+    services_api = reverse("api:service-list", kwargs={"cluster": found.name})
     data = {
         "cluster": found.name,
+        "servicesApi": services_api,
         "seq": snapshot.seq if snapshot else None,
         "pageSize": PAGE_SIZE,
         "overloadLimit": limit,
@@ -194,6 +215,7 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
             ),
             "ordering": ordering,
             "sort_columns": _sort_columns(ordering),
+            "export_urls": _export_urls(services_api, filters, ordering),
             "refused": refused,
             "in_snapshot": in_snapshot,
             "with_topology": with_topology,
@@ -214,6 +236,15 @@ def _page_query(filters: dict, ordering: str, default: str, page: int) -> str:
     if page > 1:
         params["page"] = page
     return "?" + urlencode(params) if params else "?"
+
+
+def _export_urls(api: str, filters: dict, ordering: str) -> dict[str, str]:
+    """The list API's export of what the table shows: every row under its filters and order
+    (js/services.js builds the same after each change)."""
+    return {
+        fmt: f"{api}?{urlencode({**filters, 'ordering': ordering, 'format': fmt})}"
+        for fmt in EXPORT_FORMATS
+    }
 
 
 def _sort_columns(ordering: str) -> dict[str, str]:

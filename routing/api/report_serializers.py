@@ -11,8 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from routing.api.serializers import MAX_INT
-from routing.figures.service_list import MECHANISMS, ORDERINGS, SEVERITIES
+from routing.figures.service_list import KNOWN_POLICIES, MECHANISMS, ORDERINGS, SEVERITIES
 from routing.volumes.lookup import model_mismatch
+
+SEARCH_MAX_LENGTH = 253  # a Kubernetes name's limit: no longer text can match one
+EXPORT_FORMATS = ("csv", "json")
 
 
 class SnapshotQuerySerializer(serializers.Serializer):
@@ -35,11 +38,21 @@ class ServiceDetailQuerySerializer(SnapshotQuerySerializer):
 
 
 class ServiceQuerySerializer(SnapshotQuerySerializer):
-    namespace = serializers.CharField(required=False, help_text="Only this namespace.")
+    namespace = serializers.CharField(
+        required=False, max_length=253, help_text="Only this namespace."
+    )
+    search = serializers.CharField(
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Only Services whose `namespace/name` contains this text, ignoring case "
+        "(`shop/check` finds shop/checkout).",
+    )
     policy = serializers.CharField(
         required=False,
-        help_text="Only this declared policy: a trafficDistribution value as written "
-        "(PreferSameZone, PreferClose, PreferSameNode, ...), Auto, or none.",
+        max_length=64,
+        help_text=f"Only this declared policy: {', '.join(KNOWN_POLICIES)}, or another "
+        "trafficDistribution value as written that a Service of the snapshot declares (any "
+        "other value is a 400).",
     )
     mechanism = serializers.ChoiceField(
         MECHANISMS, required=False, help_text="Only Services routed by this mechanism."
@@ -68,9 +81,19 @@ class ServiceQuerySerializer(SnapshotQuerySerializer):
     ordering = serializers.ChoiceField(
         list(ORDERINGS),
         required=False,
-        help_text="Sort key: monthly_cost, cost (per GB), cross_zone, overload (- for "
-        "descending) or name; ties by namespace and name. Default: -monthly_cost once the "
-        "cluster has any traffic volume, else -cost.",
+        help_text="Sort key, `-` for descending: name (namespace, then name), policy, "
+        "cross_zone, dropped, overload, cost (per GB), monthly_cost (Services without a volume "
+        "last), diagnostics (by the most severe one: error, warning, info, none) or "
+        "recommendation (by its saving per GB; Services without one last); ties by namespace "
+        "and name. Default: -monthly_cost once the cluster has any traffic volume, else -cost.",
+    )
+    format = serializers.ChoiceField(
+        EXPORT_FORMATS,
+        required=False,
+        help_text="Export every Service that passes the filters, in the order asked, as one "
+        "file (not a page; `page` and `page_size` are ignored): `csv` (columns in "
+        "docs/services-export.md) or `json` (the list's own shape with every row on one "
+        "page). Sent as an attachment.",
     )
 
 

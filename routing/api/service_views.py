@@ -1,9 +1,11 @@
 """API views for the Services of a snapshot: the stored summaries, and one Service's report."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from routing.api.cache import canonical_query, page_key, snapshot_json
@@ -20,12 +22,14 @@ from routing.api.report_serializers import (
     ServiceSummarySerializer,
 )
 from routing.api.schema import CLUSTER, errors
+from routing.api.service_export import export_response, export_rows
 from routing.api.shapes import ServiceReportSerializer
 from routing.figures.reports import service_detail
 from routing.figures.service_list import (
     SUMMARY_ROW_COLUMNS,
     default_ordering,
     filtered_services,
+    policy_error,
     summary_rows,
 )
 from routing.models import ServiceSummary
@@ -46,7 +50,13 @@ class ServiceViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="List the Services of a snapshot, with filters and ordering",
         parameters=[CLUSTER, ServiceQuerySerializer],
-        responses={200: ServiceSummarySerializer(many=True), **errors(400, 404)},
+        responses={
+            # Both keyed by media type: spectacular takes the first key (as text) for the main
+            # response, which must be the list for the page parameters to be documented.
+            (200, "application/json"): ServiceSummarySerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+            **errors(400, 404),
+        },
     )
     def list(self, request, cluster: str):
         query = ServiceQuerySerializer(data=request.query_params.dict())
@@ -57,7 +67,16 @@ class ServiceViewSet(viewsets.GenericViewSet):
         ref = snapshot_ref(cluster, seq)
         if ref is None:  # 404 for a missing cluster or snapshot; an empty page before the first
             found, snapshot = cluster_and_snapshot(cluster, seq)
+            if "format" in query.validated_data:
+                return export_response(query.validated_data["format"], found.name, None, [])
             return Response(self._page(query, found.pk, snapshot, None))
+        # Before the cache: a refused query is never answered from it.
+        rows = ServiceSummary.objects.at(ref.cluster_id, ref.seq)
+        refused = policy_error(rows, query.validated_data.get("policy"))
+        if refused:
+            raise ValidationError({"policy": [refused]})
+        if "format" in query.validated_data:
+            return self._export(query, cluster, ref)
 
         def page() -> dict:
             snapshot = ref.load()
@@ -71,6 +90,23 @@ class ServiceViewSet(viewsets.GenericViewSet):
             ("volumes", volume_stamp(ref.volume_state)),
         ]
         return snapshot_json("services", ref, request, page, key)
+
+    def _export(self, query, cluster: str, ref):
+        snapshot = ref.load()
+        volumes = SnapshotVolumes(snapshot, ref.volume_state)
+        wanted = dict(query.validated_data)
+        wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
+        rows = export_rows(ref.cluster_id, snapshot, wanted, volumes)
+        return export_response(wanted["format"], cluster, snapshot, rows)
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=` asks list() for an export, which it answers itself; everything else,
+        # errors included, is the API's JSON. DRF would take `format` for a renderer's name
+        # and answer 404 to `csv`.
+        if request.query_params.get(api_settings.URL_FORMAT_OVERRIDE) is None:
+            return super().perform_content_negotiation(request, force)
+        renderer = self.get_renderers()[0]
+        return renderer, renderer.media_type
 
     def _page(self, query, cluster_id: int, snapshot, volumes: SnapshotVolumes | None) -> dict:
         rows = ServiceSummary.objects.none()

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from rest_framework import routers
 
 from routing.api import (
+    namespace_views,
     schema,
     service_views,
     snapshot_views,
@@ -74,6 +75,11 @@ urlpatterns = [
         name="volume-fetches",
     ),
     path("clusters/<slug:cluster>/flowmap/", traffic_views.FlowMapView.as_view(), name="flowmap"),
+    path(
+        "clusters/<slug:cluster>/namespaces/",
+        namespace_views.NamespaceRollupView.as_view(),
+        name="namespaces",
+    ),
     path(
         "clusters/<slug:cluster>/recommendations/",
         traffic_views.RecommendationsView.as_view(),

@@ -5,10 +5,24 @@ Shared by the API's Services list (routing.api.service_views) and the Services p
 and so show the same rows in the same order.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery
-from django.db.models.functions import Cast, Coalesce, Collate
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast, Coalesce, Collate, Concat
 
 from routing.models import TrafficVolume
 from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
@@ -16,18 +30,35 @@ from routing.volumes.models import MeasuredVolume
 
 MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
 SEVERITIES = ("error", "warning", "info")
-ORDERINGS = {
-    "cost": ("cost_per_gb",),
-    "-cost": ("-cost_per_gb",),
-    "cross_zone": ("cross_zone_fraction",),
-    "-cross_zone": ("-cross_zone_fraction",),
-    "overload": ("max_overload",),
-    "-overload": ("-max_overload",),
+# The declared policies Kubernetes defines (trafficDistribution values, the Auto annotation, none).
+# A snapshot may hold others as written (a newer API server's value): those are valid filters
+# only where the snapshot has them (`policy_error`).
+KNOWN_POLICIES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "none")
+# The most severe diagnostic first: diagnostics are stored most important first.
+_SEVERITY_RANK = Case(
+    When(diagnostics__0__severity="error", then=Value(3)),
+    When(diagnostics__0__severity="warning", then=Value(2)),
+    When(diagnostics__0__severity="info", then=Value(1)),
+    default=Value(0),
+    output_field=IntegerField(),
+)
+# A recommendation's saving per GB; null (sorted last) for a Service without one.
+_SAVING = Cast(KeyTransform("costPerGbSaved", "recommendation"), FloatField())
+# Each sort key with its database ordering, ascending; `-key` is the same, descending.
+# Ties (and `name` itself) are broken by namespace and name, bytewise.
+_SORT_KEYS: dict[str, tuple[Any, ...]] = {
     "name": (),
+    "policy": ("policy",),  # bytewise, in filtered_services
+    "cross_zone": (F("cross_zone_fraction"),),
+    "dropped": (F("dropped"),),
+    "overload": (F("max_overload"),),
+    "cost": (F("cost_per_gb"),),
     # The Service's monthly cost: cost per GB x its volume; Services without one come last.
-    "monthly_cost": (F("monthly_cost").asc(nulls_last=True),),
-    "-monthly_cost": (F("monthly_cost").desc(nulls_last=True),),
+    "monthly_cost": (F("monthly_cost"),),
+    "diagnostics": (_SEVERITY_RANK,),
+    "recommendation": (_SAVING,),
 }
+ORDERINGS = tuple(key for name in _SORT_KEYS for key in (name, f"-{name}"))
 BY_VOLUME = ("monthly_cost", "-monthly_cost")
 
 SUMMARY_ROW_COLUMNS = (
@@ -138,9 +169,38 @@ def filtered_services(rows, query: dict, volumes: SnapshotVolumes | None = None)
         rows = rows.filter(problem)
     elif query.get("has_diagnostics") is False:
         rows = rows.filter(Q(diagnostics__0__isnull=True) | Q(diagnostics__0__severity="info"))
+    if query.get("search"):
+        # One substring test on "namespace/name", so "shop/check" finds shop/checkout.
+        rows = rows.annotate(_key=Concat("namespace", Value("/"), "name")).filter(
+            _key__icontains=query["search"]
+        )
     ordering = query.get("ordering") or "-cost"
     if ordering in BY_VOLUME:
         assert volumes is not None, "ordering by monthly cost needs the snapshot's volumes"
         rows = with_monthly_cost(rows, volumes)
-    keys = ORDERINGS[ordering]
-    return rows.order_by(*keys, _bytewise("namespace").asc(), _bytewise("name").asc())
+    return rows.order_by(*_order_by(ordering))
+
+
+def _order_by(ordering: str) -> list:
+    descending = ordering.startswith("-")
+    name = ordering.lstrip("-")
+    keys = [_bytewise(k) if isinstance(k, str) else k for k in _SORT_KEYS[name]]
+    # Names follow the column's direction only when sorting by name; else they break ties A-Z.
+    ties = [_bytewise("namespace"), _bytewise("name")]
+    if name == "name":
+        return [t.desc() if descending else t.asc() for t in ties]
+    # Nulls (no volume, no recommendation) last in both directions.
+    primary = [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+    return [*primary, *(t.asc() for t in ties)]
+
+
+def policy_error(rows, policy: str | None) -> str | None:
+    """Why `policy` is not a valid filter for these rows, or None: a policy Kubernetes defines
+    always is (an empty answer is an answer), any other only where one of the rows declares it,
+    so that `?policy=bogus` is refused instead of answered with nothing."""
+    if policy is None or policy in KNOWN_POLICIES or rows.filter(policy=policy).exists():
+        return None
+    return (
+        f'"{policy}" is not a declared policy: one of {", ".join(KNOWN_POLICIES)}, or one that '
+        "a Service of the snapshot declares."
+    )

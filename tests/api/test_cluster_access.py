@@ -31,6 +31,8 @@ READS = [
     f"{SERVICE}/timeseries/",
     "prices/",
     "flowmap/",
+    "namespaces/",
+    "services/?format=csv",
     "recommendations/",
     "timeseries/",
 ]

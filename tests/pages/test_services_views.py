@@ -42,6 +42,11 @@ def test_a_cluster_without_a_snapshot_says_so(client):
         "mechanism=topologyAuto",
         "min_cross_zone=0.5",
         "has_diagnostics=true",
+        "search=SHOP/C&ordering=-dropped",
+        "ordering=recommendation",
+        "ordering=-diagnostics",
+        "ordering=policy",
+        "ordering=-name",
     ],
 )
 def test_the_first_paint_is_the_list_apis_page(client, api, shop, query):
@@ -78,10 +83,14 @@ def test_sort_state_and_filters_come_from_the_query(client, shop):
     response = client.get("/clusters/shop/services/?ordering=-cross_zone&namespace=shop")
     assert response.context["sort_columns"] == {
         "name": "none",
+        "policy": "none",
         "cross_zone": "descending",
-        "cost": "none",
+        "dropped": "none",
         "overload": "none",
+        "cost": "none",
         "monthly_cost": "none",
+        "diagnostics": "none",
+        "recommendation": "none",
     }
     assert response.context["filters"] == {"namespace": "shop"}
     assert response.context["namespaces"] == ["monitoring", "shop"]
@@ -107,3 +116,34 @@ def test_a_page_past_the_end_shows_the_last_page(client, shop):
     assert response.context["page"] == 1
     assert len(response.context["rows"]) == 12
     assert response.context["range_text"] == "1–12"
+
+
+def test_a_policy_nobody_declares_is_refused_as_the_api_refuses_it(client, api, shop):
+    response = client.get("/clusters/shop/services/?policy=bogus&search=cart")
+    assert response.context["refused"] == ["policy"]
+    assert response.context["filters"] == {"search": "cart"}
+    assert keys(response.context["rows"]) == ["shop/cart"]
+    assert b"Ignored filters that are not valid: policy" in response.content
+    assert api.get("/api/v1/clusters/shop/services/?policy=bogus").status_code == 400
+
+
+def test_export_links_carry_the_filters_and_the_order(client, shop):
+    response = client.get("/clusters/shop/services/?search=c%26t&namespace=shop&ordering=dropped")
+    urls = response.context["export_urls"]
+    assert urls["csv"] == (
+        "/api/v1/clusters/shop/services/?search=c%26t&namespace=shop&ordering=dropped&format=csv"
+    )
+    assert urls["json"].endswith("&format=json")
+    assert b'id="export-csv" href="/api/v1/clusters/shop/services/?search=c%26amp;t' not in (
+        response.content
+    )  # the href is escaped once: &amp; between parameters, %26 inside the value
+    assert b'href="/api/v1/clusters/shop/services/?search=c%26t&amp;namespace=shop' in (
+        response.content
+    )
+
+
+def test_the_jump_box_is_on_every_cluster_page_but_the_services_one(client, shop):
+    jump = b'id="jump-service"'
+    assert jump in client.get("/clusters/shop/").content
+    assert jump in client.get("/clusters/shop/timeline/").content
+    assert jump not in client.get("/clusters/shop/services/").content

@@ -6,10 +6,13 @@
 import { api, clusterApi } from "./api.js";
 import { count, NO_TRAFFIC, pct, perGb, sourceWord, times, usd, volumeLabel } from "./format.js";
 import { fill, h, pageData } from "./dom.js";
+import { initNamespaces } from "./namespaces.js";
 
 const data = pageData("services-data");
 const cluster = data.cluster;
-const FILTERS = ["namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded"];
+const FILTERS = ["search", "namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded"];
+// Text sorts first A to Z, figures largest first; a second click turns the order round.
+const ASCENDING_FIRST = new Set(["name", "policy"]);
 // The server's default: monthly cost once the snapshot has any volume, else cost per GB.
 const DEFAULT_ORDERING = data.defaultOrdering || "-cost";
 // The fetch whose measured (or simulated) volumes are in force: {source, detail, at} or null.
@@ -18,6 +21,7 @@ let fetchInForce = data.fetch;
 const $ = (id) => document.getElementById(id);
 const form = $("services-filters");
 const controls = {
+  search: $("f-search"),
   namespace: $("f-namespace"),
   policy: $("f-policy"),
   mechanism: $("f-mechanism"),
@@ -61,6 +65,7 @@ function ensureOption(select, value) {
 function writeControls(s) {
   ensureOption(controls.namespace, s.namespace);
   ensureOption(controls.policy, s.policy);
+  controls.search.value = s.search || "";
   controls.namespace.value = s.namespace || "";
   controls.policy.value = s.policy || "";
   controls.mechanism.value = s.mechanism || "";
@@ -72,6 +77,8 @@ function writeControls(s) {
 
 function readControls() {
   const next = { ordering: state.ordering, page: 1 };
+  const search = controls.search.value.trim();
+  if (search) next.search = search;
   if (controls.namespace.value) next.namespace = controls.namespace.value;
   if (controls.policy.value) next.policy = controls.policy.value;
   if (controls.mechanism.value) next.mechanism = controls.mechanism.value;
@@ -205,6 +212,22 @@ function render(answer, s) {
   }
   $("f-clear").hidden = !hasFilters(s);
   data.count = answer.count;
+  writeExportLinks(s);
+}
+
+// The list API's export of what the table shows: every row under the filters, in its order.
+function writeExportLinks(s) {
+  for (const format of ["csv", "json"]) {
+    const params = new URLSearchParams();
+    for (const key of FILTERS) if (s[key]) params.set(key, s[key]);
+    params.set("ordering", s.ordering);
+    params.set("format", format);
+    $(`export-${format}`).href = `${data.servicesApi}?${params}`;
+  }
+}
+
+function typingIn(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || target.closest("input, textarea, select, [contenteditable]"));
 }
 
 function setStatus(text, isError = false) {
@@ -267,11 +290,35 @@ function apply() {
 function wire() {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    clearTimeout(searching);
     apply();
   });
   for (const select of [controls.namespace, controls.policy, controls.mechanism, controls.overloaded, controls.diagnostics]) {
     select.addEventListener("change", apply);
   }
+  // The search asks once typing pauses; a pending ask is dropped when the text changes back.
+  let searching = null;
+  controls.search.addEventListener("input", () => {
+    clearTimeout(searching);
+    searching = setTimeout(() => {
+      if ((readControls().search || "") !== (state.search || "")) apply();
+    }, 300);
+  });
+  controls.search.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && controls.search.value) {
+      event.preventDefault();
+      controls.search.value = "";
+      controls.search.dispatchEvent(new Event("input"));
+    }
+  });
+  // "/" goes to the search, as on GitHub and Grafana, unless one is typing somewhere.
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || typingIn(event.target)) return;
+    event.preventDefault();
+    controls.search.focus();
+    controls.search.select();
+  });
+
   let typing = null;
   controls.minCrossZone.addEventListener("input", () => {
     clearTimeout(typing);
@@ -294,9 +341,9 @@ function wire() {
   for (const th of document.querySelectorAll("#services-table th[data-sort]")) {
     th.querySelector("button").addEventListener("click", () => {
       const key = th.dataset.sort;
-      let ordering;
-      if (key === "name") ordering = "name"; // the API sorts names A to Z only
-      else ordering = state.ordering === `-${key}` ? key : `-${key}`;
+      const first = ASCENDING_FIRST.has(key) ? key : `-${key}`;
+      const second = ASCENDING_FIRST.has(key) ? `-${key}` : key;
+      const ordering = state.ordering === first ? second : first;
       load({ ...state, ordering, page: 1 }, "push");
     });
   }
@@ -321,9 +368,19 @@ function wire() {
     loadFetch()
       .catch((error) => console.warn(`volume fetches: ${error.message}`))
       .then(() => load(state, null, `Updated to snapshot ${event.detail.seq}`));
+    reloadNamespaces();
   });
   window.history.replaceState(state, "", location.href);
 }
+
+// A namespace chosen in the "By namespace" section: the table shows its Services.
+function chooseNamespace(namespace) {
+  const next = { ordering: state.ordering, page: 1, ...Object.fromEntries(FILTERS.filter((k) => state[k]).map((k) => [k, state[k]])), namespace };
+  writeControls(next);
+  load(next, "push").then(() => $("services-table-wrap").scrollIntoView({ block: "nearest" }));
+}
+
+const reloadNamespaces = initNamespaces(cluster, chooseNamespace);
 
 if (form) {
   writeControls(state);
