@@ -42,19 +42,8 @@ class Advice:
 def more_pods(case: Case, more: int) -> Advice:
     """How to run `more` Pods in the zones that need them."""
     owner = owner_of(case)
-    if owner is None:
-        return Advice(
-            "Scale or spread the workload behind the Service (its owner is not in the input: "
-            "add replicasets, deployments, statefulsets and daemonsets to the dump to get the "
-            "command).",
-            [],
-        )
-    if owner.kind == DAEMON_SET:
-        return Advice(
-            f"{owner} runs one Pod per node it admits: admit nodes in those zones "
-            f"({placement_summary(owner)}).",
-            [describe_command(owner)],
-        )
+    if owner is None or owner.kind == DAEMON_SET:
+        return _not_scalable(owner, "Scale or spread")
     if owner.replicas is None:
         return Advice(f"Scale {owner} by {more} (its replica count is not in the input).", [])
     target = owner.replicas + more
@@ -73,19 +62,8 @@ def more_pods(case: Case, more: int) -> Advice:
 def placement_advice(case: Case) -> Advice:
     """How to move the Pods behind the Service to other zones without adding any."""
     owner = owner_of(case)
-    if owner is None:
-        return Advice(
-            "Spread the workload behind the Service over zones (its owner is not in the input: "
-            "add replicasets, deployments, statefulsets and daemonsets to the dump to get the "
-            "command).",
-            [],
-        )
-    if owner.kind == DAEMON_SET:
-        return Advice(
-            f"{owner} runs one Pod per node it admits: admit nodes in those zones "
-            f"({placement_summary(owner)}).",
-            [describe_command(owner)],
-        )
+    if owner is None or owner.kind == DAEMON_SET:
+        return _not_scalable(owner, "Spread")
     spread = spread_command(owner)
     if spread:
         return Advice(
@@ -99,6 +77,22 @@ def placement_advice(case: Case) -> Advice:
         "constraint, or no room in some zones when they were placed); restart it so that the "
         "scheduler places them again, and check the zones' free capacity.",
         [restart_command(owner)],
+    )
+
+
+def _not_scalable(owner: Workload | None, verb: str) -> Advice:
+    """Unknown owner: what to do without a command; a DaemonSet: where it may run."""
+    if owner is None:
+        return Advice(
+            f"{verb} the workload behind the Service over zones (its owner is not in the input: "
+            "add replicasets, deployments, statefulsets and daemonsets to the dump to get the "
+            "command).",
+            [],
+        )
+    return Advice(
+        f"{owner} runs one Pod per node it admits: admit nodes in those zones "
+        f"({placement_summary(owner)}).",
+        [describe_command(owner)],
     )
 
 

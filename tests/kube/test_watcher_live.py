@@ -13,20 +13,11 @@ from routing.jobs.ingest import start_watch
 from routing.jobs.watching import WatchSupervisor
 from routing.models import Cluster, Snapshot
 from routing.snapshots import objects_at, summaries_at
+from tests.kube.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FAST = {"debounce": 0.1, "max_delay": 0.5, "stale_after": 1.0}
-
-
-def wait_for(predicate, timeout: float, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture

@@ -14,20 +14,11 @@ from routing.kube.runner import ClusterWatcher
 from routing.models import Cluster, ObjectVersion, Snapshot
 from routing.snapshots import objects_at
 from routing.workloads import WorkloadIndex
+from tests.kube.waiting import wait_for
 
 ROUTING_KINDS = {"Node", "Service", "EndpointSlice", "Pod"}
 APPS_KINDS = {"ReplicaSet", "Deployment", "DaemonSet"}  # the demo runs no StatefulSet
 FAST = {"debounce": 0.1, "max_delay": 0.5, "stale_after": 1.0}
-
-
-def wait_for(predicate, timeout: float, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout} s")
 
 
 @pytest.fixture
