@@ -166,6 +166,10 @@ class ServiceSummarySerializer(serializers.Serializer):
         help_text="The cheapest policy within the overload limit, or null when it is the "
         "declared one."
     )
+    bestFix = serializers.SerializerMethodField(
+        help_text="The kind of the Service's best verified fix (its report's `fixes`, e.g. "
+        "add-endpoints, fix-readiness, set-policy), or null: nothing to fix."
+    )
 
     @extend_schema_field(DiagnosticCountsSerializer)
     def get_diagnostics(self, summary) -> dict[str, int]:
@@ -181,6 +185,9 @@ class ServiceSummarySerializer(serializers.Serializer):
 
     def get_recommendedPolicy(self, summary) -> str | None:
         return (summary.recommendation or {}).get("policy")
+
+    def get_bestFix(self, summary) -> str | None:
+        return summary.fixes[0]["kind"] if summary.fixes else None
 
     # The list attaches `volume` (routing.volumes.lookup.Volume) to the rows that have one.
     def get_monthlyGb(self, summary) -> float | None:

@@ -59,6 +59,7 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[Row], Any]], ...] = (
             "measuredCrossZoneFraction",
             "modelMismatch",
             "recommendedPolicy",
+            "bestFix",
         )
     ),
     ("diagnosticErrors", _count("error")),

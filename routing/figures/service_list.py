@@ -74,6 +74,7 @@ SUMMARY_ROW_COLUMNS = (
     "cost_per_gb",
     "diagnostics",
     "recommendation",
+    "fixes__0__kind",  # the best verified fix's kind only: the fixes themselves are large
 )
 
 
@@ -86,7 +87,7 @@ def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -
     """
     volumes = volumes or {}
     rows = []
-    for ns, name, policy, mech, itp, cz, cr, dropped, overload, cost, diags, rec in values:
+    for ns, name, policy, mech, itp, cz, cr, dropped, overload, cost, diags, rec, fix in values:
         counts = dict.fromkeys(SEVERITIES, 0)
         for diagnostic in diags:
             counts[diagnostic["severity"]] = counts.get(diagnostic["severity"], 0) + 1
@@ -106,6 +107,7 @@ def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -
                 "diagnostics": counts,
                 "topDiagnostic": diags[0] if diags else None,
                 "recommendedPolicy": (rec or {}).get("policy"),
+                "bestFix": fix,
                 "monthlyGb": volume.gb if volume else None,
                 "monthlyCost": cost * volume.gb if volume else None,
                 "volumeSource": volume.source if volume else None,

@@ -66,12 +66,27 @@ def test_lists_the_twelve_demo_services_by_cost(demo_cluster, token_client):
         "diagnostics",
         "topDiagnostic",
         "recommendedPolicy",
+        "bestFix",
         "monthlyGb",
         "monthlyCost",
         "volumeSource",
         "measuredCrossZoneFraction",
         "modelMismatch",
     }
+
+
+def test_each_row_names_its_best_fix_as_the_report_has_it(demo_cluster, token_client):
+    """A Service that drops or overloads never reads as "keep" where a fix was found."""
+    client = token_client("viewer")
+    rows = client.get(URL).json()["results"]
+    for row in rows:
+        detail = client.get(f"{URL}{row['namespace']}/{row['name']}/").json()
+        best = detail["fixes"][0]["kind"] if detail["fixes"] else None
+        assert row["bestFix"] == best, row["name"]
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["legacy-db"]["bestFix"] == "fix-readiness"
+    assert by_name["legacy-db"]["recommendedPolicy"] is None
+    assert by_name["cart"]["bestFix"] is None
 
 
 @pytest.mark.parametrize(

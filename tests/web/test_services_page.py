@@ -172,9 +172,9 @@ def test_the_demo_shop_table_and_its_live_refresh(page, web_server, viewer, shop
         )
         expect(tr.locator('[data-col="cost"]')).to_have_text(f"${row['costPerGb']:.4f}/GB")
         expect(tr.locator('[data-col="overload"]')).to_have_text(f"{row['maxOverload']:.2f}×")
-        rec = row["recommendedPolicy"]
+        rec, fix = row["recommendedPolicy"], row["bestFix"]
         expect(tr.locator('[data-col="recommendation"]')).to_have_text(
-            f"→ {rec}" if rec else "keep"
+            f"→ {rec}" if rec else f"fix: {fix}" if fix else "keep"
         )
     node_exporter = page.locator('#services-rows tr[data-key="monitoring/node-exporter"]')
     expect(node_exporter.get_by_text("iTP Local")).to_be_visible()

@@ -174,7 +174,7 @@ function rowElement(row) {
     h(
       "td",
       { dataset: { col: "recommendation" }, "data-label": "Recommendation" },
-      row.recommendedPolicy ? h("span", { class: "svc-rec" }, `→ ${row.recommendedPolicy}`) : h("span", { class: "muted" }, "keep"),
+      recommendationCell(row),
     ),
   );
 }
@@ -391,4 +391,12 @@ if (form) {
   document.addEventListener("tl:snapshot", (event) => {
     if (event.detail.cluster === cluster) location.reload();
   });
+}
+
+// A policy switch, else the best verified fix's kind (a Service that drops or overloads is never
+// shown as "keep" when the engine found a fix), else "keep".
+function recommendationCell(row) {
+  if (row.recommendedPolicy) return h("span", { class: "svc-rec" }, `→ ${row.recommendedPolicy}`);
+  if (row.bestFix) return h("span", { class: "svc-rec svc-rec--fix", title: "the best fix the engine verified: see the Service page" }, `fix: ${row.bestFix}`);
+  return h("span", { class: "muted" }, "keep");
 }
