@@ -136,23 +136,19 @@ def snapshot_json(
     recommendations request's time, docs/benchmarks.md)."""
     seconds = settings.API_CACHE_SECONDS
     if not seconds:
-        return _json(_render(build()))
+        return _json(_renderer.render(build()))
     digest = hashlib.sha256(repr((request.get_host(), query)).encode()).hexdigest()[:32]
     key = f"api:{view}:{snapshot.id}:{snapshot.created_at.timestamp()}:{digest}"
     found = tolerant(lambda: cache.get(key), None)
     if isinstance(found, bytes):
         return _json(found)
-    body = _render(build())
+    body = _renderer.render(build())
     if len(body) <= settings.API_CACHE_MAX_ENTRY_BYTES:
         tolerant(lambda: cache.set(key, body, seconds), None)
     return _json(body)
 
 
 _renderer = ORJSONRenderer()
-
-
-def _render(data: Any) -> bytes:
-    return _renderer.render(data)
 
 
 def _json(body: bytes) -> HttpResponse:

@@ -57,16 +57,7 @@ def migrate_annotation(case: Case) -> Iterator[Fix]:
 
 
 def _annotations(case: Case) -> dict[str, Any]:
-    ns, name = case.key
-    for obj in case.own:  # the Service is there, not among the Nodes
-        meta = obj.get("metadata") or {}
-        if (
-            obj.get("kind") == "Service"
-            and meta.get("namespace") == ns
-            and meta.get("name") == name
-        ):
-            return dict(meta.get("annotations") or {})
-    return {}
+    return dict((case.service.get("metadata") or {}).get("annotations") or {})
 
 
 def _proposals(codes: set[str], annotations: dict[str, Any]) -> Iterator[tuple[Any, str]]:

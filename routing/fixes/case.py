@@ -80,9 +80,13 @@ class Case:
         weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
         return {z: w for z, w in weights.items() if z and w > 0}
 
+    @property
+    def service(self) -> dict[str, Any]:
+        """The Service object itself (ServiceObjects.own lists it with its slices)."""
+        return next(o for o in self.own if o.get("kind") == "Service")
+
     def has_selector(self) -> bool:
-        service = next(o for o in self.own if o.get("kind") == "Service")
-        return bool((service.get("spec") or {}).get("selector"))
+        return bool((self.service.get("spec") or {}).get("selector"))
 
     def ready_per_zone(self) -> dict[str, int]:
         """Ready endpoints per zone (an endpoint's own zone, else its node's)."""

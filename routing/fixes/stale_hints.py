@@ -11,7 +11,7 @@ of those slices and asks the engine again. Listed only when removing them helps.
 from collections.abc import Iterator
 from typing import Any
 
-from routing.engine.model import CONTROLLER_NAME, MANAGED_BY_LABEL, SERVICE_NAME_LABEL
+from routing.engine.model import CONTROLLER_NAME, MANAGED_BY_LABEL
 
 from . import commands
 from .case import Case, Fix
@@ -25,10 +25,9 @@ def remove_stale_hints(case: Case) -> Iterator[Fix]:
     slices = _hinted_slices(case)
     # The controller manages a selector's slices labelled as its own (or not labelled at all,
     # as routing.engine.parse reads them); a Service without a selector has none of them.
-    selector = _has_selector(case)
-    foreign = {
-        s for s, manager in slices.items() if not selector or manager not in (CONTROLLER_NAME, None)
-    }
+    selector = case.has_selector()
+    ours = (CONTROLLER_NAME, None)
+    foreign = {s for s, (manager, _) in slices.items() if not selector or manager not in ours}
     if not foreign:
         outcome = from_report(case.entry, "none", "hints removed by the controller's next sync")
         if case.helps(outcome):
@@ -45,8 +44,8 @@ def remove_stale_hints(case: Case) -> Iterator[Fix]:
         return
 
     def edit(objects: list[dict[str, Any]]) -> None:
-        for obj in objects:
-            if _is_slice_of(obj, ns, name) and obj["metadata"]["name"] in foreign:
+        for obj in objects:  # copies of the Service's own objects: its slices are its own
+            if obj.get("kind") == "EndpointSlice" and obj["metadata"]["name"] in foreign:
                 for ep in obj.get("endpoints") or []:
                     if isinstance(ep, dict):
                         ep.pop("hints", None)
@@ -56,55 +55,28 @@ def remove_stale_hints(case: Case) -> Iterator[Fix]:
     edited = verify_edit(case.nodes, case.own, case.key, edit, said, case.analyzer)
     if edited is None or not case.helps(edited):
         return
-    managers = ", ".join(sorted({slices[s] or "no manager label" for s in foreign}))
+    managers = ", ".join(sorted({slices[s][0] or "no manager label" for s in foreign}))
     yield Fix(
         "remove-stale-hints",
         f"EndpointSlice(s) {listed} carry hints although the Service asks for none, and "
         f"kube-proxy follows them. They are managed by {managers}, not the EndpointSlice "
         "controller, so nothing removes them: change that manager so it writes no hints.",
         edited,
-        [
-            commands.remove_slice_hints(ns, s, _hinted_indices(case, ns, name, s))
-            for s in sorted(foreign)
-        ],
+        [commands.remove_slice_hints(ns, s, slices[s][1]) for s in sorted(foreign)],
         "none for routing; the slices' manager may write the hints again",
     )
 
 
-def _has_selector(case: Case) -> bool:
-    ns, name = case.key
+def _hinted_slices(case: Case) -> dict[str, tuple[str | None, list[int]]]:
+    """The Service's slices with at least one hinted endpoint (routing.fixes.objects puts only
+    the Service's own in `case.own`): each one's manager and the hinted endpoints' indices."""
+    found: dict[str, tuple[str | None, list[int]]] = {}
     for obj in case.own:
-        meta = obj.get("metadata") or {}
-        if obj.get("kind") == "Service" and (meta.get("namespace"), meta.get("name")) == (ns, name):
-            return bool((obj.get("spec") or {}).get("selector"))
-    return False
-
-
-def _is_slice_of(obj: dict[str, Any], ns: str, name: str) -> bool:
-    meta = obj.get("metadata") or {}
-    return (
-        obj.get("kind") == "EndpointSlice"
-        and meta.get("namespace") == ns
-        and (meta.get("labels") or {}).get(SERVICE_NAME_LABEL) == name
-    )
-
-
-def _hinted_slices(case: Case) -> dict[str, str | None]:
-    """The Service's slices with at least one hinted endpoint, and each one's manager."""
-    ns, name = case.key
-    found: dict[str, str | None] = {}
-    for obj in case.own:
-        if _is_slice_of(obj, ns, name) and any(
-            isinstance(ep, dict) and ep.get("hints") for ep in obj.get("endpoints") or []
-        ):
+        if obj.get("kind") != "EndpointSlice":
+            continue
+        endpoints = obj.get("endpoints") or []
+        hinted = [i for i, ep in enumerate(endpoints) if isinstance(ep, dict) and ep.get("hints")]
+        if hinted:
             meta = obj["metadata"]
-            found[meta["name"]] = (meta.get("labels") or {}).get(MANAGED_BY_LABEL)
+            found[meta["name"]] = ((meta.get("labels") or {}).get(MANAGED_BY_LABEL), hinted)
     return found
-
-
-def _hinted_indices(case: Case, ns: str, name: str, slice_name: str) -> list[int]:
-    for obj in case.own:
-        if _is_slice_of(obj, ns, name) and obj["metadata"]["name"] == slice_name:
-            endpoints = obj.get("endpoints") or []
-            return [i for i, ep in enumerate(endpoints) if isinstance(ep, dict) and ep.get("hints")]
-    return []
