@@ -24,7 +24,12 @@ PROPS = settings(max_examples=200, deadline=None)
 
 
 @PROPS
-@given(namespace=NASTY, name=NASTY, label=NASTY)
+# Label values reach a patch as JSON: no lone surrogates (routing.engine.names refuses them).
+@given(
+    namespace=NASTY,
+    name=NASTY,
+    label=NASTY.filter(lambda s: not any(0xD800 <= ord(c) <= 0xDFFF for c in s)),
+)
 def test_workload_commands_split_back_into_their_argv(namespace, name, label):
     for kind in ("Deployment", "StatefulSet", "ReplicaSet"):
         owner = Workload(kind, namespace, name, 3, 3, False, template_labels={"app": label})
