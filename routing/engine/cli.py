@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="+", metavar="PATH", help="kubectl get -o json|yaml output; - for stdin"
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--wide",
+        action="store_true",
+        help="table: no 80-column limit; full names, every finding, dropped and cross-region",
+    )
     parser.add_argument("--service", metavar="NS/NAME", help="report on one Service only")
     parser.add_argument(
         "--clients", choices=CLIENT_BASES, default="cpu", help="how client nodes are weighted"
@@ -165,7 +170,8 @@ def _run(argv: list[str]) -> int:
         sys.stdout.buffer.write(out + b"\n")
     else:
         for path, report in zip(args.paths, reports, strict=True):
-            sys.stdout.write(render_table(report, path if len(reports) > 1 else None))
+            title = path if len(reports) > 1 else None
+            sys.stdout.write(render_table(report, title, wide=args.wide))
     sys.stdout.flush()
     return 0
 

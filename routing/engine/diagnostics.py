@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .controller import TRAFFIC_DISTRIBUTIONS, ControllerResult, declared_policy, mechanism
 from .model import DEPRECATED_HINTS_ANNOTATION, NO_HINT, Service
+from .ports import port_diagnostics
 from .proxy import ZONE_MODE
 from .topology import (
     INSUFFICIENT_NODE_INFO,
@@ -31,8 +32,10 @@ def diagnose(
     observed: "Simulation",
     what_if: dict[str, "Simulation"],
     what_if_ctl: dict[str, ControllerResult],
+    per_port: list[list[int]],
 ) -> list[Diagnostic]:
-    """All findings, most important first (errors, then warnings, then info; stable within each)."""
+    """All findings, most important first (errors, then warnings, then info; stable within each).
+    `per_port`: the endpoint indices of each Service port (`indices` is the first's)."""
     found: list[Diagnostic] = []
 
     def add(severity: str, code: str, message: str) -> None:
@@ -40,7 +43,11 @@ def diagnose(
 
     eps = svc.endpoints
     mech = mechanism(svc)
-    _endpoint_health(svc, indices, add)
+    port_diagnostics(svc, per_port, add)
+    # A first port left without endpoints by its slices' ports has said why already; an input
+    # without EndpointSlices says so once, at cluster level.
+    if ctx.not_simulated is None and not any(d["code"] == "port-without-endpoints" for d in found):
+        _endpoint_health(svc, indices, add)
     _declaration(svc, mech, add)
     if svc.headless:
         add(

@@ -14,6 +14,10 @@ DEPRECATED_HINTS_ANNOTATION = "service.kubernetes.io/topology-aware-hints"
 
 UNKNOWN_ZONE = "unknown"  # the flow-map key for an endpoint or client whose zone is not known
 
+# A Service port as kube-proxy names it: (port name, protocol). EndpointSlice ports match it
+# by these two, never by number.
+PortKey = tuple[str, str]
+
 # A hint as (forZones, forNodes); both empty means "no hints".
 Hint = tuple[tuple[str, ...], tuple[str, ...]]
 NO_HINT: Hint = ((), ())
@@ -82,6 +86,33 @@ class Endpoint:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    """One entry of a Service's spec.ports, defaulted as the API server does."""
+
+    name: str  # "" when unnamed (allowed for a single-port Service)
+    protocol: str  # TCP unless given
+    port: int
+
+    @property
+    def key(self) -> PortKey:
+        return (self.name, self.protocol)
+
+    @property
+    def label(self) -> str:
+        shown = self.name or str(self.port)
+        return f"{shown}/{self.protocol}"
+
+
+@dataclass(frozen=True, slots=True)
+class SlicePorts:
+    """The ports of one EndpointSlice as kube-proxy reads them (pkg/proxy/endpointslicecache.go):
+    a port without a number (or 0) is ignored, so its endpoints serve nothing for it."""
+
+    usable: frozenset[PortKey]
+    ignored: tuple[str, ...]  # names of ports listed without a usable number
+
+
 @dataclass(slots=True)
 class Service:
     """A Service's routing-relevant spec plus the endpoints of its EndpointSlices."""
@@ -101,6 +132,8 @@ class Service:
     ip_families: tuple[str, ...]
     endpoints: list[Endpoint] = field(default_factory=list)
     slice_count: int = 0
+    ports: tuple[ServicePort, ...] = ()  # empty when the input gives the Service no ports
+    slice_ports: dict[str, SlicePorts] = field(default_factory=dict)  # by slice name
 
     @property
     def key(self) -> str:
@@ -115,6 +148,7 @@ class Cluster:
     services: list[Service]
     warnings: list[str]
     has_pods: bool = False
+    has_slices: bool = True  # False when the input held no EndpointSlice at all
     nodes_by_name: dict[str, Node] = field(default_factory=dict)
     # Facts derived from the Nodes alone, kept with Nodes shared by many builds
     # (routing.engine.parse.SharedNodes, from_nodes); None when the Nodes are this build's own.

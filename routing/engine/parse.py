@@ -1,5 +1,6 @@
 """Turn Kubernetes object dicts into the engine's model, defaulting fields as the API does."""
 
+import ipaddress
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -19,7 +20,10 @@ from .model import (
     Endpoint,
     Hint,
     Node,
+    PortKey,
     Service,
+    ServicePort,
+    SlicePorts,
 )
 from .quantity import milli_value
 
@@ -27,6 +31,8 @@ _PROVIDERS = {"aws": "aws", "gce": "gcp", "azure": "azure", "oci": "oracle"}
 _EMPTY: dict[str, Any] = {}
 _TRISTATE = (bool, type(None))
 _HINTS: dict[Hint, Hint] = {}
+_SLICE_PORTS: dict[SlicePorts, SlicePorts] = {}  # interned: most slices of a cluster share ports
+_NO_PORTS = SlicePorts(frozenset(), ())
 # Endpoints already read, by id of their dict: (the endpoint dict, its slice dict, the Endpoint).
 KnownEndpoints = Mapping[int, tuple[dict[str, Any], dict[str, Any], Endpoint]]
 
@@ -128,6 +134,7 @@ def build_cluster(
         shared.count_running(running)
         cluster = shared.cluster([], has_pods)
         node_warnings = shared.warnings
+    cluster.has_slices = bool(slices)
     _attach_slices(slices, services, cluster, known or {})
     cluster.services = [services[k] for k in sorted(services)]
     cluster.warnings[:0] = node_warnings
@@ -272,7 +279,53 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
         topology_annotation_key=ann_key,
         topology_mode_value=str(mode_value) if mode_value is not None else None,
         ip_families=tuple(str(f) for f in families),
+        ports=_service_ports(spec, what),
     )
+
+
+def _service_ports(spec: dict[str, Any], what: str) -> tuple[ServicePort, ...]:
+    raw = spec.get("ports")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError("spec.ports must be a list", obj=what)
+    ports = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise InputError(f"spec.ports[{i}] must be an object", obj=what)
+        number = entry.get("port")
+        if type(number) is not int:
+            raise InputError(f"spec.ports[{i}].port must be a number", obj=what)
+        name = _opt_str(entry, "name", what, f"spec.ports[{i}].name") or ""
+        protocol = _opt_str(entry, "protocol", what, f"spec.ports[{i}].protocol") or "TCP"
+        ports.append(ServicePort(name, protocol, number))
+    return tuple(ports)
+
+
+def _slice_ports(obj: dict[str, Any], what: str) -> SlicePorts:
+    """The slice's ports as kube-proxy keys them; defaults as the API server writes them (a
+    missing name is "", a missing protocol TCP)."""
+    raw = obj.get("ports")
+    if not raw:
+        return _NO_PORTS
+    if not isinstance(raw, list):
+        raise InputError("ports must be a list", obj=what)
+    usable: list[PortKey] = []
+    ignored: list[str] = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise InputError(f"ports[{i}] must be an object", obj=what)
+        name = _opt_str(entry, "name", what, f"ports[{i}].name") or ""
+        protocol = _opt_str(entry, "protocol", what, f"ports[{i}].protocol") or "TCP"
+        number = entry.get("port")
+        if number is not None and type(number) is not int:
+            raise InputError(f"ports[{i}].port must be a number", obj=what)
+        if number:
+            usable.append((name, protocol))
+        else:
+            ignored.append(name)
+    ports = SlicePorts(frozenset(usable), tuple(ignored))
+    return _SLICE_PORTS.setdefault(ports, ports)
 
 
 def _count_running_pod(obj: dict[str, Any], running: dict[str, int]) -> None:
@@ -310,7 +363,11 @@ def _attach_slices(
         svc = services[key]
         group.sort(key=lambda g: g[0])  # upstream processes slices by name; keeps output stable
         for name, what, obj in group:
+            start = len(svc.endpoints)
             _add_slice(svc, name, what, obj, nodes, known)
+            bad = [ep.ip for ep in svc.endpoints[start:] if not _is_address(ep.ip, ep.address_type)]
+            if bad:
+                cluster.warnings.append(_bad_addresses(what, obj["addressType"], bad))
     for svc in services.values():
         if not svc.ip_families:
             seen = [ep.address_type for ep in svc.endpoints]
@@ -334,6 +391,7 @@ def _add_slice(
     if not isinstance(endpoints, list):
         raise InputError("endpoints must be a list", obj=what)
     svc.slice_count += 1
+    svc.slice_ports[name] = _slice_ports(obj, what)
     if address_type == "FQDN":
         return  # kube-proxy ignores FQDN slices and the controller never writes them
     managed_by = _labels(obj["metadata"], what).get(MANAGED_BY_LABEL)
@@ -351,6 +409,30 @@ def _add_slice(
             out.append(hit[2])
         else:
             out.append(_endpoint(ep, i, name, what, address_type, managed, nodes))
+
+
+def _is_address(ip: str, family: str) -> bool:
+    """Whether `ip` is an address of the family, as the API server validates it. A cheap test
+    first (this runs once per endpoint); the exact one only for what fails it."""
+    if family == "IPv4":
+        if ip.count(".") == 3 and ip.replace(".", "").isdigit():
+            return True
+    elif ":" in ip and not ip.strip("0123456789abcdefABCDEF:."):
+        return True
+    try:
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return parsed.version == (4 if family == "IPv4" else 6)
+
+
+def _bad_addresses(what: str, family: str, bad: list[str]) -> str:
+    shown = ", ".join(repr(ip) for ip in bad[:3])
+    more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+    return (
+        f"{what}: endpoint address {shown}{more} is not a valid {family} address (a placeholder "
+        "left in?); the API server would refuse it and kube-proxy cannot route to it"
+    )
 
 
 def _endpoint(

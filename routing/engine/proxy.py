@@ -10,7 +10,7 @@ zones, not with nodes.
 
 from dataclasses import dataclass, field
 
-from .model import Hint, Service
+from .model import Hint, Service, ServicePort
 
 FORWARD, DROP, REJECT = "forward", "drop", "reject"
 NODE_MODE, ZONE_MODE = "PreferSameNode", "PreferSameZone"
@@ -44,20 +44,40 @@ class ProxyPlan:
         return self.by_zone.get(zone, self.default)
 
 
-def proxy_endpoints(service: Service) -> list[int]:
-    """Indices of the endpoints kube-proxy sees for the Service's primary IP family.
+def proxy_endpoints(service: Service, port: ServicePort | None = None) -> list[int]:
+    """Indices of the endpoints kube-proxy sees for one Service port (the first one unless
+    `port` is given) in the Service's primary IP family.
 
-    It uses the first address only, and where one IP appears in two slices (an endpoint moving
-    between slices) a non-terminating copy replaces a terminating one.
+    Only slices listing a port of that name and protocol with a number count
+    (pkg/proxy/endpointslicecache.go). A headless Service is answered by DNS, which lists the
+    addresses of every slice whatever its ports, and a Service given without ports (not valid in
+    the API, but trimmed inputs have them) counts every slice too. kube-proxy uses the first
+    address only, and where one IP appears in two slices (an endpoint moving between slices) a
+    non-terminating copy replaces a terminating one.
     """
     family = service.ip_families[0] if service.ip_families else "IPv4"
+    if port is None and service.ports:
+        port = service.ports[0]
+    serving = _slices_serving(service, port)
     chosen: dict[str, int] = {}
     for i, ep in enumerate(service.endpoints):
         if ep.address_type != family:
             continue
+        if serving is not None and ep.slice_name not in serving:
+            continue
         if ep.ip not in chosen or ep.terminating is not True:
             chosen[ep.ip] = i
     return list(chosen.values())
+
+
+def _slices_serving(service: Service, port: ServicePort | None) -> set[str] | None:
+    """Names of the slices whose endpoints serve `port`; None when every slice does."""
+    if port is None or service.headless:
+        return None
+    key = port.key
+    slices = service.slice_ports
+    serving = {name for name, ports in slices.items() if key in ports.usable}
+    return None if len(serving) == len(slices) else serving
 
 
 def plan(service: Service, hints: list[Hint], indices: list[int]) -> ProxyPlan:

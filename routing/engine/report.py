@@ -17,6 +17,7 @@ from .flows import (
 )
 from .model import Cluster, Hint, Service
 from .options import AUTO_PROXY_NODE_LIMIT, Options
+from .ports import port_indices, ports_json
 from .proxy import Outcome, ProxyPlan, plan, proxy_endpoints
 from .recommend import recommend
 from .topology import ZoneRatios, zone_ratios
@@ -36,6 +37,8 @@ class Context:
     warnings: tuple[str, ...]  # this analysis's own, beside the cluster's parse warnings
     zone_labels: tuple[str, ...]  # every node zone label, "" for unlabelled nodes
     hint_json: dict[Hint, dict[str, list[str]] | None]  # one JSON form per distinct hint
+    # Why no traffic can be simulated (an input missing a kind it needs); None when it can.
+    not_simulated: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,26 @@ def _context(cluster: Cluster, options: Options) -> Context:
         warnings=(basis_warning,) if basis_warning else (),
         zone_labels=tuple(sorted({n.zone for n in cluster.nodes})),
         hint_json={},
+        not_simulated=not_simulated(cluster),
     )
+
+
+def not_simulated(cluster: Cluster) -> str | None:
+    """Why the input cannot be simulated: a dump that forgot Nodes or EndpointSlices would
+    otherwise read as perfect figures or as every Service broken."""
+    if not cluster.services:
+        return None
+    if not cluster.nodes:
+        return (
+            "not simulated: the input holds no Nodes, so no client or endpoint zone can be "
+            "known (add nodes to the kubectl get)"
+        )
+    if not cluster.has_slices:
+        return (
+            "not simulated: the input holds no EndpointSlices, so no Service's endpoints are "
+            "known (add endpointslices to the kubectl get); no Service is reported as broken"
+        )
+    return None
 
 
 def _regions(cluster: Cluster) -> dict[str, str]:
@@ -140,7 +162,8 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
         z["nodes"] += 1
         z["readyNodes"] += node.ready
         z["allocatableCpuMillis"] += node.cpu_millis or 0
-    warnings = [*ctx.cluster.warnings, *ctx.warnings]
+    gap = [ctx.not_simulated] if ctx.not_simulated else []
+    warnings = [*gap, *ctx.cluster.warnings, *ctx.warnings]
     if not ctx.per_node_proxy and ctx.options.proxy_detail == "auto":
         warnings.append(
             "proxy lists per zone plus the nodes that differ (large cluster); "
@@ -155,6 +178,7 @@ def _cluster_section(ctx: Context) -> dict[str, Any]:
         "clientZoneWeights": dict(sorted(ctx.clients.zone_weight.items())),
         "proxyDetail": "nodes" if ctx.per_node_proxy else "zones",
         "autoZoneRatios": ctx.ratios.ratios,
+        "notSimulated": ctx.not_simulated,
         "warnings": warnings,
     }
 
@@ -196,7 +220,11 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
         },
     }
     report.update(_proxy_json(svc, observed.plan, ctx))
-    report["diagnostics"] = diagnose(svc, ctx, indices, observed, what_if, what_if_ctl)
+    per_port = port_indices(svc, indices)
+    report["ports"] = ports_json(
+        svc, per_port, lambda port: _port_figures(svc, port, indices, observed, ctx)
+    )
+    report["diagnostics"] = diagnose(svc, ctx, indices, observed, what_if, what_if_ctl, per_port)
     report["recommendation"] = recommend(svc, declared, observed, what_if, ctx)
     return report
 
@@ -215,6 +243,21 @@ def observed_headline(svc: Service, ctx: Context) -> dict[str, Any]:
         "maxOverload": flows.max_overload,
         "costPerGb": run.cost_per_gb,
         "monthlyCost": _monthly(ctx, run.cost_per_gb),
+    }
+
+
+def _port_figures(
+    svc: Service, port: list[int], first: list[int], observed: Simulation, ctx: Context
+) -> dict[str, Any]:
+    """A port's observed headline figures: the first port's when it has the same endpoints."""
+    run = observed
+    if port != first:
+        run = _simulate_flows(svc, observed.hints, port, ctx, [])
+    return {
+        "crossZoneFraction": run.flows.cross_zone,
+        "dropped": run.flows.dropped,
+        "maxOverload": run.flows.max_overload,
+        "costPerGb": run.cost_per_gb,
     }
 
 

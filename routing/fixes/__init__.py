@@ -41,8 +41,13 @@ def add_fixes(
     changed meanwhile, and the search changes nothing in it.
     """
     entries = [e for e in report["services"] if _worth_searching(e)]
+    gap = report["cluster"].get("notSimulated")
     for entry in report["services"]:
         entry["fixes"], entry["noFixReason"] = [], None
+    if gap:
+        for entry in entries:
+            entry["noFixReason"] = gap  # nothing was simulated, so no fix can be verified
+        return
     if not entries:
         return
     index = ServiceObjects(objects, with_pods=options.clients == "pods")

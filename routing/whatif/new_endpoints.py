@@ -80,11 +80,20 @@ class _Placer:
             "metadata": {"name": name, "namespace": self.svc.namespace, "labels": labels},
             "addressType": family,
             "endpoints": [],
-            "ports": orjson.loads(orjson.dumps((sibling or {}).get("ports") or [])),
+            "ports": self._ports(sibling),
         }
         self.objects.append(created)
         self.slices.append(created)
         return created
+
+    def _ports(self, sibling: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The sibling slice's ports, else one per Service port: kube-proxy matches them by name
+        and protocol, so the new endpoints serve the Service's ports. (The controller would write
+        the target port's number; only that it is a number matters for routing.)"""
+        if sibling is not None and sibling.get("ports"):
+            copied: list[dict[str, Any]] = orjson.loads(orjson.dumps(sibling["ports"]))
+            return copied
+        return [{"name": p.name, "protocol": p.protocol, "port": p.port} for p in self.svc.ports]
 
 
 def in_use(objects: list[dict[str, Any]]) -> frozenset[Any]:

@@ -188,6 +188,7 @@ def clusters(
                         },
                     },
                     "addressType": "IPv4",
+                    "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
                     "endpoints": part,
                 }
             )
