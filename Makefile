@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint typecheck bench vectors system-deps
+.PHONY: venv run test lint typecheck bench vectors system-deps kubectl-matrix
 
 venv: $(STAMP)
 
@@ -17,11 +17,20 @@ $(STAMP): pyproject.toml
 
 # The embedded default: SQLite, in-memory channel layer, the simulated demo cluster watched
 # through the real Kubernetes client (or TRAFFICLENS_KUBECONFIG's cluster), jobs in-process.
+# On 127.0.0.1:8000, or the port of `make run PORT=8080` or of TRAFFICLENS_PORT in the
+# environment (which manage.py serve reads). PORT counts only on make's command line: a PORT
+# that some other tool left in the environment must not move the dashboard.
 run: venv
-	DEBUG=true $(BIN)/python manage.py serve 127.0.0.1:8000
+	DEBUG=true $(BIN)/python manage.py serve $(if $(filter command line,$(origin PORT)),127.0.0.1:$(PORT))
 
-test: venv system-deps
+test: venv system-deps kubectl-matrix
 	$(BIN)/python -m pytest -q
+
+# Older kubectl releases for tests/kube/test_kubectl_matrix.py, each in .venv/kubectl-versions/
+# (the venv's own kubectl is the newest). Offline it says what it could not install and goes
+# on: the matrix tests of that release then fail in CI and are skipped elsewhere.
+kubectl-matrix: venv
+	$(BIN)/python tests/kube/kubectl_binaries.py
 
 # What the tests need from the system: Debian's chromium (browser tests, driven by Playwright;
 # Playwright's own browser download is not used), nginx (compose's proxy, run natively) and

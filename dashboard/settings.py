@@ -292,6 +292,8 @@ TRAFFICLENS_PROVIDER = env_choice(
     default="auto",
     choices=["aws", "gcp", "azure", "oracle", "none", "auto"],
 )
+# The port `manage.py serve` (`make run`) listens on, on 127.0.0.1, when given no [HOST:]PORT.
+TRAFFICLENS_PORT = env_int("TRAFFICLENS_PORT", default=8000, minimum=1)
 # Kubeconfig for clusters with source "kubeconfig" (blank: $KUBECONFIG or ~/.kube/config, as
 # kubectl). The simulated demo cluster writes its own kubeconfig to TRAFFICLENS_SIM_KUBECONFIG.
 TRAFFICLENS_KUBECONFIG = env_str("TRAFFICLENS_KUBECONFIG", default="") or None

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Self
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -80,6 +80,14 @@ class Cluster(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
         help_text="USD per GB crossing regions; blank: the provider's list price",
+    )
+    # Severity on the pages (routing.figures.health): a Service sending more of its forwarded
+    # traffic across zones than this is flagged, like an overload. Read when pages are shown, so
+    # a change applies at once to every snapshot.
+    cross_zone_alert = models.FloatField(
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="share of forwarded traffic crossing zones above which a Service is flagged",
     )
     snapshot_interval = models.PositiveIntegerField(
         default=300, validators=[MinValueValidator(10)], help_text="seconds"

@@ -6,7 +6,6 @@ import math
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +25,7 @@ from dashboard.pages.format import (
 from dashboard.pages.volumes import fetch_view
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import ServiceQuerySerializer
+from routing.figures.health import Thresholds
 from routing.figures.service_list import (
     KNOWN_POLICIES,
     MECHANISMS,
@@ -52,13 +52,13 @@ FILTERS = (
 # The table's columns, each sorted by the list API's ordering of the same name.
 SORTABLE = (
     "name",
+    "health",
     "policy",
     "cross_zone",
     "dropped",
     "overload",
     "cost",
     "monthly_cost",
-    "diagnostics",
     "recommendation",
 )
 EXPORT_FORMATS = ("csv", "json")
@@ -100,9 +100,9 @@ def source_label(source: str | None, fetch: dict[str, Any] | None, now) -> str:
 
 
 def row_view(
-    cluster: str, row: dict[str, Any], fetch: dict[str, Any] | None, limit: float, now
+    cluster: str, row: dict[str, Any], fetch: dict[str, Any] | None, limits: Thresholds, now
 ) -> dict[str, Any]:
-    """One list row plus the text the table shows for it."""
+    """One list row plus the text the table shows for it (js/services.js: rowElement)."""
     diagnostics = row["diagnostics"]
     top = row["topDiagnostic"]
     return {
@@ -112,7 +112,9 @@ def row_view(
         "crossZoneText": pct(row["crossZoneFraction"]),
         "droppedText": pct(row["dropped"]),
         "overloadText": times(row["maxOverload"]),
-        "overloaded": row["maxOverload"] > limit,
+        "overloaded": row["maxOverload"] > limits.overload_limit,
+        "crossZoneAlert": row["crossZoneFraction"] > limits.cross_zone_alert,
+        "healthWhy": health_why(row, limits),
         "costText": per_gb(row["costPerGb"]),
         "monthlyText": usd(row["monthlyCost"]) if row["monthlyCost"] is not None else NO_TRAFFIC,
         "sourceWord": source_word(row["volumeSource"]),
@@ -123,17 +125,43 @@ def row_view(
     }
 
 
+def health_why(row: dict[str, Any], limits: Thresholds) -> str:
+    """Why a row has its health, in words (the badge's title; js/services.js: healthWhy)."""
+    reasons = []
+    if row["dropped"] > 0:
+        reasons.append(f"drops {pct(row['dropped'])} of its traffic")
+    if row["maxOverload"] > limits.overload_limit:
+        reasons.append(f"overload {times(row['maxOverload'])} (limit {limits.overload_limit:g}×)")
+    if row["crossZoneFraction"] > limits.cross_zone_alert:
+        reasons.append(
+            f"{pct(row['crossZoneFraction'])} crosses zones (alert above "
+            f"{pct(limits.cross_zone_alert)})"
+        )
+    top = row["topDiagnostic"]
+    if top and top["severity"] in ("error", "warning"):
+        reasons.append(f"{top['severity']}: {top['message']}")
+    return "; ".join(reasons) or "nothing to flag"
+
+
 def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     """The rows of one page, as the list API would give them, plus the totals the page shows."""
     volumes = SnapshotVolumes(snapshot)
-    rows = filtered_services(ServiceSummary.objects.at(cluster.pk, snapshot.seq), query, volumes)
+    limits = Thresholds.of(cluster)
+    rows = filtered_services(
+        ServiceSummary.objects.at(cluster.pk, snapshot.seq), query, limits, volumes
+    )
     total = rows.count()
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages)
     start = (page - 1) * PAGE_SIZE
     values = list(rows.values_list(*SUMMARY_ROW_COLUMNS)[start : start + PAGE_SIZE])
     shown = volumes.get({(v[0], v[1]) for v in values}) if values else {}
-    return {"rows": summary_rows(values, shown), "count": total, "page": page, "pages": pages}
+    return {
+        "rows": summary_rows(values, limits, shown),
+        "count": total,
+        "page": page,
+        "pages": pages,
+    }
 
 
 def volumes_note(volumes: SnapshotVolumes | None, fetch: dict[str, Any] | None, now) -> str:
@@ -154,7 +182,8 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     volumes = SnapshotVolumes(snapshot) if snapshot is not None else None
     default = default_ordering(volumes)
     query["ordering"] = query.get("ordering") or default
-    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
+    limits = Thresholds.of(found)
+    limit = limits.overload_limit
     fetch = fetch_view(volumes.fetch) if volumes is not None else None
     now = timezone.now()
     table: dict[str, Any] = {"rows": [], "count": 0, "page": 1, "pages": 1}
@@ -172,7 +201,7 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         policies += sorted(set(every.values_list("policy", flat=True)) - set(KNOWN_POLICIES))
         in_snapshot = every.count()
         with_topology = every.exclude(mechanism="none").count()
-    rows = [row_view(found.name, row, fetch, limit, now) for row in table["rows"]]
+    rows = [row_view(found.name, row, fetch, limits, now) for row in table["rows"]]
     has_volumes = volumes is not None and volumes.any()
     first = (table["page"] - 1) * PAGE_SIZE + 1 if table["count"] else 0
     last = first + len(rows) - 1 if rows else 0
@@ -185,6 +214,7 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         "seq": snapshot.seq if snapshot else None,
         "pageSize": PAGE_SIZE,
         "overloadLimit": limit,
+        "crossZoneAlert": limits.cross_zone_alert,
         "defaultOrdering": default,
         "fetch": fetch,
         "manualVolumes": volumes is not None and volumes.state[1] > 0,

@@ -239,6 +239,7 @@ def settings_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
             "value": found.clients,
             "choices": [{"key": k, "label": label} for k, label in Cluster.Clients.choices],
         },
+        "alert": {"crossZonePct": f"{found.cross_zone_alert * 100:g}"},
         "services": services,
         "totals": _totals(found, snapshot),
         "traffic": _source(found, context["traffic_source"]),
@@ -246,5 +247,12 @@ def settings_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     return render(
         request,
         "pages/settings.html",
-        {**context, "data": data, "query": query, "page_obj": shown, "services": services},
+        {
+            **context,
+            "data": data,
+            "query": query,
+            "page_obj": shown,
+            "services": services,
+            "overload_limit": f"{settings.TRAFFICLENS_OVERLOAD_LIMIT:g}",
+        },
     )

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.figures.health import Thresholds
 from routing.figures.traffic import OBSERVED, flow_map
 from routing.models import ServiceSummary, Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
@@ -80,11 +81,14 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], Volume]) -> 
     return items[:TOP_SERVICES]
 
 
-def page_data(cluster_name: str, snapshot: Snapshot | None, policy: str) -> dict[str, Any]:
+def page_data(
+    cluster_name: str, snapshot: Snapshot | None, policy: str, limits: Thresholds
+) -> dict[str, Any]:
     """The JSON the page's module starts from (json_script "topology-data")."""
     volumes = SnapshotVolumes(snapshot).get() if snapshot is not None else {}
     return {
         "cluster": cluster_name,
+        **limits.as_json(),  # severity colours of the headline figures (routing.figures.health)
         "policy": policy,
         "policies": POLICIES,
         "settingsUrl": reverse("settings", args=[cluster_name]),
@@ -112,5 +116,5 @@ def cluster_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpRespo
         policy = OBSERVED
     context["policy"] = policy
     context["policies"] = POLICIES
-    context["data"] = page_data(found.name, snapshot, policy)
+    context["data"] = page_data(found.name, snapshot, policy, Thresholds.of(found))
     return render(request, "pages/cluster.html", context)

@@ -90,6 +90,9 @@ class SnapshotRef:
     created_at: datetime
     cluster_id: int
     volume_state: State  # routing.volumes.lookup.SnapshotVolumes.state
+    # The cluster's severity threshold (routing.figures.health): answers that colour by it
+    # depend on it, so their cache keys carry it.
+    cross_zone_alert: float = 0.5
 
     def load(self) -> Snapshot:
         """The snapshot with its cluster, for computing an answer that was not cached."""
@@ -100,7 +103,8 @@ def _ref_sql(with_seq: bool) -> str:
     snapshots, clusters = Snapshot._meta.db_table, Cluster._meta.db_table
     seq = "AND s.seq = %(seq)s" if with_seq else ""
     return (
-        f"SELECT s.id, s.seq, s.created_at, s.cluster_id, {state_columns('s.cluster_id', 's.seq')} "
+        f"SELECT s.id, s.seq, s.created_at, s.cluster_id, c.cross_zone_alert, "
+        f"{state_columns('s.cluster_id', 's.seq')} "
         f"FROM {snapshots} s JOIN {clusters} c ON c.id = s.cluster_id "
         f"WHERE c.name = %(name)s {seq} ORDER BY s.seq DESC LIMIT 1"
     )
@@ -122,11 +126,11 @@ def snapshot_ref(name: str, seq: int | None) -> SnapshotRef | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, number, created_at, cluster_id, *state = row
+    pk, number, created_at, cluster_id, alert, *state = row
     created = aware_datetime(created_at)
     assert created is not None  # NOT NULL column
     fetch_id, count, changed = state
-    return SnapshotRef(pk, number, created, cluster_id, (fetch_id, count or 0, changed))
+    return SnapshotRef(pk, number, created, cluster_id, (fetch_id, count or 0, changed), alert)
 
 
 def existing_ref(name: str, seq: int | None) -> SnapshotRef:

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from routing.api.serializers import MAX_INT
+from routing.figures.health import LEVELS, Thresholds, health_level
 from routing.figures.service_list import KNOWN_POLICIES, MECHANISMS, ORDERINGS, SEVERITIES
 from routing.volumes.lookup import model_mismatch
 
@@ -84,8 +85,9 @@ class ServiceQuerySerializer(SnapshotQuerySerializer):
         help_text="Sort key, `-` for descending: name (namespace, then name), policy, "
         "cross_zone, dropped, overload, cost (per GB), monthly_cost (Services without a volume "
         "last), diagnostics (by the most severe one: error, warning, info, none) or "
-        "recommendation (by its saving per GB; Services without one last); ties by namespace "
-        "and name. Default: -monthly_cost once the cluster has any traffic volume, else -cost.",
+        "recommendation (by its saving per GB; Services without one last) or health (ok, info, "
+        "warning, critical); ties by namespace and name. Default: -monthly_cost once the "
+        "cluster has any traffic volume, else -cost.",
     )
     format = serializers.ChoiceField(
         EXPORT_FORMATS,
@@ -140,6 +142,11 @@ class ServiceSummarySerializer(serializers.Serializer):
     costPerGb = serializers.FloatField(
         source="cost_per_gb", help_text="Estimated USD per GB of the Service's traffic."
     )
+    health = serializers.SerializerMethodField(
+        help_text="At a glance: critical (drops traffic, or an error), warning (overload above "
+        "TRAFFICLENS_OVERLOAD_LIMIT, cross-zone share above the cluster's crossZoneAlert, or a "
+        "warning), info or ok (routing.figures.health)."
+    )
     diagnostics = serializers.SerializerMethodField(
         help_text="How many diagnostics of each severity."
     )
@@ -170,6 +177,15 @@ class ServiceSummarySerializer(serializers.Serializer):
         help_text="The kind of the Service's best verified fix (its report's `fixes`, e.g. "
         "add-endpoints, fix-readiness, set-policy), or null: nothing to fix."
     )
+
+    @extend_schema_field(serializers.ChoiceField(LEVELS))
+    def get_health(self, summary) -> str:
+        # The list passes its cluster's thresholds; else they are the summary's cluster's.
+        limits = self.context.get("limits") or Thresholds.of(summary.cluster)
+        top = summary.diagnostics[0]["severity"] if summary.diagnostics else None
+        return health_level(
+            summary.dropped, summary.max_overload, summary.cross_zone_fraction, top, limits
+        )
 
     @extend_schema_field(DiagnosticCountsSerializer)
     def get_diagnostics(self, summary) -> dict[str, int]:

@@ -211,6 +211,14 @@ class ClusterFieldsMixin(serializers.Serializer):  # as StrictSerializerMixin: t
     )
     priceCrossZone = price_field("price_cross_zone", "zones")
     priceCrossRegion = price_field("price_cross_region", "regions")
+    crossZoneAlert = serializers.FloatField(
+        source="cross_zone_alert",
+        min_value=0,
+        max_value=1,
+        required=False,
+        help_text="Share of a Service's forwarded traffic crossing zones (0 to 1) above which "
+        "the pages flag it (health warning, cells coloured); default 0.5. Applies at once.",
+    )
     snapshotInterval = serializers.IntegerField(
         source="snapshot_interval",
         min_value=10,
@@ -236,6 +244,7 @@ SETTINGS_FIELDS = [
     "clients",
     "priceCrossZone",
     "priceCrossRegion",
+    "crossZoneAlert",
     "snapshotInterval",
     "retentionDays",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from routing.api.renderers import ORJSONRenderer
+from routing.figures.health import Thresholds
 from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
 from routing.models import ServiceSummary
 from routing.volumes.lookup import SnapshotVolumes
@@ -45,6 +46,7 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[Row], Any]], ...] = (
         for name in (
             "namespace",
             "name",
+            "health",
             "policy",
             "mechanism",
             "internalTrafficPolicy",
@@ -87,15 +89,19 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def export_rows(cluster_id: int, snapshot, query: dict, volumes: SnapshotVolumes) -> list[Row]:
+def export_rows(
+    cluster_id: int, snapshot, query: dict, volumes: SnapshotVolumes, limits: Thresholds
+) -> list[Row]:
     """Every row of the snapshot that passes `query`'s filters, in its order (`ordering`
     resolved by the caller), as the list's rows."""
-    rows = filtered_services(ServiceSummary.objects.at(cluster_id, snapshot.seq), query, volumes)
+    rows = filtered_services(
+        ServiceSummary.objects.at(cluster_id, snapshot.seq), query, limits, volumes
+    )
     values = list(rows.values_list(*SUMMARY_ROW_COLUMNS))
     # The cluster's volumes in one read, not an IN list of 10,000 names.
     every = volumes.get() if volumes.any() else {}
     shown = {(v[0], v[1]): every[(v[0], v[1])] for v in values if (v[0], v[1]) in every}
-    return summary_rows(values, shown)
+    return summary_rows(values, limits, shown)
 
 
 def csv_body(rows: list[Row]) -> bytes:

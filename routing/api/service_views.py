@@ -24,6 +24,7 @@ from routing.api.report_serializers import (
 from routing.api.schema import CLUSTER, errors
 from routing.api.service_export import export_response, export_rows
 from routing.api.shapes import ServiceReportSerializer
+from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
 from routing.figures.service_list import (
     SUMMARY_ROW_COLUMNS,
@@ -69,7 +70,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
             found, snapshot = cluster_and_snapshot(cluster, seq)
             if "format" in query.validated_data:
                 return export_response(query.validated_data["format"], found.name, None, [])
-            return Response(self._page(query, found.pk, snapshot, None))
+            return Response(self._page(query, Thresholds.of(found), found.pk, snapshot, None))
         # Before the cache: a refused query is never answered from it.
         rows = ServiceSummary.objects.at(ref.cluster_id, ref.seq)
         refused = policy_error(rows, query.validated_data.get("policy"))
@@ -81,13 +82,17 @@ class ServiceViewSet(viewsets.GenericViewSet):
         def page() -> dict:
             snapshot = ref.load()
             volumes = SnapshotVolumes(snapshot, ref.volume_state)
-            return self._page(query, ref.cluster_id, snapshot, volumes)
+            return self._page(
+                query, Thresholds.of(snapshot.cluster), ref.cluster_id, snapshot, volumes
+            )
 
-        # Monthly figures follow the volumes, which change without a new snapshot.
+        # Monthly figures follow the volumes, which change without a new snapshot; health
+        # follows the cluster's alert threshold.
         key = [
             *self.paginator.query,
             ("page", page_key(request, self.paginator)),
             ("volumes", volume_stamp(ref.volume_state)),
+            ("alert", repr(ref.cross_zone_alert)),
         ]
         return snapshot_json("services", ref, request, page, key)
 
@@ -96,7 +101,9 @@ class ServiceViewSet(viewsets.GenericViewSet):
         volumes = SnapshotVolumes(snapshot, ref.volume_state)
         wanted = dict(query.validated_data)
         wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
-        rows = export_rows(ref.cluster_id, snapshot, wanted, volumes)
+        rows = export_rows(
+            ref.cluster_id, snapshot, wanted, volumes, Thresholds.of(snapshot.cluster)
+        )
         return export_response(wanted["format"], cluster, snapshot, rows)
 
     def perform_content_negotiation(self, request, force=False):
@@ -108,14 +115,16 @@ class ServiceViewSet(viewsets.GenericViewSet):
         renderer = self.get_renderers()[0]
         return renderer, renderer.media_type
 
-    def _page(self, query, cluster_id: int, snapshot, volumes: SnapshotVolumes | None) -> dict:
+    def _page(
+        self, query, limits: Thresholds, cluster_id: int, snapshot, volumes: SnapshotVolumes | None
+    ) -> dict:
         rows = ServiceSummary.objects.none()
         if snapshot is not None:
             volumes = volumes or SnapshotVolumes(snapshot)
             wanted = dict(query.validated_data)
             wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
             rows = filtered_services(
-                ServiceSummary.objects.at(cluster_id, snapshot.seq), wanted, volumes
+                ServiceSummary.objects.at(cluster_id, snapshot.seq), wanted, limits, volumes
             )
         self.paginator.snapshot = snapshot
         keys = self.paginator.page_keys(rows, self.request, view=self)
@@ -127,7 +136,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
         }
         listed = [by_key[k] for k in keys]
         shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
-        return self.get_paginated_response(summary_rows(listed, shown)).data
+        return self.get_paginated_response(summary_rows(listed, limits, shown)).data
 
 
 @extend_schema(tags=["services"])

@@ -29,7 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate where each Service's traffic goes, zone to zone, and what it costs.",
     )
     parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="kubectl get -o json|yaml output; - for stdin"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="kubectl get -o json|yaml output, or a kubectl cluster-info dump directory; "
+        "- for stdin",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(

@@ -1,5 +1,11 @@
-"""Read `kubectl get -o json|yaml` output into a flat list of Kubernetes object dicts."""
+"""Read `kubectl get -o json|yaml` output into a flat list of Kubernetes object dicts.
 
+Besides one List or object: YAML documents and JSON texts one after another, watch streams
+(routing/engine/replay.py), UTF-16 and UTF-32 with a byte-order mark (routing/engine/encodings.py)
+and `kubectl cluster-info dump` directories (routing/engine/dump_directory.py).
+"""
+
+import os
 import re
 import sys
 from typing import Any
@@ -7,7 +13,11 @@ from typing import Any
 import orjson
 import yaml
 
+from .dump_directory import DumpDirectory, read_directory
+from .encodings import binary_data_message, to_utf8
 from .errors import InputError
+from .json_stream import json_documents
+from .replay import is_watch_event, latest_states
 
 try:  # libyaml is an order of magnitude faster; the pure-Python loader is the fallback
     _YamlLoader: Any = yaml.CSafeLoader
@@ -34,20 +44,12 @@ class _NoAliasLoader(yaml.SafeLoader):
 # Objects with where they were found, e.g. ("items", 3, {...}); see label_of().
 Items = list[tuple[str, int, dict[str, Any]]]
 
-_KIND_OF_TYPED_LIST = {
-    "NodeList": "Node",
-    "ServiceList": "Service",
-    "EndpointSliceList": "EndpointSlice",
-    "PodList": "Pod",
-    "ReplicaSetList": "ReplicaSet",
-    "DeploymentList": "Deployment",
-    "StatefulSetList": "StatefulSet",
-    "DaemonSetList": "DaemonSet",
-}
-
 
 def load_path(path: str) -> Items:
-    """Read a file ("-" for standard input) and return its Kubernetes objects."""
+    """Read a file ("-" for standard input) or a dump directory (DumpDirectory) and return its
+    Kubernetes objects."""
+    if path != "-" and os.path.isdir(path):
+        return load_directory(read_directory(path))
     try:
         if path == "-":
             data = sys.stdin.buffer.read()
@@ -62,27 +64,60 @@ def load_path(path: str) -> Items:
         raise exc.with_source(path) from None
 
 
+def load_directory(directory: DumpDirectory) -> Items:
+    """The objects of every file of a dump directory, each labelled with its file."""
+    items: Items = []
+    for name, data in directory.files:
+        try:
+            loaded = load_bytes(data)
+        except InputError as exc:
+            raise exc.with_source(directory.where(name)) from None
+        items += [
+            (name if prefix == "top level" else f"{name} {prefix}", index, obj)
+            for prefix, index, obj in loaded
+        ]
+    return items
+
+
 def load_bytes(data: bytes) -> Items:
-    """Parse JSON or YAML bytes holding a List, one object, or several YAML documents."""
+    """Parse JSON or YAML bytes holding a List, one object, several YAML documents or JSON
+    texts, or watch events; UTF-8, or UTF-16 or UTF-32 with a byte-order mark."""
+    data = to_utf8(data)
     start = _first_significant_byte(data)
     if start is None:
         raise InputError("the input is empty")
     if b"\x00" in data:
-        raise InputError("binary data, not JSON or YAML text")
+        raise InputError(binary_data_message(data))
     if data[start] in b"{[":
-        try:
-            docs = [orjson.loads(data)]
-        except orjson.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc}") from None
+        docs, error = _load_json(data)
+        if error:  # several texts, or a broken one
+            docs = json_documents(data, error)
     else:
         docs = _load_yaml(data, start)
-    items: Items = []
-    for i, doc in enumerate(docs):
-        label = f"document {i + 1}" if len(docs) > 1 else "top level"
-        _collect(doc, label, items)
-    if not items and not any(_is_list(d) for d in docs):
+    if len(docs) == 1 and not is_watch_event(docs[0]):
+        items: Items = []
+        _collect(docs[0], "top level", items)
+    else:
+        # Appended dumps or a watch stream: each object's last state (routing/engine/replay.py).
+        items = latest_states(docs, _collected)
+    if not items and not any(_is_list(d) or is_watch_event(d) for d in docs):
         raise InputError("no Kubernetes objects found")
     return items
+
+
+def _collected(doc: Any, label: str) -> Items:
+    out: Items = []
+    _collect(doc, label, out)
+    return out
+
+
+def _load_json(data: bytes) -> tuple[list[Any], str]:
+    """The one JSON text in `data`, or orjson's message. The message, not the exception, is
+    returned: the exception holds the whole input as a str."""
+    try:
+        return [orjson.loads(data)], ""
+    except orjson.JSONDecodeError as exc:
+        return [], f"not valid JSON: {exc}"
 
 
 def _first_significant_byte(data: bytes) -> int | None:
@@ -148,7 +183,9 @@ def _collect(doc: Any, label: str, out: Items, implied_kind: str | None = None) 
         if not isinstance(items, list):
             raise InputError(f"items is {_type_name(items)}, not a list", obj=label)
         sub = "items" if label == "top level" else f"{label} items"
-        _collect_items(items, sub, out, _KIND_OF_TYPED_LIST.get(kind))
+        # A typed list's items carry no kind when a typed client read it (kubectl's
+        # cluster-info dump): NodeList's are Nodes, EventList's Events.
+        _collect_items(items, sub, out, kind[: -len("List")] or None)
         return
     _collect_object(doc, label, -1, out, implied_kind)
 

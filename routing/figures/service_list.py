@@ -28,6 +28,8 @@ from routing.models import TrafficVolume
 from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
 
+from .health import Thresholds, health_level, health_rank
+
 MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
 SEVERITIES = ("error", "warning", "info")
 # The declared policies Kubernetes defines (trafficDistribution values, the Auto annotation, none).
@@ -57,6 +59,7 @@ _SORT_KEYS: dict[str, tuple[Any, ...]] = {
     "monthly_cost": (F("monthly_cost"),),
     "diagnostics": (_SEVERITY_RANK,),
     "recommendation": (_SAVING,),
+    "health": (),  # routing.figures.health.health_rank: it reads the cluster's thresholds
 }
 ORDERINGS = tuple(key for name in _SORT_KEYS for key in (name, f"-{name}"))
 BY_VOLUME = ("monthly_cost", "-monthly_cost")
@@ -78,9 +81,12 @@ SUMMARY_ROW_COLUMNS = (
 )
 
 
-def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -> list[dict]:
+def summary_rows(
+    values, limits: Thresholds, volumes: dict[tuple[str, str], Volume] | None = None
+) -> list[dict]:
     """ServiceSummarySerializer's output for rows read as `values_list(*SUMMARY_ROW_COLUMNS)`,
-    with each Service's monthly figures from `volumes` (routing.volumes.lookup) where it has one.
+    with each Service's monthly figures from `volumes` (routing.volumes.lookup) where it has one
+    and its health under `limits` (routing.figures.health).
 
     A page of 100 Services is on every dashboard load and in every tool's poll; serializing
     it field by field took most of the request's time.
@@ -104,6 +110,9 @@ def summary_rows(values, volumes: dict[tuple[str, str], Volume] | None = None) -
                 "dropped": dropped,
                 "maxOverload": overload,
                 "costPerGb": cost,
+                "health": health_level(
+                    dropped, overload, cz, diags[0]["severity"] if diags else None, limits
+                ),
                 "diagnostics": counts,
                 "topDiagnostic": diags[0] if diags else None,
                 "recommendedPolicy": (rec or {}).get("policy"),
@@ -149,9 +158,12 @@ def _bytewise(field: str):
     return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
 
 
-def filtered_services(rows, query: dict, volumes: SnapshotVolumes | None = None):
+def filtered_services(
+    rows, query: dict, limits: Thresholds, volumes: SnapshotVolumes | None = None
+):
     """The rows that pass the query's filters, in its order (`ordering` resolved by the caller
-    with `default_ordering`; ordering by monthly cost needs the snapshot's volumes)."""
+    with `default_ordering`; ordering by monthly cost needs the snapshot's volumes, by health
+    the cluster's `limits`)."""
     if "namespace" in query:
         rows = rows.filter(namespace=query["namespace"])
     if "policy" in query:
@@ -180,13 +192,15 @@ def filtered_services(rows, query: dict, volumes: SnapshotVolumes | None = None)
     if ordering in BY_VOLUME:
         assert volumes is not None, "ordering by monthly cost needs the snapshot's volumes"
         rows = with_monthly_cost(rows, volumes)
-    return rows.order_by(*_order_by(ordering))
+    return rows.order_by(*_order_by(ordering, limits))
 
 
-def _order_by(ordering: str) -> list:
+def _order_by(ordering: str, limits: Thresholds) -> list:
     descending = ordering.startswith("-")
     name = ordering.lstrip("-")
     keys = [_bytewise(k) if isinstance(k, str) else k for k in _SORT_KEYS[name]]
+    if name == "health":
+        keys = [health_rank(limits)]
     # Names follow the column's direction only when sorting by name; else they break ties A-Z.
     ties = [_bytewise("namespace"), _bytewise("name")]
     if name == "name":

@@ -17,7 +17,9 @@ from typing import Any
 from django.conf import settings
 
 from routing.engine import InputError, load_bytes
-from routing.engine.loader import Items, label_of
+from routing.engine.dump_directory import DumpDirectory
+from routing.engine.encodings import to_utf8
+from routing.engine.loader import Items, label_of, load_directory
 from routing.engine.names import check_names, describe
 from routing.snapshots.trim import TRIMMERS
 
@@ -107,55 +109,86 @@ _LIMITED = (  # (kind, limit attribute, setting)
 )
 
 
-def read_dump(data: bytes, *, validate: bool = True, limits: UploadLimits | None = None) -> Items:
-    """Parse an uploaded dump and check it; InputError (TooLarge for a limit) if it fails.
+def read_dump(
+    data: bytes | DumpDirectory, *, validate: bool = True, limits: UploadLimits | None = None
+) -> Items:
+    """Parse an uploaded dump (or, from `snapshot --from-file`, a dump directory) and check it;
+    InputError (TooLarge for a limit) if it fails.
 
     `validate=False` skips only the Kubernetes name rules (for tests that store hostile names
     on purpose); the other checks protect the server and the database and always run.
     """
     limits = limits or UploadLimits.from_settings()
-    _check_structure(data, limits)
+    # Checked as the loader will read it: UTF-16 text has a NUL in every other byte and a
+    # byte-order mark where the first brace would be.
+    if isinstance(data, DumpDirectory):
+        data = DumpDirectory(data.path, [(n, _utf8(f, data.where(n))) for n, f in data.files])
+        texts = [text for _, text in data.files]
+    else:
+        data = to_utf8(data)
+        texts = [data]
+    _check_structure(texts, limits)
     try:
-        items = load_bytes(data)
+        items = load_directory(data) if isinstance(data, DumpDirectory) else load_bytes(data)
     except RecursionError:
         raise InputError("the input is nested too deeply to be Kubernetes objects") from None
     _check_counts(items, limits)
-    _check_nul(data, items)
+    _check_nul(texts, items)
     if validate:
         check_names(items)
     return items
 
 
-def _check_structure(data: bytes, limits: UploadLimits) -> None:
+def _utf8(data: bytes, source: str) -> bytes:
+    try:
+        return to_utf8(data)
+    except InputError as exc:
+        raise exc.with_source(source) from None
+
+
+def _check_structure(texts: list[bytes], limits: UploadLimits) -> None:
     """Bound what parsing builds, before it runs. However short its text, each parsed value
     costs Python some 100 bytes (`{"a":1},` is 8 bytes and a 184-byte dict), and the YAML loader
     holds a node tree of some 400 bytes a value until the whole document is read
-    (docs/benchmarks.md). Counting the bytes that can start a value over-counts, never under."""
-    if data.lstrip()[:1] in (b"{", b"["):  # JSON, as the loader tells them apart
-        values = sum(data.count(c) for c in _JSON_VALUE_STARTS)
-        # The API never passes more than the byte limit; a larger file (`snapshot --from-file`
-        # reads whatever it is given) must at least be no denser than kubectl's JSON.
-        budget = max(_MIN_VALUES, max(limits.json_bytes, len(data)) // _BYTES_PER_JSON_VALUE)
-        if values > budget:
-            raise TooLarge(
-                "JSON values",
-                values,
-                budget,
-                "TRAFFICLENS_UPLOAD_MAX_BYTES",
-                f"one per {_BYTES_PER_JSON_VALUE} bytes of TRAFFICLENS_UPLOAD_MAX_BYTES, or of "
-                "the file where it is larger",
-            )
-        return
-    if len(data) > limits.yaml_bytes:
+    (docs/benchmarks.md). Counting the bytes that can start a value over-counts, never under.
+    The texts of a dump directory count together."""
+    json_texts = [t for t in texts if t.lstrip()[:1] in (b"{", b"[")]  # as the loader tells
+    if json_texts:
+        _check_json(json_texts, limits)
+    yaml_texts = [t for t in texts if t.lstrip()[:1] not in (b"{", b"[")]
+    if yaml_texts:
+        _check_yaml(yaml_texts, limits)
+
+
+def _check_json(texts: list[bytes], limits: UploadLimits) -> None:
+    values = sum(t.count(c) for t in texts for c in _JSON_VALUE_STARTS)
+    size = sum(len(t) for t in texts)
+    # The API never passes more than the byte limit; a larger file (`snapshot --from-file`
+    # reads whatever it is given) must at least be no denser than kubectl's JSON.
+    budget = max(_MIN_VALUES, max(limits.json_bytes, size) // _BYTES_PER_JSON_VALUE)
+    if values > budget:
+        raise TooLarge(
+            "JSON values",
+            values,
+            budget,
+            "TRAFFICLENS_UPLOAD_MAX_BYTES",
+            f"one per {_BYTES_PER_JSON_VALUE} bytes of TRAFFICLENS_UPLOAD_MAX_BYTES, or of "
+            "the file where it is larger",
+        )
+
+
+def _check_yaml(texts: list[bytes], limits: UploadLimits) -> None:
+    size = sum(len(t) for t in texts)
+    if size > limits.yaml_bytes:
         raise TooLarge(
             "bytes of YAML",
-            len(data),
+            size,
             limits.yaml_bytes,
             "TRAFFICLENS_UPLOAD_MAX_YAML_BYTES",
             "TRAFFICLENS_UPLOAD_MAX_YAML_BYTES; kubectl's -o json takes far less memory to read "
             "and may be larger",
         )
-    values = sum(data.count(c) for c in _YAML_VALUE_STARTS)
+    values = sum(t.count(c) for t in texts for c in _YAML_VALUE_STARTS)
     budget = max(_MIN_VALUES, limits.yaml_bytes // _BYTES_PER_YAML_VALUE)
     if values > budget:
         raise TooLarge(
@@ -195,9 +228,9 @@ def _check_counts(items: Items, limits: UploadLimits) -> None:
         )
 
 
-def _check_nul(data: bytes, items: Items) -> None:
+def _check_nul(texts: list[bytes], items: Items) -> None:
     """Refuse a NUL character in anything that is stored: PostgreSQL text cannot hold one."""
-    if not _MAYBE_NUL.search(data):
+    if not any(_MAYBE_NUL.search(text) for text in texts):
         return
     for prefix, index, obj in items:
         trim = TRIMMERS.get(obj.get("kind", ""))

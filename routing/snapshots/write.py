@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from routing.engine import analyze_cluster, build_cluster
+from routing.engine.dump_directory import DumpDirectory
 from routing.fixes import add_fixes
 from routing.models import Cluster, Snapshot
 from routing.options import cluster_options
@@ -78,9 +79,14 @@ def write_snapshot(
 
 
 def import_dump(
-    cluster: Cluster, data: bytes, *, source: str = "upload", validate: bool = True
+    cluster: Cluster,
+    data: bytes | DumpDirectory,
+    *,
+    source: str = "upload",
+    validate: bool = True,
 ) -> Snapshot:
-    """Parse a `kubectl get -o json|yaml` dump, check it and store it as a snapshot.
+    """Parse a `kubectl get -o json|yaml` dump (or a `kubectl cluster-info dump` directory),
+    check it and store it as a snapshot.
 
     Raises InputError for a dump that is malformed, that holds no Node, Service or
     EndpointSlice (stored, it would be a snapshot in which every object vanished), that holds a

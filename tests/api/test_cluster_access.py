@@ -250,6 +250,7 @@ def _cluster_form(cluster, **grant) -> dict:
         "clients": cluster.clients,
         "price_cross_zone": "",
         "price_cross_region": "",
+        "cross_zone_alert": 0.5,
         "snapshot_interval": 300,
         "retention_days": 30,
         "grants-TOTAL_FORMS": 1,

@@ -5,6 +5,7 @@ import pytest
 from routing.api.report_serializers import ServiceSummarySerializer
 from routing.api.shapes import ServiceReportSerializer
 from routing.engine import analyze_cluster, build_cluster
+from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
 from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
 from routing.models import Cluster, ServiceSummary
@@ -55,6 +56,7 @@ def test_lists_the_twelve_demo_services_by_cost(demo_cluster, token_client):
     assert set(item) == {
         "namespace",
         "name",
+        "health",
         "policy",
         "mechanism",
         "internalTrafficPolicy",
@@ -248,9 +250,10 @@ def test_detail_404s(demo_cluster, token_client, db):
 
 def test_list_rows_are_what_the_documented_serializer_gives(demo_cluster):
     rows = summaries_at(demo_cluster.snapshots.order_by("-seq")[0])
-    fast = summary_rows(rows.values_list(*SUMMARY_ROW_COLUMNS))
+    limits = Thresholds.of(demo_cluster)
+    fast = summary_rows(rows.values_list(*SUMMARY_ROW_COLUMNS), limits)
     assert len(fast) == 12
-    assert fast == ServiceSummarySerializer(rows, many=True).data
+    assert fast == ServiceSummarySerializer(rows, many=True, context={"limits": limits}).data
 
 
 def test_detail_per_node_proxy_on_request(demo_cluster, token_client):
@@ -306,7 +309,9 @@ def test_a_repeated_list_is_answered_from_the_cache(
             filtered_services(
                 ServiceSummary.objects.at(demo_cluster.pk, newer["snapshot"]["seq"]),
                 {"has_diagnostics": True},
-            ).values_list(*SUMMARY_ROW_COLUMNS)
+                Thresholds.of(demo_cluster),
+            ).values_list(*SUMMARY_ROW_COLUMNS),
+            Thresholds.of(demo_cluster),
         )[:100]
     )
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from routing.figures.health import LEVELS, Thresholds, health_level
 from routing.figures.service_list import ORDERINGS
 from routing.models import TrafficVolume
 from routing.snapshots import summaries_at
@@ -22,9 +23,15 @@ def _all(client, **query) -> list[str]:
     return _names(client.get(URL, {"page_size": 1000, **query}).json())
 
 
-def _sort_key(column: str, volumes: dict):
+def _health(s, limits: Thresholds) -> int:
+    top = s.diagnostics[0]["severity"] if s.diagnostics else None
+    return LEVELS.index(health_level(s.dropped, s.max_overload, s.cross_zone_fraction, top, limits))
+
+
+def _sort_key(column: str, volumes: dict, limits: Thresholds):
     """What each ordering sorts by, from the stored summaries; None sorts last."""
     return {
+        "health": lambda s: _health(s, limits),
         "policy": lambda s: s.policy.encode(),
         "cross_zone": lambda s: s.cross_zone_fraction,
         "dropped": lambda s: s.dropped,
@@ -50,7 +57,7 @@ def _expected(cluster, ordering: str, volumes: dict) -> list[str]:
     if column == "name":
         rows.reverse() if descending else None
     else:
-        key = _sort_key(column, volumes)
+        key = _sort_key(column, volumes, Thresholds.of(cluster))
         known = [s for s in rows if key(s) is not None]
         known.sort(key=key, reverse=descending)  # stable: ties stay A to Z
         rows = known + [s for s in rows if key(s) is None]

@@ -38,9 +38,21 @@ def raw(response) -> dict:
 def test_version_and_discovery(api):
     assert client.VersionApi(api).get_code().git_version == "v1.35.0"
     core = client.CoreV1Api(api).get_api_resources()
-    assert {r.name for r in core.resources} == {"nodes", "services", "pods"}
+    assert {r.name for r in core.resources} == {
+        "nodes",
+        "services",
+        "pods",
+        "namespaces",
+        "events",
+        "endpoints",
+    }
     groups = client.ApisApi(api).get_api_versions()
-    assert [g.name for g in groups.groups] == ["apps", "discovery.k8s.io"]
+    assert [g.name for g in groups.groups] == [
+        "apps",
+        "authorization.k8s.io",
+        "discovery.k8s.io",
+        "events.k8s.io",
+    ]
     slices = client.DiscoveryV1Api(api).get_api_resources()
     assert [r.name for r in slices.resources] == ["endpointslices"]
 

@@ -83,13 +83,13 @@ def test_sort_state_and_filters_come_from_the_query(client, shop):
     response = client.get("/clusters/shop/services/?ordering=-cross_zone&namespace=shop")
     assert response.context["sort_columns"] == {
         "name": "none",
+        "health": "none",
         "policy": "none",
         "cross_zone": "descending",
         "dropped": "none",
         "overload": "none",
         "cost": "none",
         "monthly_cost": "none",
-        "diagnostics": "none",
         "recommendation": "none",
     }
     assert response.context["filters"] == {"namespace": "shop"}

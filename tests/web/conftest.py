@@ -1,7 +1,7 @@
 """Browser tests: Playwright driving Debian's chromium against the product in a subprocess.
 
 Every test gets a fresh browser context; console errors and uncaught exceptions fail the test.
-Screenshots go to screenshots/ at the repository root (git ignores it): look at them.
+Screenshots go to build/test-screenshots/ (git ignores build/): look at them.
 """
 
 import shutil
@@ -22,7 +22,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
-SCREENSHOTS = ROOT / "screenshots"
+SCREENSHOTS = ROOT / "build" / "test-screenshots"
 
 
 # Per module, not per session: while Playwright runs, its event loop occupies the main thread,
@@ -85,8 +85,8 @@ def api_json(user, path: str, **params) -> dict:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot as screenshots/<name>.png and return its path."""
-    SCREENSHOTS.mkdir(exist_ok=True)
+    """Save a full-page screenshot as build/test-screenshots/<name>.png and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

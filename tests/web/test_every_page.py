@@ -5,7 +5,7 @@ For each page and size: it loads and settles (network idle) with no console or p
 visible form control, image and chart has an accessible name; every table has a caption and <th>
 header cells; nothing makes the page scroll sideways at 390 px; Tab from the top reaches the skip
 link first, Enter on it moves focus to #main, and every element reached in 40 Tabs shows a focus
-indicator. A full-page screenshot is saved as screenshots/every-<page>-<size>.png.
+indicator. A full-page screenshot is saved as build/test-screenshots/every-<page>-<size>.png.
 
 All checks run and their failures are reported together, so one run lists every defect of a page.
 """

@@ -6,7 +6,7 @@ switches every toggle, hovers every chart element, opens every <details> and cli
 buttons, then asserts: no dialog fired (page.on("dialog")), nothing injected is in the DOM (no
 on* attribute, no img[src=x], no <script> but the page's own, no javascript: link), the payloads
 are shown as text, and, through the `page` fixture, no console error (a CSP violation is one).
-Screenshots are saved as screenshots/hostile-*.png.
+Screenshots are saved as build/test-screenshots/hostile-*.png.
 """
 
 import json

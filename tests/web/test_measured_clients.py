@@ -1,7 +1,8 @@
 """clients=measured in the browser: an admin switches the cluster's client weighting on the
 settings page (the API then says so); once a fetch with callers' zones re-analyses the cluster,
 the Service page says its clients were placed where its measured callers run, with the zone
-shares and the cross-zone figure the API stores. Screenshot: screenshots/clients-measured.png.
+shares and the cross-zone figure the API stores.
+Screenshot: build/test-screenshots/clients-measured.png.
 """
 
 import pytest

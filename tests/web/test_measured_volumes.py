@@ -4,7 +4,7 @@ the API's figures, written by the pages' own formatter (dashboard/pages/format.p
 js/format.js), each saying where its volume came from; a failing source shows "stale since" on
 every cluster page; the settings page shows the source, its fetches and each Service's volume in
 use, sets a source (admins) and refreshes it (editors, a 502 shown as the API words it); the
-timeline draws the monthly cost at each fetch. Screenshots: screenshots/volumes-*.png.
+timeline draws the monthly cost at each fetch. Screenshots: build/test-screenshots/volumes-*.png.
 """
 
 import http.server

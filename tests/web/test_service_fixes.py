@@ -1,7 +1,7 @@
 """The Service page's verified fixes (issue 12): the list equals the stored report's `fixes`,
 each card shows the engine's figures after it and its commands; "Try it" fills the what-if
 panel with the fix's body and shows the API's answer, whose figures equal the fix's `after`;
-a Service with nothing to fix says so. Screenshots: screenshots/fixes-*.png."""
+a Service with nothing to fix says so. Screenshots: build/test-screenshots/fixes-*.png."""
 
 import pytest
 

@@ -50,7 +50,7 @@ def test_search_box_and_slash(page, web_server, viewer, shop):
     [
         ("Dropped", "-dropped", "dropped"),
         ("Recommendation", "-recommendation", "recommendation"),
-        ("Diagnostics", "-diagnostics", "diagnostics"),
+        ("Health", "-health", "health"),
         ("Policy", "policy", "-policy"),
         ("Service", "name", "-name"),
     ],

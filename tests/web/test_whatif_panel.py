@@ -42,8 +42,8 @@ def what_if(user, body: dict, cluster="shop", namespace="shop", name="catalog", 
 
 
 def screenshots(page, name: str) -> None:
-    """The whole page as screenshots/<name>.png, and the panel alone as <name>-panel.png (the
-    part to look at, at its real size)."""
+    """The whole page as build/test-screenshots/<name>.png, and the panel alone as
+    <name>-panel.png (the part to look at, at its real size)."""
     page.wait_for_timeout(200)  # the sankey settles
     screenshot(page, name)
     page.locator("#whatif").screenshot(path=str(SCREENSHOTS / f"{name}-panel.png"))

@@ -277,6 +277,23 @@ def render_pod(p: PodRec, node: NodeRec | None) -> dict[str, Any]:
     }
 
 
+# Every cluster has these; the others exist because something in them does.
+SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+
+
+def render_namespace(name: str, uid: str, created: str) -> dict[str, Any]:
+    return {
+        "metadata": {
+            "name": name,
+            "uid": uid,
+            "creationTimestamp": created,
+            "labels": {"kubernetes.io/metadata.name": name},
+        },
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
+
+
 def endpoint_key(p: PodRec, node: NodeRec | None) -> EndpointKey:
     """The endpoint the EndpointSlice controller writes for a Pod (publishNotReadyAddresses off)."""
     serving = p.ready and (node is None or node.ready)

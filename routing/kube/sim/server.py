@@ -1,136 +1,173 @@
-"""The HTTP face of the simulated cluster: discovery, get, list (paginated) and watch.
+"""The HTTP face of the simulated cluster: discovery, OpenAPI, get, list, watch and can-i.
 
-Stdlib `ThreadingHTTPServer` on the loopback interface, HTTP/1.1 with keep-alive; every answer
-is JSON (a client asking for protobuf or a Table gets plain JSON, which kubectl and the Python
-client accept). Errors are `Status` objects, as the real API returns them.
+Stdlib `ThreadingHTTPServer` on the loopback interface, HTTP/1.1 with keep-alive. Resources are
+answered as JSON or, when asked, as server-printed Tables (resources.py, tables.py); a client
+asking for protobuf gets JSON, which kubectl and the Python client accept. Every error is a
+`Status` object, as the real API returns them, never the stdlib's HTML page; every request's
+body is read before the answer (bodies.py), so a kept-alive connection stays in step.
 
 GET /metrics is the cluster's byte counters in the Prometheus text format (traffic.py): what
 cAdvisor, Istio and Beyla would export, for a Prometheus to scrape. Like /_sim/ it stands
 beside the API, so simulated API faults (delay, failures) never touch it.
 """
 
-import base64
-import binascii
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from . import kinds
+from . import kinds, openapi, openapi_v2, reviews
+from .bodies import BodyError, read_body
+from .errors import HttpError, status
 from .faults import Faults
-from .selectors import SelectorError, field_matcher, label_matcher
-from .state import SELECTABLE, Entry, Expired, Store
-from .watch import TRUE, WatchStream
+from .resources import NO_SUCH_PATH, Resources
+from .state import Store
 
 logger = logging.getLogger(__name__)
 LOOPBACK = ("127.0.0.1", "::1")
 HEALTH = ("/healthz", "/readyz", "/livez")
 METRICS = "/metrics"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-CONTINUE_EXPIRED = (
-    "The provided continue parameter is too old to display a consistent list result. You can "
-    "start a new list without the continue parameter."
-)
-
-
-def status(code: int, reason: str, message: str, details: dict | None = None) -> dict:
-    body: dict[str, Any] = {
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code,
-    }
-    if details:
-        body["details"] = details
-    return body
-
-
-class HttpError(Exception):
-    def __init__(self, code: int, reason: str, message: str, details: dict | None = None):
-        super().__init__(message)
-        self.body = status(code, reason, message, details)
+ONE_WRITE = 1 << 20  # bodies up to this size leave in the same write as their headers
+REASONS = {
+    400: "BadRequest",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "RequestEntityTooLarge",
+    500: "InternalError",
+    501: "NotImplemented",
+}
+NOT_ALLOWED = "the server does not allow this method on the requested resource"
+Headers = Sequence[tuple[str, str]]
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "simcluster/1.0"
     timeout = 300  # idle keep-alive connections are closed after this many seconds
+    # TCP_NODELAY: with Nagle's algorithm a response written in two segments waits for the
+    # client's delayed ACK of the first (~40 ms) before the second leaves.
+    disable_nagle_algorithm = True
     server: "ApiHTTPServer"  # the one that serves this handler (Server below)
 
     def do_GET(self) -> None:
-        self.server.api.dispatch(self, "GET")
+        self.server.api.dispatch(self)
 
-    def do_POST(self) -> None:
-        self.server.api.dispatch(self, "POST")
-
-    def do_PUT(self) -> None:
-        self.server.api.dispatch(self, "PUT")
-
-    do_PATCH = do_DELETE = do_PUT
+    # Every method gets an answer from the API (a Status), and its body is read first.
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
 
-    def send_body(self, code: int, *parts: bytes, content_type: str = "application/json") -> None:
-        self.send_response(code)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(sum(len(p) for p in parts)))
-        self.end_headers()
+    def response_head(self, code: int, headers: Headers) -> bytes:
+        """The status line and headers, as bytes for the caller to write with the body."""
+        self.log_request(code)
+        phrase = self.responses.get(code, ("",))[0]
+        lines = [
+            f"{self.protocol_version} {code} {phrase}",
+            f"Server: {self.version_string()}",
+            f"Date: {self.date_time_string()}",
+        ]
+        for name, value in headers:
+            lines.append(f"{name}: {value}")
+            if name.lower() == "connection" and value.lower() == "close":
+                self.close_connection = True
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def send_body(
+        self,
+        code: int,
+        *parts: bytes,
+        content_type: str = "application/json",
+        headers: Headers = (),
+    ) -> None:
+        length = sum(len(p) for p in parts)
+        own = [("Content-Type", content_type), ("Content-Length", str(length))]
+        head = self.response_head(code, [*own, *headers])
+        if self.command == "HEAD":
+            parts = ()
+        if length <= ONE_WRITE:  # one segment for a small answer: no waiting between writes
+            self.wfile.write(b"".join((head, *parts)))
+            return
+        self.wfile.write(head)
         for part in parts:
             self.wfile.write(part)
 
-    def send_json(self, code: int, obj: Any) -> None:
-        self.send_body(code, orjson.dumps(obj))
+    def send_json(self, code: int, obj: Any, headers: Headers = ()) -> None:
+        self.send_body(code, orjson.dumps(obj), headers=headers)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A request the stdlib could not take (bad request line, unknown method, headers too
+        long): a Status instead of its HTML page, and the connection closes."""
+        text = message or self.responses.get(code, ("error",))[0]
+        body = status(code, REASONS.get(code, ""), text)
+        with contextlib.suppress(OSError):  # the client may be gone already
+            self.send_json(code, body, headers=[("Connection", "close")])
+        self.close_connection = True
 
 
 class Api:
-    """Routes requests to the store; one instance per running simulation."""
+    """Routes requests; one instance per running simulation."""
 
     def __init__(self, store: Store, faults: Faults, bookmark_interval: float = 5.0):
         self.store, self.faults = store, faults
-        self.bookmark_interval = bookmark_interval
-        self.control: Any = None  # callable(handler, method, path, body) for /_sim/ requests
+        self.resources = Resources(store, faults, bookmark_interval)
+        self.control: Any = None  # callable(method, path, body) for /_sim/ requests
         self.metrics: Callable[[], bytes] | None = None  # the /metrics text (Prometheus format)
 
-    def dispatch(self, h: Handler, method: str) -> None:
+    def dispatch(self, h: Handler) -> None:
+        method = h.command
         url = urlsplit(h.path)
         path = url.path.rstrip("/") or "/"
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         try:
-            if path.startswith("/_sim/"):
-                if h.client_address[0] not in LOOPBACK:
-                    raise HttpError(403, "Forbidden", "the control API is loopback-only")
-                length = int(h.headers.get("Content-Length") or 0)
-                body = h.rfile.read(length) if length else b""
-                h.send_json(*self.control(method, path, body))
-                return
-            if path == METRICS and self.metrics is not None:
-                if method != "GET":
-                    raise HttpError(405, "MethodNotAllowed", f"the server does not allow {method}")
-                h.send_body(200, self.metrics(), content_type=METRICS_TYPE)
-                return
-            if self.faults.delay:
-                time.sleep(self.faults.delay)
-            code = self.faults.take_failure()
-            if code is not None:
-                raise HttpError(code, "InternalError", "simulated fault: the server failed")
-            if method != "GET":
-                raise HttpError(405, "MethodNotAllowed", f"the server does not allow {method}")
-            self.get(h, path, query)
+            try:
+                body = read_body(h.rfile, h.headers)
+            except BodyError:
+                h.close_connection = True  # the rest of that body cannot be told from a request
+                raise
+            self.route(h, method, path, query, body)
         except HttpError as exc:
-            h.send_json(exc.body["code"], exc.body)
+            closing = [("Connection", "close")] if h.close_connection else []
+            h.send_json(exc.code, exc.body, headers=closing)
         except (BrokenPipeError, ConnectionResetError):
             h.close_connection = True
+        except Exception:  # a bug answers 500 as the API server would, and is logged
+            logger.exception("simulated API: %s %s failed", method, h.path)
+            h.close_connection = True  # part of an answer may have been written already
+            failed = status(500, "InternalError", "the simulated API server failed")
+            h.send_json(500, failed, headers=[("Connection", "close")])
 
-    def get(self, h: Handler, path: str, query: dict[str, str]) -> None:
+    def route(self, h: Handler, method: str, path: str, query: dict[str, str], body: bytes) -> None:
+        if path.startswith("/_sim/"):
+            if h.client_address[0] not in LOOPBACK:
+                raise HttpError(403, "Forbidden", "the control API is loopback-only")
+            h.send_json(*self.control(method, path, body))
+            return
+        if path == METRICS and self.metrics is not None:
+            if method != "GET":
+                raise HttpError(405, "MethodNotAllowed", NOT_ALLOWED)
+            h.send_body(200, self.metrics(), content_type=METRICS_TYPE)
+            return
+        if self.faults.delay:
+            time.sleep(self.faults.delay)
+        code = self.faults.take_failure()
+        if code is not None:
+            raise HttpError(code, "InternalError", "simulated fault: the server failed")
+        review = next((k for k in kinds.REVIEWS if path == _collection(k)), None)
+        if review is not None:
+            if method != "POST":  # reviews are only created, and never stored
+                raise HttpError(405, "MethodNotAllowed", NOT_ALLOWED)
+            h.send_json(201, reviews.review(review, body))
+            return
+        if method != "GET":
+            raise HttpError(405, "MethodNotAllowed", NOT_ALLOWED)
         if path in HEALTH:
             h.send_body(200, b"ok", content_type="text/plain; charset=utf-8")
             return
@@ -138,7 +175,18 @@ class Api:
         if doc is not None:
             h.send_json(200, doc)
             return
-        self.resource(h, path, query)
+        if path == "/openapi/v2":  # kubectl <= 1.28 explain; protobuf unless JSON is asked for
+            protobuf = "protobuf" in (h.headers.get("Accept") or "")
+            content_type = openapi_v2.PROTOBUF_TYPE if protobuf else "application/json"
+            h.send_body(200, openapi_v2.document(protobuf), content_type=content_type)
+            return
+        if path.startswith("/openapi/"):
+            spec = openapi.document(path)
+            if spec is None:
+                raise HttpError(404, "NotFound", NO_SUCH_PATH)
+            h.send_body(200, spec)
+            return
+        self.resources.serve(h, path, query)
 
     def discovery(self, h: Handler, path: str) -> dict | None:
         if path == "/version":
@@ -156,122 +204,9 @@ class Api:
             return kinds.resource_list(parts[1], parts[2])
         return None
 
-    def resource(self, h: Handler, path: str, query: dict[str, str]) -> None:
-        parts = path.strip("/").split("/")
-        not_found = HttpError(404, "NotFound", "the server could not find the requested resource")
-        if parts[0] == "api" and len(parts) >= 3:
-            group, version, rest = "", parts[1], parts[2:]
-        elif parts[0] == "apis" and len(parts) >= 4:
-            group, version, rest = parts[1], parts[2], parts[3:]
-        else:
-            raise not_found
-        namespace = None
-        if rest[0] == "namespaces" and len(rest) >= 3:
-            namespace, rest = rest[1], rest[2:]
-        kind = kinds.BY_PATH.get((group, version, rest[0]))
-        if kind is None or len(rest) > 2 or (namespace is not None and not kind.namespaced):
-            raise not_found
-        if len(rest) == 2:
-            if kind.namespaced and namespace is None:
-                raise not_found
-            self.get_one(h, kind, namespace or "", rest[1])
-            return
-        keep = self.filter(kind, namespace, query)
-        if query.get("watch", "").lower() in TRUE:
-            interval = self.bookmark_interval
-            WatchStream(h, self.store, self.faults, kind, keep, query, interval).serve()
-            return
-        self.list(h, kind, keep, query)
 
-    def get_one(self, h: Handler, kind: kinds.Kind, namespace: str, name: str) -> None:
-        entry = self.store.get(kind.plural, namespace, name)
-        if entry is None:
-            raise HttpError(
-                404,
-                "NotFound",
-                f'{kind.plural}{"." + kind.group if kind.group else ""} "{name}" not found',
-                {"name": name, "group": kind.group, "kind": kind.plural},
-            )
-        h.send_body(200, kind.prefix, entry.body[1:])
-
-    def filter(self, kind: kinds.Kind, namespace: str | None, query: dict[str, str]):
-        supported = ("metadata.name", "metadata.namespace") + tuple(
-            ".".join(p) for p in SELECTABLE.get(kind.plural, ())
-        )
-        try:
-            labels = label_matcher(query.get("labelSelector"))
-            fields = field_matcher(query.get("fieldSelector"), supported)
-        except SelectorError as exc:
-            raise HttpError(400, "BadRequest", str(exc)) from None
-        if namespace is None and labels is None and fields is None:
-            return None
-
-        def keep(entry: Entry) -> bool:
-            return (
-                (namespace is None or entry.namespace == namespace)
-                and (labels is None or labels(entry.labels))
-                and (fields is None or fields(entry.fields))
-            )
-
-        return keep
-
-    def list(self, h: Handler, kind: kinds.Kind, keep, query: dict[str, str]) -> None:
-        limit = _int(query.get("limit"), "limit")
-        token = query.get("continue")
-        if query.get("resourceVersionMatch") == "Exact" and query.get("resourceVersion"):
-            rv = _int(query["resourceVersion"], "resourceVersion")
-            if rv < self.store.tables[kind.plural].horizon:
-                raise HttpError(410, "Expired", f"too old resource version: {rv}")
-        head = b'{"kind":"%s","apiVersion":"%s","metadata":' % (
-            kind.list_kind.encode(),
-            kind.api_version.encode(),
-        )
-        if token is None and not limit and keep is None:
-            rv, joined, _ = self.store.full_list(kind.plural)
-            version = orjson.dumps({"resourceVersion": str(rv)})
-            h.send_body(200, head, version, b',"items":[', joined, b"]}")
-            return
-        offset = 0
-        if token:
-            sid, offset = _decode_token(token)
-            try:
-                rv, bodies = self.store.snapshot(sid)
-            except Expired:
-                raise HttpError(410, "Expired", CONTINUE_EXPIRED) from None
-        else:
-            rv, entries = self.store.select(kind.plural, keep)
-            bodies = [e.body for e in entries]
-            sid = ""
-        end = offset + limit if limit else len(bodies)
-        meta: dict[str, Any] = {"resourceVersion": str(rv)}
-        if end < len(bodies):
-            sid = sid or self.store.save_snapshot(rv, bodies)
-            meta["continue"] = _encode_token(sid, end)
-            meta["remainingItemCount"] = len(bodies) - end
-        page = b",".join(bodies[offset:end])
-        h.send_body(200, head, orjson.dumps(meta), b',"items":[', page, b"]}")
-
-
-def _int(value: str | None, name: str) -> int:
-    if not value:
-        return 0
-    try:
-        return max(0, int(value))
-    except ValueError:
-        raise HttpError(400, "BadRequest", f"{name}: invalid integer {value!r}") from None
-
-
-def _encode_token(sid: str, offset: int) -> str:
-    raw = orjson.dumps({"v": "meta.k8s.io/v1", "s": sid, "o": offset})
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode_token(token: str) -> tuple[str, int]:
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(token.encode()))
-        return str(data["s"]), int(data["o"])
-    except (binascii.Error, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        raise HttpError(400, "BadRequest", "continue key is not valid") from None
+def _collection(kind: kinds.Kind) -> str:
+    return f"/apis/{kind.group}/{kind.version}/{kind.plural}"
 
 
 class ApiHTTPServer(ThreadingHTTPServer):

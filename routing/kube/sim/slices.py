@@ -38,6 +38,8 @@ class SliceRec:
 class ServiceRec:
     obj: dict[str, Any]  # the Service as the API returns it (no kind/apiVersion)
     slices: dict[str, SliceRec] = field(default_factory=dict)
+    endpoints_uid: str = ""  # of its v1 Endpoints (sim/endpoints.py), once written
+    endpoints_content: bytes = b""  # digest of what was last written there
 
     @property
     def namespace(self) -> str:
@@ -96,7 +98,8 @@ def _slice_labels(svc: ServiceRec) -> dict[str, str]:
     return labels
 
 
-def _ports(svc: ServiceRec) -> list[dict[str, Any]]:
+def service_ports(svc: ServiceRec) -> list[dict[str, Any]]:
+    """The Service's ports as its endpoints serve them (a named targetPort keeps the port)."""
     out = []
     for p in svc.obj["spec"].get("ports") or []:
         target = p.get("targetPort", p["port"])
@@ -128,8 +131,15 @@ def _hint(zones: tuple[str, ...], nodes: tuple[str, ...]) -> dict[str, Any]:
     return hint
 
 
-def _apply_hints(batch: list[ServiceRec], drafts: list[dict], ratios: ZoneRatios) -> None:
-    """Run the engine over the batch and write each endpoint's hints into its draft dict."""
+# One reconcile's outcome for the controller's event recorder: (Service, policy, events).
+Reconciled = list[tuple[ServiceRec, str, list[dict[str, str]]]]
+
+
+def _apply_hints(
+    batch: list[ServiceRec], drafts: list[dict], ratios: ZoneRatios, reconciled: Reconciled
+) -> None:
+    """Run the engine over the batch and write each endpoint's hints into its draft dict; note
+    the events each reconcile emits in `reconciled`."""
     items: list[tuple[str, int, dict[str, Any]]] = []
     for svc, slices in zip(batch, drafts, strict=True):
         items.append(("items", len(items), {"kind": "Service", "apiVersion": "v1", **svc.obj}))
@@ -143,9 +153,11 @@ def _apply_hints(batch: list[ServiceRec], drafts: list[dict], ratios: ZoneRatios
             }
             items.append(("items", len(items), draft))
     by_key = {(svc.namespace, svc.name): slices for svc, slices in zip(batch, drafts, strict=True)}
+    services = {(svc.namespace, svc.name): svc for svc in batch}
     for model in build_cluster(items).services:
         policy = controller.declared_policy(model)
         result = controller.simulate(model, policy, ratios)
+        reconciled.append((services[(model.namespace, model.name)], policy, result.events))
         slices = by_key[(model.namespace, model.name)]
         position = dict.fromkeys(slices, 0)
         for ep, (zones, nodes) in zip(model.endpoints, result.hints, strict=True):
@@ -156,19 +168,25 @@ def _apply_hints(batch: list[ServiceRec], drafts: list[dict], ratios: ZoneRatios
 
 
 def render(
-    services: Iterable[ServiceRec], ratios: ZoneRatios, changed_at: str
+    services: Iterable[ServiceRec],
+    ratios: ZoneRatios,
+    changed_at: str,
+    reconciled: Reconciled | None = None,
 ) -> Iterator[tuple[ServiceRec, SliceRec, dict[str, Any]]]:
-    """The slices whose content changed, rendered with hints (generation already bumped).
+    """The slices whose content changed, rendered with hints (generation already bumped); each
+    reconcile's events go to `reconciled`, filled as the generator runs.
 
     A generator, batch by batch, so a large cluster's slices never all sit in memory as dicts.
     """
+    if reconciled is None:
+        reconciled = []
     todo = [svc for svc in services if svc.managed]
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
         drafts = [_drafts(svc) for svc in batch]
-        _apply_hints(batch, drafts, ratios)
+        _apply_hints(batch, drafts, ratios, reconciled)
         for svc, slices in zip(batch, drafts, strict=True):
-            labels, ports = _slice_labels(svc), _ports(svc)
+            labels, ports = _slice_labels(svc), service_ports(svc)
             for name, endpoints in slices.items():
                 rec = svc.slices[name]
                 content = hashlib.blake2b(orjson.dumps([labels, endpoints, ports])).digest()

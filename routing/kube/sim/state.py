@@ -21,8 +21,27 @@ from .kinds import KINDS, Kind
 Labels = dict[str, str]
 Filter = Callable[["Entry"], bool]
 
-# Extra fields a fieldSelector may name, besides metadata.name and metadata.namespace.
-SELECTABLE = {"pods": (("spec", "nodeName"), ("status", "phase")), "services": (("spec", "type"),)}
+# Extra fields a fieldSelector may name (and where they are in the object), besides
+# metadata.name and metadata.namespace. kubectl describe finds an object's Events by
+# involvedObject.*; events.k8s.io/v1 calls those regarding.* (its view of the same table).
+_REGARDING = {
+    f"{prefix}.{field}": ("involvedObject", field)
+    for prefix in ("involvedObject", "regarding")
+    for field in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+}
+SELECTABLE: dict[str, dict[str, tuple[str, ...]]] = {
+    "pods": {"spec.nodeName": ("spec", "nodeName"), "status.phase": ("status", "phase")},
+    "services": {"spec.type": ("spec", "type")},
+    "namespaces": {"status.phase": ("status", "phase")},
+    "events": _REGARDING
+    | {
+        "reason": ("reason",),
+        "type": ("type",),
+        "source": ("source", "component"),
+        "reportingComponent": ("reportingComponent",),
+        "reportingController": ("reportingComponent",),
+    },
+}
 SNAPSHOTS_KEPT = 64  # paginated lists in flight; an evicted one answers 410 like a compacted one
 
 
@@ -86,7 +105,7 @@ class Store:
         self.cond = threading.Condition()
         self.rv = 0
         self.window = max(1, window)
-        self.tables = {k.plural: Table(k) for k in KINDS}
+        self.tables = {k.plural: Table(k) for k in KINDS if not k.stored_as}
         self.closed = False
         self._snapshots: OrderedDict[str, tuple[int, list[bytes]]] = OrderedDict()
         self._snapshot_ids = itertools.count(1)
@@ -98,9 +117,11 @@ class Store:
         meta["resourceVersion"] = str(rv)
         ns, name = meta.get("namespace", ""), meta["name"]
         fields = {"metadata.name": name, "metadata.namespace": ns}
-        for path in SELECTABLE.get(plural, ()):
-            value = obj.get(path[0], {}).get(path[1])
-            fields[".".join(path)] = "" if value is None else str(value)
+        for field, path in SELECTABLE.get(plural, {}).items():
+            value: Any = obj
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            fields[field] = "" if value is None else str(value)
         labels = dict(meta.get("labels") or {})
         # orjson's result keeps its whole growth buffer (~16 KiB); a copy holds just the bytes.
         return Entry(ns, name, labels, fields, bytes(memoryview(orjson.dumps(obj))))

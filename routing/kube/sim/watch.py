@@ -23,8 +23,11 @@ POLL = 0.5  # how often an idle stream checks whether its client went away
 CHUNK = 256 * 1024
 
 
-def event_line(kind: Kind, type_: str, entry: Entry) -> bytes:
-    return b'{"type":"' + type_.encode() + b'","object":' + kind.prefix + entry.body[1:] + b"}\n"
+Encode = Callable[[Entry], bytes]  # an entry as the event's object: JSON bytes
+
+
+def event_line(type_: str, obj: bytes) -> bytes:
+    return b'{"type":"' + type_.encode() + b'","object":' + obj + b"}\n"
 
 
 def expired_line(message: str) -> bytes:
@@ -60,8 +63,11 @@ class WatchStream:
         keep: Callable[[Entry], bool] | None,
         query: dict[str, str],
         bookmark_interval: float,
+        encode: Encode,
+        headers: list[tuple[str, str]] | None = None,
     ) -> None:
         self.h, self.store, self.faults, self.kind, self.keep = handler, store, faults, kind, keep
+        self.encode, self.headers = encode, headers or []
         self.bookmarks = query.get("allowWatchBookmarks", "").lower() in TRUE
         self.rv_param = query.get("resourceVersion", "")
         self.send_initial = query.get("sendInitialEvents", "").lower() in TRUE
@@ -97,11 +103,13 @@ class WatchStream:
 
     def serve(self) -> None:
         h = self.h
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Cache-Control", "no-cache, private")
-        h.send_header("Transfer-Encoding", "chunked")
-        h.end_headers()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Cache-Control", "no-cache, private"),
+            ("Transfer-Encoding", "chunked"),
+            *self.headers,
+        ]
+        h.wfile.write(h.response_head(200, headers))
         self.faults.watch_started(h.connection)
         try:
             self._stream()
@@ -119,8 +127,8 @@ class WatchStream:
             self._chunk(expired_line(f"too old resource version: {self.rv_param or 0} ({oldest})"))
             return None
         if self.initial:
-            rv, entries = self.store.select(self.kind.plural, self.keep)
-            lines = [event_line(self.kind, "ADDED", entry) for entry in entries]
+            rv, entries = self.store.select(self.kind.table, self.keep)
+            lines = [event_line("ADDED", self.encode(entry)) for entry in entries]
             if self.bookmarks and self.send_initial:
                 lines.append(bookmark_line(self.kind, rv, initial_end=True))
             self._send(lines)
@@ -148,7 +156,7 @@ class WatchStream:
                     if now >= deadline:
                         return
                     try:
-                        events = self.store.events_after(self.kind.plural, last)
+                        events = self.store.events_after(self.kind.table, last)
                     except Expired as exc:
                         out.append(expired_line(str(exc)))
                         expired = True
@@ -172,4 +180,4 @@ class WatchStream:
         return self.keep is None or self.keep(event.entry)
 
     def _line(self, event: Event) -> bytes:
-        return event_line(self.kind, event.type, event.entry)
+        return event_line(event.type, self.encode(event.entry))

@@ -19,16 +19,20 @@ from routing.engine.topology import ZoneRatios, zone_ratios
 
 from . import slices
 from .apps import REVISION_HISTORY_LIMIT, render_workload
+from .endpoints import changed_endpoints
+from .events import ControllerEvents
 from .ids import Ids
 from .objects import (
     DAEMON_SET,
     DEPLOYMENT,
+    SYSTEM_NAMESPACES,
     TOPOLOGY_MODE,
     NodeRec,
     PodRec,
     Revision,
     Workload,
     endpoint_key,
+    render_namespace,
     render_node,
     render_pod,
     stamp,
@@ -40,8 +44,10 @@ from .state import Store
 Key = tuple[str, str]
 DAY = 86400.0
 # A second seed for the workloads' own uids and times, so that adding them left the names and
-# addresses every seed gave before unchanged (tests and screenshots name them).
+# addresses every seed gave before unchanged (tests and screenshots name them); a third, for the
+# same reason, for namespaces, Endpoints and Events.
 _APPS_SEED = 1_000_003
+_META_SEED = 2_000_003
 
 
 class World(Ids):
@@ -69,7 +75,13 @@ class World(Ids):
         # change that leaves its workload's counts alone must not write (nor send) an event.
         self._apps_written: dict[tuple[str, str, str], bytes] = {}
         self.apps_ids = Ids(seed + _APPS_SEED, now)
+        self.meta_ids = Ids(seed + _META_SEED, now)
+        self.events = ControllerEvents(store, self.meta_ids)
+        self.born = self.meta_ids.rng.uniform(410 * DAY, 420 * DAY)  # seconds before now
+        self.namespaces: dict[str, dict] = {}
         self.loading = True
+        for name in SYSTEM_NAMESPACES:
+            self._namespace(name)
         self._batch = 0
 
     @contextlib.contextmanager
@@ -96,6 +108,7 @@ class World(Ids):
     def add_service(self, obj: dict) -> ServiceRec:
         with self.lock:
             svc = ServiceRec(obj)
+            self._namespace(svc.namespace)
             key = (svc.namespace, svc.name)
             self.services[key] = svc
             self._by_namespace.setdefault(svc.namespace, []).append(svc)
@@ -118,6 +131,7 @@ class World(Ids):
         """A Deployment (or with `kind`, a DaemonSet: its Pods still go where add_pod puts
         them; `node_selector` is what its template says)."""
         with self.lock:
+            self._namespace(namespace)
             image = f"registry.example.com/{namespace}/{name}:1.0"
             created = self.apps_ids.ago(400 * DAY, 30 * DAY)
             revision = self._revision(name, selector, kind, 1, created)
@@ -260,6 +274,17 @@ class World(Ids):
 
     # -- writing ------------------------------------------------------------------------------
 
+    def _namespace(self, name: str) -> None:
+        """Create the namespace the first time something is put in it."""
+        if name in self.namespaces:
+            return
+        # The system namespaces are the cluster's first objects; the others follow its set-up.
+        age = self.born - (0 if name in SYSTEM_NAMESPACES else self.meta_ids.rng.uniform(60, DAY))
+        obj = render_namespace(name, self.meta_ids.uid(), stamp(self.now() - age))
+        self.namespaces[name] = obj
+        if not self.loading:
+            self.store.put("namespaces", obj)
+
     def _workload_changed(self, workload: Workload) -> None:
         if not self.loading:
             self._dirty_workloads.add((workload.namespace, workload.name))
@@ -292,14 +317,18 @@ class World(Ids):
         created = meta["creationTimestamp"] if self.loading else stamp(self.now())
         return SliceRec(name, self.uid(), created)
 
-    def _reconcile(self, keys: set[Key]) -> tuple[Iterator, list[tuple[str, str]]]:
+    def _reconcile(
+        self, keys: set[Key], changed_at: str, reconciled: slices.Reconciled
+    ) -> tuple[list[ServiceRec], Iterator, list[tuple[str, str]]]:
+        """Lay out the Services' slices: (the Services, the changed slices rendered as the
+        iterator runs, the slices dropped)."""
         todo = [self.services[k] for k in sorted(keys) if k in self.services]
         dropped = []
         for svc in todo:
             if svc.managed:
                 names = slices.layout(svc, self._desired(svc), partial(self._new_slice, svc))
                 dropped += [(svc.namespace, n) for n in names]
-        return slices.render(todo, self.ratios(), stamp(self.now())), dropped
+        return todo, slices.render(todo, self.ratios(), changed_at, reconciled), dropped
 
     def _flush(self) -> None:
         if self.loading or self._batch:
@@ -323,11 +352,17 @@ class World(Ids):
             else:
                 store.put("pods", render_pod(pod, self.nodes.get(pod.node)))
         self._write_workloads()
-        rendered, dropped = self._reconcile(self._dirty_services)
+        changed_at = stamp(self.now())
+        reconciled: slices.Reconciled = []
+        todo, rendered, dropped = self._reconcile(self._dirty_services, changed_at, reconciled)
         for _svc, _rec, obj in rendered:
             store.put("endpointslices", obj)
         for ns, name in dropped:
             store.delete("endpointslices", ns, name)
+        for obj in changed_endpoints(todo, changed_at, self.meta_ids.uid):
+            store.put("endpoints", obj)
+        for svc, policy, emitted in reconciled:  # the controller records them after its writes
+            self.events.reconciled(svc.obj, policy, emitted)
         self._dirty_nodes.clear()
         self._service_writes.clear()
         self._dirty_pods.clear()
@@ -356,7 +391,9 @@ class World(Ids):
         with self.lock:
             self._ratios = None
             keys = {k for k, s in self.services.items() if s.managed}
-            rendered, _ = self._reconcile(keys)
+            changed_at = stamp(self.now())
+            reconciled: slices.Reconciled = []
+            todo, rendered, _ = self._reconcile(keys, changed_at, reconciled)
             store = self.store
             store.load("nodes", (render_node(self.nodes[n]) for n in sorted(self.nodes)))
             store.load("services", (self.services[k].obj for k in sorted(self.services)))
@@ -376,6 +413,12 @@ class World(Ids):
             for plural, objs in apps.items():
                 store.load(plural, objs)
             store.load("statefulsets", ())  # served, and empty: no simulated workload is one
+            # Loaded after the rest, which keeps the resourceVersions those had before.
+            store.load("endpoints", changed_endpoints(todo, changed_at, self.meta_ids.uid))
+            for svc, policy, emitted in reconciled:
+                self.events.reconciled(svc.obj, policy, emitted)
+            store.load("events", self.events.loaded())
+            store.load("namespaces", (self.namespaces[n] for n in sorted(self.namespaces)))
             self.loading = False
             self._dirty_nodes.clear()
             self._service_writes.clear()

@@ -1,10 +1,12 @@
 """`manage.py serve`: the embedded default, everything in one process.
 
-Migrates the SQLite database, creates a first user when there is none (its password printed
-once), connects a cluster (the kubeconfig in TRAFFICLENS_KUBECONFIG when
+Checks that its port is free (else ends at once, non-zero, saying how to choose another),
+migrates the SQLite database, connects a cluster (the kubeconfig in TRAFFICLENS_KUBECONFIG when
 set, else the simulated `demo` cluster started here), watches it through the real `kubernetes`
-client, runs the scheduled jobs in-process, and serves the web app. Production splits these into
-the compose services web, watcher, worker and beat.
+client, runs the scheduled jobs in-process, and serves the web app. Once it listens, it creates
+a first user when there is none and prints its password, so that a start that fails never
+leaves a user whose password nobody saw. Production splits these into the compose services web,
+watcher, worker and beat.
 """
 
 import secrets
@@ -19,6 +21,7 @@ from django.utils import timezone
 
 from routing.jobs.scheduler import InProcessScheduler
 from routing.jobs.watching import WatchSupervisor
+from routing.management.listening import ListeningRunserver, check_can_listen, split_addrport
 from routing.models import Cluster
 from routing.volumes.models import TrafficSource
 
@@ -27,20 +30,21 @@ class Command(BaseCommand):
     help = "Run the web app with a watched cluster (the demo simulation unless configured)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "addrport",
+            nargs="?",
+            metavar="[HOST:]PORT",
+            help="default 127.0.0.1 and TRAFFICLENS_PORT (8000 unless set)",
+        )
         parser.add_argument("--no-demo", action="store_true", help="do not start the simulation")
 
     def handle(
-        self, *args: str, addrport: str = "127.0.0.1:8000", no_demo: bool = False, **options: Any
+        self, *args: str, addrport: str | None = None, no_demo: bool = False, **options: Any
     ) -> None:
+        host, port = split_addrport(addrport or str(settings.TRAFFICLENS_PORT))
+        check_can_listen(host, port)  # before anything is migrated, created or started
         call_command("migrate", interactive=False, verbosity=0)
-        host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
-        password = _first_admin()
-        if password is not None:
-            self.stdout.write(
-                f"created the first user: sign in at http://{host}/ as admin with password "
-                f"{password}  (change it: manage.py changepassword admin)"
-            )
+        listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         sim = prometheus = None
         if settings.TRAFFICLENS_KUBECONFIG:
             name = _ensure_cluster("default", Cluster.Source.KUBECONFIG, "")
@@ -61,8 +65,9 @@ class Command(BaseCommand):
         watching.start()
         scheduler = InProcessScheduler()
         scheduler.start()
+        runserver = ListeningRunserver(on_listening=lambda: self._greet(f"http://{listen}/"))
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            call_command(runserver, listen, use_reloader=False)
         finally:
             stop.set()
             scheduler.stop()
@@ -71,6 +76,22 @@ class Command(BaseCommand):
                 prometheus.stop()
             if sim is not None:
                 sim.stop()
+
+    def _greet(self, url: str) -> None:
+        """Once the server listens (Daphne binds before its loop runs, so this runs outside
+        any event loop and may use the database): the first user, or how to sign in."""
+        password = _first_admin()
+        if password is not None:
+            self.stdout.write(
+                f"created the first user: sign in at {url} as admin with password "
+                f"{password}  (change it: manage.py changepassword admin)"
+            )
+        elif _admin_exists():
+            self.stdout.write(
+                f"sign in at {url} as admin (its password was printed when it was created; "
+                "to set a new one: manage.py changepassword admin)"
+            )
+        self.stdout.flush()  # read at once when stdout is a pipe (a log, a test)
 
     def _demo_volumes(self, sim: Any) -> Any:
         """The demo's traffic volumes: through a real Prometheus scraping the simulation's byte
@@ -140,6 +161,12 @@ def _first_admin() -> str | None:
     password = secrets.token_urlsafe(12)
     users.objects.create_superuser("admin", password=password)
     return password
+
+
+def _admin_exists() -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username="admin").exists()
 
 
 def _ensure_cluster(name: str, source: str, context: str) -> str:

@@ -1,11 +1,13 @@
 """`manage.py snapshot`: take one snapshot of clusters now, or import a kubectl dump as one."""
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from routing.engine import InputError
+from routing.engine.dump_directory import DumpDirectory, read_directory
 from routing.jobs.ingest import LIVE_SOURCES
 from routing.models import Cluster, Snapshot
 from routing.snapshots import import_dump
@@ -17,7 +19,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", metavar="CLUSTER")
-        parser.add_argument("--from-file", metavar="PATH", help="kubectl get -o json|yaml output")
+        parser.add_argument(
+            "--from-file",
+            metavar="PATH",
+            help="kubectl get -o json|yaml output, or a kubectl cluster-info dump directory",
+        )
 
     def handle(
         self, *args: str, names: Sequence[str] = (), from_file: str | None = None, **options: Any
@@ -51,14 +57,20 @@ class Command(BaseCommand):
             defaults={"source": Cluster.Source.UPLOAD, "status": Cluster.Status.UPLOAD_ONLY},
         )
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        try:
-            snapshot = import_dump(cluster, data, source=Snapshot.Source.IMPORT)
+            snapshot = import_dump(cluster, _read(path), source=Snapshot.Source.IMPORT)
         except InputError as exc:
             raise CommandError(str(exc.with_source(path))) from None
         self.stdout.write(
             f"{cluster.name}: snapshot {snapshot.pk} (seq {snapshot.seq}) from {path}"
         )
+
+
+def _read(path: str) -> bytes | DumpDirectory:
+    """The file's bytes, or every dump file of a directory (`kubectl cluster-info dump`)."""
+    if os.path.isdir(path):
+        return read_directory(path)
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None

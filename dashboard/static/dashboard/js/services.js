@@ -93,10 +93,6 @@ function readControls() {
 
 // --- rendering -----------------------------------------------------------------------------------
 
-function severityClass(severity) {
-  return severity === "error" ? "error" : severity === "warning" ? "warning" : "info";
-}
-
 function serviceUrl(row) {
   const part = encodeURIComponent;
   return `/clusters/${part(cluster)}/services/${part(row.namespace)}/${part(row.name)}/`;
@@ -144,6 +140,17 @@ async function loadFetch() {
   volumesNote();
 }
 
+// Why a row has its health, in words: the badge's title (dashboard/pages/services.py: health_why).
+function healthWhy(row) {
+  const reasons = [];
+  if (row.dropped > 0) reasons.push(`drops ${pct(row.dropped)} of its traffic`);
+  if (row.maxOverload > data.overloadLimit) reasons.push(`overload ${times(row.maxOverload)} (limit ${data.overloadLimit}×)`);
+  if (row.crossZoneFraction > data.crossZoneAlert) reasons.push(`${pct(row.crossZoneFraction)} crosses zones (alert above ${pct(data.crossZoneAlert)})`);
+  const top = row.topDiagnostic;
+  if (top && (top.severity === "error" || top.severity === "warning")) reasons.push(`${top.severity}: ${top.message}`);
+  return reasons.join("; ") || "nothing to flag";
+}
+
 function rowElement(row) {
   const key = `${row.namespace}/${row.name}`;
   const diagnostics = row.diagnostics.error + row.diagnostics.warning + row.diagnostics.info;
@@ -154,23 +161,22 @@ function rowElement(row) {
     h("th", { scope: "row", class: "svc-name" }, h("a", { href: serviceUrl(row) }, h("span", { class: "muted" }, `${row.namespace}/`), row.name)),
     h(
       "td",
+      { dataset: { col: "health" }, "data-label": "Health" },
+      h("span", { class: `health health--${row.health}`, title: healthWhy(row) }, row.health),
+      diagnostics ? h("span", { class: "findings small muted", title: top.message }, `${diagnostics} finding${diagnostics === 1 ? "" : "s"}`) : null,
+    ),
+    h(
+      "td",
       { class: "svc-policy", "data-label": "Policy" },
       h("span", { class: "svc-policy__name" }, row.policy),
       row.mechanism !== "none" ? [" ", h("span", { class: "tag" }, row.mechanism)] : null,
       row.internalTrafficPolicy === "Local" ? [" ", h("span", { class: "tag tag--local", title: "internalTrafficPolicy: Local" }, "iTP Local")] : null,
     ),
-    h("td", { class: "num", dataset: { col: "crossZone" }, "data-label": "Cross-zone" }, pct(row.crossZoneFraction)),
-    h("td", { class: "num", dataset: { col: "dropped" }, "data-label": "Dropped" }, pct(row.dropped)),
-    h("td", { class: row.maxOverload > data.overloadLimit ? "num warn" : "num", dataset: { col: "overload" }, "data-label": "Max overload" }, times(row.maxOverload)),
+    h("td", { class: row.crossZoneFraction > data.crossZoneAlert ? "num cell--warn" : "num", dataset: { col: "crossZone" }, "data-label": "Cross-zone" }, pct(row.crossZoneFraction)),
+    h("td", { class: row.dropped > 0 ? "num cell--bad" : "num", dataset: { col: "dropped" }, "data-label": "Dropped" }, pct(row.dropped)),
+    h("td", { class: row.maxOverload > data.overloadLimit ? "num cell--bad" : "num", dataset: { col: "overload" }, "data-label": "Max overload" }, times(row.maxOverload)),
     h("td", { class: "num", dataset: { col: "cost" }, "data-label": "USD/GB" }, perGb(row.costPerGb)),
     monthlyCell(row),
-    h(
-      "td",
-      { dataset: { col: "diagnostics" }, "data-label": "Diagnostics" },
-      diagnostics
-        ? h("span", { class: `badge badge--${severityClass(top.severity)}`, title: top.message }, `${diagnostics} · ${top.severity}`)
-        : h("span", { class: "muted" }, "none"),
-    ),
     h(
       "td",
       { dataset: { col: "recommendation" }, "data-label": "Recommendation" },

@@ -120,6 +120,37 @@ clientsForm.addEventListener("submit", async (event) => {
   }
 });
 
+// --- when to flag a Service (PATCH the cluster's `crossZoneAlert`, a share 0..1) ----------------
+
+const alertForm = document.getElementById("alert-form");
+alertForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!data.isAdmin) return;
+  const input = document.getElementById("cross-zone-alert");
+  const error = document.getElementById("cross-zone-alert-error");
+  const status = document.getElementById("alert-status");
+  const button = document.getElementById("save-alert");
+  fieldError(input, error, "");
+  const percent = input.value.trim() === "" ? NaN : Number(input.value);
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+    fieldError(input, error, "A percentage from 0 to 100.");
+    setStatus(status, "Not saved: fix the field marked.", false);
+    return;
+  }
+  button.disabled = true;
+  try {
+    const saved = await api.patch(clusterApi(cluster, ""), { crossZoneAlert: percent / 100 });
+    input.value = String(Math.round(saved.crossZoneAlert * 1e6) / 1e4);
+    setStatus(status, `Saved: Services above ${input.value}% cross-zone are flagged.`, true);
+  } catch (err) {
+    const messages = err.details && err.details.crossZoneAlert;
+    if (messages) fieldError(input, error, messages[0]);
+    setStatus(status, `Not saved: ${messages ? "fix the field marked" : err.message}.`, false);
+  } finally {
+    button.disabled = false;
+  }
+});
+
 // --- volumes, row by row ------------------------------------------------------------------------
 
 function rowFor(namespace, name) {

@@ -11,6 +11,9 @@ const cluster = document.body.dataset.cluster;
 const data = pageData("timeline-data");
 const RANGES = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3, all: null };
 const RANGE_WORDS = { hour: "the last hour", day: "the last day", week: "the last week", all: "all time" };
+// A cost is not a flow: its line takes the accent, so orange means crossing zones and red
+// crossing regions on every page.
+const COST_COLOUR = "#1d4ed8";
 const KIND_WORDS = {
   Node: "Nodes",
   Service: "Services",
@@ -139,13 +142,13 @@ function drawCharts() {
   const dollars = (v) => `$${Number(v).toFixed(4)}`;
   const share = (v) => pct(v, 0);
   charts.cost.setOption(
-    lineOption("Cost per GB", points, "costPerGb", perGb, FLOW_COLOURS.zone, undefined, dollars),
+    lineOption("Cost per GB", points, "costPerGb", perGb, COST_COLOUR, undefined, dollars),
     true,
   );
   charts.cross.setOption(
     // The snapshot's figure: the mean over Services (each Service counts once), not the share of
     // all forwarded traffic that the topology page's headline shows.
-    lineOption("Cross-zone share, mean over Services", points, "crossZoneFraction", (v) => pct(v), FLOW_COLOURS.region, 1, share),
+    lineOption("Cross-zone share, mean over Services", points, "crossZoneFraction", (v) => pct(v), FLOW_COLOURS.zone, 1, share),
     true,
   );
   drawMonthly();

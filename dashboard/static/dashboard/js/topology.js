@@ -44,10 +44,15 @@ function showError(message) {
 
 // --- headline figures -------------------------------------------------------------------------
 
+// level: "bad" or "warn" colours the card (routing.figures.health's thresholds), null leaves it plain.
 function stat(role, value, text, ...caption) {
+  return statAt(null, role, value, text, ...caption);
+}
+
+function statAt(level, role, value, text, ...caption) {
   return h(
     "li",
-    { dataset: { role } },
+    { dataset: { role }, class: level ? `stat--${level}` : null },
     h("span", { class: "stats__value", dataset: { role: `${role}-value`, value: value ?? "" } }, text),
     ...caption,
   );
@@ -92,8 +97,15 @@ function headline(flows) {
   cost.dataset.kind = flows.monthlyCost !== null && flows.monthlyCost !== undefined ? "monthly" : "per-gb";
   fill(
     el("headline"),
-    stat("cross-zone", flows.crossZoneFraction, pct(flows.crossZoneFraction), "of forwarded traffic crosses zones", versus("crossZoneFraction", pct)),
-    stat("dropped", flows.dropped, pct(flows.dropped), "of client traffic is dropped", versus("dropped", pct)),
+    statAt(
+      flows.crossZoneFraction > data.crossZoneAlert ? "warn" : null,
+      "cross-zone",
+      flows.crossZoneFraction,
+      pct(flows.crossZoneFraction),
+      "of forwarded traffic crosses zones",
+      versus("crossZoneFraction", pct),
+    ),
+    statAt(flows.dropped > 0 ? "bad" : null, "dropped", flows.dropped, pct(flows.dropped), "of client traffic is dropped", versus("dropped", pct)),
     cost,
     stat("services", flows.services, count(flows.services), `Services in snapshot ${flows.snapshot}`),
   );

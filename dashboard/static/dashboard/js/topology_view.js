@@ -255,12 +255,16 @@ function zoneBox(zone, box) {
     line(44, `Nodes ${nodes}`, "zone-box__fact"),
     line(62, `Ready endpoints ${count(zone.readyEndpoints)}`, "zone-box__fact"),
     line(80, `Client traffic ${pct(zone.clientWeight)}`, "zone-box__fact"),
-    svg("circle", { cx: box.x + 18, cy: box.y + 101, r: 5.5, class: "zone-box__loop" }),
-    svg(
-      "text",
-      { x: box.x + 30, y: box.y + 105, class: "zone-box__local", dataset: { role: "same-zone" } },
-      `Stays in zone ${pct(zone.sameZone)}`,
-    ),
+    // Traffic from or to a node without a zone never "stays in its zone" nor crosses one: no
+    // green figure for it, only what is known.
+    known ? svg("circle", { cx: box.x + 18, cy: box.y + 101, r: 5.5, class: "zone-box__loop" }) : null,
+    known
+      ? svg(
+          "text",
+          { x: box.x + 30, y: box.y + 105, class: "zone-box__local", dataset: { role: "same-zone" } },
+          `Stays in zone ${pct(zone.sameZone)}`,
+        )
+      : line(105, "Not counted as crossing", "zone-box__fact zone-box__fact--unknown"),
   );
 }
 
