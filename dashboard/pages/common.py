@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from dashboard.pages.time_travel import snapshot_view
 from dashboard.pages.volumes import status_view, traffic_source
 from routing.models import Cluster
 from routing.roles import ADMIN, EDITOR, VIEWER, has_role_anywhere, has_role_on, hides_cluster
@@ -75,12 +76,13 @@ def service_url(cluster: str, namespace: str, name: str) -> str | None:
 
 
 def cluster_context(request: HttpRequest, cluster: Cluster, section: str) -> dict[str, Any]:
-    """The context every cluster page starts from: the cluster, its latest snapshot, the tab,
-    and its traffic source with the status the stale-volumes banner shows (base.html)."""
+    """The context every cluster page starts from: the cluster, the snapshot it shows (the
+    newest, or the one `?snapshot=SEQ` pins: dashboard.pages.time_travel), the tab, and its
+    traffic source with the status the stale-volumes banner shows (base.html)."""
     source = traffic_source(cluster)
     return {
         "cluster": cluster,
-        "snapshot": cluster.latest_snapshot(),
+        **snapshot_view(request, cluster, section),
         "section": section,
         "can_edit": has_role_on(request.user, cluster, EDITOR),
         "is_admin": has_role_on(request.user, cluster, ADMIN),

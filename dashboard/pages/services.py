@@ -202,11 +202,14 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         in_snapshot = every.count()
         with_topology = every.exclude(mechanism="none").count()
     rows = [row_view(found.name, row, fetch, limits, now) for row in table["rows"]]
+    for row in rows:  # a pinned page's Service links keep the pin
+        row["url"] = f"{row['url']}{context['pin_query']}" if row["url"] else row["url"]
     has_volumes = volumes is not None and volumes.any()
     first = (table["page"] - 1) * PAGE_SIZE + 1 if table["count"] else 0
     last = first + len(rows) - 1 if rows else 0
     filters = {k: request.GET[k] for k in FILTERS if request.GET.get(k) and k not in refused}
     ordering = query["ordering"]
+    pager_keys = {"snapshot": snapshot.seq, **filters} if context["pinned"] else filters
     services_api = reverse("api:service-list", kwargs={"cluster": found.name})
     data = {
         "cluster": found.name,
@@ -245,15 +248,17 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
             ),
             "ordering": ordering,
             "sort_columns": _sort_columns(ordering),
-            "export_urls": _export_urls(services_api, filters, ordering),
+            "export_urls": _export_urls(
+                services_api, filters, ordering, snapshot.seq if context["pinned"] else None
+            ),
             "refused": refused,
             "in_snapshot": in_snapshot,
             "with_topology": with_topology,
             "overload_limit": f"{limit:g}",
             "hints_docs": HINTS_DOCS,
             "clear_url": request.path,
-            "prev_query": _page_query(filters, ordering, default, table["page"] - 1),
-            "next_query": _page_query(filters, ordering, default, table["page"] + 1),
+            "prev_query": _page_query(pager_keys, ordering, default, table["page"] - 1),
+            "next_query": _page_query(pager_keys, ordering, default, table["page"] + 1),
             "data": data,
         },
     )
@@ -268,11 +273,12 @@ def _page_query(filters: dict, ordering: str, default: str, page: int) -> str:
     return "?" + urlencode(params) if params else "?"
 
 
-def _export_urls(api: str, filters: dict, ordering: str) -> dict[str, str]:
-    """The list API's export of what the table shows: every row under its filters and order
-    (js/services.js builds the same after each change)."""
+def _export_urls(api: str, filters: dict, ordering: str, pinned: int | None) -> dict[str, str]:
+    """The list API's export of what the table shows: every row under its filters and order,
+    of the snapshot it shows when pinned (js/services.js builds the same after each change)."""
+    pin = {"snapshot": pinned} if pinned is not None else {}
     return {
-        fmt: f"{api}?{urlencode({**filters, 'ordering': ordering, 'format': fmt})}"
+        fmt: f"{api}?{urlencode({**filters, 'ordering': ordering, **pin, 'format': fmt})}"
         for fmt in EXPORT_FORMATS
     }
 

@@ -158,7 +158,9 @@ def test_overloaded_only(page, web_server, viewer, shop):
     expected = api_rows(viewer, "shop", overloaded="true")
     assert keys(expected) == ["shop/inventory"]
     expect_rows(page, keys(expected))
-    expect(page.locator('#services-rows td[data-col="overload"]')).to_have_class(re.compile("cell--bad"))
+    expect(page.locator('#services-rows td[data-col="overload"]')).to_have_class(
+        re.compile("cell--bad")
+    )
 
 
 def test_the_demo_shop_table_and_its_live_refresh(page, web_server, viewer, shop):

@@ -77,6 +77,9 @@ export function changeBlock(id, label, button, content, copyKey = "copy") {
 // A Service page's path from the server's reversed URL with the placeholders NAMESPACE and NAME
 // (".../services/NAMESPACE/NAME/"): both are replaced in one step, so a namespace that contains
 // "NAME" stays whole, and each is encoded as one path segment.
+// A Service page's path; on a page pinned to a snapshot (?snapshot=SEQ) the link keeps the pin.
 export function servicePath(template, namespace, name) {
-  return template.replace(/NAMESPACE\/NAME\/$/, () => `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/`);
+  const path = template.replace(/NAMESPACE\/NAME\/$/, () => `${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/`);
+  const pinned = document.body.dataset.pinnedSeq;
+  return pinned ? `${path}?snapshot=${encodeURIComponent(pinned)}` : path;
 }

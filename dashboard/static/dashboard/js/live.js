@@ -53,8 +53,17 @@ function showStatus(event) {
 // cluster bar says how many objects changed since the snapshot shown, until the next one lands.
 let pending = 0;
 
+function pinned(cluster) {
+  return Boolean(document.body.dataset.pinnedSeq) && cluster === document.body.dataset.cluster;
+}
+
+function noteNewer(event) {
+  const link = document.getElementById("pinned-latest");
+  if (link) link.textContent = `show the latest (snapshot ${event.seq})`;
+}
+
 function showPending(event) {
-  if (event.cluster !== document.body.dataset.cluster) return;
+  if (event.cluster !== document.body.dataset.cluster || pinned(event.cluster)) return;
   const el = document.getElementById("pending-changes");
   if (!el) return;
   pending += event.changes.length + (event.more || 0);
@@ -91,6 +100,12 @@ function handle(event) {
     }
   } else if (event.type === "snapshot.committed") {
     seenSeq.set(event.cluster, event.seq);
+    // A page pinned to a snapshot (?snapshot=SEQ) is a fixed point in time: it neither moves
+    // its snapshot line nor refetches; the banner says a newer one exists.
+    if (pinned(event.cluster)) {
+      noteNewer(event);
+      return;
+    }
     showSnapshot(event);
     emit("tl:snapshot", event);
   } else if (event.type === "cluster.status") {

@@ -200,7 +200,10 @@ function render() {
 }
 
 async function loadPage(page) {
-  const answer = await api.get(clusterApi(cluster, "recommendations/"), { page, page_size: state.pageSize });
+  // A pinned page (?snapshot=SEQ) pages through its own snapshot.
+  const pinned = document.body.dataset.pinnedSeq;
+  const params = { page, page_size: state.pageSize, ...(pinned ? { snapshot: pinned } : {}) };
+  const answer = await api.get(clusterApi(cluster, "recommendations/"), params);
   state.page = page;
   state.count = answer.count;
   state.results = answer.results;

@@ -45,8 +45,13 @@ function stateFromQuery(search) {
   return next;
 }
 
+// A page pinned to a snapshot (?snapshot=SEQ, dashboard/pages/time_travel.py) keeps the pin in
+// its own URL, its API queries, its exports and its Service links.
+const PINNED = document.body.dataset.pinnedSeq || null;
+
 function queryFromState(s) {
   const params = new URLSearchParams();
+  if (PINNED) params.set("snapshot", PINNED);
   for (const key of FILTERS) if (s[key]) params.set(key, s[key]);
   if (s.ordering !== DEFAULT_ORDERING) params.set("ordering", s.ordering);
   if (s.page > 1) params.set("page", String(s.page));
@@ -95,7 +100,8 @@ function readControls() {
 
 function serviceUrl(row) {
   const part = encodeURIComponent;
-  return `/clusters/${part(cluster)}/services/${part(row.namespace)}/${part(row.name)}/`;
+  const pin = PINNED ? `?snapshot=${PINNED}` : "";
+  return `/clusters/${part(cluster)}/services/${part(row.namespace)}/${part(row.name)}/${pin}`;
 }
 
 // A monthly figure's source in words, as services.py's source_label: measured rows name the
@@ -227,6 +233,7 @@ function writeExportLinks(s) {
     const params = new URLSearchParams();
     for (const key of FILTERS) if (s[key]) params.set(key, s[key]);
     params.set("ordering", s.ordering);
+    if (PINNED) params.set("snapshot", PINNED);
     params.set("format", format);
     $(`export-${format}`).href = `${data.servicesApi}?${params}`;
   }
@@ -247,6 +254,7 @@ function setStatus(text, isError = false) {
 function apiParams(s) {
   const params = { ordering: s.ordering, page: s.page, page_size: data.pageSize };
   for (const key of FILTERS) if (s[key]) params[key] = s[key];
+  if (PINNED) params.snapshot = PINNED;
   return params;
 }
 
