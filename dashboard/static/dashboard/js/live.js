@@ -68,7 +68,8 @@ function showPending(event) {
   if (!el) return;
   pending += event.changes.length + (event.more || 0);
   const first = event.changes[0];
-  el.textContent = `· ${pending} object change${pending === 1 ? "" : "s"} seen, updating…`;
+  const next = mode === "live" ? "updating…" : "not shown yet";
+  el.textContent = `· ${pending} object change${pending === 1 ? "" : "s"} seen, ${next}`;
   el.title = first ? `latest: ${first.kind} ${first.namespace ? `${first.namespace}/` : ""}${first.name} ${first.type.toLowerCase()}` : "";
   el.hidden = false;
 }
@@ -78,7 +79,16 @@ function showSnapshot(event) {
   pending = 0;
   const el = document.getElementById("pending-changes");
   if (el) el.hidden = true;
-  const info = document.getElementById("snapshot-info");
+  let saved = "live";
+try {
+  saved = localStorage.getItem(MODE_KEY) || "live";
+} catch {
+  saved = "live";
+}
+if (modeSelect) modeSelect.addEventListener("change", () => setMode(modeSelect.value));
+setMode(saved);
+
+const info = document.getElementById("snapshot-info");
   if (!info) return;
   info.dataset.seq = event.seq;
   info.textContent = `snapshot ${event.seq} · ${when(event.takenAt)}`;
@@ -106,8 +116,7 @@ function handle(event) {
       noteNewer(event);
       return;
     }
-    showSnapshot(event);
-    emit("tl:snapshot", event);
+    deliver(event);
   } else if (event.type === "cluster.status") {
     showStatus(event);
     emit("tl:status", event);
@@ -115,6 +124,77 @@ function handle(event) {
     showPending(event);
     emit("tl:changes", event);
   }
+}
+
+// --- how the page follows snapshots: live, every N seconds, or paused (like Grafana's refresh
+// picker). Held snapshots are not lost: the newest per cluster is delivered when the interval
+// ticks or the page resumes. The choice is kept per browser.
+
+const MODE_KEY = "trafficlens.refresh";
+const modeSelect = document.getElementById("refresh-mode");
+const held = new Map(); // cluster -> newest snapshot event not yet shown
+let mode = "live";
+let ticker = null;
+let applied = 0; // snapshots shown since the page opened
+
+function apply(event) {
+  showSnapshot(event);
+  if (event.cluster === document.body.dataset.cluster) {
+    applied += 1;
+    const since = document.getElementById("since-open");
+    if (since) {
+      since.textContent = `· ${applied} new snapshot${applied === 1 ? "" : "s"} since you opened this page`;
+      since.hidden = false;
+    }
+  }
+  emit("tl:snapshot", event);
+}
+
+function flush() {
+  const events = [...held.values()];
+  held.clear();
+  showHeld();
+  for (const event of events) apply(event);
+}
+
+function showHeld() {
+  const waiting = held.get(document.body.dataset.cluster);
+  document.body.dataset.refresh = mode;
+  if (!indicator) return;
+  if (mode === "live") return;
+  const text = waiting
+    ? `${mode === "paused" ? "Paused" : "Waiting"}: snapshot ${waiting.seq} not shown yet`
+    : mode === "paused" ? "Paused" : `Updates every ${mode} s`;
+  indicator.querySelector(".live__text").textContent = text;
+  indicator.title = text;
+}
+
+function deliver(event) {
+  if (mode === "live") {
+    apply(event);
+    return;
+  }
+  held.set(event.cluster, event);
+  showHeld();
+}
+
+function setMode(next) {
+  mode = ["live", "paused", "30", "300"].includes(next) ? next : "live";
+  if (modeSelect) modeSelect.value = mode;
+  if (ticker !== null) clearInterval(ticker);
+  ticker = null;
+  try {
+    localStorage.setItem(MODE_KEY, mode);
+  } catch {
+    // storage refused (private mode): the choice lasts for this page only
+  }
+  if (mode === "live") {
+    if (document.body.dataset.liveState === "live") setIndicator("live", "Live");
+    flush();
+  } else if (mode !== "paused") {
+    ticker = setInterval(flush, Number(mode) * 1000);
+  }
+  showHeld();
 }
 
 function connect(url) {
@@ -128,6 +208,7 @@ function connect(url) {
     socket.addEventListener("open", () => {
       attempt = 0;
       setIndicator("live", "Live");
+      showHeld(); // paused or on an interval: the indicator says so
     });
     socket.addEventListener("message", (message) => {
       let event;
@@ -164,6 +245,15 @@ function connect(url) {
   });
   open();
 }
+
+let saved = "live";
+try {
+  saved = localStorage.getItem(MODE_KEY) || "live";
+} catch {
+  saved = "live";
+}
+if (modeSelect) modeSelect.addEventListener("change", () => setMode(modeSelect.value));
+setMode(saved);
 
 const info = document.getElementById("snapshot-info");
 if (info && info.dataset.seq && document.body.dataset.cluster) {

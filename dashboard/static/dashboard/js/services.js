@@ -173,7 +173,7 @@ function rowElement(row) {
     ),
     h(
       "td",
-      { class: "svc-policy", "data-label": "Policy" },
+      { class: "svc-policy", dataset: { col: "policy" }, "data-label": "Policy" },
       h("span", { class: "svc-policy__name" }, row.policy),
       row.mechanism !== "none" ? [" ", h("span", { class: "tag" }, row.mechanism)] : null,
       row.internalTrafficPolicy === "Local" ? [" ", h("span", { class: "tag tag--local", title: "internalTrafficPolicy: Local" }, "iTP Local")] : null,
@@ -191,11 +191,35 @@ function rowElement(row) {
   );
 }
 
+// Each shown cell's text, by Service and column: after a re-render, a cell whose text moved
+// flashes briefly, so what a new snapshot changed catches the eye (the same Service under the
+// same snapshot renders the same text, so filtering and sorting flash nothing).
+function cellTexts(tbody) {
+  const texts = new Map();
+  for (const tr of tbody.rows) {
+    for (const td of tr.querySelectorAll("td[data-col]")) texts.set(`${tr.dataset.key}\u0000${td.dataset.col}`, td.textContent);
+  }
+  return texts;
+}
+
+function flashChanged(tbody, before) {
+  for (const tr of tbody.rows) {
+    for (const td of tr.querySelectorAll("td[data-col]")) {
+      const old = before.get(`${tr.dataset.key}\u0000${td.dataset.col}`);
+      if (old === undefined || old === td.textContent) continue;
+      td.classList.add("changed");
+      setTimeout(() => td.classList.remove("changed"), 2000);
+    }
+  }
+}
+
 function render(answer, s) {
   const tbody = $("services-rows");
   // Keep keyboard focus on the same Service's link when its row is rebuilt.
   const focused = tbody.contains(document.activeElement) ? document.activeElement.closest("tr")?.dataset.key : null;
+  const before = cellTexts(tbody);
   fill(tbody, answer.results.map(rowElement));
+  flashChanged(tbody, before);
   if (focused) {
     const again = [...tbody.rows].find((tr) => tr.dataset.key === focused);
     if (again) again.querySelector("a").focus({ preventScroll: true });
