@@ -1,7 +1,9 @@
-"""Clusters overview: one card per cluster with its live status and latest snapshot's figures."""
+"""Clusters overview: each cluster's live status and latest snapshot's figures, as cards for a
+few clusters and as one sortable table (with a cross-zone sparkline per cluster) for many."""
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +14,7 @@ from dashboard.pages.common import viewer_required
 from dashboard.pages.format import pct, per_gb, usd, volumes_summary
 from dashboard.pages.volumes import status_view
 from routing.figures.traffic import flow_map
-from routing.models import Cluster, Snapshot
+from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.roles import visible_clusters
 from routing.volumes.models import TrafficSource
 
@@ -63,6 +65,50 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None, now=None) -> dict[
     return card
 
 
+TABLE_FROM = 5  # clusters from which the overview is a table: a stack of cards stops scanning
+SPARK_POINTS = 30  # snapshots in a row's sparkline, the newest last
+SPARK_W, SPARK_H = 96, 24
+
+
+def sparkline(values: list[float]) -> str:
+    """SVG polyline points for `values` (shares, 0..1) scaled to the sparkline's box; one point
+    is drawn as a flat line."""
+    if not values:
+        return ""
+    if len(values) == 1:
+        values = values * 2
+    top = max(max(values), 0.01)
+    step = SPARK_W / (len(values) - 1)
+    return " ".join(
+        f"{i * step:.1f},{SPARK_H - 2 - (v / top) * (SPARK_H - 4):.1f}"
+        for i, v in enumerate(values)
+    )
+
+
+def table_row(cluster: Cluster, snapshot: Snapshot | None, card: dict[str, Any]) -> None:
+    """What the table adds to a card: Services over the overload limit or dropping traffic,
+    and the cross-zone share (mean over Services) of the recent snapshots."""
+    if snapshot is None:
+        return
+    rows = ServiceSummary.objects.at(cluster.pk, snapshot.seq)
+    history = list(
+        cluster.snapshots.order_by("-seq").values_list("cross_zone_fraction", flat=True)[
+            :SPARK_POINTS
+        ]
+    )[::-1]
+    card.update(
+        overloaded=rows.filter(max_overload__gt=settings.TRAFFICLENS_OVERLOAD_LIMIT).count(),
+        dropping=rows.filter(dropped__gt=0).count(),
+        spark=sparkline(history),
+        spark_points=len(history),
+        spark_range=(
+            f"{pct(min(history))} to {pct(max(history))} over the last {len(history)} snapshots"
+            if history
+            else ""
+        ),
+    )
+
+
 @viewer_required
 def overview(request: HttpRequest) -> HttpResponse:
     newest = Snapshot.objects.filter(cluster=OuterRef("pk")).order_by("-seq").values("pk")
@@ -76,4 +122,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         if snapshot is not None:
             snapshot.cluster = cluster  # flow_map reads it; saves a query
         cards.append(cluster_card(cluster, snapshot, now))
-    return render(request, "pages/clusters.html", {"cards": cards})
+    as_table = len(cards) >= TABLE_FROM
+    if as_table:
+        for card in cards:
+            table_row(card["cluster"], card["snapshot"], card)
+    return render(
+        request,
+        "pages/clusters.html",
+        {"cards": cards, "as_table": as_table, "spark_w": SPARK_W, "spark_h": SPARK_H},
+    )

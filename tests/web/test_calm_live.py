@@ -14,7 +14,7 @@ CART = '#services-rows tr[data-key="shop/cart"]'
 
 def test_paused_pages_hold_snapshots_back_until_resumed(page, web_server, viewer, shop):
     sign_in(page, web_server, viewer, PAGE)
-    expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+    expect(page.locator("body")).to_have_attribute("data-live-hello", "true")
     policy = page.locator(f"{CART} td[data-col=policy] .svc-policy__name")
     expect(policy).to_have_text("PreferSameNode")  # the fixture's snapshot 2
     page.get_by_label("Page updates").select_option("paused")

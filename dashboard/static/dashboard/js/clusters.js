@@ -122,9 +122,77 @@ async function refresh(name) {
   }
 }
 
-document.addEventListener("tl:snapshot", (event) => refresh(event.detail.cluster));
+// --- the table (many clusters): sorting in the page, rows refreshed from the server ----------
+
+const table = document.getElementById("clusters-table");
+
+function sortRows(th, direction) {
+  const index = [...th.parentElement.children].indexOf(th);
+  const numeric = th.dataset.sort === "number";
+  const body = table.tBodies[0];
+  const value = (tr) => tr.children[index].dataset.value ?? "";
+  const rows = [...body.rows].sort((a, b) => {
+    const x = value(a);
+    const y = value(b);
+    if (x === "" || y === "") return (x === "") - (y === ""); // no figure: last either way
+    const order = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+    return direction === "ascending" ? order : -order;
+  });
+  body.append(...rows);
+  for (const other of th.parentElement.querySelectorAll("th[aria-sort]")) other.setAttribute("aria-sort", "none");
+  th.setAttribute("aria-sort", direction);
+}
+
+function currentSort() {
+  const th = table.querySelector('th[aria-sort="ascending"], th[aria-sort="descending"]');
+  return th ? [th, th.getAttribute("aria-sort")] : null;
+}
+
+// A row's figures as the server lays them out now: the overview re-rendered, its row taken.
+async function refreshRow(name) {
+  const response = await fetch(window.location.pathname, { headers: { Accept: "text/html" } });
+  if (!response.ok) return;
+  const html = new DOMParser().parseFromString(await response.text(), "text/html");
+  const fresh = [...html.querySelectorAll("#cluster-rows tr")].find((tr) => tr.dataset.cluster === name);
+  const shown = [...table.tBodies[0].rows].find((tr) => tr.dataset.cluster === name);
+  if (!fresh || !shown) {
+    window.location.reload(); // a cluster added or removed: the server lays the table out
+    return;
+  }
+  shown.replaceWith(document.importNode(fresh, true));
+  const sort = currentSort();
+  if (sort) sortRows(...sort);
+}
+
+if (table) {
+  for (const th of table.querySelectorAll("th[data-sort]")) {
+    th.querySelector("button").addEventListener("click", () => {
+      // Text A to Z first, figures largest first; a second click turns it round.
+      const first = th.dataset.sort === "number" ? "descending" : "ascending";
+      const now = th.getAttribute("aria-sort");
+      sortRows(th, now === first ? (first === "ascending" ? "descending" : "ascending") : first);
+    });
+  }
+}
+
+document.addEventListener("tl:snapshot", (event) => {
+  if (table) refreshRow(event.detail.cluster).catch((error) => console.warn(`cluster ${event.detail.cluster}: ${error.message}`));
+  else refresh(event.detail.cluster);
+});
 
 document.addEventListener("tl:status", (event) => {
+  if (table) {
+    // Only the badge: status events are frequent, a row's figures change with snapshots.
+    const row = [...table.tBodies[0].rows].find((tr) => tr.dataset.cluster === event.detail.cluster);
+    const badge = row && row.querySelector('[data-role="status"]');
+    if (badge) {
+      badge.textContent = event.detail.status;
+      badge.className = `badge badge--${event.detail.status}`;
+      badge.title = event.detail.message || "";
+      badge.parentElement.dataset.value = event.detail.status;
+    }
+    return;
+  }
   const el = card(event.detail.cluster);
   if (el) showStatus(el, event.detail.status, event.detail.message);
 });

@@ -97,6 +97,8 @@ const info = document.getElementById("snapshot-info");
 function handle(event) {
   emit("tl:live", event);
   if (event.type === "hello") {
+    // The server has joined this socket to its clusters' groups: from now on no event is missed.
+    document.body.dataset.liveHello = "true";
     for (const cluster of event.clusters) {
       const status = { type: "cluster.status", cluster: cluster.name, status: cluster.status, message: cluster.message };
       showStatus(status);
