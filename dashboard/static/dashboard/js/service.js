@@ -5,7 +5,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { FLOW_COLOURS, gb, NO_TRAFFIC, pct, perGb, times, usd, volumeLabel, when } from "./format.js";
-import { changeBlock, copyText, fill, h, pageData } from "./dom.js";
+import { changeBlock, copyText, fill, h, pageData, svg } from "./dom.js";
 import { wrappable } from "./code_text.js";
 import { initWhatIf, updateWhatIf } from "./whatif_panel.js";
 import { renderFixes } from "./service_fixes.js";
@@ -147,6 +147,36 @@ function stateTags(ep) {
   return tags;
 }
 
+// An endpoint's load against its fair share, as a bar: the tick is the fair share (1x), the bar
+// reaches 3x at most; over the overload limit it is red. The fair share is the report's own:
+// maxOverload = busiest load / fair share (docs/analysis-report.md).
+const LOAD_W = 60;
+const LOAD_CAP = 3;
+
+function loadBar(d, ep) {
+  const load = d.flows.endpointLoad[ep.ip];
+  if (load === undefined) return null; // not one kube-proxy uses (another family, no port)
+  const loads = Object.values(d.flows.endpointLoad);
+  const busiest = Math.max(...loads);
+  const fair = d.flows.maxOverload > 0 ? busiest / d.flows.maxOverload : 0;
+  if (!fair) return h("span", { class: "load muted small", dataset: { ratio: "0" } }, "no traffic");
+  const ratio = load / fair;
+  const over = ratio > data.overloadLimit;
+  const text = `${times(ratio)} of fair share`;
+  return h(
+    "span",
+    { class: `load${over ? " load--over" : ""}`, dataset: { ratio: String(ratio) }, title: `${pct(load)} of client traffic, ${text}` },
+    svg(
+      "svg",
+      { width: LOAD_W, height: 8, viewBox: `0 0 ${LOAD_W} 8`, "aria-hidden": "true" },
+      svg("rect", { class: "load__track", x: 0, y: 1, width: LOAD_W, height: 6, rx: 2 }),
+      svg("rect", { class: "load__bar", x: 0, y: 1, width: (Math.min(ratio, LOAD_CAP) / LOAD_CAP) * LOAD_W, height: 6, rx: 2 }),
+      svg("line", { class: "load__fair", x1: LOAD_W / LOAD_CAP, x2: LOAD_W / LOAD_CAP, y1: 0, y2: 8 }),
+    ),
+    h("span", { class: "small" }, text),
+  );
+}
+
 function renderEndpoints(d) {
   const box = $("endpoints");
   const note = $("hints-note");
@@ -185,7 +215,7 @@ function renderEndpoints(d) {
               "ul",
               { class: "endpoint-list" },
               nodes.get(node).map((ep) =>
-                h("li", { class: "endpoint", dataset: { ip: ep.ip } }, h("code", {}, ep.ip), stateTags(ep), hintText(ep)),
+                h("li", { class: "endpoint", dataset: { ip: ep.ip } }, h("code", {}, ep.ip), stateTags(ep), hintText(ep), loadBar(d, ep)),
               ),
             ),
           ),
