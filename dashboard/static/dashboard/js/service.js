@@ -14,6 +14,8 @@ const data = pageData("service-data");
 const { cluster, namespace, name } = data;
 const POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none"];
 const UNKNOWN = "unknown";
+// Dropped traffic is a failure, not a flow of unknown zone (grey): dark, with a name of its own.
+const DROPPED = "#1f2937";
 const GREY = "#9aa5b1";
 const servicePath = `services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/`;
 const $ = (id) => document.getElementById(id);
@@ -403,7 +405,7 @@ function sankeyOption(d) {
   const addNode = (id, depth) => {
     if (!nodes.has(id)) {
       const position = depth === 0 ? "left" : "right";
-      nodes.set(id, { name: id, label: { position }, depth, itemStyle: { color: "#64748b" } });
+      nodes.set(id, { name: id, label: { position }, depth, itemStyle: { color: id === "dropped" ? DROPPED : "#64748b" } });
     }
   };
   for (const src of Object.keys(matrix).sort()) {
@@ -422,7 +424,7 @@ function sankeyOption(d) {
     if (lost > 1e-9 && d.flows.dropped > 1e-9) {
       addNode(`from ${src}`, 0);
       addNode("dropped", 1);
-      links.push({ source: `from ${src}`, target: "dropped", value: lost, lineStyle: { color: GREY, opacity: 0.5 } });
+      links.push({ source: `from ${src}`, target: "dropped", value: lost, lineStyle: { color: DROPPED, opacity: 0.55 } });
     }
   }
   return {
