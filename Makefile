@@ -45,10 +45,12 @@ system-deps:
 	@command -v prometheus >/dev/null || test -x /usr/bin/prometheus || { echo "installing prometheus"; \
 		apt-get install -y --no-install-recommends prometheus >/dev/null || { apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus >/dev/null; }; }
 
-# Ruff's rules and format, and no model change without its migration.
+# Ruff's rules and format, the Dockerfile's best practices (hadolint), and no model change
+# without its migration.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint Dockerfile
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
 
 # mypy: the engine strictly, the Django side with its bodies checked (pyproject.toml). The

@@ -4,6 +4,7 @@ Each variable is documented in .env.example. A bad value raises ImproperlyConfig
 so the process refuses to start rather than running half-configured.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -300,6 +301,16 @@ TRAFFICLENS_KUBECONFIG = env_str("TRAFFICLENS_KUBECONFIG", default="") or None
 TRAFFICLENS_SIM_KUBECONFIG = Path(
     env_str("TRAFFICLENS_SIM_KUBECONFIG", default=str(BASE_DIR / "var" / "simcluster.kubeconfig"))
 )
+# In a Pod with a service-account token (the watcher's in deploy/kubernetes/), `manage.py watch`
+# registers the cluster it runs in under this name (source "incluster"), unless switched off.
+# Only the name and source are stored; the token stays in the Pod (routing/kube/incluster.py).
+TRAFFICLENS_INCLUSTER_REGISTER = env_bool("TRAFFICLENS_INCLUSTER_REGISTER", default=True)
+TRAFFICLENS_INCLUSTER_NAME = env_str("TRAFFICLENS_INCLUSTER_NAME", default="local")
+if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", TRAFFICLENS_INCLUSTER_NAME):
+    raise ImproperlyConfigured(
+        "TRAFFICLENS_INCLUSTER_NAME must be a cluster name: lower-case letters, digits and '-', at "
+        f"most 63, starting and ending with a letter or digit; got {TRAFFICLENS_INCLUSTER_NAME!r}"
+    )
 
 # Measured traffic volumes (routing.volumes): a traffic source may read its Prometheus
 # credentials only from environment variables whose names start with TRAFFICLENS_PROMETHEUS_

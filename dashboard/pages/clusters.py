@@ -91,11 +91,9 @@ def table_row(cluster: Cluster, snapshot: Snapshot | None, card: dict[str, Any])
     if snapshot is None:
         return
     rows = ServiceSummary.objects.at(cluster.pk, snapshot.seq)
-    history = list(
-        cluster.snapshots.order_by("-seq").values_list("cross_zone_fraction", flat=True)[
-            :SPARK_POINTS
-        ]
-    )[::-1]
+    recent = cluster.snapshots.order_by("-seq").values_list("cross_zone_fraction", flat=True)
+    # Snapshots written before the column existed have none: they are left out of the line.
+    history = [v for v in list(recent[:SPARK_POINTS])[::-1] if v is not None]
     card.update(
         overloaded=rows.filter(max_overload__gt=settings.TRAFFICLENS_OVERLOAD_LIMIT).count(),
         dropping=rows.filter(dropped__gt=0).count(),

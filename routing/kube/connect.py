@@ -6,6 +6,8 @@ Credentials never pass through the database: a Cluster row only names a context 
 
 from kubernetes import client, config
 
+from . import incluster
+
 
 class ConnectError(Exception):
     """The cluster's connection settings cannot be used (no such context, no service account)."""
@@ -15,9 +17,7 @@ def api_client(source: str, context: str = "", kubeconfig: str | None = None) ->
     """An ApiClient for `source` ("kubeconfig", "simulated" or "incluster")."""
     try:
         if source == "incluster":
-            configuration = client.Configuration()
-            config.load_incluster_config(client_configuration=configuration)
-            return client.ApiClient(configuration)
+            return client.ApiClient(incluster.configuration())
         return config.new_client_from_config(config_file=kubeconfig, context=context or None)
     except (config.ConfigException, FileNotFoundError, OSError, KeyError, ValueError) as exc:
         where = (

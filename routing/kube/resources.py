@@ -18,6 +18,16 @@ class Resource:
     def list_kind(self) -> str:
         return f"{self.kind}List"
 
+    @property
+    def group(self) -> str:
+        """The API group ("" for the core group), as RBAC rules name it."""
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def plural(self) -> str:
+        """The resource name in URLs and RBAC rules (the path's last segment)."""
+        return self.path.rsplit("/", 1)[-1]
+
 
 NODES = Resource("Node", "v1", "/api/v1/nodes")
 SERVICES = Resource("Service", "v1", "/api/v1/services")
@@ -41,6 +51,12 @@ RESOURCES = (
     STATEFUL_SETS,
     DAEMON_SETS,
 )
+
+
+# What the watcher may do with each of RESOURCES and nothing else: it lists and watches (get is
+# granted alongside so that a person holding the same role can `kubectl get` one object).
+# deploy/kubernetes/base/rbac.yaml grants exactly this; tests/deploy/test_rbac.py checks it.
+READ_VERBS = ("get", "list", "watch")
 
 
 def object_key(obj: dict) -> tuple[str, str, str]:

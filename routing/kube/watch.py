@@ -183,8 +183,20 @@ class ResourceWatcher(threading.Thread):
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, ApiException):
-        return f"HTTP {exc.status} {exc.reason or ''}".strip()
+        described = f"HTTP {exc.status} {exc.reason or ''}".strip()
+        message = _status_message(exc.body) if exc.status in (401, 403) else ""
+        if message:  # RBAC: the API server's message names the verb and the resource
+            described += f": {message}"
+        return described[:300]
     return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _status_message(body: Any) -> str:
+    """The `message` of a Status body, or "" when the body is not one."""
+    try:
+        return str(orjson.loads(body).get("message") or "")
+    except (orjson.JSONDecodeError, TypeError, AttributeError):
+        return ""
 
 
 class HealthTracker:

@@ -115,8 +115,10 @@ def _service_objects(doc: dict) -> None:
             original = meta["labels"][SERVICE_LABEL]
             meta["labels"][SERVICE_LABEL] = SERVICES[original]
             meta["name"] = f"{original}-slice{img('slice-' + original)}"
-            for port in item.get("ports", []):
-                port["name"] = f"http{svg('slice-port-' + original)}"
+            # The same hostile name as the Service's port: kube-proxy matches ports by name, so
+            # a slice naming its port otherwise would serve nothing (docs/kubernetes-semantics.md).
+            for i, port in enumerate(item.get("ports", [])):
+                port["name"] = f"http-{i}{svg('port-' + original)}"
             for endpoint in item["endpoints"]:
                 endpoint["zone"] = ZONES[endpoint["zone"]]
                 endpoint["nodeName"] = node_name(endpoint["nodeName"])

@@ -120,6 +120,9 @@ def test_filters_give_the_apis_rows_and_survive_a_reload(page, web_server, viewe
     assert all(r["crossZoneFraction"] >= 0.5 for r in expected["results"])
 
     page.get_by_label("Mechanism").select_option("topologyAuto")
+    # Each answered change is a history entry; one superseded before its answer is not (the
+    # page loads only the newest): wait for this one before the next change.
+    page.wait_for_url(re.compile(r"mechanism=topologyAuto"))
     page.get_by_label("With warnings or errors only").check()
     expected = api_rows(
         viewer, "big", min_cross_zone=0.5, mechanism="topologyAuto", has_diagnostics="true"

@@ -20,6 +20,7 @@ from .churn import Churn
 from .faults import Faults
 from .kubeconfig import write_kubeconfig
 from .objects import PodRec
+from .rbac import Authorizer
 from .server import Api, Server
 from .state import Store
 from .traffic import Traffic
@@ -61,9 +62,13 @@ class SimCluster:
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    def start(self, port: int = 0, host: str = "127.0.0.1") -> "SimCluster":
-        """Listen on the loopback interface (port 0 picks a free one) and start churning."""
-        self._server = Server(self.api, host, port)
+    def start(
+        self, port: int = 0, host: str = "127.0.0.1", tls: tuple[str, str] | None = None
+    ) -> "SimCluster":
+        """Listen on the loopback interface (port 0 picks a free one) and start churning.
+
+        `tls` (certificate file, key file) serves https instead of plain http."""
+        self._server = Server(self.api, host, port, tls)
         self._server.start()
         self.churn.start()
         return self
@@ -90,10 +95,18 @@ class SimCluster:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self._server is not None and self._server.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def write_kubeconfig(self, path: str | os.PathLike[str]) -> Path:
         return write_kubeconfig(path, self.url)
+
+    def enforce_cluster_role(self, token: str, user: str, rules: list[dict[str, Any]]) -> None:
+        """Turn RBAC on (off by default): `token` gets exactly `rules`, as a ClusterRole bound
+        by a ClusterRoleBinding; other tokens get 401 and other requests 403 (rbac.py)."""
+        if self.api.authorizer is None:
+            self.api.authorizer = Authorizer()
+        self.api.authorizer.bind(token, user, rules)
 
     # -- mutations for tests --------------------------------------------------------------------
 

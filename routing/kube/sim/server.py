@@ -13,6 +13,7 @@ beside the API, so simulated API faults (delay, failures) never touch it.
 
 import contextlib
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,7 +27,8 @@ from . import kinds, openapi, openapi_v2, reviews
 from .bodies import BodyError, read_body
 from .errors import HttpError, status
 from .faults import Faults
-from .resources import NO_SUCH_PATH, Resources
+from .rbac import Authorizer, request_verb
+from .resources import NO_SUCH_PATH, Resources, locate
 from .state import Store
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,7 @@ class Api:
         self.resources = Resources(store, faults, bookmark_interval)
         self.control: Any = None  # callable(method, path, body) for /_sim/ requests
         self.metrics: Callable[[], bytes] | None = None  # the /metrics text (Prometheus format)
+        self.authorizer: Authorizer | None = None  # RBAC, off unless a test binds a role (rbac.py)
 
     def dispatch(self, h: Handler) -> None:
         method = h.command
@@ -155,6 +158,8 @@ class Api:
                 raise HttpError(405, "MethodNotAllowed", NOT_ALLOWED)
             h.send_body(200, self.metrics(), content_type=METRICS_TYPE)
             return
+        if self.authorizer is not None:
+            self.check_access(h, method, path, query)
         if self.faults.delay:
             time.sleep(self.faults.delay)
         code = self.faults.take_failure()
@@ -188,6 +193,17 @@ class Api:
             return
         self.resources.serve(h, path, query)
 
+    def check_access(self, h: Handler, method: str, path: str, query: dict[str, str]) -> None:
+        """401 without a bound token; 403 when its role does not allow this resource request."""
+        assert self.authorizer is not None
+        subject = self.authorizer.authenticate(h.headers.get("Authorization"))
+        try:
+            kind, namespace, name = locate(path)
+        except HttpError:
+            return  # a non-resource path (discovery, version, health): open to bound tokens
+        verb = request_verb(method, name, query)
+        self.authorizer.authorize(subject, verb, kind.group, kind.plural, name, namespace)
+
     def discovery(self, h: Handler, path: str) -> dict | None:
         if path == "/version":
             return kinds.SERVER_VERSION
@@ -220,11 +236,22 @@ class ApiHTTPServer(ThreadingHTTPServer):
 class Server:
     """The listening socket and its serving thread."""
 
-    def __init__(self, api: Api, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        api: Api,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: tuple[str, str] | None = None,
+    ) -> None:
         if host not in LOOPBACK and host != "localhost":
             raise ValueError("the simulated cluster listens on the loopback interface only")
         self.httpd = ApiHTTPServer((host, port), api)
         self.httpd.daemon_threads = True
+        self.tls = tls is not None
+        if tls is not None:  # (certificate file, key file): https, as in-cluster clients insist on
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
         )

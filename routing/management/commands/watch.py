@@ -5,11 +5,14 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError, connections
 
+from routing.jobs.local_cluster import register_local_cluster
 from routing.jobs.watching import WatchSupervisor
 
 MIN_LEASE_TTL = 1.0  # a heartbeat every third of it: faster would only load the database
 MAX_LEASE_TTL = 3600.0  # slower would leave a dead watcher unnoticed for too long
+REGISTER_RETRY = 5.0  # seconds: in Kubernetes the watcher may start before the migrations ran
 
 
 class Command(BaseCommand):
@@ -35,6 +38,21 @@ class Command(BaseCommand):
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
+        self._register_local_cluster(stop)
         supervisor = WatchSupervisor(names, lease_ttl=lease_ttl)
         self.stdout.write(f"watcher {supervisor.holder} started; Ctrl-C to stop")
         supervisor.run(stop)
+
+    def _register_local_cluster(self, stop: threading.Event) -> None:
+        """In a Pod: register its cluster, retrying while the database is not ready yet."""
+        while not stop.is_set():
+            try:
+                cluster = register_local_cluster()
+            except DatabaseError as exc:
+                self.stderr.write(f"cannot register the in-cluster cluster yet ({exc}); retrying")
+                connections.close_all()  # a fresh connection for the next attempt
+                stop.wait(REGISTER_RETRY)
+                continue
+            if cluster is not None and cluster.source == cluster.Source.INCLUSTER:
+                self.stdout.write(f"in a Pod: watching its own cluster as '{cluster.name}'")
+            return
