@@ -52,7 +52,7 @@ class SharedNodes:
             self._named.setdefault(node.name, []).append(node)
         self.warnings = _node_warnings(self.nodes)
         self.facts: dict[Any, Any] = {}  # see from_nodes
-        self._counted: list[Node] = []  # nodes the last build gave running Pods
+        self._counts: dict[str, int] = {}  # the running Pods per name the last build set
 
     def cluster(self, services: list[Service], has_pods: bool = False) -> Cluster:
         """A Cluster of these Nodes and `services` (no warnings: build_cluster adds them)."""
@@ -67,14 +67,35 @@ class SharedNodes:
 
     def count_running(self, running: dict[str, int]) -> None:
         """Set running_pods as a build of its own would (0 on nodes without a running Pod),
-        touching only the nodes the last build or this one counts Pods on."""
-        for node in self._counted:
-            node.running_pods = 0
-        self._counted = []
-        for name, count in running.items():
+        touching only the nodes whose count differs from the last build's (builds over Pods
+        read once count nearly the same Pods every time: routing.engine.parse.SharedPods)."""
+        last = self._counts
+        if running == last:
+            return
+        for name, _ in running.items() ^ last.items():  # (a changed count: both, set twice)
+            count = running.get(name, 0)
             for node in self._named.get(name, ()):
                 node.running_pods = count
-                self._counted.append(node)
+        self._counts = dict(running)
+
+
+class SharedPods:
+    """Pods read once for many builds of single Services over them (a fix search whose clients
+    are weighted by Pods reads every Pod for every candidate otherwise): `build_cluster(items,
+    shared, known, pods)` reads as a build of the items and these Pods, which the items then
+    hold none of. Pods only weigh client nodes: counted here once, as the build counts them."""
+
+    def __init__(self, pods: Iterable[dict[str, Any]]):
+        self.objects = list(pods)
+        self.running: dict[str, int] = {}  # running Pods per node name
+        for obj in self.objects:
+            _count_running_pod(obj, self.running)
+        self.facts: dict[Any, Any] = {}  # derived from these Pods alone, by who derives them
+
+
+def count_running_pod(obj: dict[str, Any], running: dict[str, int]) -> None:
+    """Add the Pod to `running` (per node name) if the build counts it as running there."""
+    _count_running_pod(obj, running)
 
 
 T = TypeVar("T")
@@ -95,7 +116,10 @@ def from_nodes(cluster: Cluster, fact: Hashable, compute: Callable[[list[Node]],
 
 
 def build_cluster(
-    items: Items, shared: SharedNodes | None = None, known: KnownEndpoints | None = None
+    items: Items,
+    shared: SharedNodes | None = None,
+    known: KnownEndpoints | None = None,
+    pods: SharedPods | None = None,
 ) -> Cluster:
     """Build a Cluster from loaded objects; objects of other kinds are ignored.
 
@@ -103,13 +127,14 @@ def build_cluster(
     and the items must hold no Node. `known`: endpoints read before from these very dicts, in
     these very slices, over Nodes with the same zones, none changed since; they are reused, not
     read again (a what-if edit reads a Service again after adding a few endpoints to it). The
-    Endpoints are then shared between the clusters, so they must not be changed.
+    Endpoints are then shared between the clusters, so they must not be changed. `pods`: Pods
+    read with the items, which hold none of them (SharedPods).
     """
     nodes: list[Node] = []
     services: dict[tuple[str, str], Service] = {}
     slices: list[tuple[str, dict[str, Any]]] = []
-    running: dict[str, int] = {}
-    has_pods = False
+    running: dict[str, int] = dict(pods.running) if pods is not None else {}
+    has_pods = pods is not None and bool(pods.objects)
     for prefix, index, obj in items:
         kind = obj["kind"]
         if kind == "Pod":
@@ -255,13 +280,8 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
         ann_key = None
     ann_value = None if ann_key is None else str(annotations[ann_key])
     mode_value = annotations.get(TOPOLOGY_MODE_ANNOTATION)
-    families = spec.get("ipFamilies") or []
-    if not isinstance(families, list):
-        raise InputError("spec.ipFamilies must be a list", obj=what)
+    families = spec_families(spec, what)
     cluster_ip = _opt_str(spec, "clusterIP", what, "spec.clusterIP") or ""
-    if not families and cluster_ip and cluster_ip != "None":
-        families = ["IPv6" if ":" in cluster_ip else "IPv4"]
-    # Still empty (a trimmed dump, a headless Service): _attach_slices takes the slices' family.
     selector = spec.get("selector")
     return Service(
         namespace=meta.get("namespace") or "default",
@@ -278,9 +298,27 @@ def _service(label: str, obj: dict[str, Any]) -> Service | None:
         topology_annotation=ann_value,
         topology_annotation_key=ann_key,
         topology_mode_value=str(mode_value) if mode_value is not None else None,
-        ip_families=tuple(str(f) for f in families),
+        ip_families=families,
         ports=_service_ports(spec, what),
     )
+
+
+def spec_families(spec: dict[str, Any], what: str = "Service") -> tuple[str, ...]:
+    """The IP families a Service's spec names, else its clusterIP's; () when neither (a trimmed
+    dump, a headless Service): its endpoints decide then (endpoint_families)."""
+    families = spec.get("ipFamilies") or []
+    if not isinstance(families, list):
+        raise InputError("spec.ipFamilies must be a list", obj=what)
+    cluster_ip = _opt_str(spec, "clusterIP", what, "spec.clusterIP") or ""
+    if not families and cluster_ip and cluster_ip != "None":
+        families = ["IPv6" if ":" in cluster_ip else "IPv4"]
+    return tuple(str(f) for f in families)
+
+
+def endpoint_families(endpoints: list[Endpoint]) -> tuple[str, ...]:
+    """The family of a Service whose spec gives none: IPv6 when its endpoints are all IPv6."""
+    seen = [ep.address_type for ep in endpoints]
+    return ("IPv6",) if seen and "IPv4" not in seen else ("IPv4",)
 
 
 def _service_ports(spec: dict[str, Any], what: str) -> tuple[ServicePort, ...]:
@@ -370,8 +408,7 @@ def _attach_slices(
                 cluster.warnings.append(_bad_addresses(what, obj["addressType"], bad))
     for svc in services.values():
         if not svc.ip_families:
-            seen = [ep.address_type for ep in svc.endpoints]
-            svc.ip_families = ("IPv6",) if seen and "IPv4" not in seen else ("IPv4",)
+            svc.ip_families = endpoint_families(svc.endpoints)
     if orphans:
         cluster.warnings.append(
             f"{orphans} EndpointSlice(s) belong to no Service in the input and were ignored"

@@ -83,9 +83,12 @@ class ServiceAnalyzer:
         if svc is None:
             return None
         ctx = self._ctx
-        # Pods weight clients by the Pods of this very cluster, so that context is its own.
-        if ctx is None or not _same_nodes(ctx.cluster, cluster) or self.options.clients == "pods":
+        if ctx is None or not _same_nodes(ctx.cluster, cluster):
             ctx = self._ctx = _context(cluster, self.options)
+        elif self.options.clients == "pods":
+            # Pods weight clients by the Pods of this very cluster: the clients are its own,
+            # what was read of the Nodes alone is the same.
+            ctx = self._ctx = _context(cluster, self.options, ctx)
         # ctx.cluster is another build over the same Nodes: the figures read only its Nodes.
         return observed_headline(svc, ctx)
 
@@ -96,23 +99,32 @@ def _same_nodes(a: Cluster, b: Cluster) -> bool:
     )
 
 
-def _context(cluster: Cluster, options: Options) -> Context:
+def _context(cluster: Cluster, options: Options, same_nodes: Context | None = None) -> Context:
+    """`same_nodes`: a context, of these options, for a cluster of these very Nodes: what it
+    read of the Nodes alone (zone ratios, regions, prices, zone labels) is taken as it is."""
     clients, basis_warning = client_weights(cluster, options.clients)
-    provider = options.provider or detect_provider(cluster.nodes)
     detail = options.proxy_detail
     if detail == "auto":
         pairs = len(cluster.nodes) * max(1, len(cluster.services) if options.service is None else 1)
         detail = "nodes" if pairs <= AUTO_PROXY_NODE_LIMIT else "zones"
+    if same_nodes is None:
+        provider = options.provider or detect_provider(cluster.nodes)
+        ratios, regions = zone_ratios(cluster.nodes), _regions(cluster)
+        prices = prices_for(provider, options.price_cross_zone, options.price_cross_region)
+        zone_labels = tuple(sorted({n.zone for n in cluster.nodes}))
+    else:
+        ratios, regions, prices = same_nodes.ratios, same_nodes.regions, same_nodes.prices
+        zone_labels = same_nodes.zone_labels
     return Context(
         cluster=cluster,
         options=options,
-        ratios=zone_ratios(cluster.nodes),
+        ratios=ratios,
         clients=clients,
-        regions=_regions(cluster),
-        prices=prices_for(provider, options.price_cross_zone, options.price_cross_region),
+        regions=regions,
+        prices=prices,
         per_node_proxy=detail == "nodes",
         warnings=(basis_warning,) if basis_warning else (),
-        zone_labels=tuple(sorted({n.zone for n in cluster.nodes})),
+        zone_labels=zone_labels,
         hint_json={},
         not_simulated=not_simulated(cluster),
     )

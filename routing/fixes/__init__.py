@@ -24,6 +24,7 @@ from routing.engine.shell import command_line, merge_patch_of
 from .case import Case, Fix
 from .objects import ServiceObjects
 from .search import candidates
+from .shapes import OutcomeMemo
 
 _SEARCHED = ("warning", "error")
 
@@ -33,12 +34,15 @@ def add_fixes(
     objects: Iterable[dict[str, Any]],
     options: Options,
     cluster: Cluster | None = None,
+    *,
+    memoise: bool = True,
 ) -> None:
     """Add `fixes` and `noFixReason` to each Service entry of `report` (in place).
 
     `cluster`: the report's own parse of `objects`, when the caller has it: the search then
     starts from its Services instead of reading each one's objects again. It must not be
-    changed meanwhile, and the search changes nothing in it.
+    changed meanwhile, and the search changes nothing in it. `memoise=False`: every candidate
+    verified anew, not once per Service shape (routing.fixes.shapes; tests compare the two).
     """
     entries = [e for e in report["services"] if _worth_searching(e)]
     gap = report["cluster"].get("notSimulated")
@@ -53,6 +57,8 @@ def add_fixes(
     index = ServiceObjects(objects, with_pods=options.clients == "pods")
     nodes = SharedNodes(index.nodes)  # every candidate reads the same Nodes
     analyzer = ServiceAnalyzer(replace(options, services=None, service=None, proxy_detail="zones"))
+    # Pods weigh clients by every Pod of the objects a candidate changes: not in a shape.
+    memo = OutcomeMemo(nodes) if memoise and options.clients != "pods" else None
     parsed = {(s.namespace, s.name): s for s in cluster.services} if cluster else {}
     for entry in entries:
         key = (entry["namespace"], entry["name"])
@@ -67,6 +73,8 @@ def add_fixes(
             analyzer,
             parsed.get(key),
             index.owners,
+            memo,
+            index.pods,
         )
         entry["fixes"], entry["noFixReason"] = fixes_for(case)
 
@@ -124,10 +132,9 @@ def _json(case: Case, fix: Fix) -> dict[str, Any]:
 def _yaml(case: Case, fix: Fix) -> str | None:
     """The merge patch of the fix's `kubectl patch service` command for this Service, as YAML
     for people who apply manifests through Git (a workload's or a slice's patch is not it)."""
-    ns, name = case.key
-    # The opening kubectl_patch_service writes for this Service, quoted the same way: cheaper
-    # than splitting every command with shlex, and exact.
-    opening = command_line(["kubectl", "-n", ns, "patch", "service", name]) + " "
+    if not fix.commands:
+        return None
+    opening = _patch_opening(*case.key)
     for command in fix.commands:
         if not command.startswith(opening):
             continue
@@ -137,6 +144,13 @@ def _yaml(case: Case, fix: Fix) -> str | None:
         except (ValueError, orjson.JSONDecodeError):
             continue
     return None
+
+
+@lru_cache(maxsize=1)  # (a Service's fixes are rendered one after another)
+def _patch_opening(namespace: str, name: str) -> str:
+    """The opening kubectl_patch_service writes for this Service, quoted the same way: cheaper
+    than splitting every command with shlex, and exact."""
+    return command_line(["kubectl", "-n", namespace, "patch", "service", name]) + " "
 
 
 @lru_cache(maxsize=4096)

@@ -20,7 +20,6 @@ from routing.engine.model import DEPRECATED_HINTS_ANNOTATION, TOPOLOGY_MODE_ANNO
 
 from . import commands
 from .case import Case, Fix
-from .verify import verify_changes
 
 _AUTO = "Auto"
 _MISLEADING = {
@@ -37,9 +36,7 @@ def migrate_annotation(case: Case) -> Iterator[Fix]:
     annotations = _annotations(case)
     for mode, why in _proposals(codes, annotations):
         request = {"topologyMode": mode}
-        outcome = verify_changes(
-            case.nodes, case.own, case.key, request, case.analyzer, case.parsed
-        )
+        outcome = case.verify(request)
         if not case.helps(outcome):
             continue
         assert outcome is not None
@@ -60,7 +57,7 @@ def _annotations(case: Case) -> dict[str, Any]:
     return dict((case.service.get("metadata") or {}).get("annotations") or {})
 
 
-def _proposals(codes: set[str], annotations: dict[str, Any]) -> Iterator[tuple[Any, str]]:
+def _proposals(codes: frozenset[str], annotations: dict[str, Any]) -> Iterator[tuple[Any, str]]:
     """(the topology-mode value to leave (None: no annotation), why) to try."""
     mode = annotations.get(TOPOLOGY_MODE_ANNOTATION)
     deprecated = annotations.get(DEPRECATED_HINTS_ANNOTATION)

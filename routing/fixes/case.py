@@ -7,12 +7,13 @@ from typing import Any
 
 from routing.engine import Options
 from routing.engine.model import Service
-from routing.engine.parse import SharedNodes
+from routing.engine.parse import SharedNodes, SharedPods
 from routing.engine.report import ServiceAnalyzer
-from routing.whatif import in_use
+from routing.whatif import ReplicasReader, WhatIfError
 
 from .pod_owners import PodOwners
-from .verify import Outcome, can_improve, improves
+from .shapes import SHAPED_ENDPOINTS, OutcomeMemo, shape
+from .verify import Outcome, can_improve, improves, verify_changes
 
 Key = tuple[str, str]
 
@@ -41,16 +42,64 @@ class Case:
     analyzer: ServiceAnalyzer  # shared by every Service of one search (routing.engine.report)
     parsed: Service | None = None  # the Service as the engine reads `own` over `nodes`, if known
     owners: PodOwners | None = None  # the Pods' owning workloads (routing.fixes.owners)
+    memo: OutcomeMemo | None = None  # outcomes per Service shape, shared by one search
+    pods: SharedPods | None = None  # the Pods, when they weigh clients (not in `own`)
+    # Read by every kind, so worked out at once: the headline figures now (read only, shared by
+    # every candidate) and the diagnostics' codes.
+    before: dict[str, Any] = field(init=False, repr=False, compare=False)
+    _codes: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def before(self) -> dict[str, Any]:
+    def __post_init__(self) -> None:
         flows = self.entry["flows"]
-        return {
+        before = {
             "crossZoneFraction": flows["crossZoneFraction"],
             "dropped": flows["dropped"],
             "maxOverload": flows["maxOverload"],
             "costPerGb": self.entry["cost"]["costPerGb"],
         }
+        object.__setattr__(self, "before", before)  # (frozen: set as __init__ sets fields)
+        codes = frozenset(d["code"] for d in self.entry["diagnostics"])
+        object.__setattr__(self, "_codes", codes)
+
+    def verify(self, changes: dict[str, Any]) -> Outcome | None:
+        """verify_changes of `changes` on this Service; once per shape and change with a memo,
+        for the search's own Nodes and a Service read from them (routing.fixes.shapes)."""
+        memo, svc = self.memo, self.parsed
+        if memo is None or svc is None or self.nodes is not memo.nodes:
+            return self._verify(changes)
+        if len(svc.endpoints) > SHAPED_ENDPOINTS:
+            return self._verify(changes)  # rarely alike, and their shape costs more to read
+        if changes.get("internalTrafficPolicy") == "Local" or (
+            changes.get("trafficDistribution") == "PreferSameNode"
+        ):
+            return self._verify(changes)  # routed per node: a shape without node names
+        return memo.outcome(self.shape_number, changes, lambda: self._verify(changes))
+
+    def _verify(self, changes: dict[str, Any]) -> Outcome | None:
+        if changes.keys() == {"replicasPerZone"}:
+            try:
+                reader = self.reader
+            except WhatIfError:
+                return None
+            return verify_changes(
+                self.nodes, self.own, self.key, changes, self.analyzer, reader=reader
+            )
+        return verify_changes(
+            self.nodes, self.own, self.key, changes, self.analyzer, self.parsed, pods=self.pods
+        )
+
+    @cached_property
+    def reader(self) -> ReplicasReader:
+        """Reads this Service's replica counts without writing objects, its parts that do not
+        depend on the counts read once."""
+        return ReplicasReader(self.own, *self.key, self.nodes, self.parsed, pods=self.pods)
+
+    @cached_property
+    def shape_number(self) -> int:
+        """The memo's number for this Service's shape (routing.fixes.shapes)."""
+        assert self.memo is not None and self.parsed is not None
+        of = shape(self.parsed, self.own, self.nodes.by_name, self.options.client_zones)
+        return self.memo.number(of)
 
     @property
     def objects(self) -> list[dict[str, Any]]:
@@ -58,14 +107,8 @@ class Case:
         O(nodes): the kinds run for every Service use `nodes` and `own` instead."""
         return [*self.nodes.objects, *self.own]
 
-    @cached_property
-    def in_use(self) -> frozenset[Any]:
-        """The Pod names and addresses in `own`, that new Pods must not take: the same for
-        every endpoints edit of this Service, so read once (by the first that needs it)."""
-        return in_use(self.own)
-
-    def codes(self) -> set[str]:
-        return {d["code"] for d in self.entry["diagnostics"]}
+    def codes(self) -> frozenset[str]:
+        return self._codes
 
     def node_zones(self) -> dict[str, str]:
         """Each node's zone label ("" when missing), computed once per set of Nodes."""
@@ -76,6 +119,10 @@ class Case:
         return zones
 
     def client_zone_weights(self) -> dict[str, float]:
+        return self._client_zone_weights  # (read only: spread and add read it alike)
+
+    @cached_property
+    def _client_zone_weights(self) -> dict[str, float]:
         measured = self.entry["flows"].get("clientZoneWeights")
         weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
         return {z: w for z, w in weights.items() if z and w > 0}
@@ -89,7 +136,11 @@ class Case:
         return bool((self.service.get("spec") or {}).get("selector"))
 
     def ready_per_zone(self) -> dict[str, int]:
-        """Ready endpoints per zone (an endpoint's own zone, else its node's)."""
+        """Ready endpoints per zone (an endpoint's own zone, else its node's; read only)."""
+        return self._ready_per_zone
+
+    @cached_property
+    def _ready_per_zone(self) -> dict[str, int]:
         zones = self.node_zones()
         ready: dict[str, int] = {}
         for ep in self.entry["endpoints"]:

@@ -16,7 +16,6 @@ from routing.whatif import MAX_REPLICAS
 
 from .case import Case, Fix
 from .owners import more_pods, placement_advice
-from .verify import verify_changes
 
 _MAX_ADD_TRIES = 8  # endpoint layouts tried per Service, fewest added first
 
@@ -31,9 +30,7 @@ def add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
         return
     for layout in islice(_layouts(ready, weights), _MAX_ADD_TRIES):
         changes = {"replicasPerZone": layout}
-        outcome = verify_changes(
-            case.nodes, case.own, case.key, changes, case.analyzer, case.parsed, case.in_use
-        )
+        outcome = case.verify(changes)
         if case.helps(outcome):
             assert outcome is not None
             yield _endpoints_fix(case, layout, ready, outcome)
@@ -115,9 +112,7 @@ def spread_workload(case: Case) -> Iterator[Fix]:
     if not layout:
         return
     changes = {"replicasPerZone": layout}
-    outcome = verify_changes(
-        case.nodes, case.own, case.key, changes, case.analyzer, case.parsed, case.in_use
-    )
+    outcome = case.verify(changes)
     if not case.helps(outcome):
         return
     assert outcome is not None

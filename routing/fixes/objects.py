@@ -2,8 +2,9 @@
 
 A fix is verified by editing copies of these and analysing the Service again, so each Service
 needs only the Nodes, its own Service object and EndpointSlices (and the Pods when clients are
-weighted by Pods), not the cluster. The Nodes are the same for every Service: they are parsed
-once (routing.engine.parse.SharedNodes) and kept apart from each Service's own objects.
+weighted by Pods), not the cluster. The Nodes and the Pods are the same for every Service: they
+are read once (routing.engine.parse.SharedNodes, SharedPods) and kept apart from each Service's
+own objects.
 """
 
 from collections import defaultdict
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from routing.engine.model import SERVICE_NAME_LABEL
+from routing.engine.parse import SharedPods
 from routing.workloads import KINDS as WORKLOAD_KINDS
 
 from .pod_owners import PodOwners
@@ -23,7 +25,6 @@ class ServiceObjects:
 
     def __init__(self, objects: Iterable[dict[str, Any]], with_pods: bool = False):
         self.nodes: list[dict[str, Any]] = []
-        self.pods: list[dict[str, Any]] = []
         self.services: dict[Key, dict[str, Any]] = {}
         self.slices: dict[Key, list[dict[str, Any]]] = defaultdict(list)
         workloads: list[dict[str, Any]] = []  # apps/v1 objects: who owns the Pods
@@ -48,14 +49,14 @@ class ServiceObjects:
                     self.slices[(namespace, service)].append(obj)
             elif kind in WORKLOAD_KINDS:
                 workloads.append(obj)
-        if with_pods:
-            self.pods = pods
+        # Pods weigh clients when asked to: read once, for every Service (SharedPods).
+        self.pods = SharedPods(pods) if with_pods else None
         self.owners = PodOwners(workloads, pods)
 
     def own(self, key: Key) -> list[dict[str, Any]]:
-        """What the Service's analysis reads besides the Nodes: the Service, its slices and the
-        Pods when they weight clients (the dicts themselves: callers copy)."""
+        """What the Service's analysis reads besides the Nodes and the Pods: the Service and
+        its slices (the dicts themselves: callers copy)."""
         service = self.services.get(key)
         if service is None:
             return []
-        return [service, *self.slices.get(key, []), *self.pods]
+        return [service, *self.slices.get(key, [])]

@@ -7,6 +7,7 @@ the apps/v1 objects; when the input lacks them (a dump without apps objects, Pod
 workloads), the fix still says which zones need how many endpoints, without a command.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from routing.workloads import (
@@ -96,10 +97,14 @@ def _not_scalable(owner: Workload | None, verb: str) -> Advice:
     )
 
 
-def kept_off(case: Case, nodes: list[str]) -> Advice | None:
-    """For a DaemonSet behind the Service: why its Pods are not on `nodes`."""
+def kept_off(case: Case, nodes_of: Callable[[Case], list[str]]) -> Advice | None:
+    """For a DaemonSet behind the Service: why its Pods are not on the nodes `nodes_of(case)`
+    names (worked out only for a DaemonSet: a thousand nodes to go through)."""
     owner = owner_of(case)
-    if owner is None or owner.kind != DAEMON_SET or not nodes:
+    if owner is None or owner.kind != DAEMON_SET:
+        return None
+    nodes = nodes_of(case)
+    if not nodes:
         return None
     wanted = set(nodes)
     reasons = nodes_kept_off(owner, [n for n in case.nodes.objects if _name(n) in wanted])

@@ -25,7 +25,6 @@ from .verify import (
     Outcome,
     edited_copies,
     from_report,
-    verify_changes,
     verify_edit,
 )
 
@@ -114,7 +113,7 @@ def _label_node(case: Case) -> Iterator[Fix]:
     )
     said_edit = f"zone label set on {listed}"
     outcome = verify_edit(
-        case.nodes, case.own, case.key, edit, said_edit, case.analyzer, edits_nodes=True
+        case.nodes, case.own, case.key, edit, said_edit, case.analyzer, True, case.pods
     )
     if case.helps(outcome):
         assert outcome is not None
@@ -178,7 +177,7 @@ def _fix_readiness(case: Case) -> Iterator[Fix]:
                     ep["conditions"] = {"ready": True, "serving": True, "terminating": False}
 
     said = f"{len(waiting)} endpoint(s) ready: {', '.join(sorted(addresses))}"
-    outcome = verify_edit(case.nodes, case.own, case.key, edit, said, case.analyzer)
+    outcome = verify_edit(case.nodes, case.own, case.key, edit, said, case.analyzer, pods=case.pods)
     # Traffic sent to endpoints that are shutting down fails as they go, which neither the
     # cross-zone nor the dropped share shows: ready endpoints are the fix even at equal shares.
     if outcome is None or not _within(case, outcome):
@@ -231,7 +230,7 @@ def _internal_traffic_policy(case: Case) -> Iterator[Fix]:
     if "local-policy-drops" not in case.codes() or not case.can_improve():
         return
     changes = {"internalTrafficPolicy": "Cluster"}
-    outcome = verify_changes(case.nodes, case.own, case.key, changes, case.analyzer, case.parsed)
+    outcome = case.verify(changes)
     if not case.helps(outcome):
         return
     assert outcome is not None
@@ -239,7 +238,7 @@ def _internal_traffic_policy(case: Case) -> Iterator[Fix]:
     message = next(
         d["message"] for d in case.entry["diagnostics"] if d["code"] == "local-policy-drops"
     )
-    daemon = kept_off(case, _nodes_without_endpoints(case))
+    daemon = kept_off(case, _nodes_without_endpoints)
     yield Fix(
         "internal-traffic-policy",
         f"{message}. Either run an endpoint on every client node (a DaemonSet whose tolerations "

@@ -52,7 +52,7 @@ def remove_stale_hints(case: Case) -> Iterator[Fix]:
 
     listed = ", ".join(sorted(foreign))
     said = f"hints removed from {listed}"
-    edited = verify_edit(case.nodes, case.own, case.key, edit, said, case.analyzer)
+    edited = verify_edit(case.nodes, case.own, case.key, edit, said, case.analyzer, pods=case.pods)
     if edited is None or not case.helps(edited):
         return
     managers = ", ".join(sorted({slices[s][0] or "no manager label" for s in foreign}))

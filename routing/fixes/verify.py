@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from routing.engine.model import Service
-from routing.engine.parse import SharedNodes
+from routing.engine.parse import SharedNodes, SharedPods
 from routing.engine.report import ServiceAnalyzer
-from routing.whatif import WhatIfError, changed_cluster, copies, reconcile
+from routing.whatif import ReplicasReader, WhatIfError, changed_cluster, copies, reconcile
 
 _EPS = 1e-9
 Edit = Callable[[list[dict[str, Any]]], None]  # edits copies in place
@@ -36,12 +36,20 @@ def verify_changes(
     analyzer: ServiceAnalyzer,
     before: Service | None = None,
     taken: frozenset[Any] | None = None,
+    reader: ReplicasReader | None = None,
+    pods: SharedPods | None = None,
 ) -> Outcome | None:
     """The Service after a what-if request's changes; None when they cannot apply. `before`:
     the Service as the engine reads `own` over `nodes`, when known (not read again then).
-    `taken`: the Pod names and addresses in `own` (Case.in_use), when known."""
+    `taken`: the Pod names and addresses in `own`, when known. `reader`: the Service's
+    ReplicasReader, which reads a request of replicasPerZone alone. `pods`: the Pods, read
+    once, when they weigh clients (`own` holds none)."""
     try:
-        cluster, said = changed_cluster(own, key[0], key[1], changes, nodes, before, taken)
+        if reader is not None and changes.keys() == {"replicasPerZone"}:
+            cluster, said = reader.changed(changes)
+        else:
+            ns, name = key
+            cluster, said = changed_cluster(own, ns, name, changes, nodes, before, taken, pods)
     except WhatIfError:
         return None
     after = analyzer.headline(cluster, *key)
@@ -56,12 +64,13 @@ def verify_edit(
     said: str,
     analyzer: ServiceAnalyzer,
     edits_nodes: bool = False,
+    pods: SharedPods | None = None,
 ) -> Outcome | None:
     """The Service after `edit` on copies of its objects (and of the Nodes if `edits_nodes`)
-    and the controller's hint rewrite."""
+    and the controller's hint rewrite. `pods`: as for verify_changes (no edit changes them)."""
     edited_nodes, edited_own = edited_copies(nodes, own, edit, edits_nodes)
     try:
-        done = reconcile(edited_own, key[0], key[1], edited_nodes)
+        done = reconcile(edited_own, key[0], key[1], edited_nodes, pods=pods)
     except WhatIfError:
         return None
     after = analyzer.headline(done.cluster, *key)

@@ -15,7 +15,7 @@ carry its template's zone, a removed zone's hints would linger.
 The package, by concern: `apply` (the entry points), `service_edits` (policy, topology mode,
 internalTrafficPolicy), `cpu` (cpuPerZone), `replicas` and `new_endpoints` (replicasPerZone),
 `hints` (the controller's hints after an edit), `objects` (reading the objects as the engine
-does) and `errors`.
+does), `read_replicas` (replicasPerZone read without writing objects) and `errors`.
 """
 
 from .apply import Edited, apply_changes, changed_cluster, copies, headline
@@ -23,6 +23,7 @@ from .cpu import cpu_millis, format_millis, split_millis
 from .errors import WhatIfError
 from .hints import Reconciled, reconcile, reconcile_hints
 from .new_endpoints import MAX_PER_SLICE, SYNTHETIC_NETWORKS, in_use
+from .read_replicas import ReplicasReader
 from .replicas import MAX_REPLICAS
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "SYNTHETIC_NETWORKS",
     "Edited",
     "Reconciled",
+    "ReplicasReader",
     "WhatIfError",
     "apply_changes",
     "changed_cluster",

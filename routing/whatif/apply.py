@@ -11,13 +11,13 @@ from typing import Any
 
 import orjson
 
-from routing.engine import controller
 from routing.engine.model import Cluster, Service
-from routing.engine.parse import SharedNodes
+from routing.engine.parse import SharedNodes, SharedPods
 
 from .cpu import _edit_cpu
-from .hints import Reconciled, reconcile
+from .hints import Reconciled, note_reconciled, reconcile
 from .objects import _known, _service_object, _slices, _slots
+from .read_replicas import ReplicasReader
 from .replicas import _edit_replicas
 from .service_edits import _edit_policy
 
@@ -64,18 +64,31 @@ def changed_cluster(
     nodes: SharedNodes,
     before: Service | None = None,
     taken: frozenset[Any] | None = None,
+    pods: SharedPods | None = None,
 ) -> tuple[Cluster, list[str]]:
     """What `apply_changes(objects, ..., nodes, before)` gives, as the engine reads its objects,
     and its changes for people, without the objects: nothing is written that only the objects
     would show (the hints), so copies need to go only as deep as the edits do. For a search
     that analyses many changes and keeps none of the objects. No cpuPerZone (it edits Nodes).
     `taken`: the Pod names and addresses in `objects` (routing.whatif.in_use), when known.
+    `pods`: the Pods, read once, when `objects` holds none (routing.engine.parse.SharedPods).
+    replicasPerZone alone is read without writing objects (read_replicas.ReplicasReader: its
+    cluster has the Service and the Nodes' warnings only); with Pods aside, only so.
     """
     if "cpuPerZone" in changes:
         raise ValueError("cpuPerZone edits the Nodes: use apply_changes")
+    if changes.keys() == {"replicasPerZone"} and (pods is not None or not _has_pods(objects)):
+        reader = ReplicasReader(objects, namespace, name, nodes, before, taken, pods)
+        return reader.changed(changes)
+    if pods is not None and "replicasPerZone" in changes:
+        raise ValueError("replicasPerZone edits Pods: with Pods aside, only on its own")
     copied = _shallow_copies(objects)
-    notes, done = _edit(copied, namespace, name, changes, nodes, before, False, taken)
+    notes, done = _edit(copied, namespace, name, changes, nodes, before, False, taken, pods)
     return done.cluster, notes
+
+
+def _has_pods(objects: list[dict[str, Any]]) -> bool:
+    return any(o.get("kind") == "Pod" for o in objects)
 
 
 def _edit(
@@ -87,6 +100,7 @@ def _edit(
     before: Service | None,
     write_hints: bool,
     taken: frozenset[Any] | None = None,
+    pods: SharedPods | None = None,
 ) -> tuple[list[str], Reconciled]:
     known = None
     if before is not None and nodes is not None and "replicasPerZone" not in changes:
@@ -100,19 +114,8 @@ def _edit(
     if "replicasPerZone" in changes:
         wanted = changes["replicasPerZone"]
         known = _edit_replicas(copied, namespace, name, wanted, notes, nodes, before, taken)
-    done = reconcile(copied, namespace, name, nodes, known, write_hints)
-    rewritten, svc = done.changed, done.service
-    if rewritten:
-        notes.append(
-            f"EndpointSlice hints rewritten on {rewritten} endpoint(s), as the controller "
-            f"would under policy {controller.declared_policy(svc)}"
-        )
-    policy_edited = "trafficDistribution" in changes or "topologyMode" in changes
-    if policy_edited and controller.mechanism(svc) == "topologyAuto" and svc.traffic_distribution:
-        notes.append(
-            "note: the topology annotation (Auto) takes precedence over trafficDistribution "
-            f"{svc.traffic_distribution}"
-        )
+    done = reconcile(copied, namespace, name, nodes, known, write_hints, pods)
+    note_reconciled(done, changes, notes)
     return notes, done
 
 

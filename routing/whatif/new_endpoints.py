@@ -2,7 +2,7 @@
 
 import ipaddress
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from typing import Any
 
 import orjson
@@ -54,7 +54,11 @@ class _Placer:
         self.objects, self.slices, self.svc = objects, slices, svc
         self.open: dict[str, tuple[list[dict[str, Any]], int]] = {}  # family -> slices, cursor
 
-    def add(self, family: str, endpoint: dict[str, Any]) -> None:
+    def add(self, family: str, endpoint: Any) -> None:
+        self.slice_for(family)["endpoints"].append(endpoint)
+
+    def slice_for(self, family: str) -> dict[str, Any]:
+        """The slice the next endpoint of `family` goes in (the caller adds it at once)."""
         ours, i = self.open.get(family) or (
             [s for s in self.slices if s.get("addressType") == family and _managed(s, self.svc)],
             0,
@@ -63,8 +67,8 @@ class _Placer:
             i += 1  # full: slices before the cursor stay full, as nothing is removed now
         if i == len(ours):
             ours.append(self._new_slice(family, ours[0] if ours else None))
-        ours[i]["endpoints"].append(endpoint)
         self.open[family] = (ours, i)
+        return ours[i]
 
     def _new_slice(self, family: str, sibling: dict[str, Any] | None) -> dict[str, Any]:
         taken = {s["metadata"]["name"] for s in self.slices}
@@ -101,14 +105,18 @@ def in_use(objects: list[dict[str, Any]]) -> frozenset[Any]:
     The same for every edit of one Service's objects (an edit adds to them only what `_Fresh`
     makes), so a search that edits them many times reads it once."""
     taken: set[Any] = set()
+    add = taken.add  # (once per endpoint of every Service searched: kept lean)
     for obj in objects:
-        if obj["kind"] == "Pod":
-            taken.add((obj.get("metadata") or {}).get("name"))
-            taken.add(_canonical((obj.get("status") or {}).get("podIP")))
-        for ep in obj.get("endpoints") or [] if obj["kind"] == "EndpointSlice" else []:
-            if isinstance(ep, dict):
-                taken.update(_canonical(a) for a in ep.get("addresses") or [])
-                taken.add((ep.get("targetRef") or {}).get("name"))
+        kind = obj["kind"]
+        if kind == "Pod":
+            add((obj.get("metadata") or {}).get("name"))
+            add(_canonical((obj.get("status") or {}).get("podIP")))
+        elif kind == "EndpointSlice":
+            for ep in obj.get("endpoints") or []:
+                if isinstance(ep, dict):
+                    for address in ep.get("addresses") or []:
+                        add(_canonical(address))
+                    add((ep.get("targetRef") or {}).get("name"))
     return frozenset(taken)
 
 
@@ -127,7 +135,8 @@ class _Fresh:
         self.pods: dict[str, tuple[str, str]] = {}  # new Pod -> (node, first address)
         self._names: dict[str, list[str]] = {}
         self._counter = 0
-        self._hosts = {"IPv4": _ipv4_hosts(), "IPv6": _hosts("IPv6")}
+        self._addresses = FreeAddresses(self.taken)
+        self._used = {family: 0 for family in SYNTHETIC_NETWORKS}  # addresses given so far
 
     def pod(self, zone: str, k: int) -> str:
         names = self._names.setdefault(zone, [])
@@ -139,10 +148,33 @@ class _Fresh:
         return names[k]
 
     def address(self, family: str, pod: str, node: str) -> str:
+        n = self._used[family]
+        address = self._addresses.first(family, n + 1)[n]
+        self._used[family] = n + 1
+        self.pods.setdefault(pod, (node, address))
+        return address
+
+
+class FreeAddresses:
+    """The synthetic addresses of each family that nothing in `taken` holds, in order: the
+    n-th new endpoint of a family gets the n-th. Listed as far as asked, once for the many
+    edits of one Service's objects that a search reads (read_replicas.py)."""
+
+    def __init__(self, taken: Container[Any]):
+        self.taken = taken
+        self._hosts = {"IPv4": _ipv4_hosts(), "IPv6": _hosts("IPv6")}
+        self._free: dict[str, list[str]] = {family: [] for family in SYNTHETIC_NETWORKS}
+
+    def first(self, family: str, count: int) -> list[str]:
+        """At least the first `count` free addresses of `family`."""
+        free = self._free[family]
+        if len(free) >= count:
+            return free
         for address in self._hosts[family]:
             if address not in self.taken:
-                self.pods.setdefault(pod, (node, address))
-                return address
+                free.append(address)
+                if len(free) == count:
+                    return free
         raise WhatIfError("replicasPerZone", "no synthetic address left")  # pragma: no cover
 
 

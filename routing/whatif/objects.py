@@ -12,7 +12,7 @@ from routing.engine.model import (
     Node,
     Service,
 )
-from routing.engine.parse import KnownEndpoints, SharedNodes
+from routing.engine.parse import KnownEndpoints, SharedNodes, SharedPods
 
 from .errors import WhatIfError
 
@@ -23,10 +23,13 @@ def _parse(
     objects: list[dict[str, Any]],
     nodes: SharedNodes | None = None,
     known: KnownEndpoints | None = None,
+    pods: SharedPods | None = None,
 ) -> Cluster:
     """The objects as the engine reads them; over `nodes` when they hold none of their own,
-    reusing the `known` endpoints (routing.engine.parse.build_cluster)."""
-    return build_cluster([("items", i, obj) for i, obj in enumerate(objects)], nodes, known)
+    reusing the `known` endpoints, with `pods` when they hold none of their own
+    (routing.engine.parse.build_cluster)."""
+    items = [("items", i, obj) for i, obj in enumerate(objects)]
+    return build_cluster(items, nodes, known, pods)
 
 
 def _model(cluster: Cluster, namespace: str, name: str) -> Service:

@@ -1,6 +1,9 @@
 """replicasPerZone: remove or add ready endpoints per zone, keeping Pods in step.
 
-New endpoints are clones of existing ones (`_template`), built and placed by new_endpoints.
+`Prepared.plan` works out what goes and what is missing from the parsed Service;
+`_edit_replicas` writes that into the objects: new endpoints are clones of existing ones
+(`_template`), built and placed by new_endpoints. (read_replicas.py reads the same plan
+without writing objects.)
 """
 
 from collections.abc import Mapping
@@ -12,9 +15,80 @@ from routing.engine.parse import KnownEndpoints, SharedNodes, from_nodes
 
 from .errors import WhatIfError
 from .new_endpoints import SYNTHETIC_NETWORKS, _clone, _clone_base, _Fresh, _Placer
-from .objects import _check_zone, _known, _managed, _model, _parse, _slices, _slots, _zones
+from .objects import Slot, _check_zone, _known, _managed, _model, _parse, _slices, _slots, _zones
 
 MAX_REPLICAS = 1000  # per zone; far above what a what-if needs, small enough to analyse quickly
+
+
+class Prepared:
+    """A Service's objects as every replicasPerZone edit of them reads them first: worked out
+    once per edit here, once per Service for a search that reads many (read_replicas.py).
+    `before`: the Service as the engine reads `objects` over `shared`, when known (then they
+    are not parsed again). Reads the objects only."""
+
+    def __init__(
+        self,
+        objects: list[dict[str, Any]],
+        namespace: str,
+        name: str,
+        shared: SharedNodes | None = None,
+        before: Service | None = None,
+    ):
+        if before is None or shared is None:
+            cluster = _parse(objects, shared)
+            svc = _model(cluster, namespace, name)
+        else:
+            cluster, svc = shared.cluster([before]), before
+        self.objects, self.namespace, self.name = objects, namespace, name
+        self.cluster, self.svc = cluster, svc
+        self.slices = _slices(objects, namespace, name)  # in the parser's order
+        self.slots: list[Slot] = _slots(self.slices, svc)
+        # Each managed endpoint with its zone, worked out once for every zone and family.
+        self.managed = [
+            (ep, s, i, _zone_of(cluster, ep)) for ep, s, i in self.slots if _managed(s, svc)
+        ]
+        self.families = _families(svc, self.slices)
+        # The ready ones (kube-proxy's reading; the controller writes it) by zone and family.
+        self.ready: dict[tuple[str, str], list[tuple[dict[str, Any], int]]] = {}
+        for ep, s, i, zone in self.managed:
+            if ep.ready is not False:
+                self.ready.setdefault((zone, ep.address_type), []).append((s, i))
+
+    def plan(
+        self, wanted: Mapping[str, int], notes: list[str]
+    ) -> tuple[list[tuple[dict[str, Any], int]], list[tuple[str, str, int]]]:
+        """(slice, index) of the endpoints that go, and (zone, family, endpoints to add; <= 0:
+        none) for each zone and family: what the edit does, before anything is written."""
+        svc = self.svc
+        if not svc.has_selector:
+            raise WhatIfError(
+                "replicasPerZone",
+                f"Service {svc.namespace}/{svc.name} has no selector: its endpoints are not "
+                "Pods the EndpointSlice controller manages",
+            )
+        known = from_nodes(self.cluster, "zones", _zones)
+        for zone in wanted:
+            _check_zone("replicasPerZone", zone, known)
+        removed: list[tuple[dict[str, Any], int]] = []
+        short: list[tuple[str, str, int]] = []
+        for zone in sorted(wanted):  # removals first, so additions can use the room they leave
+            counts = []
+            for family in self.families:
+                ready = self.ready.get((zone, family), [])
+                counts.append(str(len(ready)))
+                removed.extend(ready[wanted[zone] :])  # the last ones go
+                short.append((zone, family, wanted[zone] - len(ready)))
+            notes.append(f"ready endpoints in zone {zone}: {', '.join(counts)} -> {wanted[zone]}")
+        return removed, short
+
+    def placement(self, zone: str) -> list[str]:
+        """The nodes new endpoints of `zone` go to, round-robin (WhatIfError when none)."""
+        nodes = from_nodes(self.cluster, ("placement", zone), partial(_placement_nodes, zone=zone))
+        if not nodes:
+            raise WhatIfError(
+                "replicasPerZone", f"zone {zone!r} has no ready worker node for new endpoints"
+            )
+        return nodes
 
 
 def _edit_replicas(
@@ -31,62 +105,27 @@ def _edit_replicas(
     removes and adds endpoint dicts but changes none). `before`: the Service as the engine
     reads `objects` over `shared`, when known (then they are not parsed again). `taken`:
     `new_endpoints.in_use(objects)`, when known."""
-    if before is None or shared is None:
-        cluster = _parse(objects, shared)
-        svc = _model(cluster, namespace, name)
-    else:
-        cluster, svc = shared.cluster([before]), before
-    if not svc.has_selector:
-        raise WhatIfError(
-            "replicasPerZone",
-            f"Service {namespace}/{name} has no selector: its endpoints are not Pods the "
-            "EndpointSlice controller manages",
-        )
-    known = from_nodes(cluster, "zones", _zones)
-    for zone in wanted:
-        _check_zone("replicasPerZone", zone, known)
-    slices = _slices(objects, namespace, name)
-    slots = _slots(slices, svc)
-    read = _known(slots)  # before the edit replaces entries of the slices' lists
-    # Each managed endpoint with its zone, worked out once for every zone and family below.
-    managed = [(ep, s, i, _zone_of(cluster, ep)) for ep, s, i in slots if _managed(s, svc)]
-    families = _families(svc, slices)
-    originals = [(ep, z, s["endpoints"][i]) for ep, s, i, z in managed]  # templates to clone
+    prepared = Prepared(objects, namespace, name, shared, before)
+    removed, short = prepared.plan(wanted, notes)
+    read = _known(prepared.slots)  # before the edit replaces entries of the slices' lists
+    originals = [(ep, z, s["endpoints"][i]) for ep, s, i, z in prepared.managed]  # to clone
     fresh = _Fresh(objects, name, taken)  # before removals: no new Pod reuses a leaving one's name
     gone: set[Any] = set()  # Pod names of removed endpoints (None: no targetRef)
-    short: list[tuple[str, str, int]] = []  # (zone, family, endpoints to add)
-    for zone in sorted(wanted):  # removals first, so additions can use the room they leave
-        counts = []
-        for family in families:
-            ready = [
-                (s, i)
-                for ep, s, i, ep_zone in managed
-                if ep.address_type == family
-                and ep.ready is not False  # kube-proxy's reading; the controller writes it
-                and ep_zone == zone
-            ]
-            counts.append(str(len(ready)))
-            for s, i in ready[wanted[zone] :]:  # the last ones go
-                gone.add((s["endpoints"][i].get("targetRef") or {}).get("name"))
-                s["endpoints"][i] = None  # dropped below, so indices stay valid meanwhile
-            short.append((zone, family, wanted[zone] - len(ready)))
-        notes.append(f"ready endpoints in zone {zone}: {', '.join(counts)} -> {wanted[zone]}")
-    for s in slices:
+    for s, i in removed:
+        gone.add((s["endpoints"][i].get("targetRef") or {}).get("name"))
+        s["endpoints"][i] = None  # dropped below, so indices stay valid meanwhile
+    for s in prepared.slices:
         s["endpoints"] = [ep for ep in s.get("endpoints") or [] if ep is not None]
-    placer = _Placer(objects, slices, svc)
+    placer = _Placer(objects, prepared.slices, prepared.svc)
     for zone, family, missing in short:
         if missing <= 0:
             continue  # nothing to add: no node or template needed
-        nodes = from_nodes(cluster, ("placement", zone), partial(_placement_nodes, zone=zone))
-        if not nodes:
-            raise WhatIfError(
-                "replicasPerZone", f"zone {zone!r} has no ready worker node for new endpoints"
-            )
+        nodes = prepared.placement(zone)
         base = _clone_base(_template(originals, family, zone))
         for k in range(missing):
             pod, node = fresh.pod(zone, k), nodes[k % len(nodes)]
             placer.add(family, _clone(base, fresh.address(family, pod, node), pod, node, zone))
-    _sync_pods(objects, svc, gone, fresh.pods)
+    _sync_pods(objects, prepared.svc, gone, fresh.pods)
     return read
 
 

@@ -20,7 +20,14 @@ from routing.engine.service_entry import service_entry
 from routing.fixes import add_fixes
 from routing.fixes.objects import ServiceObjects
 from routing.fixes.verify import can_improve, improves
-from routing.whatif import WhatIfError, apply_changes, changed_cluster, headline, reconcile
+from routing.whatif import (
+    ReplicasReader,
+    WhatIfError,
+    apply_changes,
+    changed_cluster,
+    headline,
+    reconcile,
+)
 from tests.engine.test_edge_cases import endpoint, node, service, slice_, three_zones
 from tests.engine.test_properties import Generated, clusters
 from tests.factories import DEMO_DUMP
@@ -210,16 +217,20 @@ def _check_changed_cluster(objects: list[dict[str, Any]], options: Options) -> N
     zones = sorted({n.zone for n in whole.nodes if n.zone}) or ["zone-a"]
     analyzer = ServiceAnalyzer(replace(options, proxy_detail="zones"))
     snapshot = orjson.dumps(objects)
+    pods = index.pods  # aside: read once for every Service (SharedPods)
     for svc in whole.services:
         key = (svc.namespace, svc.name)
         for changes in _changes(zones):
+            own, aside = index.own(key), pods
+            if pods is not None and "replicasPerZone" in changes and len(changes) > 1:
+                own, aside = [*own, *pods.objects], None  # Pods to edit: only in the objects
             try:
                 edited = apply_changes(objects, *key, changes)
             except WhatIfError:
                 with pytest.raises(WhatIfError):
-                    changed_cluster(index.own(key), *key, changes, nodes, svc)
+                    changed_cluster(own, *key, changes, nodes, svc, pods=aside)
                 continue
-            cluster, said = changed_cluster(index.own(key), *key, changes, nodes, svc)
+            cluster, said = changed_cluster(own, *key, changes, nodes, svc, pods=aside)
             fresh = build_cluster(_items(edited.objects))
             assert _service(cluster, key) == _service(fresh, key), (key, changes)
             assert said == edited.changes
@@ -306,3 +317,180 @@ def test_an_overloaded_or_leaking_service_can_improve():
     assert can_improve({**calm, "crossZoneFraction": 0.01}, LIMIT)
     assert can_improve({**calm, "dropped": 0.01}, LIMIT)
     assert can_improve({**calm, "maxOverload": LIMIT + 0.01}, LIMIT)
+
+
+# --- replica counts read without writing objects (routing.whatif.read_replicas) ------------
+
+
+def _check_reader(
+    objects: list[dict[str, Any]], layouts: list[dict[str, int]], pods: bool = False
+) -> None:
+    """One ReplicasReader per Service, asked for every layout in turn (its per-Service parts
+    are reused), reads what apply_changes writes, as a fresh parse reads it; with `pods`, the
+    Pods aside (SharedPods), removed and added as apply_changes does in the objects."""
+    nodes = SharedNodes([o for o in objects if o["kind"] == "Node"])
+    index = ServiceObjects(objects, with_pods=pods)
+    whole = build_cluster(_items(objects))
+    snapshot = orjson.dumps(objects)
+    for svc in whole.services:
+        key = (svc.namespace, svc.name)
+        reader = ReplicasReader(index.own(key), *key, nodes, svc, pods=index.pods)
+        unread = ReplicasReader(index.own(key), *key, nodes, pods=index.pods)  # parses them
+        for wanted in [*layouts, *reversed(layouts)]:
+            changes = {"replicasPerZone": wanted}
+            try:
+                edited = apply_changes(objects, *key, changes)
+            except WhatIfError:
+                with pytest.raises(WhatIfError):
+                    reader.changed(changes)
+                continue
+            assert _service(unread.changed(changes)[0], key) == _service(
+                reader.changed(changes)[0], key
+            )
+            cluster, said = reader.changed(changes)
+            fresh = build_cluster(_items(edited.objects))
+            assert _service(cluster, key) == _service(fresh, key), (key, wanted)
+            assert said == edited.changes
+            assert [n.running_pods for n in cluster.nodes] == [n.running_pods for n in fresh.nodes]
+            assert cluster.has_pods == (pods and fresh.has_pods)
+            alone = build_cluster(_items(ServiceObjects(edited.objects).own(key)))
+            assert cluster.has_slices == alone.has_slices  # as a build of the Service's own
+    assert orjson.dumps(objects) == snapshot
+
+
+def _full(name: str, zone: str, node_name: str, count: int, first: int = 1) -> dict[str, Any]:
+    eps = [
+        endpoint(f"10.1.{(first + i) // 250}.{(first + i) % 250}", node_name, zone)
+        for i in range(count)
+    ]
+    return slice_(name, *eps)
+
+
+_LAYOUTS = [
+    {"zone-a": 101, "zone-b": 2},
+    {"zone-b": 3, "zone-c": 1},
+    {"zone-a": 0, "zone-c": 250},
+    {"zone-a": 99},
+    {"zone-d": 1},  # no such zone
+]
+
+
+@pytest.mark.parametrize("slice_name", ["svc-abc", "svc-whatif-0", "svc-zzz"])
+def test_new_endpoints_open_slices_named_and_ordered_as_the_controller_s(slice_name):
+    """A full slice (100 endpoints): the new ones open slices, which sort before or after."""
+    objects = [*three_zones(), service(), _full(slice_name, "zone-a", "a1", 100)]
+    _check_reader(objects, _LAYOUTS)
+
+
+def test_slices_with_room_are_filled_in_name_order_and_unmanaged_ones_left_alone():
+    objects = [
+        *three_zones(),
+        service(),
+        _full("svc-1", "zone-a", "a1", 99),
+        _full("svc-2", "zone-b", "b1", 3, first=200),
+        slice_("svc-3", endpoint("10.2.0.1", "a1", "zone-a"), managed_by="someone"),
+        slice_("svc-4", endpoint("10.2.0.2", "c1", "zone-c", ready=False)),
+    ]
+    _check_reader(objects, _LAYOUTS)
+
+
+def test_both_families_of_a_dual_stack_service_and_an_fqdn_slice():
+    v6 = slice_(
+        "svc-v6",
+        endpoint("fd00::1", "a1", "zone-a"),
+        endpoint("fd00::2", "b1", "zone-b"),
+        address_type="IPv6",
+    )
+    fqdn = slice_("svc-names", address_type="FQDN")
+    fqdn["endpoints"] = [{"addresses": ["db.example.com"], "conditions": {"ready": True}}]
+    objects = [
+        *three_zones(),
+        service(families=["IPv4", "IPv6"]),
+        slice_(
+            "svc-v4", endpoint("10.0.0.1", "a1", "zone-a"), endpoint("10.0.0.2", "c1", "zone-c")
+        ),
+        v6,
+        fqdn,
+    ]
+    _check_reader(objects, _LAYOUTS)
+
+
+def test_a_headless_service_s_family_follows_the_endpoints_left():
+    """No ipFamilies and no clusterIP: the endpoints decide, before and after the edit."""
+    svc = service()
+    svc["spec"]["clusterIP"] = "None"
+    v6 = slice_("svc-v6", endpoint("fd00::1", "b1", "zone-b"), address_type="IPv6")
+    objects = [*three_zones(), svc, slice_("svc-v4", endpoint("10.0.0.1", "a1", "zone-a")), v6]
+    _check_reader(objects, [{"zone-a": 0}, {"zone-a": 0, "zone-b": 2}, {"zone-c": 1}])
+
+
+@pytest.mark.parametrize("ports", [None, [{"name": "other", "port": 80, "protocol": "TCP"}]])
+def test_new_slices_copy_the_ports_of_the_first_managed_one_or_take_the_service_s(ports):
+    full = _full("svc-a", "zone-a", "a1", 100)
+    if ports is None:
+        full.pop("ports")
+    else:
+        full["ports"] = ports
+    _check_reader([*three_zones(), service(), full], [{"zone-b": 1}, {"zone-a": 102}])
+
+
+def test_services_without_a_selector_or_endpoints_refuse_or_start_from_nothing():
+    bare = service("bare")
+    lone = service("lone", selector=False)
+    objects = [
+        *three_zones(),
+        bare,
+        lone,
+        slice_("lone-1", endpoint("10.0.0.1", "a1", "zone-a"), service_name="lone"),
+    ]
+    _check_reader(objects, [{"zone-a": 2}, {"zone-b": 0}])
+
+
+def _with_pod(ep: dict[str, Any], name: str) -> dict[str, Any]:
+    ep["targetRef"] = {"kind": "Pod", "name": name}
+    return ep
+
+
+def _pod(name: str, node_name: Any, phase: str = "Running", namespace: str = "default") -> Any:
+    return {
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"nodeName": node_name},
+        "status": {"phase": phase, "podIP": "10.9.0.1"},
+    }
+
+
+def test_pods_aside_are_removed_and_added_as_in_the_objects():
+    """The Pods of the endpoints that go leave (those of that name in the Service's namespace,
+    running or not, repeated or not), one Running Pod per new endpoint comes (shared by both
+    families); what runs where weighs the clients."""
+    v6 = slice_(
+        "svc-v6",
+        _with_pod(endpoint("fd00::1", "a1", "zone-a"), "p1"),
+        _with_pod(endpoint("fd00::2", "b1", "zone-b"), "p2"),
+        address_type="IPv6",
+    )
+    objects = [
+        *three_zones(),
+        service(families=["IPv4", "IPv6"]),
+        slice_(
+            "svc-v4",
+            _with_pod(endpoint("10.0.0.1", "a1", "zone-a"), "p1"),
+            _with_pod(endpoint("10.0.0.2", "b1", "zone-b"), "p2"),
+            _with_pod(endpoint("10.0.0.3", "b1", "zone-b"), "p3"),
+            endpoint("10.0.0.4", "c1", "zone-c"),
+        ),
+        v6,
+        _pod("p1", "a1"),
+        _pod("p2", "b1"),
+        _pod("p2", "b1"),  # the same name twice: both go
+        _pod("p3", "b1", phase="Pending"),
+        _pod("p1", "a1", namespace="other"),  # another namespace's: stays
+        _pod("client", "c1"),
+    ]
+    layouts = [{"zone-a": 0}, {"zone-b": 1, "zone-c": 3}, {"zone-a": 2, "zone-b": 0}]
+    _check_reader(objects, layouts, pods=True)
+    everything_goes = [o for o in objects if o["kind"] != "Pod" or o["metadata"]["name"] == "p1"]
+    _check_reader(everything_goes[:-1], [{"zone-a": 0}], pods=True)  # no Pod left at all
+    no_pods = [o for o in objects if o["kind"] != "Pod"]
+    _check_reader(no_pods, layouts, pods=True)  # none to keep in step: none are added
