@@ -79,16 +79,7 @@ function showSnapshot(event) {
   pending = 0;
   const el = document.getElementById("pending-changes");
   if (el) el.hidden = true;
-  let saved = "live";
-try {
-  saved = localStorage.getItem(MODE_KEY) || "live";
-} catch {
-  saved = "live";
-}
-if (modeSelect) modeSelect.addEventListener("change", () => setMode(modeSelect.value));
-setMode(saved);
-
-const info = document.getElementById("snapshot-info");
+  const info = document.getElementById("snapshot-info");
   if (!info) return;
   info.dataset.seq = event.seq;
   info.textContent = `snapshot ${event.seq} · ${when(event.takenAt)}`;
