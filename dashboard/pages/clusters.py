@@ -5,7 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -94,9 +94,12 @@ def table_row(cluster: Cluster, snapshot: Snapshot | None, card: dict[str, Any])
     recent = cluster.snapshots.order_by("-seq").values_list("cross_zone_fraction", flat=True)
     # Snapshots written before the column existed have none: they are left out of the line.
     history = [v for v in list(recent[:SPARK_POINTS])[::-1] if v is not None]
+    counts = rows.aggregate(  # one read of the snapshot's rows for both counts
+        overloaded=Count("pk", filter=Q(max_overload__gt=settings.TRAFFICLENS_OVERLOAD_LIMIT)),
+        dropping=Count("pk", filter=Q(dropped__gt=0)),
+    )
     card.update(
-        overloaded=rows.filter(max_overload__gt=settings.TRAFFICLENS_OVERLOAD_LIMIT).count(),
-        dropping=rows.filter(dropped__gt=0).count(),
+        **counts,
         spark=sparkline(history),
         spark_points=len(history),
         spark_range=(

@@ -32,7 +32,11 @@ def snapshot_view(request: HttpRequest, cluster: Cluster, section: str) -> dict[
         if pinned is None:
             missing = seq  # pruned, or never taken: the newest is shown, with a note
     shown = pinned or latest
-    recent = list(cluster.snapshots.order_by("-seq").values_list("seq", "taken_at")[:PICKER_SIZE])
+    recent = []  # the picker is only on the pages that show one snapshot
+    if section in PINNABLE:
+        recent = list(
+            cluster.snapshots.order_by("-seq").values_list("seq", "taken_at")[:PICKER_SIZE]
+        )
     if pinned is not None and all(s != pinned.seq for s, _ in recent):
         recent.append((pinned.seq, pinned.taken_at))
     keep = [(k, v) for k, v in request.GET.items() if k not in ("snapshot", "page")]

@@ -16,7 +16,7 @@ from routing.kube.connect import api_client
 from routing.kube.listing import list_cluster
 from routing.kube.resources import NODES, RESOURCES
 from routing.kube.runner import ClusterWatcher
-from tests.kube.fake_pod import enter_pod, start_https_sim
+from tests.kube.fake_pod import running_pod
 
 from .render import of_kind, render
 
@@ -32,10 +32,7 @@ def rendered_rules():
 
 @pytest.fixture
 def pod(tmp_path, monkeypatch):
-    sim = start_https_sim(tmp_path)
-    enter_pod(monkeypatch, tmp_path, sim, TOKEN)
-    yield sim
-    sim.stop()
+    yield from running_pod(tmp_path, monkeypatch, TOKEN)
 
 
 def without(rules, group, resource, verb=None):

@@ -2,6 +2,7 @@
 service-account token file where routing.kube.incluster looks, all under tmp_path."""
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,13 @@ def enter_pod(
     monkeypatch.setattr(incluster, "CA_PATH", account / "ca.crt")
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "127.0.0.1")
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", str(sim.port))
+
+
+def running_pod(
+    directory: Path, monkeypatch: pytest.MonkeyPatch, token: str
+) -> Iterator[SimCluster]:
+    """A fixture's body: this process as a Pod of a fresh https simulated cluster, stopped after."""
+    sim = start_https_sim(directory)
+    enter_pod(monkeypatch, directory, sim, token)
+    yield sim
+    sim.stop()

@@ -10,17 +10,14 @@ from routing.kube.connect import ConnectError, api_client
 from routing.kube.listing import list_cluster
 from routing.models import Cluster
 
-from .fake_pod import enter_pod, start_https_sim
+from .fake_pod import running_pod
 
 TOKEN = "fake-service-account-token-0123456789"
 
 
 @pytest.fixture
 def pod(tmp_path, monkeypatch):
-    sim = start_https_sim(tmp_path)
-    enter_pod(monkeypatch, tmp_path, sim, TOKEN)
-    yield sim
-    sim.stop()
+    yield from running_pod(tmp_path, monkeypatch, TOKEN)
 
 
 def test_outside_a_pod_there_is_no_in_cluster_configuration(tmp_path, monkeypatch):
