@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.figures.stability import with_stability
 from routing.figures.traffic import recommendations, with_yaml
 from routing.models import ServiceSummary
 
@@ -37,7 +38,7 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
         "services": snapshot.services if snapshot else 0,
         "usingTopology": using_topology,
         "count": len(items),
-        "results": with_yaml(items[:PAGE_SIZE]),
+        "results": with_stability(snapshot, with_yaml(items[:PAGE_SIZE])) if snapshot else [],
         "monthlySaved": sum(known) if known else None,
         "withVolume": len(known),
         "bySource": by_source,

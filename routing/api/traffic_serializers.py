@@ -170,6 +170,18 @@ class FlowMapQuerySerializer(SnapshotQuerySerializer):
 # --- recommendations --------------------------------------------------------------------------
 
 
+class StableSinceSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The first snapshot kept with the same advice.")
+    takenAt = serializers.DateTimeField(help_text="When that snapshot was taken.")
+    seconds = serializers.FloatField(help_text="From then to this snapshot, in seconds.")
+    atLeast = serializers.BooleanField(
+        help_text="The run reaches the oldest snapshot kept: pruned history may hold more."
+    )
+    changedHere = serializers.BooleanField(
+        help_text="The advice is new in this snapshot: other or absent in an earlier one kept."
+    )
+
+
 class RankedRecommendationSerializer(serializers.Serializer):
     namespace = serializers.CharField(help_text="Namespace of the Service.")
     name = serializers.CharField(help_text="Name of the Service.")
@@ -221,6 +233,11 @@ class RankedRecommendationSerializer(serializers.Serializer):
         many=True,
         help_text="Verified fixes, best first (docs/analysis-report.md), monthly savings from "
         "the Service's volume.",
+    )
+    stableSince = StableSinceSerializer(
+        allow_null=True,
+        help_text="Since when the leading advice (the recommended policy, or the best fix's "
+        "kind) has held, up to this snapshot; a flapping recommendation has a recent one.",
     )
 
 

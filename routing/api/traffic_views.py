@@ -25,6 +25,7 @@ from routing.api.traffic_serializers import (
     VolumeInputSerializer,
     VolumeSerializer,
 )
+from routing.figures.stability import with_stability
 from routing.figures.traffic import flow_map, recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 from routing.roles import EDITOR
@@ -178,7 +179,8 @@ class RecommendationsView(generics.GenericAPIView):
             self.paginator.snapshot = snapshot
             rows = self.paginate_queryset(recommendations(snapshot))
             assert rows is not None  # None only without a paginator or page_size: it has both
-            return self.get_paginated_response(with_yaml(rows)).data
+            rows = with_stability(snapshot, with_yaml(rows))  # this page's only: a query each
+            return self.get_paginated_response(rows).data
 
         # Ranking reads every Service's row: cached per snapshot, page and volumes.
         key = [

@@ -1,7 +1,7 @@
 """Snapshots from live clusters: connect, list or watch, and store (kube and storage glue)."""
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +59,17 @@ def set_status(cluster_id: int, status: str, message: str, *, only_if: Q | None 
     return True
 
 
+def record_contact(cluster_id: int, heard: float | None) -> None:
+    """Move the cluster's last contact forward to `heard` (time.time() of the last bytes its
+    API server sent a watch stream). Never backwards: a listing may have recorded a later one."""
+    if heard is None:
+        return
+    at = datetime.fromtimestamp(heard, tz=UTC)
+    Cluster.objects.filter(pk=cluster_id).filter(
+        Q(last_contact_at__lt=at) | Q(last_contact_at=None)
+    ).update(last_contact_at=at)
+
+
 def record_listed(cluster_id: int) -> None:
     """After a listing succeeded: the API answers. The cluster is idle, unless a watcher holds
     it (which reports its own state) or died holding it (stale until another takes over)."""
@@ -96,6 +107,8 @@ def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
 
     def write(objects: list[dict[str, Any]], source: str) -> None:
         close_old_connections()  # runs in the watcher's thread
+        # Before the snapshot: its live event makes pages re-read the cluster, contact included.
+        record_contact(cluster_id, watcher.last_heard())
         write_snapshot(Cluster.objects.get(pk=cluster_id), objects, source=source)
 
     def status(state: str, message: str) -> None:

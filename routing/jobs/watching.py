@@ -26,7 +26,7 @@ from django.utils import timezone
 from redis import RedisError
 
 from routing.jobs import jobstats
-from routing.jobs.ingest import LIVE_SOURCES, set_status, start_watch
+from routing.jobs.ingest import LIVE_SOURCES, record_contact, set_status, start_watch
 from routing.jobs.locks import Lease
 from routing.kube.connect import ConnectError
 from routing.kube.runner import ClusterWatcher
@@ -136,7 +136,10 @@ class WatchSupervisor:
                     logger.info("cluster %s is no longer watched live; stopping", cluster_id)
                     self._drop(cluster_id, release=True)
                     continue
-                wanted = self.held[cluster_id].watcher.status
+                watcher = self.held[cluster_id].watcher
+                # A quiet cluster writes no snapshot for minutes; its contact still moves.
+                record_contact(cluster_id, watcher.last_heard())
+                wanted = watcher.status
                 if wanted[0] and wanted[0] != found[cluster_id][0]:
                     set_status(cluster_id, *wanted)
         self.database.succeeded()

@@ -95,6 +95,11 @@ class ClusterWatcher:
         self.write_failures = 0
         self.on_exit = on_exit  # runs in the snapshot thread as it ends (e.g. close its DB link)
 
+    def last_heard(self) -> float | None:
+        """When (time.time()) the cluster's API server last sent any stream anything."""
+        heard = [w.heard_at for w in self.watchers if w.heard_at is not None]
+        return max(heard) if heard else None
+
     def start(self) -> None:
         for watcher in self.watchers:
             watcher.start()

@@ -95,6 +95,10 @@ class ResourceWatcher(threading.Thread):
         self.relists = 0
         self.reconnects = 0  # see the module docstring; on_reconnect hears of each
         self.on_reconnect = on_reconnect or (lambda kind: None)
+        # Wall-clock time the API server last sent this stream anything (a list, a watch
+        # opened, an event or bookmark): the cluster's "last contact". A float written by this
+        # thread only, read by others: no lock needed.
+        self.heard_at: float | None = None
 
     def run(self) -> None:
         while not self.stop_event.is_set():
@@ -139,6 +143,7 @@ class ResourceWatcher(threading.Thread):
         self.state.replace_kind(self.resource.kind, items)
         self.version = version
         self.relists += 1
+        self.heard_at = time.time()
         self.health(self.resource.kind, None)
 
     def _watch(self) -> None:
@@ -156,11 +161,13 @@ class ResourceWatcher(threading.Thread):
             if exc.status == 410:
                 raise Expired from None
             raise
+        self.heard_at = time.time()
         self.health(self.resource.kind, None)
         try:
             for line in iter_lines(response):
                 if self.stop_event.is_set():
                     return
+                self.heard_at = time.time()
                 self._handle(orjson.loads(line))
         finally:
             response.release_conn()

@@ -130,12 +130,20 @@ def test_a_new_snapshot_refreshes_its_card(page, web_server, viewer, shop):
     TrafficVolume.objects.create(cluster=shop, namespace="shop", name="checkout", monthly_gb=20000)
     changed = DEMO_DUMP.read_text().replace('"PreferSameZone"', '"PreferSameNode"')
     import_dump(shop, changed.encode())
+    # A watcher records contact with each snapshot (routing.jobs.ingest.record_contact).
+    contact = timezone.now().replace(microsecond=0)
+    Cluster.objects.filter(pk=shop.pk).update(last_contact_at=contact)
     snapshot = shop.latest_snapshot()
     flows = flow_map(snapshot)
     assert flows["monthlyCost"] is not None
     snapshot_event(page, "shop", 3)
     page.wait_for_selector('.cluster-card[data-cluster="shop"][data-seq="3"]:not([aria-busy])')
     assert value(shop_card, "snapshot") == "3"
+    assert shop_card.locator('[data-role="contact"]').is_visible()
+    assert (
+        contact.strftime("%Y-%m-%d %H:%M:%S")
+        in shop_card.locator('[data-role="contact"]').inner_text()
+    )
     cost = shop_card.locator('[data-role="cost"]')
     assert cost.get_attribute("data-kind") == "monthly"
     assert float(value(shop_card, "cost-value")) == flows["monthlyCost"]

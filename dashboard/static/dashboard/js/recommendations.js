@@ -4,7 +4,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { copyText, fill, h, pageData, servicePath } from "./dom.js";
-import { count, gb, NO_TRAFFIC, pct, perGb, sourceWord, times, usd } from "./format.js";
+import { count, gb, NO_TRAFFIC, pct, perGb, sourceWord, times, usd, when } from "./format.js";
 import { wrappable } from "./code_text.js";
 
 const cluster = document.body.dataset.cluster;
@@ -71,6 +71,38 @@ function savingPerMonth(item) {
   return v > 0 ? [usd(v), "good"] : [`costs ${usd(-v)} more`, "bad"];
 }
 
+// A span of time, to the unit that matters: "45 s", "12 min", "3 h 5 min", "2 d 4 h".
+function span(seconds) {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  const [d, hours, min] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60)];
+  return d > 0 ? `${d} d${hours ? ` ${hours} h` : ""}` : `${hours} h${min ? ` ${min} min` : ""}`;
+}
+
+// How long the leading advice has held up to this snapshot (routing/figures/stability.py): a
+// flapping recommendation reads "new in this snapshot" or a few minutes, and is marked.
+function stableLine(since) {
+  if (!since) return null;
+  if (since.changedHere) {
+    return h(
+      "p",
+      { class: "rec__stable rec__stable--new small", dataset: { stableSeconds: "0" } },
+      "New in this snapshot: the advice was other or absent in the one before",
+    );
+  }
+  if (since.seq === state.snapshot) {
+    return h("p", { class: "rec__stable small muted", dataset: { stableSeconds: "0" } }, "Seen in this snapshot only: no earlier one kept");
+  }
+  const kept = since.atLeast ? ", the oldest snapshot kept" : "";
+  return h(
+    "p",
+    { class: "rec__stable small muted", dataset: { stableSeconds: String(since.seconds) } },
+    `Stable for ${since.atLeast ? "at least " : ""}${span(since.seconds)}`,
+    ` (the same advice since snapshot ${since.seq}${kept}, ${when(since.takenAt)})`,
+  );
+}
+
 function card(item, rank) {
   const name = `${item.namespace}/${item.name}`;
   const best = item.fixes[0] || null;
@@ -97,6 +129,7 @@ function card(item, rank) {
               h("span", { class: "policy policy--to" }, item.recommendedPolicy),
             ),
       ),
+      stableLine(item.stableSince),
       h("p", { class: "rec__reason" }, item.reason),
       h(
         "dl",
