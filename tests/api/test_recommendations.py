@@ -59,6 +59,14 @@ def test_ranked_by_per_gb_saving_without_volumes(shop, token_client):
         "change": payments["change"],
         "yaml": payments["yaml"],
         "fixes": payments["fixes"],
+        # The only snapshot: nothing earlier to hold against (test_recommendation_stability.py)
+        "stableSince": {
+            "seq": 1,
+            "takenAt": body["snapshot"]["takenAt"],
+            "seconds": 0.0,
+            "atLeast": False,
+            "changedHere": False,
+        },
     }
     assert [f["kind"] for f in payments["fixes"]] == ["set-policy", "add-endpoints"]
     assert "PreferSameZone" in payments["reason"]
@@ -142,8 +150,9 @@ def test_constant_queries(shop, token_client, django_assert_max_num_queries, dem
         TrafficVolume.objects.create(cluster=shop, namespace="shop", name=f"x{i}", monthly_gb=1)
         write_snapshot(shop, demo_objects, source="scheduled")
     # token, groups, cluster, snapshot, the volumes' state (in the cache key), summaries,
-    # manual volumes
-    with django_assert_max_num_queries(7):
+    # manual volumes; the page's stability: the oldest snapshot, the summaries' history, the
+    # runs' first snapshots (routing/figures/stability.py)
+    with django_assert_max_num_queries(10):
         assert client.get(URL).json()["count"] == len(RANKED)
     # Again: from the cache, no summary read (token, groups, cluster, snapshot, state).
     with django_assert_max_num_queries(5):
