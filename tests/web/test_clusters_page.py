@@ -8,6 +8,7 @@ from routing.snapshots import import_dump
 from routing.snapshots.intake import DUMP_COMMAND
 from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
+from tests.web.flashes import RECORD_FLASHES
 
 
 def snapshot_event(page, cluster: str, seq: int) -> None:
@@ -136,9 +137,13 @@ def test_a_new_snapshot_refreshes_its_card(page, web_server, viewer, shop):
     snapshot = shop.latest_snapshot()
     flows = flow_map(snapshot)
     assert flows["monthlyCost"] is not None
+    page.evaluate(RECORD_FLASHES)
     snapshot_event(page, "shop", 3)
     page.wait_for_selector('.cluster-card[data-cluster="shop"][data-seq="3"]:not([aria-busy])')
     assert value(shop_card, "snapshot") == "3"
+    # What the snapshot changed flashed; the Service count, the same, did not.
+    flashed = page.evaluate("window.__flashed")
+    assert "#3" in flashed and str(snapshot.services) not in flashed, flashed
     assert shop_card.locator('[data-role="contact"]').is_visible()
     assert (
         contact.strftime("%Y-%m-%d %H:%M:%S")

@@ -10,6 +10,7 @@ from routing.models import Cluster
 from routing.snapshots import import_dump
 from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
+from tests.web.flashes import RECORD_FLASHES
 
 NAMES = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
 
@@ -85,5 +86,10 @@ def test_a_snapshot_refreshes_its_row(page, web_server, admin_user, many):
     row = page.locator('#cluster-rows tr[data-cluster="alpha"]')
     expect(row).to_contain_text("#1")
     expect(page.locator("body")).to_have_attribute("data-live-hello", "true")
+    page.evaluate(RECORD_FLASHES)
     import_dump(Cluster.objects.get(name="alpha"), DEMO_DUMP.read_bytes())
     expect(row).to_contain_text("#2", timeout=10_000)
+    # The cells the snapshot changed flashed (the last snapshot's number), the others did not.
+    flashed = page.evaluate("window.__flashed")
+    assert any(text.startswith("#2") for text in flashed), flashed
+    assert not any("alpha" in text for text in flashed), flashed

@@ -4,7 +4,7 @@
 // cost with where its volumes came from, or mean cost per GB); on tl:status its badge.
 
 import { api, clusterApi } from "./api.js";
-import { fill, h } from "./dom.js";
+import { fill, flash, h } from "./dom.js";
 import { NO_TRAFFIC, perGb, pct, usd, volumesSummary, when } from "./format.js";
 
 const list = document.getElementById("cluster-list");
@@ -18,9 +18,12 @@ function part(el, role) {
   return el.querySelector(`[data-role="${role}"]`);
 }
 
+// A card's figure; one a new snapshot changed flashes (the first paint's own figures do not).
 function setValue(el, value, text) {
+  const changed = el.textContent !== text && el.textContent.trim() !== "";
   el.dataset.value = value === null || value === undefined ? "" : String(value);
   el.textContent = text;
+  if (changed) flash(el);
 }
 
 function showStatus(el, status, message, lastContactAt) {
@@ -75,7 +78,7 @@ function costItem(el, flows) {
     fill(
       item,
       h("span", { class: "stats__value", dataset: { role: "cost-value", value: value === null ? "" : String(value) } }, perGb(value)),
-      "mean per GB crossing ",
+      "mean per GB crossing, Services weighted equally ",
       h(
         "span",
         { class: "stat-source", dataset: { role: "cost-source" } },
@@ -108,6 +111,7 @@ async function refresh(name) {
     const flows = await api.get(clusterApi(name, "flowmap/"), { snapshot: snapshot.seq });
     setValue(part(el, "services"), snapshot.counts.services, String(snapshot.counts.services));
     setValue(part(el, "cross-zone"), flows.crossZoneFraction, pct(flows.crossZoneFraction));
+    part(el, "cross-zone-weighting").hidden = flows.weighting !== "equal";
     costItem(el, flows);
     setValue(part(el, "snapshot"), snapshot.seq, `#${snapshot.seq}`);
     const time = part(el, "snapshot-time");
@@ -159,7 +163,12 @@ async function refreshRow(name) {
     window.location.reload(); // a cluster added or removed: the server lays the table out
     return;
   }
-  shown.replaceWith(document.importNode(fresh, true));
+  const row = document.importNode(fresh, true);
+  const before = [...shown.cells].map((td) => td.textContent);
+  shown.replaceWith(row);
+  [...row.cells].forEach((td, i) => {
+    if (before[i] !== undefined && before[i] !== td.textContent) flash(td);
+  });
   const sort = currentSort();
   if (sort) sortRows(...sort);
 }

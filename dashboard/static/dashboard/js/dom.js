@@ -36,6 +36,15 @@ export function fill(el, ...children) {
   el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+// Mark a figure a new snapshot just changed: it flashes for 2 s (app.css `.changed`; an outline
+// under reduced motion), so what moved catches the eye without anything else moving.
+export function flash(el) {
+  el.classList.remove("changed");
+  void el.offsetWidth; // restart the animation when the same figure changes again within 2 s
+  el.classList.add("changed");
+  setTimeout(() => el.classList.remove("changed"), 2000);
+}
+
 // The JSON a template put in a <script type="application/json" id=...> with json_script.
 export function pageData(id) {
   const el = document.getElementById(id);

@@ -5,7 +5,7 @@
 
 import { api, clusterApi } from "./api.js";
 import { count, NO_TRAFFIC, pct, perGb, sourceWord, times, usd, volumeLabel } from "./format.js";
-import { fill, h, pageData } from "./dom.js";
+import { fill, flash, h, pageData } from "./dom.js";
 import { initNamespaces } from "./namespaces.js";
 
 const data = pageData("services-data");
@@ -207,8 +207,7 @@ function flashChanged(tbody, before) {
     for (const td of tr.querySelectorAll("td[data-col]")) {
       const old = before.get(`${tr.dataset.key}\u0000${td.dataset.col}`);
       if (old === undefined || old === td.textContent) continue;
-      td.classList.add("changed");
-      setTimeout(() => td.classList.remove("changed"), 2000);
+      flash(td);
     }
   }
 }
