@@ -27,6 +27,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start_serve(args: list[str], env: dict[str, str], *, stderr: int):
+    """`manage.py serve ARGS` in the background, and the list its output lines are added to
+    (by a reader thread) as they come."""
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )
+    lines: list[str] = []
+    stdout = proc.stdout
+    assert stdout is not None
+    threading.Thread(target=lambda: lines.extend(ln.decode() for ln in stdout), daemon=True).start()
+    return proc, lines
+
+
 def _sign_in(base: str, username: str, password: str) -> urllib.request.OpenerDirector:
     """A urllib opener holding a session signed in through the sign-in form."""
     jar = http.cookiejar.CookieJar()
@@ -52,18 +69,7 @@ def test_serve_creates_a_first_user_and_watches_the_demo(tmp_path, prometheus):
         "TRAFFICLENS_DEMO_PROMETHEUS": prometheus,
     }
     env.pop("TRAFFICLENS_KUBECONFIG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True
-    )
-    reader.start()
+    proc, lines = _start_serve([f"127.0.0.1:{port}"], env, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         password = None
@@ -209,18 +215,7 @@ def test_a_later_start_names_admin_and_how_to_reset_its_password(tmp_path):
         timeout=60,
     )
     port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "serve", "--no-demo", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(
-        target=lambda: lines.extend(line.decode() for line in proc.stdout), daemon=True
-    )
-    reader.start()
+    proc, lines = _start_serve(["--no-demo", f"127.0.0.1:{port}"], env, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while not any("sign in at" in line for line in list(lines)):
