@@ -372,6 +372,10 @@ class ObjectVersion(models.Model):
         return f"{self.kind} {where} [{self.first_seq}, {self.last_seq or '…'})"
 
 
+# A diagnostic's severity as ServiceSummary.severity stores the most severe one; 0: none.
+SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
+
+
 class ServiceSummary(models.Model):
     """The analysis of one Service, over the seq interval in which it stayed the same.
 
@@ -397,6 +401,11 @@ class ServiceSummary(models.Model):
     matrix = models.JSONField(default=dict)
     diagnostics = models.JSONField(default=list)
     recommendation = models.JSONField(null=True, blank=True)
+    # What the Services list filters and sorts by, as plain columns (in the list's covering
+    # index, migration 0017) rather than read out of the JSON above for every row: the most
+    # severe diagnostic (SEVERITY_RANK) and the recommendation's saving per GB.
+    severity = models.PositiveSmallIntegerField(default=0)
+    saving_per_gb = models.FloatField(null=True, blank=True)
     # Verified fixes, best first (routing.fixes; docs/analysis-report.md): read by the
     # recommendations list without decoding `report`.
     fixes = models.JSONField(default=list, blank=True)

@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from routing.models import SEVERITY_RANK
+
 LEVELS = ("ok", "info", "warning", "critical")  # by rank, mildest first
 _BY_SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
 
@@ -53,14 +55,14 @@ def health_level(
 def health_rank(limits: Thresholds) -> Case:
     """The level's rank (index in LEVELS) as SQL over ServiceSummary, for sorting."""
     return Case(
-        When(Q(dropped__gt=0) | Q(diagnostics__0__severity="error"), then=Value(3)),
+        When(Q(dropped__gt=0) | Q(severity=SEVERITY_RANK["error"]), then=Value(3)),
         When(
             Q(max_overload__gt=limits.overload_limit)
             | Q(cross_zone_fraction__gt=limits.cross_zone_alert)
-            | Q(diagnostics__0__severity="warning"),
+            | Q(severity=SEVERITY_RANK["warning"]),
             then=Value(2),
         ),
-        When(diagnostics__0__severity="info", then=Value(1)),
+        When(severity=SEVERITY_RANK["info"], then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )

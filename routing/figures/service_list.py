@@ -10,21 +10,16 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
-    Case,
     F,
     FloatField,
     Func,
-    IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Coalesce, Collate, Concat
 
-from routing.models import TrafficVolume
+from routing.models import SEVERITY_RANK, TrafficVolume
 from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
 
@@ -36,16 +31,8 @@ SEVERITIES = ("error", "warning", "info")
 # A snapshot may hold others as written (a newer API server's value): those are valid filters
 # only where the snapshot has them (`policy_error`).
 KNOWN_POLICIES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "none")
-# The most severe diagnostic first: diagnostics are stored most important first.
-_SEVERITY_RANK = Case(
-    When(diagnostics__0__severity="error", then=Value(3)),
-    When(diagnostics__0__severity="warning", then=Value(2)),
-    When(diagnostics__0__severity="info", then=Value(1)),
-    default=Value(0),
-    output_field=IntegerField(),
-)
-# A recommendation's saving per GB; null (sorted last) for a Service without one.
-_SAVING = Cast(KeyTransform("costPerGbSaved", "recommendation"), FloatField())
+# A recommendation's saving per GB is its own column (null, sorted last, without one), as is
+# the most severe diagnostic's rank: no JSON is read to filter or sort (migration 0017).
 # Each sort key with its database ordering, ascending; `-key` is the same, descending.
 # Ties (and `name` itself) are broken by namespace and name, bytewise.
 _SORT_KEYS: dict[str, tuple[Any, ...]] = {
@@ -57,8 +44,8 @@ _SORT_KEYS: dict[str, tuple[Any, ...]] = {
     "cost": (F("cost_per_gb"),),
     # The Service's monthly cost: cost per GB x its volume; Services without one come last.
     "monthly_cost": (F("monthly_cost"),),
-    "diagnostics": (_SEVERITY_RANK,),
-    "recommendation": (_SAVING,),
+    "diagnostics": (F("severity"),),
+    "recommendation": (F("saving_per_gb"),),
     "health": (),  # routing.figures.health.health_rank: it reads the cluster's thresholds
 }
 ORDERINGS = tuple(key for name in _SORT_KEYS for key in (name, f"-{name}"))
@@ -150,9 +137,6 @@ def with_monthly_cost(rows, volumes: SnapshotVolumes):
     return rows.annotate(monthly_gb=gb).annotate(monthly_cost=F("cost_per_gb") * F("monthly_gb"))
 
 
-_PROBLEMS = ["error", "warning"]
-
-
 def _bytewise(field: str):
     # The same order on every database (PostgreSQL's default collation ignores punctuation).
     return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
@@ -177,12 +161,11 @@ def filtered_services(
         rows = rows.filter(max_overload__gt=limit)
     elif query.get("overloaded") is False:
         rows = rows.filter(max_overload__lte=limit)
-    # Diagnostics are stored most important first, so the first one's severity tells.
-    problem = Q(diagnostics__0__severity__in=_PROBLEMS)
+    # A warning or an error; an info alone does not count.
     if query.get("has_diagnostics") is True:
-        rows = rows.filter(problem)
+        rows = rows.filter(severity__gte=SEVERITY_RANK["warning"])
     elif query.get("has_diagnostics") is False:
-        rows = rows.filter(Q(diagnostics__0__isnull=True) | Q(diagnostics__0__severity="info"))
+        rows = rows.filter(severity__lt=SEVERITY_RANK["warning"])
     if query.get("search"):
         # One substring test on "namespace/name", so "shop/check" finds shop/checkout.
         rows = rows.annotate(_key=Concat("namespace", Value("/"), "name")).filter(

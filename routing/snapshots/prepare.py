@@ -11,7 +11,7 @@ import orjson
 from routing.engine import InputError
 from routing.engine.loader import label_of
 from routing.engine.model import ZONE_LABEL
-from routing.models import Cluster, ServiceSummary
+from routing.models import SEVERITY_RANK, Cluster, ServiceSummary
 from routing.snapshots.trim import KINDS, TRIMMERS
 
 KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
@@ -129,6 +129,13 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         entry = canonical_bytes(svc)
         digest = hashlib.sha256(canonical_bytes(fields) + entry).hexdigest()
         fields["report"] = zlib.compress(entry)
+        # Derived from fields the digest covers, so added after it: rows written before these
+        # columns existed keep their digest (and are not reopened by the next snapshot).
+        fields["severity"] = max(
+            (SEVERITY_RANK.get(d["severity"], 0) for d in svc["diagnostics"]), default=0
+        )
+        recommendation = svc["recommendation"]
+        fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
         out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
     return out
 
@@ -154,7 +161,7 @@ def _figures(
                     ready_by_zone[zone] = ready_by_zone.get(zone, 0) + 1
     rows = list(
         ServiceSummary.objects.at(cluster.pk, seq).values_list(
-            "cross_zone_fraction", "cost_per_gb", "diagnostics"
+            "cross_zone_fraction", "cost_per_gb", "severity"
         )
     )
     n = len(rows)
@@ -166,9 +173,7 @@ def _figures(
         "endpoints": endpoints,
         "cross_zone_fraction": sum(r[0] for r in rows) / n if n else None,
         "cost_per_gb_mean": sum(r[1] for r in rows) / n if n else None,
-        "services_with_diagnostics": sum(
-            any(d["severity"] in ("warning", "error") for d in r[2]) for r in rows
-        ),
+        "services_with_diagnostics": sum(r[2] >= SEVERITY_RANK["warning"] for r in rows),
         "cluster_report": cluster_section,
         "ready_endpoints_by_zone": dict(sorted(ready_by_zone.items())),
     }

@@ -38,6 +38,8 @@ _SUMMARY_FIELDS = (
     "fixes",
     "what_if",
     "report",
+    "severity",
+    "saving_per_gb",
 )
 _SUMMARY_COLUMNS = (
     "cluster_id",

@@ -1,4 +1,4 @@
-"""Migration 0010: a cluster left `watching` by a watcher of an earlier version (no lease) is made
+"""Migrations that change data. 0010: a cluster left `watching` by a watcher of an earlier version (no lease) is made
 idle, so the scheduler snapshots it until a watcher holds it again."""
 
 import pytest
@@ -23,6 +23,62 @@ def test_watching_without_a_lease_becomes_idle():
         statuses = dict(new.objects.values_list("name", "status"))
         assert statuses == {"left": "idle", "stale": "stale"}
         assert new.objects.get(name="left").status_message == "waiting for a watcher"
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+
+
+BEFORE_COLUMNS = [("routing", "0016_cluster_cross_zone_alert")]
+AFTER_COLUMNS = [("routing", "0017_summary_severity_saving")]
+
+
+def _summary(model, cluster, name: str, diagnostics: list, recommendation: dict | None):
+    return model.objects.create(
+        cluster=cluster,
+        namespace="shop",
+        name=name,
+        first_seq=1,
+        content_hash=name,
+        mechanism="none",
+        policy="none",
+        internal_traffic_policy="Cluster",
+        cross_zone_fraction=0.5,
+        cross_region_fraction=0.0,
+        dropped=0.0,
+        max_overload=1.0,
+        cost_per_gb=0.01,
+        diagnostics=diagnostics,
+        recommendation=recommendation,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_severity_and_saving_are_filled_from_the_json():
+    """Migration 0017: the list's new columns hold, for rows written before them, what the write
+    path now stores (the most severe diagnostic first, the recommendation's saving per GB)."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_COLUMNS)
+    apps = executor.loader.project_state(BEFORE_COLUMNS).apps
+    cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
+    summary = apps.get_model("routing", "ServiceSummary")
+    error = {"severity": "error", "code": "e", "message": "m"}
+    warning = {"severity": "warning", "code": "w", "message": "m"}
+    info = {"severity": "info", "code": "i", "message": "m"}
+    _summary(summary, cluster, "bad", [error, warning], {"policy": "Auto", "costPerGbSaved": 0.02})
+    _summary(summary, cluster, "meh", [warning, info], None)
+    _summary(summary, cluster, "fyi", [info], {"policy": "none", "costPerGbSaved": -0.005})
+    _summary(summary, cluster, "fine", [], None)
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(AFTER_COLUMNS)
+        new = executor.loader.project_state(AFTER_COLUMNS).apps.get_model(
+            "routing", "ServiceSummary"
+        )
+        rows = {
+            n: (s, g) for n, s, g in new.objects.values_list("name", "severity", "saving_per_gb")
+        }
+        assert rows == {"bad": (3, 0.02), "meh": (2, None), "fyi": (1, -0.005), "fine": (0, None)}
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
