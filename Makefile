@@ -34,6 +34,7 @@ kubectl-matrix: venv
 
 # What the tests need from the system: Debian's chromium (browser tests, driven by Playwright;
 # Playwright's own browser download is not used), nginx (compose's proxy, run natively) and
+# wrk (the API benchmark's load; tests/test_bench_api_smoke.py runs it small),
 # prometheus (scrapes the simulated cluster's /metrics: tests/volumes, the demo's measured
 # traffic). Its package's service is not used: routing/volumes/local_prometheus.py runs the
 # binary on a free loopback port with its own config and storage.
@@ -44,6 +45,8 @@ system-deps:
 		apt-get install -y nginx-light >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx-light >/dev/null; }; }
 	@command -v prometheus >/dev/null || test -x /usr/bin/prometheus || { echo "installing prometheus"; \
 		apt-get install -y --no-install-recommends prometheus >/dev/null || { apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus >/dev/null; }; }
+	@command -v wrk >/dev/null || { echo "installing wrk"; \
+		apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 
 # Ruff's rules and format, the Dockerfile's best practices (hadolint), and no model change
 # without its migration.

@@ -1,0 +1,55 @@
+"""The API benchmark runs once at a tiny size, every mode issue 16 measures with it: list pages
+whose filters and sort never repeat (no cached answer), the cached list and the detail, while a
+1%-change snapshot is written every second. So that the benchmark cannot rot unnoticed (issue
+16: "CI runs each benchmark once at a small size"). Nothing is timed here: the run must finish,
+answer every request with 200 and write its snapshots; its latencies are not judged."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _postgres_server() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed (make system-deps)")
+def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path):
+    out = tmp_path / "bench.json"
+    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    command = [
+        sys.executable,
+        "benchmarks/bench_api.py",
+        *("--services", "200", "--endpoints", "1500", "--nodes", "20"),
+        *("--duration", "2", "--runs", "coldlist,list,detail", "--write-every", "1"),
+        *("--pg", _postgres_server(), "--database", "trafficlens_bench_api_smoke"),
+        *("--redis", redis, "--port", str(_free_port()), "--json", str(out)),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = orjson.loads(out.read_bytes())
+    for run in ("coldlist", "list", "detail"):
+        assert results[run]["requests"] > 0, results[run]
+        assert results[run]["status_errors"] == 0 and results[run]["socket_errors"] == 0
+    assert results["writes"]["writes"] >= 1 and results["writes"]["failures"] == 0
+    assert results["writes"]["servicesChanged"] == 2  # 1% of 200
