@@ -36,14 +36,15 @@ kubectl-matrix: venv
 # Playwright's own browser download is not used), nginx (compose's proxy, run natively) and
 # wrk (the API benchmark's load; tests/test_bench_api_smoke.py runs it small),
 # prometheus (scrapes the simulated cluster's /metrics: tests/volumes, the demo's measured
-# traffic). Its package's service is not used: routing/volumes/local_prometheus.py runs the
-# binary on a free loopback port with its own config and storage.
+# traffic; and TrafficLens's own: tests/deploy, with the package's promtool for the alert rules).
+# Its package's service is not used: routing/volumes/local_prometheus.py runs the binary on a
+# free loopback port with its own config and storage.
 system-deps:
 	@test -x /usr/bin/chromium || { echo "installing chromium"; \
 		apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }; }
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "installing nginx-light"; \
 		apt-get install -y nginx-light >/dev/null || { apt-get update >/dev/null && apt-get install -y nginx-light >/dev/null; }; }
-	@command -v prometheus >/dev/null || test -x /usr/bin/prometheus || { echo "installing prometheus"; \
+	@{ command -v promtool >/dev/null || test -x /usr/bin/promtool; } && { command -v prometheus >/dev/null || test -x /usr/bin/prometheus; } || { echo "installing prometheus"; \
 		apt-get install -y --no-install-recommends prometheus >/dev/null || { apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus >/dev/null; }; }
 	@command -v wrk >/dev/null || { echo "installing wrk"; \
 		apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }

@@ -40,6 +40,38 @@ _SERVICE_GAUGES = (
 )
 _COST_PER_GB = 2 + [field for field, _, _ in _SERVICE_GAUGES].index("cost_per_gb")
 _OVERLOAD = 2 + [field for field, _, _ in _SERVICE_GAUGES].index("max_overload")
+# After the gauges in each row: the declared policy and the findings, read by the hints gauge.
+_POLICY, _DIAGNOSTICS = -2, -1
+
+HINTS_DISABLED = "trafficlens_service_hints_disabled"
+HINTS_DISABLED_HELP = (
+    "1 when the Service asks for topology hints (a trafficDistribution, or the topology-mode "
+    "annotation) "
+    "but they are not in effect: the controller disabled them or did not write them, or "
+    "kube-proxy ignores them; `reason` is the finding that says so (docs/analysis-report.md). "
+    "0 for the other Services that ask for hints; no series for Services that ask for none."
+)
+# The findings (routing/engine/diagnostics.py) that mean the hints a Service's policy asks for
+# do not steer its traffic, whatever the cause: the controller's side first, then kube-proxy's.
+# A Service whose design makes hints moot (headless, internalTrafficPolicy Local) is not listed:
+# there is nothing to switch back on.
+HINTS_OFF_CODES = (
+    "traffic-distribution-unknown",  # the controller removes every hint
+    "policy-without-selector",  # the controller manages none of its slices
+    "slices-not-managed",
+    "auto-disabled",  # Auto's safeguard removed the hints
+    "hints-pending",  # the controller has not written them (yet)
+    "endpoint-without-zone-hint",  # kube-proxy ignores zone hints on every node
+    "endpoint-without-node-hint",
+)
+# Findings of a Service that asks for Auto in a way that enables nothing, so that its stored
+# policy is "none": "AUTO", or the deprecated annotation overriding topology-mode.
+ASKS_WITHOUT_POLICY_CODES = ("topology-mode-not-recognised", "deprecated-annotation-wins")
+OVERLOAD_LIMIT = "trafficlens_cluster_overload_limit"
+OVERLOAD_LIMIT_HELP = (
+    "The overload limit (TRAFFICLENS_OVERLOAD_LIMIT): a Service whose busiest endpoint carries "
+    "more than this times its fair share is overloaded."
+)
 
 CLUSTER_COST_PER_GB = "trafficlens_cluster_cost_per_gb_mean_usd"
 CLUSTER_COST_PER_GB_HELP = "Mean over the cluster's Services of the price of one GB, USD."
@@ -137,13 +169,20 @@ def _cluster_lines(clusters: list[Cluster]) -> Iterator[str]:
         rows[c.pk] = list(
             ServiceSummary.objects.at(c.pk, snap.seq)
             .order_by("namespace", "name")
-            .values_list("namespace", "name", *(field for field, _, _ in _SERVICE_GAUGES))
+            .values_list(
+                "namespace",
+                "name",
+                *(field for field, _, _ in _SERVICE_GAUGES),
+                "policy",
+                "diagnostics",
+            )
         )
     for i, (_, metric, help_text) in enumerate(_SERVICE_GAUGES):
         yield _family(metric, "gauge", help_text)
         for c in clusters:
             for row in rows[c.pk]:
                 yield f"{metric}{{{_service_labels(c, row)}}} {_number(row[2 + i])}\n"
+    yield from _hints_lines(clusters, rows)
     volumes = _volumes(latest)
     yield from _monthly_cost_lines(clusters, rows, volumes)
     yield from _cluster_total_lines(clusters, latest, rows, volumes)
@@ -177,6 +216,36 @@ def _cluster_total_lines(
         if c.pk in latest:
             over = sum(row[_OVERLOAD] > limit for row in rows[c.pk])
             yield f'{CLUSTER_OVERLOADED}{{cluster="{_label(c.name)}"}} {over}\n'
+    # Per cluster, beside the count it decides, so that an alert can compare each Service's
+    # overload with it (`on (cluster)`) and follow the setting (deploy/prometheus/rules.yml).
+    yield _family(OVERLOAD_LIMIT, "gauge", OVERLOAD_LIMIT_HELP)
+    for c in clusters:
+        if c.pk in latest:
+            yield f'{OVERLOAD_LIMIT}{{cluster="{_label(c.name)}"}} {_number(limit)}\n'
+
+
+def hints_off_reason(policy: str, diagnostics: list[dict[str, str]]) -> str | None:
+    """The finding that says why the hints a Service asks for are not in effect, "" when they
+    are, None when it asks for none (`policy` and `diagnostics` as ServiceSummary stores them,
+    the findings most severe first, so the first match is the one to act on)."""
+    codes = [d.get("code") for d in diagnostics]
+    if policy == "none":
+        return next((c for c in codes if c in ASKS_WITHOUT_POLICY_CODES), None)
+    return next((c for c in codes if c in HINTS_OFF_CODES), "")
+
+
+def _hints_lines(clusters: list[Cluster], rows: dict[int, list[tuple]]) -> Iterator[str]:
+    yield _family(HINTS_DISABLED, "gauge", HINTS_DISABLED_HELP)
+    for c in clusters:
+        for row in rows[c.pk]:
+            reason = hints_off_reason(row[_POLICY], row[_DIAGNOSTICS])
+            if reason is None:
+                continue
+            labels = (
+                f'{_service_labels(c, row)},policy="{_label(row[_POLICY])}",'
+                f'reason="{_label(reason)}"'
+            )
+            yield f"{HINTS_DISABLED}{{{labels}}} {1 if reason else 0}\n"
 
 
 def _volumes(latest: dict[int, Snapshot]) -> dict[tuple[int, str, str], Volume]:

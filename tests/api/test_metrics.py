@@ -50,6 +50,7 @@ def test_metrics_need_a_viewer_token(loaded):
         "trafficlens_service_cost_per_gb_usd",
         "trafficlens_service_max_overload",
         "trafficlens_service_dropped_fraction",
+        "trafficlens_service_hints_disabled",  # it asks for PreferSameZone
     }
     assert any(ln.startswith('trafficlens_snapshot_age_seconds{cluster="shop"}') for ln in samples)
 

@@ -16,16 +16,19 @@ KUBECTL = Path(sys.executable).parent / "kubectl"
 OVERLAYS = ("single", "production")
 # Every variant a user can render: each overlay, and production with the extra-clusters component.
 VARIANTS = (*OVERLAYS, "production+extra-clusters")
+# With components/monitoring, whose ServiceMonitor and PrometheusRule are not core Kubernetes
+# objects (tests/deploy/test_monitoring_manifests.py validates them against their CRDs).
+MONITORED_VARIANTS = ("single+monitoring", "production+extra-clusters+monitoring")
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job")
 
 
 @functools.cache
 def render(variant: str) -> tuple[dict[str, Any], ...]:
-    overlay, _, component = variant.partition("+")
+    overlay, *components = variant.split("+")
     target = KUBERNETES / "overlays" / overlay
     with tempfile.TemporaryDirectory() as tmp:
         args = [str(KUBECTL), "kustomize"]
-        if component:  # an overlay of the overlay, as a user would write it
+        if components:  # an overlay of the overlay, as a user would write it
             (Path(tmp) / "kustomization.yaml").write_text(
                 yaml.safe_dump(
                     {
@@ -33,7 +36,10 @@ def render(variant: str) -> tuple[dict[str, Any], ...]:
                         "kind": "Kustomization",
                         # kustomize takes no absolute paths to other kustomizations
                         "resources": [os.path.relpath(target, tmp)],
-                        "components": [os.path.relpath(KUBERNETES / "components" / component, tmp)],
+                        "components": [
+                            os.path.relpath(KUBERNETES / "components" / component, tmp)
+                            for component in components
+                        ],
                     }
                 )
             )
