@@ -34,7 +34,7 @@ kubectl-matrix: venv
 
 # What the tests need from the system: Debian's chromium (browser tests, driven by Playwright;
 # Playwright's own browser download is not used), nginx (compose's proxy, run natively) and
-# wrk (the API benchmark's load; tests/test_bench_api_smoke.py runs it small),
+# wrk (the API benchmark's load; tests/test_bench_smoke.py runs it small),
 # prometheus (scrapes the simulated cluster's /metrics: tests/volumes, the demo's measured
 # traffic; and TrafficLens's own: tests/deploy, with the package's promtool for the alert rules).
 # Its package's service is not used: routing/volumes/local_prometheus.py runs the binary on a

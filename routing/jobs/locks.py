@@ -82,3 +82,25 @@ class Lease:
         with _local_lock:
             if _local.get(self.key, ("", 0.0))[0] == self.holder:
                 del _local[self.key]
+
+    def remaining(self) -> float | None:
+        """Seconds until the lease expires, whoever holds it; None when nobody does."""
+        if url := settings.REDIS_URL:
+            ms = _client(url).pttl(self.key)
+            return ms / 1000 if ms >= 0 else None  # -2: no key; -1: no expiry (not ours)
+        with _local_lock:
+            holder, expires = _local.get(self.key, ("", 0.0))
+            left = expires - time.monotonic()
+            return left if holder and left > 0 else None
+
+
+def live_holders(prefix: str) -> int:
+    """How many leases named `prefix` + something are held now (e.g. the watch replicas'
+    presence leases, routing.jobs.watching); at least 1 is the caller's own."""
+    if url := settings.REDIS_URL:
+        keys = _client(url).scan_iter(match=f"trafficlens:{prefix}*", count=1000)
+        return sum(1 for _ in keys)
+    with _local_lock:
+        now = time.monotonic()
+        full = f"trafficlens:{prefix}"
+        return sum(1 for k, (_, exp) in _local.items() if k.startswith(full) and exp > now)

@@ -27,13 +27,14 @@ from redis import RedisError
 
 from routing.jobs import jobstats
 from routing.jobs.ingest import LIVE_SOURCES, record_contact, set_status, start_watch
-from routing.jobs.locks import Lease
+from routing.jobs.locks import Lease, live_holders
 from routing.kube.connect import ConnectError
 from routing.kube.runner import ClusterWatcher
 from routing.models import Cluster
 
 logger = logging.getLogger(__name__)
 
+PRESENCE = "watch-replica:"  # each replica's presence lease: the live ones split the clusters
 REDIS_RETRY_MIN = 0.5  # seconds before the first retry of an unreachable Redis ...
 REDIS_RETRY_MAX = 10.0  # ... doubling up to this
 
@@ -83,13 +84,18 @@ class WatchSupervisor:
     """Acquires a lease per cluster, runs its watcher, renews the lease, lets go when it loses it.
 
     Several replicas may run `manage.py watch`: a cluster's lease is held by one at a time, and
-    when that replica dies its lease expires and another takes the cluster over.
+    when that replica dies its lease expires and another takes the cluster over, waking for it
+    when the lease runs out rather than at its next regular tick. The live replicas split the
+    clusters evenly: each takes up to its share and a replica over its share (one joined) hands
+    one cluster a tick over.
     """
 
     def __init__(self, names: list[str] | None = None, lease_ttl: float = 15.0, **tuning: object):
         self.names = names
         self.lease_ttl = lease_ttl
         self.holder = f"watch-{uuid.uuid4().hex[:12]}"
+        self.presence = Lease(f"{PRESENCE}{self.holder}", ttl=lease_ttl, holder=self.holder)
+        self.next_free_at: float | None = None  # when another replica's lease may lapse
         self.tuning = tuning
         self.held: dict[int, _Held] = {}
         self.redis = Outage("Redis", backoff=True)
@@ -105,6 +111,9 @@ class WatchSupervisor:
         """Heartbeat, renew held leases (dropping lost ones) and take free clusters."""
         self._attempt(self._heartbeat)
         if self.redis.ready():
+            # Presence first: a replica that dies then has its presence lapse before its
+            # clusters' leases, so the one that wakes for those counts it gone and takes them.
+            self._attempt(self._announce)
             self._attempt(self._renew_leases)
         if self.redis.ready() and self.database.ready():
             self._attempt(self._take_free_clusters)
@@ -144,6 +153,10 @@ class WatchSupervisor:
                     set_status(cluster_id, *wanted)
         self.database.succeeded()
 
+    def _announce(self) -> None:
+        if not self.names:
+            self.presence.renew() or self.presence.acquire()
+
     def _renew_leases(self) -> None:
         for cluster_id, held in list(self.held.items()):
             # Not renewed: the key expired (Redis restarted empty, or this replica was cut off
@@ -153,12 +166,39 @@ class WatchSupervisor:
                 self._drop(cluster_id, release=False, clear=False)
         self.redis.succeeded()
 
+    def fair_share(self, clusters: int) -> int:
+        """How many clusters this replica should hold: an even split over the live replicas
+        (each announces itself with a presence lease renewed every tick). A replica started
+        for named clusters (`watch --cluster`) takes all of those and is not counted."""
+        if self.names:
+            return clusters
+        replicas = max(1, live_holders(PRESENCE))
+        return -(-clusters // replicas)  # ceil
+
     def _take_free_clusters(self) -> None:
-        for cluster in self.clusters():
+        clusters = self.clusters()
+        fair = self.fair_share(len(clusters))
+        self.next_free_at = None
+        if len(self.held) > fair:
+            # A replica joined: hand one cluster over per tick (it is taken within a tick;
+            # the watch that takes it relists, so no change is lost) until the split is even.
+            pk = next(reversed(self.held))
+            logger.info("cluster %s: handed over to even out the replicas' share", pk)
+            self._drop(pk, release=True)
+            return
+        for cluster in clusters:
             if cluster.pk in self.held:
                 continue
             lease = Lease(f"watch:{cluster.pk}", ttl=self.lease_ttl, holder=self.holder)
-            if not lease.acquire():
+            # At its share, a replica only notes when the others' leases run out: a replica
+            # that dies stops counting then, and its clusters are to be taken at that moment.
+            if len(self.held) >= fair or not lease.acquire():
+                # Held by another replica: wake when its lease would run out, so that the
+                # cluster of a replica that died is taken over within one lease period.
+                left = lease.remaining()
+                if left is not None:
+                    at = time.monotonic() + left
+                    self.next_free_at = min(self.next_free_at or at, at)
                 continue
             self._write_leases([cluster.pk])  # before its watcher reports `watching`
             try:
@@ -186,6 +226,14 @@ class WatchSupervisor:
         if clear:
             Cluster.objects.filter(pk=cluster_id).update(watch_lease_expires_at=None)
 
+    def next_wait(self) -> float:
+        """Seconds to the next tick: a third of the lease (renewals), or sooner when another
+        replica's lease on a cluster this one would take runs out before then."""
+        wait = self.lease_ttl / 3
+        if self.next_free_at is not None:
+            wait = min(wait, max(0.05, self.next_free_at - time.monotonic() + 0.05))
+        return wait
+
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then stop every watcher and release the leases."""
         try:
@@ -194,12 +242,16 @@ class WatchSupervisor:
                     self.tick()
                 except Exception:  # a bug must not end every cluster's watch
                     logger.exception("watch supervisor: tick failed; the next one retries")
-                if stop.wait(self.lease_ttl / 3):
+                if stop.wait(self.next_wait()):
                     break
         finally:
             self.shutdown()
 
     def shutdown(self) -> None:
+        try:
+            self.presence.release()  # the others' share grows now, not when it expires
+        except RedisError as exc:
+            logger.warning("presence lease not released (%s); it expires", exc)
         for cluster_id in list(self.held):
             try:
                 self._drop(cluster_id, release=True)

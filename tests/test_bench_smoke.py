@@ -1,8 +1,11 @@
-"""The API benchmark runs once at a tiny size, every mode issue 16 measures with it: list pages
-whose filters and sort never repeat (no cached answer), the cached list and the detail, while a
-1%-change snapshot is written every second. So that the benchmark cannot rot unnoticed (issue
-16: "CI runs each benchmark once at a small size"). Nothing is timed here: the run must finish,
-answer every request with 200 and write its snapshots; its latencies are not judged."""
+"""Issue 16's benchmarks run once each at a tiny size, so that none can rot unnoticed ("CI runs
+each benchmark once at a small size"). Nothing is timed here: a run must finish and its results
+must say it did what it measures; its latencies are not judged.
+
+- bench_api: list pages whose filters and sort never repeat (no cached answer), the cached list
+  and the detail, while a 1%-change snapshot is written every second;
+- bench_watchers: clusters split by two `manage.py watch` replicas, changes to the database,
+  one replica killed and its clusters taken over, nothing lost."""
 
 import os
 import shutil
@@ -53,3 +56,25 @@ def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path
         assert results[run]["status_errors"] == 0 and results[run]["socket_errors"] == 0
     assert results["writes"]["writes"] >= 1 and results["writes"]["failures"] == 0
     assert results["writes"]["servicesChanged"] == 2  # 1% of 200
+
+
+def test_the_watchers_benchmark_splits_fails_over_and_loses_nothing(tmp_path):
+    out = tmp_path / "bench.json"
+    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    command = [
+        sys.executable,
+        "benchmarks/bench_watchers.py",
+        *("--clusters", "2", "--services", "20", "--endpoints", "100", "--nodes", "4"),
+        *("--steady", "3", "--failover", "6", "--lease-ttl", "2", "--rate", "3"),
+        *("--pg", _postgres_server(), "--database", "trafficlens_bench_watchers_smoke"),
+        *("--redis", redis, "--json", str(out)),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = orjson.loads(out.read_bytes())
+    assert [m["clusters"] for m in results["memory"]] == [1, 1]  # split evenly
+    assert results["failover"]["clustersOfKilled"] == 1
+    assert results["failover"]["takeoverSeconds"] is not None
+    for phase in ("steady", "duringFailover"):
+        assert results[phase]["changes"] > 0 and results[phase]["lost"] == 0, results[phase]

@@ -1,0 +1,77 @@
+"""Two watch replicas split the clusters evenly, a replica that joins late gets its share handed
+over (one cluster a tick), one that leaves or dies gives them all to the other, and a replica
+wakes for another's cluster when that lease runs out instead of at its next regular tick."""
+
+import time
+
+import pytest
+
+from routing.jobs.locks import Lease
+from routing.jobs.watching import WatchSupervisor
+from routing.models import Cluster
+from tests.kube.waiting import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FAST = {"debounce": 0.1, "max_delay": 0.5, "stale_after": 1.0}
+TTL = 2.0
+
+
+@pytest.fixture
+def clusters(demo_sim):
+    return [
+        Cluster.objects.create(name=f"c{i}", source="simulated", kube_context="simcluster")
+        for i in range(4)
+    ]
+
+
+def test_a_late_replica_gets_its_share_and_a_leaving_one_hands_all_over(clusters):
+    first, second = WatchSupervisor(lease_ttl=TTL, **FAST), WatchSupervisor(lease_ttl=TTL, **FAST)
+    try:
+        first.tick()
+        assert len(first.held) == 4  # alone: all of them
+        for _ in range(4):  # the second announces itself; one cluster moves per tick
+            second.tick()
+            first.tick()
+        second.tick()
+        assert len(first.held) == len(second.held) == 2
+        assert set(first.held) | set(second.held) == {c.pk for c in clusters}
+        first.shutdown()  # leaves: its presence and leases are released at once
+        second.tick()
+        assert len(second.held) == 4
+    finally:
+        first.shutdown()
+        second.shutdown()
+
+
+def test_a_replica_wakes_when_anothers_lease_runs_out_and_takes_over(clusters):
+    Cluster.objects.exclude(pk=clusters[0].pk).delete()
+    first, second = WatchSupervisor(lease_ttl=TTL, **FAST), WatchSupervisor(lease_ttl=TTL, **FAST)
+    try:
+        first.tick()
+        second.tick()
+        assert list(first.held) == [clusters[0].pk] and second.held == {}
+        left = Lease(f"watch:{clusters[0].pk}", ttl=TTL).remaining()
+        assert left is not None and 0 < left <= TTL
+        # The second knows when the lease would lapse, within the lease's own time left, and
+        # its next tick comes no later than that (not a regular third of the lease later).
+        assert second.next_free_at is not None
+        assert second.next_free_at - time.monotonic() <= TTL
+        assert second.next_wait() <= max(0.05, second.next_free_at - time.monotonic()) + 0.05
+        second.next_free_at = time.monotonic() + 0.2
+        assert second.next_wait() < TTL / 3
+        # The first dies without a word: its watcher stops, nothing is released.
+        for held in first.held.values():
+            held.watcher.stop()
+        first.held.clear()
+        ticks_after_expiry = 0
+        while not second.held:
+            time.sleep(second.next_wait())
+            expired = Lease(f"watch:{clusters[0].pk}", ttl=TTL).remaining() is None
+            second.tick()
+            ticks_after_expiry += expired
+        assert ticks_after_expiry == 1  # taken on the first tick after the lease ran out
+        wait_for(lambda: second.held[clusters[0].pk].watcher.snapshots_written, 15)
+    finally:
+        first.shutdown()
+        second.shutdown()
