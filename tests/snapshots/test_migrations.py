@@ -1,5 +1,6 @@
-"""Migrations that change data. 0010: a cluster left `watching` by a watcher of an earlier version (no lease) is made
-idle, so the scheduler snapshots it until a watcher holds it again."""
+"""Migrations that change data. 0010: a cluster left `watching` by a watcher of an earlier
+version (no lease) is made idle, so the scheduler snapshots it until a watcher holds it again.
+0017: the Services list's severity and saving columns are filled from the summaries' JSON."""
 
 import pytest
 from django.db import connection
