@@ -54,6 +54,8 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None, now=None) -> dict[
         # The share of forwarded traffic that crosses zones, as the topology page's headline.
         cross_zone=flows["crossZoneFraction"],
         cross_zone_text=pct(flows["crossZoneFraction"]),
+        # No volume known: every Service counts the same in these figures, and the page says so.
+        equal_weight=flows["weighting"] == "equal",
         monthly_cost=flows["monthlyCost"],
         monthly_cost_text=usd(flows["monthlyCost"]),
         cost_per_gb=flows["costPerGbMean"],

@@ -1,8 +1,10 @@
 """One Service: its policy and headline figures, endpoints by zone and node with their hints, what
-kube-proxy does in each zone, the flow picture, diagnostics, the four-policy comparison with the
-recommendation and the change to apply, and its history. The view reads the report stored with
-the latest snapshot (routing.figures.reports.service_detail); js/service.js draws the rest from
-it and re-reads GET /api/v1/clusters/<c>/services/<ns>/<name>/ when a snapshot lands."""
+kube-proxy does (js/proxy_words.js: zones with one outcome in one sentence), the flow picture and
+its table (js/service_flows.js), diagnostics, the four-policy comparison with the recommendation
+and the change to apply, and its history. The view reads the report stored with the latest
+snapshot (routing.figures.reports.service_detail) and renders the figures; js/service.js draws
+the rest from it and re-reads GET /api/v1/clusters/<c>/services/<ns>/<name>/ when a snapshot
+lands."""
 
 from typing import Any
 

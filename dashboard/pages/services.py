@@ -35,6 +35,7 @@ from routing.figures.service_list import (
     policy_error,
     summary_rows,
 )
+from routing.figures.zone_filter import UNKNOWN, snapshot_zones, zone_error, zone_nodes
 from routing.models import ServiceSummary
 from routing.volumes.lookup import MEASURED, SIMULATED, SnapshotVolumes
 
@@ -43,6 +44,7 @@ PAGE_SIZE = PageNumberPagination.page_size
 FILTERS = (
     "search",
     "namespace",
+    "zone",
     "policy",
     "mechanism",
     "min_cross_zone",
@@ -188,6 +190,8 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     now = timezone.now()
     table: dict[str, Any] = {"rows": [], "count": 0, "page": 1, "pages": 1}
     namespaces: list[str] = []
+    zones: list[str] = []
+    zone_note: dict[str, Any] | None = None
     policies: list[str] = list(KNOWN_POLICIES)
     in_snapshot = with_topology = 0
     if snapshot is not None:
@@ -196,6 +200,13 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
         if policy_error(every, query.get("policy")):
             refused = sorted([*refused, "policy"])
             del query["policy"]
+        if zone_error(snapshot, query.get("zone")):
+            refused = sorted([*refused, "zone"])
+            del query["zone"]
+        zones = snapshot_zones(snapshot)
+        if query.get("zone") and query["zone"] not in zones:
+            zones.append(query["zone"])  # `unknown`, valid in every snapshot
+        zone_note = _zone_note(snapshot, query.get("zone"))
         table = services_table(found, snapshot, query, page_number(request.GET))
         namespaces = sorted(set(every.values_list("namespace", flat=True)))
         policies += sorted(set(every.values_list("policy", flat=True)) - set(KNOWN_POLICIES))
@@ -240,6 +251,11 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
             "page": table["page"],
             "pages": table["pages"],
             "namespaces": namespaces,
+            "zones": zones,
+            "zone_note": zone_note,
+            "zone_clear_url": _page_query(
+                {k: v for k, v in pager_keys.items() if k != "zone"}, ordering, default, 1
+            ),
             "policies": policies,
             "mechanisms": MECHANISMS,
             "filters": filters,
@@ -262,6 +278,21 @@ def services_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
             "data": data,
         },
     )
+
+
+def _zone_note(snapshot, zone: str | None) -> dict[str, Any] | None:
+    """What the page says of the zone it filters by: its Nodes (the first NODES_LISTED by name),
+    as the snapshot has them. Read only when a zone is asked for: it decodes the Nodes."""
+    if not zone:
+        return None
+    nodes = zone_nodes(snapshot).get(zone, {"count": 0, "ready": 0, "nodes": []})
+    return {
+        "zone": zone,
+        "unknown": zone == UNKNOWN,
+        "seq": snapshot.seq,
+        **nodes,
+        "more": nodes["count"] - len(nodes["nodes"]),
+    }
 
 
 def _page_query(filters: dict, ordering: str, default: str, page: int) -> str:

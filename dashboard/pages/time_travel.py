@@ -3,7 +3,8 @@
 A pinned page is a fixed point in time: it is not refreshed by live snapshots (js/live.js), its
 tabs and Service links keep the pin, and the cluster bar offers the way back to the newest. The
 picker lists the newest snapshots first; an older one is reached by its link (the timeline lists
-them all)."""
+them all). Beside it, "Compare with" opens the comparison of the snapshot shown with another
+(dashboard/pages/compare.py)."""
 
 from typing import Any
 from urllib.parse import urlencode
@@ -41,6 +42,8 @@ def snapshot_view(request: HttpRequest, cluster: Cluster, section: str) -> dict[
         recent.append((pinned.seq, pinned.taken_at))
     keep = [(k, v) for k, v in request.GET.items() if k not in ("snapshot", "page")]
     return {
+        # "Compare with": the shown snapshot against another, preset to the one before it.
+        "compare_default": _compare_default(recent, shown),
         "snapshot": shown,
         "latest_snapshot": latest,
         "pinned": pinned is not None,
@@ -49,3 +52,13 @@ def snapshot_view(request: HttpRequest, cluster: Cluster, section: str) -> dict[
         "snapshot_keep": keep,
         "pin_query": f"?{urlencode({'snapshot': pinned.seq})}" if pinned is not None else "",
     }
+
+
+def _compare_default(recent: list, shown: Snapshot | None) -> int | None:
+    """The snapshot the cluster bar's "Compare with" offers first: the newest one older than
+    the one shown, else (the oldest is shown) the newest other one."""
+    if shown is None:
+        return None
+    others = [seq for seq, _ in recent if seq != shown.seq]
+    older = [seq for seq in others if seq < shown.seq]
+    return max(older) if older else (others[0] if others else None)

@@ -28,6 +28,9 @@ def timeline_page(request: HttpRequest, cluster: str, **kwargs: str) -> HttpResp
     series = {"since": None, "until": None, "resolution": resolution}
     data = {
         "pageSize": PAGE_SIZE,
+        # Where the charts' time axis may start: no range shows time before the cluster's
+        # oldest snapshot kept (js/timeline.js, timeBounds).
+        "firstTakenAt": points[0].taken_at if points else None,
         "snapshots": {
             "count": rows.count(),
             "page": 1,

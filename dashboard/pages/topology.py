@@ -1,9 +1,11 @@
 """A cluster's topology page: the zone-to-zone flow map (observed or under a what-if policy),
-its heatmap table and the Services whose traffic costs most to cross zones.
+its heatmap table and the Services whose traffic costs most to cross zones (under a what-if
+policy: ranked by their figures under it, beside the observed ones).
 
-The first paint's data comes from stored summaries (routing.figures.traffic.flow_map);
-js/topology.js draws the picture from it and re-reads GET
-/api/v1/clusters/<name>/flowmap/?policy=... on policy switches and live snapshots.
+The first paint's data comes from stored summaries (routing.figures.traffic.flow_map,
+routing.figures.policy_services); js/topology.js draws the picture from it and re-reads GET
+/api/v1/clusters/<name>/flowmap/?policy=... and .../top-services/?policy=... on policy switches
+and live snapshots.
 """
 
 from typing import Any
@@ -14,8 +16,9 @@ from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.figures.health import Thresholds
+from routing.figures.policy_services import TOP_SERVICES, policy_services
 from routing.figures.traffic import OBSERVED, flow_map
-from routing.models import ServiceSummary, Snapshot
+from routing.models import Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
 # The toggle's choices: the flow map's `policy` values, with what each one means.
@@ -44,41 +47,13 @@ POLICIES = [
     },
 ]
 POLICY_KEYS = {p["key"] for p in POLICIES}
-TOP_SERVICES = 10
 
 
 def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], Volume]) -> list[dict]:
-    """The Services whose crossing costs most: by monthly cost where volumes are known (those
-    first), else by cost per GB; ties by namespace and name. As the page's JS ranks them (from
-    the list API's rows, which carry the same monthly figures and sources)."""
-    rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
-        "namespace", "name", "policy", "cross_zone_fraction", "cost_per_gb"
-    )
-    items: list[dict[str, Any]] = []
-    for namespace, name, policy, cross_zone, cost in rows:
-        volume = volumes.get((namespace, name))
-        items.append(
-            {
-                "namespace": namespace,
-                "name": name,
-                "policy": policy,
-                "crossZoneFraction": cross_zone,
-                "costPerGb": cost,
-                "monthlyGb": volume.gb if volume else None,
-                "monthlyCost": cost * volume.gb if volume else None,
-                "volumeSource": volume.source if volume else None,
-            }
-        )
-    items.sort(
-        key=lambda i: (
-            i["monthlyCost"] is None,
-            -(i["monthlyCost"] or 0.0),
-            -i["costPerGb"],
-            i["namespace"],
-            i["name"],
-        )
-    )
-    return items[:TOP_SERVICES]
+    """The Services whose crossing costs most, as observed: by monthly cost where volumes are
+    known (those first), else by cost per GB; ties by namespace and name. As the page's JS ranks
+    them (from the list API's rows, which carry the same monthly figures and sources)."""
+    return policy_services(snapshot, OBSERVED, volumes, TOP_SERVICES)["topServices"]
 
 
 def page_data(
@@ -100,6 +75,12 @@ def page_data(
             else None
         ),
         "topServices": top_services(snapshot, volumes) if snapshot is not None else [],
+        # Under a what-if policy, the top table under it (GET .../top-services/?policy=).
+        "policyServices": (
+            {"snapshot": snapshot.seq, **policy_services(snapshot, policy, volumes)}
+            if snapshot is not None and policy != OBSERVED
+            else None
+        ),
         "volumes": {f"{ns}/{name}": v.gb for (ns, name), v in sorted(volumes.items())},
     }
 

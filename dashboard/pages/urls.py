@@ -5,6 +5,7 @@ from django.urls import path
 from dashboard.pages import (
     accounts,
     clusters,
+    compare,
     recommendations,
     service,
     services,
@@ -29,6 +30,7 @@ urlpatterns = [
         name="service",
     ),
     path(CLUSTER + "timeline/", timeline.timeline_page, name="timeline"),
+    path(CLUSTER + "compare/", compare.compare_page, name="compare"),
     path(
         CLUSTER + "recommendations/", recommendations.recommendations_page, name="recommendations"
     ),

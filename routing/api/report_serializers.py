@@ -42,6 +42,13 @@ class ServiceQuerySerializer(SnapshotQuerySerializer):
     namespace = serializers.CharField(
         required=False, max_length=253, help_text="Only this namespace."
     )
+    zone = serializers.CharField(
+        required=False,
+        max_length=253,
+        help_text="Only Services with at least one endpoint (ready or not) in this zone, as "
+        "the Service's report places its endpoints (`unknown`: endpoints whose zone is not "
+        "known). A zone that is not in the snapshot is a 400.",
+    )
     search = serializers.CharField(
         required=False,
         max_length=SEARCH_MAX_LENGTH,

@@ -57,6 +57,8 @@ class SchemaView(JsonErrorsMixin, SpectacularAPIView):
 
 class DocsView(JsonErrorsMixin, SpectacularSwaggerSplitView):
     """Swagger UI over the schema, with its assets served by this site. The split view serves
-    its start-up script as a file (`?script`) instead of inline, as the CSP requires."""
+    its start-up script as a file (`?script`) instead of inline, as the CSP requires. The page
+    is drf-spectacular's with a bar leading back to the app (templates/api/docs.html)."""
 
     role_anywhere = True
+    template_name = "api/docs.html"

@@ -33,7 +33,8 @@ from routing.figures.service_list import (
     policy_error,
     summary_rows,
 )
-from routing.models import ServiceSummary
+from routing.figures.zone_filter import zone_error
+from routing.models import ServiceSummary, Snapshot
 from routing.volumes.lookup import SnapshotVolumes, volume_stamp
 
 
@@ -76,6 +77,11 @@ class ServiceViewSet(viewsets.GenericViewSet):
         refused = policy_error(rows, query.validated_data.get("policy"))
         if refused:
             raise ValidationError({"policy": [refused]})
+        if "zone" in query.validated_data:
+            zones = Snapshot.objects.only("seq", "cluster_report", "ready_endpoints_by_zone")
+            wrong = zone_error(zones.get(pk=ref.id), query.validated_data["zone"])
+            if wrong:
+                raise ValidationError({"zone": [wrong]})
         if "format" in query.validated_data:
             return self._export(query, cluster, ref)
 

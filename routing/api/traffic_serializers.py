@@ -167,6 +167,68 @@ class FlowMapQuerySerializer(SnapshotQuerySerializer):
     )
 
 
+# --- top Services under a policy ---------------------------------------------------------------
+
+
+class PolicyFiguresSerializer(serializers.Serializer):
+    crossZoneFraction = serializers.FloatField(
+        help_text="Share of the Service's forwarded traffic that crosses zones."
+    )
+    dropped = serializers.FloatField(help_text="Share of its client traffic that is dropped.")
+    maxOverload = serializers.FloatField(
+        help_text="The busiest endpoint's load / its fair share (overload risk)."
+    )
+    costPerGb = serializers.FloatField(help_text="Estimated USD per GB crossing zones and regions.")
+    monthlyCost = serializers.FloatField(
+        allow_null=True, help_text="costPerGb x the Service's monthly GB; null without a volume."
+    )
+
+
+class PolicyServiceSerializer(PolicyFiguresSerializer):
+    """The figures at the top level are those under the asked policy (observed: as routed)."""
+
+    namespace = serializers.CharField(help_text="Namespace of the Service.")
+    name = serializers.CharField(help_text="Name of the Service.")
+    policy = serializers.CharField(
+        help_text="Declared policy: the trafficDistribution as written, Auto, or none."
+    )
+    monthlyGb = serializers.FloatField(
+        allow_null=True, help_text="The Service's monthly volume; null when none is known."
+    )
+    volumeSource = serializers.CharField(
+        allow_null=True,
+        help_text="Where monthlyGb came from: manual, measured or simulated; null: no volume.",
+    )
+    observed = PolicyFiguresSerializer(help_text="The same figures as the cluster routes now.")
+    delta = PolicyFiguresSerializer(
+        help_text="Under the policy minus observed (monthlyCost null without a volume); all 0 "
+        "for observed."
+    )
+    changed = serializers.BooleanField(
+        help_text="Whether the policy routes the Service otherwise: a figure or a zone-to-zone "
+        "share of its simulation differs from the observed one (beyond 1e-9)."
+    )
+
+
+class PolicyServicesSerializer(serializers.Serializer):
+    snapshot = serializers.IntegerField(help_text="Seq of the snapshot.")
+    policy = serializers.CharField(
+        help_text="observed, or the what-if policy every Service was simulated with."
+    )
+    services = serializers.IntegerField(help_text="Services in the snapshot (M).")
+    changedServices = serializers.IntegerField(
+        help_text="Of those, how many the policy would route otherwise (N; 0 for observed)."
+    )
+    servicesWithVolume = serializers.IntegerField(
+        help_text="Of those, how many have a monthly volume."
+    )
+    topServices = PolicyServiceSerializer(
+        many=True,
+        help_text="The 10 Services whose crossing costs most under the policy: by monthly cost "
+        "where a volume is known (those first), then cost per GB, then namespace and name.",
+    )
+
+
 # --- recommendations --------------------------------------------------------------------------
 
 

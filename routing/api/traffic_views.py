@@ -1,5 +1,5 @@
 """API views for what traffic costs: Services' monthly volumes, a cluster's price overrides, the
-flow map and the ranked recommendations of a snapshot."""
+flow map, the top Services under a policy and the ranked recommendations of a snapshot."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -20,11 +20,13 @@ from routing.api.schema import CLUSTER, errors
 from routing.api.traffic_serializers import (
     FlowMapQuerySerializer,
     FlowMapSerializer,
+    PolicyServicesSerializer,
     PricesSerializer,
     RankedRecommendationSerializer,
     VolumeInputSerializer,
     VolumeSerializer,
 )
+from routing.figures.policy_services import policy_services
 from routing.figures.stability import with_stability
 from routing.figures.traffic import flow_map, recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
@@ -150,6 +152,32 @@ class FlowMapView(APIView):
         # (a fetch, a manual volume) without a new snapshot.
         key = [("policy", policy), ("volumes", volume_stamp(ref.volume_state))]
         return snapshot_json("flowmap", ref, request, build, key)
+
+
+@extend_schema(tags=["traffic"])
+class PolicyServicesView(APIView):
+    """The Services whose crossing costs most, as observed or under a what-if policy: each with
+    its figures under the policy beside the observed ones, and how many Services it changes."""
+
+    @extend_schema(
+        summary="Top Services by cross-zone cost under a policy, and how many it changes",
+        parameters=[CLUSTER, FlowMapQuerySerializer],
+        responses={200: PolicyServicesSerializer, **errors(400, 404)},
+    )
+    def get(self, request, cluster: str):
+        query = FlowMapQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
+        policy = query.validated_data["policy"]
+
+        def build() -> dict:
+            snapshot = ref.load()
+            return {"snapshot": snapshot.seq, **policy_services(snapshot, policy)}
+
+        # Reads every Service's row, as the flow map: cached the same way, per snapshot, policy
+        # and volumes (which rank the Services and price their months).
+        key = [("policy", policy), ("volumes", volume_stamp(ref.volume_state))]
+        return snapshot_json("top-services", ref, request, build, key)
 
 
 @extend_schema(tags=["traffic"])

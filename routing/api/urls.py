@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from rest_framework import routers
 
 from routing.api import (
+    compare_views,
     namespace_views,
     schema,
     service_views,
@@ -74,7 +75,13 @@ urlpatterns = [
         volume_views.VolumeFetchListView.as_view(),
         name="volume-fetches",
     ),
+    path("clusters/<slug:cluster>/compare/", compare_views.CompareView.as_view(), name="compare"),
     path("clusters/<slug:cluster>/flowmap/", traffic_views.FlowMapView.as_view(), name="flowmap"),
+    path(
+        "clusters/<slug:cluster>/top-services/",
+        traffic_views.PolicyServicesView.as_view(),
+        name="top-services",
+    ),
     path(
         "clusters/<slug:cluster>/namespaces/",
         namespace_views.NamespaceRollupView.as_view(),

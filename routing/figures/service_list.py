@@ -24,6 +24,7 @@ from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
 
 from .health import Thresholds, health_level, health_rank
+from .zone_filter import services_in_zone
 
 MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
 SEVERITIES = ("error", "warning", "info")
@@ -171,6 +172,9 @@ def filtered_services(
         rows = rows.annotate(_key=Concat("namespace", Value("/"), "name")).filter(
             _key__icontains=query["search"]
         )
+    if query.get("zone"):
+        # Last: it reads each remaining Service's stored report (routing.figures.zone_filter).
+        rows = rows.filter(pk__in=services_in_zone(rows, query["zone"]))
     ordering = query.get("ordering") or "-cost"
     if ordering in BY_VOLUME:
         assert volumes is not None, "ordering by monthly cost needs the snapshot's volumes"

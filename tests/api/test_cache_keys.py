@@ -111,6 +111,7 @@ CACHED = [
     URL + "?namespace=shop&ordering=name",
     "/api/v1/clusters/demo/flowmap/",
     "/api/v1/clusters/demo/flowmap/?policy=PreferSameZone",
+    "/api/v1/clusters/demo/top-services/?policy=PreferSameZone",
     "/api/v1/clusters/demo/recommendations/",
 ]
 

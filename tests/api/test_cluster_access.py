@@ -31,6 +31,7 @@ READS = [
     f"{SERVICE}/timeseries/",
     "prices/",
     "flowmap/",
+    "top-services/?policy=PreferSameZone",
     "namespaces/",
     "services/?format=csv",
     "recommendations/",

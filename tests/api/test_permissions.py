@@ -43,6 +43,7 @@ ENDPOINTS = [
     ("get", "/api/v1/clusters/demo/prices/", None, None, READ),
     ("patch", "/api/v1/clusters/demo/prices/", {"priceCrossZone": 0.01}, "json", EDIT),
     ("get", "/api/v1/clusters/demo/flowmap/", None, None, READ),
+    ("get", "/api/v1/clusters/demo/top-services/?policy=none", None, None, READ),
     ("get", "/api/v1/clusters/demo/namespaces/", None, None, READ),
     ("get", "/api/v1/clusters/demo/services/?format=csv", None, None, READ),
     ("get", "/api/v1/clusters/demo/recommendations/", None, None, READ),

@@ -74,6 +74,20 @@ def test_the_page_agrees_with_the_flowmap_api(client, shop, viewer):
         assert data["flowmap"] == answer
 
 
+def test_a_what_if_page_starts_from_the_top_services_api(client, shop, viewer):
+    """Under a what-if policy the first paint's top table is the API's answer, byte for byte."""
+    api = APIClient()
+    api.force_authenticate(viewer)
+    for policy in sorted(POLICY_KEYS):
+        data = page_data(client.get(f"/clusters/shop/?policy={policy}"))
+        if policy == "observed":
+            assert data["policyServices"] is None
+            continue
+        answer = api.get(f"/api/v1/clusters/shop/top-services/?policy={policy}").json()
+        assert data["policyServices"] == answer
+        assert answer["policy"] == policy and answer["snapshot"] == data["snapshot"]
+
+
 def test_an_unknown_policy_falls_back_to_observed(client, shop):
     data = page_data(client.get("/clusters/shop/?policy=<script>"))
     assert data["policy"] == "observed"

@@ -49,6 +49,7 @@ PAGES = [
     ),
     Page("timeline", "/clusters/shop/timeline/", "Timeline"),
     Page("recommendations", "/clusters/shop/recommendations/", "Recommendations"),
+    Page("compare", "/clusters/shop/compare/?from=1&to=2", "Compare"),
     Page("settings", "/clusters/shop/settings/", "Settings"),
     # The traffic source's form (open while there is no source) and the pages with volumes.
     Page("settings-admin", "/clusters/shop/settings/", "Settings", user="admin"),

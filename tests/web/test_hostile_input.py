@@ -393,3 +393,25 @@ def test_admin_and_api_docs(page, web_server, intruder, cluster, dialogs):
     page.wait_for_selector(".swagger-ui .info .title")
     assert_clean(page, dialogs, "API docs")
     screenshot(page, "hostile-api-docs")
+
+
+def test_compare_shows_payloads_as_text(page, web_server, intruder, cluster, dialogs):
+    sign_in_as(page, web_server, intruder)
+    open_page(page, web_server, "/clusters/hostile/compare/?from=1&to=2")
+    shop = hostile.NAMESPACES["shop"]
+    names = (
+        f"{shop}/{hostile.ADDED_SERVICE}",
+        f"{shop}/{hostile.SERVICES[hostile.REMOVED_SERVICE]}",
+        f"{shop}/{hostile.SERVICES['cart']}",
+    )
+    assert missing_text(page, hostile.DISPLAY_NAME, *names) == []
+    assert_clean(page, dialogs, "compare")
+    screenshot(page, "hostile-compare")
+    # A payload as the seq: refused in words, shown as text.
+    payload = "<img src=x onerror=alert(1)>"
+    open_page(page, web_server, f"/clusters/hostile/compare/?from={payload}")
+    assert missing_text(page, f"“{payload}” is not a snapshot number") == []
+    assert_clean(page, dialogs, "compare, refused")
+    # The page's own 400 is reported by chromium; anything else (a CSP violation) is not allowed.
+    assert all("status of 400" in e for e in page.console_errors), page.console_errors
+    page.console_errors.clear()

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from routing.figures.traffic import patch_yaml
 from routing.snapshots import import_dump
 from tests.factories import demo_with_checkout_hinted
-from tests.web.conftest import api_json, screenshot, sign_in
+from tests.web.conftest import SCREENSHOTS, api_json, screenshot, sign_in
 
 POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none"]
 
@@ -95,14 +95,16 @@ def test_checkout_shows_the_apis_numbers(page, web_server, viewer, shop):
         "10.1.2.4 has no zone hint, so kube-proxy ignores zone hints"
     )
 
-    # kube-proxy in words: every zone falls back to all four endpoints, and why.
-    for zone in report["proxyByZone"]:
-        expect(page.locator(f'#proxy-words li[data-zone="{zone}"]')).to_have_text(
-            re.compile(
-                rf"Nodes in {zone} fall back to all 4 endpoints cluster-wide .*because "
-                r"10\.1\.2\.4 has no zone hint"
-            )
+    # kube-proxy in words: every zone falls back to all four endpoints, and why, said once.
+    zones = sorted(report["proxyByZone"])
+    expect(page.locator("#proxy-words li")).to_have_count(1)
+    expect(page.locator("#proxy-words li")).to_have_attribute("data-zones", " ".join(zones))
+    expect(page.locator("#proxy-words li")).to_have_text(
+        re.compile(
+            rf"Every zone \({zones[0]}, {zones[1]} and {zones[2]}\) falls back to all 4 endpoints "
+            r"cluster-wide .*because 10\.1\.2\.4 has no zone hint"
         )
+    )
     assert sankey_links(page) == pytest.approx(matrix_links(report))
     findings = page.locator("#diagnostics .finding")
     expect(findings).to_have_count(len(report["diagnostics"]))
@@ -140,17 +142,18 @@ def test_the_recommendation_and_its_copy_buttons(page, web_server, viewer, shop)
 @pytest.mark.parametrize(
     ("namespace", "name", "words"),
     [
-        ("shop", "sessions", "sends to the endpoint hinted for the node (same node)"),
+        ("shop", "sessions", "each sends to the endpoint hinted for it (same node)"),
         (
             "monitoring",
             "node-exporter",
-            "Other nodes in us-east-1a drop the traffic (internalTrafficPolicy Local",
+            "Apart from the nodes named below, every zone (us-east-1a, us-east-1b and us-east-1c) "
+            "drops the traffic (internalTrafficPolicy Local",
         ),
         (
             "shop",
             "legacy-db",
-            "Nodes in us-east-1b send everything to the one endpoint kube-proxy can use, "
-            "10.1.11.1 in us-east-1a, because no endpoint is ready",
+            "Every zone (us-east-1a, us-east-1b and us-east-1c) sends everything to the one "
+            "endpoint kube-proxy can use, 10.1.11.1 in us-east-1a, because no endpoint is ready",
         ),
         ("shop", "recommendations", "because no endpoint is hinted for us-east-1c"),
     ],
@@ -192,27 +195,33 @@ def test_the_history_chart_shows_a_lone_zero_reading(page, web_server, viewer, s
     assert [p["crossZoneFraction"] for p in points] == [0] * len(points)
     assert [p["costPerGb"] for p in points] == [0] * len(points)
     option = page.evaluate(HISTORY_OPTION)
-    assert option["grid"][0]["containLabel"] is True  # the corner labels keep apart
+    # The two panels share their margins: one instant sits at one x in both.
+    assert len({(g["left"], g["right"]) for g in option["grid"]}) == 1
     share, cost = option["series"]
     for series in (share, cost):
         # A filled symbol with a rim, drawn whole although it lies on the axis.
         assert series["symbolSize"] >= 8 and series["itemStyle"]["borderWidth"] > 0
         assert series["clip"] is False
-    assert share["symbol"] != cost["symbol"]  # the two points stay apart to the eye
+    # One figure per panel, each with its own single y axis (issue 13, item 3).
+    assert len(option["grid"]) == len(option["yAxis"]) == 2
+    assert [s["yAxisIndex"] for s in (share, cost)] == [0, 1]
+    assert [y["gridIndex"] for y in option["yAxis"]] == [0, 1]
     first, last = (
         page.evaluate("t => new Date(t).getTime()", p["takenAt"]) for p in (points[0], points[-1])
     )
-    if last - first < 60e3:  # one reading to the eye: centred in an hour, its values written
-        at = (first + last) / 2
-        axis = option["xAxis"][0]
+    # The time axis starts at the first snapshot and ends now: never in the future.
+    now = page.evaluate("Date.now()")
+    for axis in option["xAxis"]:
         low, high = (
             page.evaluate("t => new Date(t).getTime()", t) for t in (axis["min"], axis["max"])
         )
-        assert (low + high) / 2 == pytest.approx(at, abs=1) and high - low == 3600e3
+        assert low == first and last <= high <= now
+    if last - first < 60e3:  # one reading to the eye: its values written beside it
         assert share["label"]["show"] is True and cost["label"]["show"] is True
     else:
         assert share["label"]["show"] is False and cost["label"]["show"] is False
     screenshot(page, "service-node-exporter-history")
+    page.locator("#history-chart").screenshot(path=SCREENSHOTS / "service-history-chart.png")
 
 
 def test_live_refresh_after_a_new_snapshot(page, web_server, viewer, shop):
@@ -230,8 +239,9 @@ def test_live_refresh_after_a_new_snapshot(page, web_server, viewer, shop):
     assert report["flows"]["crossZoneFraction"] == 0
     expect(page.locator("#stat-cross-zone")).to_have_text("0.0%")
     expect(page.locator("#stat-cost")).to_have_text("$0.0000/GB")
-    expect(page.locator('#proxy-words li[data-zone="us-east-1c"]')).to_have_text(
-        "Nodes in us-east-1c send to the endpoint hinted for us-east-1c (same zone)."
+    expect(page.locator('#proxy-words li[data-zones~="us-east-1c"]')).to_have_text(
+        "Every zone (us-east-1a, us-east-1b and us-east-1c) keeps traffic in its zone: "
+        "2 endpoints in us-east-1a, 1 in us-east-1b and 1 in us-east-1c."
     )
     expect(page.locator('li[data-ip="10.1.2.4"]')).to_contain_text("hinted for zone us-east-1c")
     assert sankey_links(page) == pytest.approx(matrix_links(report))

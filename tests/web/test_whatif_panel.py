@@ -152,11 +152,12 @@ def test_prefer_same_zone_shows_the_apis_answer(page, web_server, editor, shop):
         assert shown == [f"{e['type']} {e['reason']}: {e['message']}" for e in events]
     else:
         expect(page.locator("#whatif-events")).to_have_text("None: the controller reports nothing.")
-    # What kube-proxy would do, one line per client zone, in the page's own words.
+    # What kube-proxy would do, in the page's own words: every client zone keeps its traffic,
+    # said once for all of them.
     proxy = page.locator("#whatif-proxy li")
     zones = sorted(answer["report"]["proxyByZone"])
-    assert proxy.evaluate_all("els => els.map(e => e.dataset.zone)") == zones
-    expect(proxy.first).to_contain_text("hinted for us-east-1a (same zone)")
+    assert proxy.evaluate_all("els => els.map(e => e.dataset.zones)") == [" ".join(zones)]
+    expect(proxy.first).to_contain_text("keeps traffic in its zone")
     # The after flows' picture is the after report's matrix.
     matrix = answer["report"]["flows"]["matrix"]
     links = {(s, d): v for s, row in matrix.items() for d, v in row.items() if v > 0}

@@ -102,10 +102,21 @@ export function staleSince(status) {
   return status.staleSince ? `Traffic volumes stale since ${when(status.staleSince)}` : "Traffic volumes never fetched";
 }
 
-// A colour for a share in [0, 1] on a white-to-colour scale (heatmap cells).
-export function heat(fraction, crossing) {
-  const base = crossing ? [217, 119, 6] : [47, 133, 90];
+// "#rrggbb" or "#rgb" as [r, g, b]; null for anything else.
+export function rgbOf(hex) {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(hex).trim());
+  if (!m) return null;
+  const digits = m[1].length === 3 ? [...m[1]].map((d) => d + d) : m[1].match(/../g);
+  return digits.map((d) => parseInt(d, 16));
+}
+
+// A colour for a share in [0, 1] on a scale from `from` (the table's background: white, or the
+// dark palette's surface) to the flow's colour (heatmap cells). The page passes its palette's
+// colours (js/theme.js); the defaults are the light palette's.
+export function heat(fraction, crossing, from = "#ffffff", to = crossing ? FLOW_COLOURS.zone : FLOW_COLOURS.local) {
+  const a = rgbOf(from) || [255, 255, 255];
+  const b = rgbOf(to) || rgbOf(crossing ? FLOW_COLOURS.zone : FLOW_COLOURS.local);
   const t = Math.max(0, Math.min(1, fraction));
-  const mix = (c) => Math.round(255 + (c - 255) * (0.12 + 0.88 * t));
-  return `rgb(${base.map(mix).join(",")})`;
+  const mix = (i) => Math.round(a[i] + (b[i] - a[i]) * (0.12 + 0.88 * t));
+  return `rgb(${[0, 1, 2].map(mix).join(",")})`;
 }

@@ -9,7 +9,7 @@ import { fill, h } from "./dom.js";
 const WEIGHTING = {
   volume: "Shares weighted by each Service's monthly GB, as the flow map.",
   mixed: "Shares weighted by monthly GB; Services without a volume weigh the mean known volume.",
-  equal: "No traffic measured: every Service weighs the same.",
+  equal: "No traffic measured: Services weighted equally.",
 };
 
 function row(item, choose) {

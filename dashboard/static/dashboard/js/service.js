@@ -4,17 +4,23 @@
 // The "What if…" panel is whatif_panel.js, started here with this page's renderers.
 
 import { api, clusterApi } from "./api.js";
-import { FLOW_COLOURS, gb, NO_TRAFFIC, pct, perGb, times, usd, volumeLabel, when } from "./format.js";
+import { FLOW_COLOURS, gb, NO_TRAFFIC, pct, perGb, sourceWord, times, usd, volumeLabel, when } from "./format.js";
 import { changeBlock, copyText, fill, h, pageData, svg } from "./dom.js";
 import { wrappable } from "./code_text.js";
+import { chartTheme, onThemeChange } from "./theme.js";
+import { axisBounds, LABEL_SIZE, TIME_LABELS } from "./time_axis.js";
 import { initWhatIf, updateWhatIf } from "./whatif_panel.js";
 import { renderFixes } from "./service_fixes.js";
+import { NAME_CAP, proxySentences } from "./proxy_words.js";
+import { CLASS_WORDS, flowRows, flowTotals } from "./service_flows.js";
 
 const data = pageData("service-data");
 const { cluster, namespace, name } = data;
 const POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none"];
 const UNKNOWN = "unknown";
-// Dropped traffic is a failure, not a flow of unknown zone (grey): dark, with a name of its own.
+// Dropped traffic is a failure, not a flow of unknown zone (grey): a colour and a name of its own
+// (--flow-dropped: near-black on light pages, near-white on dark ones). These are the light
+// palette's values, for where app.css is not loaded.
 const DROPPED = "#1f2937";
 const GREY = "#9aa5b1";
 const servicePath = `services/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/`;
@@ -244,151 +250,37 @@ function renderEndpoints(d) {
 
 // --- what kube-proxy does ------------------------------------------------------------------------
 
-function sameOutcome(a, b) {
-  return a.action === b.action && a.mode === b.mode && a.endpoints.join() === b.endpoints.join();
-}
-
-// Per zone: its outcome and the nodes whose outcome differs, from either form of the report.
-function proxyByZone(d) {
-  const zones = new Map();
-  if (d.proxyByZone) {
-    for (const [zone, outcome] of Object.entries(d.proxyByZone)) zones.set(zone, { outcome, nodes: [] });
-    for (const [node, outcome] of Object.entries(d.proxy || {})) {
-      const zone = outcome.zone || UNKNOWN;
-      if (!zones.has(zone)) zones.set(zone, { outcome: null, nodes: [] });
-      zones.get(zone).nodes.push([node, outcome]);
-    }
-  } else {
-    const grouped = new Map();
-    for (const [node, outcome] of Object.entries(d.proxy || {})) {
-      const zone = outcome.zone || UNKNOWN;
-      if (!grouped.has(zone)) grouped.set(zone, []);
-      grouped.get(zone).push([node, outcome]);
-    }
-    for (const [zone, nodes] of grouped) {
-      // The most common outcome speaks for the zone; the others are listed by node.
-      let best = null;
-      let bestCount = 0;
-      for (const [, outcome] of nodes) {
-        const n = nodes.filter(([, o]) => sameOutcome(o, outcome)).length;
-        if (n > bestCount) [best, bestCount] = [outcome, n];
-      }
-      zones.set(zone, { outcome: best, nodes: nodes.filter(([, o]) => !sameOutcome(o, best)) });
-    }
-  }
-  return new Map([...zones.entries()].sort(([a], [b]) => a.localeCompare(b)));
-}
-
-function fallbackReason(d, zone, zoneModes) {
-  const ready = d.endpoints.filter((ep) => ep.ready);
-  const zoneHinted = ready.filter((ep) => ep.hints && (ep.hints.forZones || []).length);
-  if (!ready.length) return "no endpoint is ready, so kube-proxy uses the serving ones that are terminating and ignores hints";
-  if (!zoneHinted.length) {
-    if (d.policy.mechanism === "none") return "the Service declares no topology policy, so no endpoint carries a hint";
-    if (d.policy.mechanism === "topologyAuto") return "Auto is off: the EndpointSlice controller wrote no hints (see the diagnostics)";
-    return "no endpoint carries a zone hint yet (see the diagnostics)";
-  }
-  if (zoneHinted.length < ready.length) {
-    const missing = ready.filter((ep) => !zoneHinted.includes(ep)).map((ep) => ep.ip);
-    return `${listWords(missing)} ${missing.length === 1 ? "has" : "have"} no zone hint, and one endpoint without a hint turns zone filtering off everywhere`;
-  }
-  if (zoneModes) return `no endpoint is hinted for ${zone}`;
-  return "the endpoints' hints do not apply here";
-}
-
-function zoneName(zone) {
-  return zone === UNKNOWN ? "without a zone label" : `in ${zone}`;
-}
-
-function outcomeWords(d, subject, zone, outcome, zoneModes, isNode) {
-  const byIp = new Map(d.endpoints.map((ep) => [ep.ip, ep]));
-  const used = outcome.endpoints;
-  const n = used.length;
-  const local = used.filter((ip) => (byIp.get(ip)?.zone || UNKNOWN) === zone).length;
-  const verbs = isNode ? { send: "sends", fall: "falls", drop: "drops", reject: "rejects", forward: "forwards" } : { send: "send", fall: "fall", drop: "drop", reject: "reject", forward: "forward" };
-  if (outcome.action === "reject") {
-    return { kind: "drop", text: `${subject} ${verbs.reject} connections: the Service has no endpoint that can take traffic.` };
-  }
-  if (outcome.action === "drop") {
-    const why = d.policy.internalTrafficPolicy === "Local" ? " (internalTrafficPolicy Local, and no endpoint of this Service runs on them)" : "";
-    return { kind: "drop", text: `${subject} ${verbs.drop} the traffic${why}.` };
-  }
-  if (d.headless) {
-    return { kind: local === n ? "local" : "zone", text: `${subject}: DNS hands out the ${plural(n, "ready address", "ready addresses")}; kube-proxy does not route headless Services.` };
-  }
-  if (d.policy.internalTrafficPolicy === "Local") {
-    return { kind: "local", text: `${subject} ${verbs.forward} only to ${n === 1 ? "the endpoint" : `the ${n} endpoints`} on the same node (internalTrafficPolicy Local).` };
-  }
-  if (outcome.mode === "PreferSameNode") {
-    return { kind: "local", text: `${subject} ${verbs.send} to ${n === 1 ? "the endpoint" : `the ${n} endpoints`} hinted for the node (same node).` };
-  }
-  if (outcome.mode === "PreferSameZone") {
-    const where = zone === UNKNOWN ? "nodes without a zone" : zone;
-    if (local === n) {
-      return { kind: "local", text: `${subject} ${verbs.send} to ${n === 1 ? "the endpoint" : `the ${n} endpoints`} hinted for ${where} (same zone).` };
-    }
-    return {
-      kind: "zone",
-      text: `${subject} ${verbs.send} to the ${plural(n, "endpoint")} hinted for ${where}: ${local} in the zone, ${n - local} in another zone (hints lent to follow the zones' CPU).`,
-    };
-  }
-  const reason = fallbackReason(d, zone, zoneModes);
-  if (n === 1) {
-    const where = byIp.get(used[0])?.zone || UNKNOWN;
-    const same = where === zone && zone !== UNKNOWN ? ", the same zone" : where === UNKNOWN ? ", zone unknown" : "";
-    return {
-      kind: local === n ? "local" : "zone",
-      text: `${subject} ${verbs.send} everything to the one endpoint kube-proxy can use, ${used[0]} in ${where === UNKNOWN ? "an unknown zone" : where}${same}, because ${reason}.`,
-    };
-  }
-  const tail = zone === UNKNOWN ? "" : ` (${local} of them in ${zone})`;
-  return {
-    kind: local === n ? "local" : "zone",
-    text: `${subject} ${verbs.fall} back to all ${n} endpoints cluster-wide${tail}, because ${reason}.`,
-  };
-}
-
-// What kube-proxy does with the report's traffic, one <li> per zone and per node that differs
-// (the what-if panel shows its after report with it too).
+// One <li> per sentence of proxy_words.js: zones with one outcome in one sentence, then the nodes
+// that differ, a long list of their names cut in the sentence and given whole under "All N nodes".
+// The what-if panel shows its after report with it too.
 function proxyItems(d) {
-  const zones = proxyByZone(d);
-  const zoneModes = [...zones.values()].some((z) => z.outcome && z.outcome.mode === "PreferSameZone");
-  const items = [];
-  if (!zones.size) {
-    items.push(h("li", { class: "proxy-item" }, "There is no client node: no kube-proxy routes this Service's traffic."));
-  }
-  for (const [zone, { outcome, nodes }] of zones) {
-    if (outcome) {
-      const subject = `${nodes.length ? "Other nodes" : "Nodes"} ${zoneName(zone)}`;
-      const words = outcomeWords(d, subject, zone, outcome, zoneModes, false);
-      items.push(h("li", { class: `proxy-item proxy-item--${words.kind}`, dataset: { zone } }, words.text));
-    }
-    for (const [node, nodeOutcome] of nodes.sort(([a], [b]) => a.localeCompare(b))) {
-      const words = outcomeWords(d, `Node ${node} (${zone === UNKNOWN ? "zone unknown" : zone})`, zone, nodeOutcome, zoneModes, true);
-      items.push(h("li", { class: `proxy-item proxy-item--node proxy-item--${words.kind}`, dataset: { zone, node } }, words.text));
-    }
-  }
-  return items;
+  return proxySentences(d).map((s) => {
+    const dataset = { zones: s.zones.join(" ") };
+    if (s.zones.length === 1 && !s.nodes.length) dataset.zone = s.zones[0];
+    if (s.nodes.length) dataset.nodes = s.nodes.join(" ");
+    if (s.nodes.length === 1) dataset.node = s.nodes[0];
+    const kind = s.kind === "none" ? "" : ` proxy-item--${s.kind}`;
+    return h(
+      "li",
+      { class: `proxy-item${kind}${s.nodes.length ? " proxy-item--node" : ""}`, dataset },
+      s.text,
+      s.nodes.length > NAME_CAP
+        ? h("details", { class: "proxy-item__all" }, h("summary", {}, `All ${s.nodes.length} nodes`), h("p", {}, s.nodes.join(", ")))
+        : null,
+    );
+  });
 }
 
 function renderProxy(d) {
   fill($("proxy-words"), proxyItems(d));
 }
 
-// --- the flow picture ----------------------------------------------------------------------------
+// --- the flow picture and its table --------------------------------------------------------------
 
-function regionOf(d, zone) {
-  const zones = (d.cluster && d.cluster.zones) || {};
-  return zones[zone] ? zones[zone].region : null;
-}
-
-function linkColour(d, src, dst) {
-  if (src === UNKNOWN || dst === UNKNOWN) return GREY;
-  if (src === dst) return colour("--flow-local", FLOW_COLOURS.local);
-  const a = regionOf(d, src);
-  const b = regionOf(d, dst);
-  if (a && b && a !== b) return colour("--flow-region", FLOW_COLOURS.region);
-  return colour("--flow-zone", FLOW_COLOURS.zone);
+function classColour(cls) {
+  if (cls === "unknown") return colour("--faint", GREY);
+  if (cls === "dropped") return colour("--flow-dropped", DROPPED);
+  return colour(`--flow-${cls}`, FLOW_COLOURS[cls]);
 }
 
 // A sankey node's id is "from <zone>" or "to <zone>" (a zone sends and receives), or "dropped".
@@ -396,51 +288,67 @@ function zoneOfNode(id) {
   return id.replace(/^(from|to) /, "");
 }
 
-function sankeyOption(d) {
-  const matrix = d.flows.matrix || {};
-  // A Service with measured callers has its own zone weights; the others share the cluster's.
-  const weights = d.flows.clientZoneWeights || (d.cluster && d.cluster.clientZoneWeights) || {};
+function hasVolume(d) {
+  return d.cost.monthlyGb !== null && d.cost.monthlyGb !== undefined;
+}
+
+// A flow's month: its GB and dollars, or why there are none.
+function flowMonthWords(row, d) {
+  if (row.cls === "dropped") return "not delivered: no volume, no cost";
+  if (!hasVolume(d)) return NO_TRAFFIC;
+  const source = d.cost.volume ? `, volume ${sourceWord(d.cost.volume.source)}` : "";
+  if (row.monthlyUsd === null) return `${gb(row.monthlyGb)} a month${source}, not counted in the cost`;
+  return `${gb(row.monthlyGb)} · ${usd(row.monthlyUsd)} a month${source}`;
+}
+
+function flowPriceWords(row) {
+  if (row.perGb !== null) return `${CLASS_WORDS[row.cls]} · ${perGb(row.perGb)}`;
+  return row.cls === "unknown" ? `${CLASS_WORDS.unknown} · not counted as crossing` : CLASS_WORDS[row.cls];
+}
+
+function flowTip(row, d) {
+  return h(
+    "div",
+    { class: "flow-tip" },
+    h("strong", {}, `${row.from} → ${row.to}`),
+    h("div", {}, `${pct(row.share)} of the Service's client traffic`),
+    h("div", {}, flowPriceWords(row)),
+    h("div", {}, flowMonthWords(row, d)),
+  );
+}
+
+const NODE_WORDS = { from: "clients in", to: "endpoints in" };
+
+// `rows`: flowRows(d), when the caller also shows them as a table (the what-if panel does not).
+function sankeyOption(d, rows = flowRows(d)) {
   const nodes = new Map();
-  const links = [];
   const addNode = (id, depth) => {
     if (!nodes.has(id)) {
       const position = depth === 0 ? "left" : "right";
-      nodes.set(id, { name: id, label: { position }, depth, itemStyle: { color: id === "dropped" ? DROPPED : "#64748b" } });
+      nodes.set(id, { name: id, label: { position }, depth, itemStyle: { color: id === "dropped" ? colour("--flow-dropped", DROPPED) : colour("--muted", "#64748b") } });
     }
   };
-  for (const src of Object.keys(matrix).sort()) {
-    for (const dst of Object.keys(matrix[src]).sort()) {
-      const value = matrix[src][dst];
-      if (!(value > 0)) continue;
-      addNode(`from ${src}`, 0);
-      addNode(`to ${dst}`, 1);
-      links.push({ source: `from ${src}`, target: `to ${dst}`, value, lineStyle: { color: linkColour(d, src, dst), opacity: 0.55 } });
-    }
-  }
-  // What a zone's clients send nowhere (iTP Local without a local endpoint, rejects).
-  for (const [src, weight] of Object.entries(weights)) {
-    const sent = Object.values(matrix[src] || {}).reduce((a, b) => a + b, 0);
-    const lost = weight - sent;
-    if (lost > 1e-9 && d.flows.dropped > 1e-9) {
-      addNode(`from ${src}`, 0);
-      addNode("dropped", 1);
-      links.push({ source: `from ${src}`, target: "dropped", value: lost, lineStyle: { color: DROPPED, opacity: 0.55 } });
-    }
-  }
+  const links = rows.map((row) => {
+    const source = `from ${row.from}`;
+    const target = row.cls === "dropped" ? "dropped" : `to ${row.to}`;
+    addNode(source, 0);
+    addNode(target, 1);
+    return { source, target, value: row.share, row, lineStyle: { color: classColour(row.cls), opacity: 0.55 } };
+  });
   return {
     animation: false,
     // Zone names come from the cluster's labels: the tooltip is built as DOM text and the labels
     // by functions, never as HTML or an ECharts template string ("{b}" in a name stays "{b}").
+    // confine: a tooltip near the chart's edge stays within it (on a phone, within the page).
     tooltip: {
       trigger: "item",
-      formatter: (p) =>
-        h(
-          "div",
-          {},
-          p.dataType === "edge"
-            ? `${zoneOfNode(p.data.source)} → ${zoneOfNode(p.data.target)}: ${pct(p.data.value)} of client traffic`
-            : `${zoneOfNode(p.name)}: ${pct(p.value)}`,
-        ),
+      confine: true,
+      formatter: (p) => {
+        if (p.dataType === "edge") return flowTip(p.data.row, d);
+        const [side] = p.name.split(" ", 1);
+        const who = NODE_WORDS[side] ? `${NODE_WORDS[side]} ${zoneOfNode(p.name)}` : p.name;
+        return h("div", { class: "flow-tip" }, `${who}: ${pct(p.value)} of the Service's client traffic`);
+      },
     },
     series: [
       {
@@ -457,7 +365,7 @@ function sankeyOption(d) {
         draggable: false,
         emphasis: { focus: "adjacency" },
         // A zone name longer than the margin beside the nodes ends in "…" (the tooltip has it whole).
-        label: { color: "#1b2430", fontSize: 12, formatter: (p) => zoneOfNode(p.name), width: 90, overflow: "truncate", ellipsis: "…" },
+        label: { color: colour("--text", "#1b2430"), fontSize: 12, formatter: (p) => zoneOfNode(p.name), width: 90, overflow: "truncate", ellipsis: "…" },
         lineStyle: { curveness: 0.5 },
       },
     ],
@@ -466,12 +374,14 @@ function sankeyOption(d) {
 
 function renderSankey(d) {
   const el = $("flow-sankey");
-  const option = sankeyOption(d);
+  const rows = flowRows(d);
+  const option = sankeyOption(d, rows);
+  renderFlowTable(d, rows);
   const empty = !option.series[0].links.length;
   $("flow-empty").hidden = !empty;
   el.hidden = empty;
   if (empty) return;
-  if (!sankey) sankey = window.echarts.init(el, null, { renderer: "svg" });
+  if (!sankey) sankey = window.echarts.init(el, chartTheme(), { renderer: "svg" });
   sankey.setOption(option, { notMerge: true });
   el.setAttribute("aria-label", sankeyWords(option));
 }
@@ -480,6 +390,50 @@ function renderSankey(d) {
 function sankeyWords(option) {
   const links = option.series[0].links.map((l) => `${zoneOfNode(l.source)} to ${zoneOfNode(l.target)} ${pct(l.value)}`);
   return `Flow from client zones to endpoint zones: ${links.join("; ")}`;
+}
+
+// "Flows as a table": the sankey's rows, for keyboards, screen readers and exact figures. The
+// monthly columns appear with a volume, as in the policy comparison.
+function renderFlowTable(d, rows) {
+  const box = $("flow-table-box");
+  box.hidden = !rows.length;
+  const money = hasVolume(d);
+  const heads = ["From zone", "To zone", "Share", "Cost class", "USD/GB", ...(money ? ["GB a month", "USD a month"] : [])];
+  fill($("flow-table-head"), h("tr", {}, heads.map((label, i) => h("th", { scope: "col", class: i === 2 || i >= 4 ? "num" : null }, label))));
+  const cell = (col, label, text, num = true) => h("td", { class: num ? "num" : null, dataset: { col }, "data-label": label }, text);
+  fill(
+    $("flow-table-rows"),
+    rows.map((row) =>
+      h(
+        "tr",
+        { dataset: { from: row.from, to: row.to, cls: row.cls } },
+        h("th", { scope: "row", dataset: { col: "from" }, "data-label": "From zone" }, row.from),
+        cell("to", "To zone", row.to, false),
+        cell("share", "Share", pct(row.share)),
+        cell("class", "Cost class", h("span", { class: `flow-class flow-class--${row.cls}` }, CLASS_WORDS[row.cls]), false),
+        cell("perGb", "USD/GB", row.perGb !== null ? perGb(row.perGb) : row.cls === "dropped" ? "not delivered" : "not counted"),
+        money ? cell("monthlyGb", "GB a month", row.cls === "dropped" ? "not delivered" : gb(row.monthlyGb)) : null,
+        money ? cell("monthlyUsd", "USD a month", row.monthlyUsd !== null ? usd(row.monthlyUsd) : row.cls === "dropped" ? "not delivered" : "not counted") : null,
+      ),
+    ),
+  );
+  const total = flowTotals(rows, d);
+  fill(
+    $("flow-table-total"),
+    h(
+      "tr",
+      {},
+      h("th", { scope: "row", colspan: 2 }, "All flows"),
+      cell("share", "Share", pct(total.share)),
+      cell("class", "Cost class", "mean", false),
+      cell("perGb", "USD/GB", perGb(d.cost.costPerGb)),
+      money ? cell("monthlyGb", "GB a month", gb(total.monthlyGb)) : null,
+      money ? cell("monthlyUsd", "USD a month", usd(total.monthlyUsd)) : null,
+    ),
+  );
+  $("flow-table-note").textContent = money
+    ? `A month: the Service's ${gb(d.cost.monthlyGb)}, ${volumeWords(d.cost)}, split over the flows that deliver traffic by their share; each flow's dollars are its GB × its price (${d.cost.priceSource}). Dropped traffic delivers nothing.`
+    : `A month: ${NO_TRAFFIC} for this Service, so the flows have shares and prices but no volume.`;
 }
 
 // --- comparison, diagnostics, recommendation -----------------------------------------------------
@@ -613,72 +567,86 @@ async function renderHistory() {
   $("history-empty").hidden = points.length > 0;
   el.hidden = !points.length;
   if (!points.length) return;
-  if (!history) history = window.echarts.init(el, null, { renderer: "svg" });
+  if (!history) history = window.echarts.init(el, chartTheme(), { renderer: "svg" });
   const zoneColour = colour("--flow-zone", FLOW_COLOURS.zone);
-  // Points within a minute of each other look like one reading: they are centred in the hour
-  // around them, and the latest one's values are written beside it.
+  const costColour = colour("--accent", "#1d4ed8");
+  // From the first snapshot to now (js/time_axis.js), as on the timeline: never into the future.
   const first = new Date(points[0].takenAt).getTime();
   const last = new Date(points[points.length - 1].takenAt).getTime();
+  const bounds = axisBounds(first, last);
+  // Readings within a minute look like one: the latest one's value is written beside it.
   const single = last - first < 60e3;
-  const edge = (sign) => new Date((first + last) / 2 + sign * 30 * 60 * 1000).toISOString();
   const latest = points[points.length - 1];
-  // A filled symbol with a white rim stays visible on the axis line (a value of 0); the cost is a
-  // smaller diamond so that it shows inside the share's dot when both sit at the same place.
-  const dot = (colourOf, symbol, size, z) => ({
+  // A filled symbol with a rim stays visible on the axis line (a value of 0).
+  const dot = (colourOf, symbol) => ({
     showSymbol: points.length < 60,
     symbol,
-    symbolSize: size,
-    z,
+    symbolSize: 10,
     clip: false, // a point on the axis (0) is drawn whole, not cut in half by the grid's edge
-    itemStyle: { color: colourOf, borderColor: "#ffffff", borderWidth: 1.5 },
+    itemStyle: { color: colourOf, borderColor: colour("--surface", "#ffffff"), borderWidth: 1.5 },
   });
-  // The values of that one reading beside it (share left, cost right), a little above it when it
-  // lies on the axis line.
-  const pointLabel = (position, text, value) => ({
+  const pointLabel = (text, value) => ({
     show: single,
-    position,
+    position: "right",
     distance: 10,
     offset: [0, single && !value ? -12 : 0],
-    color: "#1b2430",
+    color: colour("--text", "#1b2430"),
     fontWeight: 600,
     formatter: (item) => (item.dataIndex === points.length - 1 ? text(item.value[1]) : ""),
   });
+  const timeAxis = (gridIndex, labels) => ({
+    type: "time",
+    gridIndex,
+    ...bounds,
+    axisLabel: { show: labels, hideOverlap: true, margin: 12, fontSize: LABEL_SIZE, formatter: TIME_LABELS },
+  });
+  const costMax = points.some((p) => p.costPerGb > 0) ? {} : { max: 0.02 }; // all zero: the cross-zone price's scale
+  // Two panels, one figure and one y axis each (a second axis on one chart reads as the same
+  // scale), sharing the time axis: cross-zone share above, cost per GB below.
   history.setOption(
     {
       animation: false,
-      // containLabel: room for every axis label, so the first time label cannot meet the "0%" at
-      // the corner (the time labels also sit a little lower).
-      grid: { left: 8, right: 8, top: 32, bottom: 36, containLabel: true },
-      legend: { bottom: 0, data: ["Cross-zone %", "USD/GB"] },
+      title: [
+        { text: "Cross-zone share", left: 8, top: 0, textStyle: { fontSize: LABEL_SIZE, fontWeight: 600 } },
+        { text: "Cost per GB (USD)", left: 8, top: "51%", textStyle: { fontSize: LABEL_SIZE, fontWeight: 600 } },
+      ],
+      // The same fixed margins for both panels, so that one instant sits at one x in both (room
+      // for "100%" and "$0.020" at the left, for the last time label at the right).
+      grid: [
+        { left: 64, right: 48, top: 24, height: "32%" },
+        { left: 64, right: 48, top: "59%", height: "30%" },
+      ],
       tooltip: {
         trigger: "axis",
         valueFormatter: (v) => (v === null || v === undefined ? "–" : String(v)),
       },
-      // Points within a minute would get an axis of seconds; show the hour around them.
-      xAxis: { type: "time", axisLabel: { hideOverlap: true, margin: 12 }, ...(single ? { min: edge(-1), max: edge(1) } : {}) },
+      axisPointer: { link: [{ xAxisIndex: "all" }] },
+      xAxis: [timeAxis(0, false), timeAxis(1, true)],
       yAxis: [
-        { type: "value", name: "%", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
-        // All zero would draw a $1 axis; the cross-zone price is a better scale.
-        { type: "value", name: "USD/GB", min: 0, ...(points.some((p) => p.costPerGb > 0) ? {} : { max: 0.02 }), axisLabel: { formatter: (v) => `$${v.toFixed(3)}` }, splitLine: { show: false } },
+        { type: "value", gridIndex: 0, min: 0, max: 100, axisLabel: { formatter: "{value}%", fontSize: LABEL_SIZE } },
+        { type: "value", gridIndex: 1, min: 0, ...costMax, axisLabel: { formatter: (v) => `$${v.toFixed(3)}`, fontSize: LABEL_SIZE } },
       ],
       series: [
         {
           name: "Cross-zone %",
           type: "line",
           step: "end",
+          xAxisIndex: 0,
+          yAxisIndex: 0,
           color: zoneColour,
-          ...dot(zoneColour, "circle", 12, 3),
-          label: pointLabel("left", (v) => (v === null || v === undefined ? "–" : `${v}%`), latest.crossZoneFraction),
+          ...dot(zoneColour, "circle"),
+          label: pointLabel((v) => (v === null || v === undefined ? "–" : `${v}%`), latest.crossZoneFraction),
           data: points.map((p) => [p.takenAt, p.crossZoneFraction === null ? null : Number((p.crossZoneFraction * 100).toFixed(2))]),
         },
         {
           name: "USD/GB",
           type: "line",
           step: "end",
+          xAxisIndex: 1,
           yAxisIndex: 1,
-          color: "#1d4ed8",
-          ...dot("#1d4ed8", "diamond", 8, 4),
-          label: pointLabel("right", (v) => perGb(v), latest.costPerGb),
+          color: costColour,
+          ...dot(costColour, "diamond"),
+          label: pointLabel((v) => perGb(v), latest.costPerGb),
           data: points.map((p) => [p.takenAt, p.costPerGb]),
         },
       ],
@@ -746,6 +714,12 @@ document.addEventListener("tl:snapshot", (event) => {
 window.addEventListener("resize", () => {
   if (sankey) sankey.resize();
   if (history) history.resize();
+});
+
+// Another colour theme (js/theme_toggle.js): the flow picture and the history take its colours.
+onThemeChange(() => {
+  renderSankey(detail);
+  renderHistory();
 });
 
 renderAll(detail);

@@ -10,7 +10,7 @@ import { initNamespaces } from "./namespaces.js";
 
 const data = pageData("services-data");
 const cluster = data.cluster;
-const FILTERS = ["search", "namespace", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded"];
+const FILTERS = ["search", "namespace", "zone", "policy", "mechanism", "min_cross_zone", "has_diagnostics", "overloaded"];
 // Text sorts first A to Z, figures largest first; a second click turns the order round.
 const ASCENDING_FIRST = new Set(["name", "policy"]);
 // The server's default: monthly cost once the snapshot has any volume, else cost per GB.
@@ -23,6 +23,7 @@ const form = $("services-filters");
 const controls = {
   search: $("f-search"),
   namespace: $("f-namespace"),
+  zone: $("f-zone"),
   policy: $("f-policy"),
   mechanism: $("f-mechanism"),
   minCrossZone: $("f-min-cross-zone"),
@@ -72,6 +73,7 @@ function writeControls(s) {
   ensureOption(controls.policy, s.policy);
   controls.search.value = s.search || "";
   controls.namespace.value = s.namespace || "";
+  controls.zone.value = s.zone || "";
   controls.policy.value = s.policy || "";
   controls.mechanism.value = s.mechanism || "";
   controls.minCrossZone.value = s.min_cross_zone ? String(Number((Number(s.min_cross_zone) * 100).toFixed(4))) : "";
@@ -85,6 +87,7 @@ function readControls() {
   const search = controls.search.value.trim();
   if (search) next.search = search;
   if (controls.namespace.value) next.namespace = controls.namespace.value;
+  if (controls.zone.value) next.zone = controls.zone.value;
   if (controls.policy.value) next.policy = controls.policy.value;
   if (controls.mechanism.value) next.mechanism = controls.mechanism.value;
   const percent = Number(controls.minCrossZone.value);
@@ -333,6 +336,8 @@ function wire() {
   for (const select of [controls.namespace, controls.policy, controls.mechanism, controls.overloaded, controls.diagnostics]) {
     select.addEventListener("change", apply);
   }
+  // The zone's note (its nodes) is written by the server: another zone is another page load.
+  controls.zone.addEventListener("change", () => location.assign(queryFromState(readControls())));
   // The search asks once typing pauses; a pending ask is dropped when the text changes back.
   let searching = null;
   controls.search.addEventListener("input", () => {
@@ -369,6 +374,10 @@ function wire() {
   const clear = (event) => {
     event.preventDefault();
     const next = { ordering: state.ordering, page: 1 };
+    if (state.zone) {
+      location.assign(queryFromState(next)); // the zone's note goes with it (see above)
+      return;
+    }
     writeControls(next);
     load(next, "push");
   };

@@ -4,27 +4,19 @@
 // First paint from the page's json_script; paging, ranges, diffs and live updates from /api/v1/.
 
 import { api, clusterApi } from "./api.js";
+import { diffList } from "./diff_words.js";
 import { fill, h, pageData } from "./dom.js";
 import { count, FLOW_COLOURS, NO_TRAFFIC, pct, perGb, sourceWord, usd, when } from "./format.js";
+import { chartTheme, cssColour, onThemeChange } from "./theme.js";
+import { axisBounds, LABEL_SIZE, TIME_LABELS } from "./time_axis.js";
 
 const cluster = document.body.dataset.cluster;
 const data = pageData("timeline-data");
 const RANGES = { hour: 3600e3, day: 86400e3, week: 7 * 86400e3, all: null };
 const RANGE_WORDS = { hour: "the last hour", day: "the last day", week: "the last week", all: "all time" };
 // A cost is not a flow: its line takes the accent, so orange means crossing zones and red
-// crossing regions on every page.
+// crossing regions on every page (--accent; this is the light palette's, should app.css lack it).
 const COST_COLOUR = "#1d4ed8";
-const KIND_WORDS = {
-  Node: "Nodes",
-  Service: "Services",
-  EndpointSlice: "EndpointSlices",
-  Pod: "Pods",
-  ReplicaSet: "ReplicaSets",
-  Deployment: "Deployments",
-  StatefulSet: "StatefulSets",
-  DaemonSet: "DaemonSets",
-};
-const LISTED = 10; // Services named per added/removed line before "and N more"
 
 const state = {
   page: 1,
@@ -34,6 +26,9 @@ const state = {
   range: "all",
   series: data.series,
   fetches: data.fetches || [], // volume fetches, newest first (GET volumes/fetches/)
+  // When the oldest snapshot kept was taken (ms; null before the first): where "all" begins,
+  // and a range that reaches further back begins at the first snapshot instead.
+  first: data.firstTakenAt ? time(data.firstTakenAt) : null,
   open: new Set(), // seqs whose details are open, kept across re-renders
   fresh: new Set(), // seqs that arrived live, highlighted
   diffs: new Map(), // "seq:against" -> diff
@@ -51,42 +46,44 @@ const seriesNote = document.getElementById("series-note");
 // --- charts -----------------------------------------------------------------------------------
 
 const charts = {
-  cost: window.echarts.init(document.getElementById("chart-cost"), null, { renderer: "canvas" }),
-  monthly: window.echarts.init(document.getElementById("chart-monthly"), null, { renderer: "canvas" }),
-  cross: window.echarts.init(document.getElementById("chart-cross"), null, { renderer: "canvas" }),
+  cost: window.echarts.init(document.getElementById("chart-cost"), chartTheme(), { renderer: "canvas" }),
+  monthly: window.echarts.init(document.getElementById("chart-monthly"), chartTheme(), { renderer: "canvas" }),
+  cross: window.echarts.init(document.getElementById("chart-cross"), chartTheme(), { renderer: "canvas" }),
 };
 const resizer = new ResizeObserver(() => Object.values(charts).forEach((c) => c.resize()));
 Object.values(charts).forEach((c) => resizer.observe(c.getDom()));
 
-// The x axis spans the range asked for, or the points (a little padded). Points within a minute
-// of each other (one reading, as far as the eye can tell) are centred in the hour around them.
-const HALF_HOUR = 30 * 60e3;
+// The x axis runs from the first reading in the range to now. The first reading is the oldest
+// kept (`first`, in ms; unknown: the first point) when it falls in the range, else the range's
+// start: a week picked for a cluster watched for an hour shows that hour, not an empty week. It
+// never runs into the future (a browser clock behind the server's still shows the newest point).
+
+function time(iso) {
+  return new Date(iso).getTime();
+}
 
 function span(points) {
   if (!points.length) return 0;
-  return new Date(points[points.length - 1].takenAt).getTime() - new Date(points[0].takenAt).getTime();
+  return time(points[points.length - 1].takenAt) - time(points[0].takenAt);
 }
 
-function timeBounds(points) {
-  const ms = RANGES[state.range];
+function timeBounds(points, first) {
   const now = Date.now();
-  if (ms) return { min: now - ms, max: now };
-  if (!points.length) return { min: now - 3600e3, max: now };
-  const min = new Date(points[0].takenAt).getTime();
-  const max = new Date(points[points.length - 1].takenAt).getTime();
-  if (max - min < 60e3) {
-    const middle = (min + max) / 2;
-    return { min: middle - HALF_HOUR, max: middle + HALF_HOUR };
-  }
-  const pad = (max - min) * 0.03;
-  return { min: min - pad, max: max + pad };
+  const ms = RANGES[state.range];
+  const start = ms ? now - ms : null;
+  const newest = points.length ? time(points[points.length - 1].takenAt) : now;
+  const oldest = first ?? (points.length ? time(points[0].takenAt) : null);
+  // Nothing at all yet: an empty hour (or range).
+  if (oldest === null) return axisBounds(start ?? now - 3600e3, newest, null, now);
+  return axisBounds(oldest, newest, start, now);
 }
 
-function lineOption(name, points, key, format, colour, max, axisFormat) {
+function lineOption(name, points, key, format, colour, max, axisFormat, first) {
   const values = points.map((p) => [p.takenAt, p[key], p.seq, p.snapshots]);
-  const bounds = timeBounds(points);
+  const bounds = timeBounds(points, first);
   return {
     animation: false,
+    useUTC: true,
     // containLabel: the grid makes room for every axis label, so the first time label cannot run
     // into the y axis's bottom label at the corner (the x labels also sit a little lower).
     grid: { left: 8, right: 24, top: 24, bottom: 8, containLabel: true },
@@ -95,7 +92,7 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
       text: "No snapshots in this range",
       left: "center",
       top: "middle",
-      textStyle: { color: "#566372", fontSize: 14, fontWeight: "normal" },
+      textStyle: { color: cssColour("--muted", "#566372"), fontSize: 14, fontWeight: "normal" },
     },
     // DOM nodes, not an HTML string: nothing in a tooltip is ever parsed as markup.
     tooltip: {
@@ -106,8 +103,13 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
         return h("div", {}, when(at), h("br"), `snapshot ${seq}${snaps}`, h("br"), `${name}: `, h("b", {}, format(value)));
       },
     },
-    xAxis: { type: "time", ...bounds, axisLabel: { hideOverlap: true, margin: 12 } },
-    yAxis: { type: "value", min: 0, max, axisLabel: { formatter: axisFormat, margin: 10 } },
+    xAxis: {
+      type: "time",
+      ...bounds,
+      axisLabel: { hideOverlap: true, margin: 12, fontSize: LABEL_SIZE, formatter: TIME_LABELS },
+    },
+    // One y axis: one figure per chart, so its scale cannot be mistaken for another's.
+    yAxis: { type: "value", min: 0, max, axisLabel: { formatter: axisFormat, margin: 10, fontSize: LABEL_SIZE } },
     series: [
       {
         name,
@@ -120,7 +122,7 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
         clip: false, // a point on the axis (0) is drawn whole, not cut in half by the grid's edge
         connectNulls: false,
         lineStyle: { color: colour, width: 2 },
-        itemStyle: { color: colour, borderColor: "#ffffff", borderWidth: 1.5 },
+        itemStyle: { color: colour, borderColor: cssColour("--surface", "#ffffff"), borderWidth: 1.5 },
         areaStyle: { color: colour, opacity: 0.08 },
         // What looks like one reading (one point, or several within a minute): its latest value
         // is written above it.
@@ -129,7 +131,7 @@ function lineOption(name, points, key, format, colour, max, axisFormat) {
           position: "top",
           distance: 8,
           formatter: (item) => (item.dataIndex === values.length - 1 ? format(item.value[1]) : ""),
-          color: "#1b2430",
+          color: cssColour("--text", "#1b2430"),
           fontWeight: 600,
         },
       },
@@ -142,27 +144,38 @@ function drawCharts() {
   const dollars = (v) => `$${Number(v).toFixed(4)}`;
   const share = (v) => pct(v, 0);
   charts.cost.setOption(
-    lineOption("Cost per GB", points, "costPerGb", perGb, COST_COLOUR, undefined, dollars),
+    lineOption("Cost per GB", points, "costPerGb", perGb, cssColour("--accent", COST_COLOUR), undefined, dollars, state.first),
     true,
   );
   charts.cross.setOption(
     // The snapshot's figure: the mean over Services (each Service counts once), not the share of
     // all forwarded traffic that the topology page's headline shows.
-    lineOption("Cross-zone share, mean over Services", points, "crossZoneFraction", (v) => pct(v), FLOW_COLOURS.zone, 1, share),
+    lineOption("Cross-zone share (Services weighted equally)", points, "crossZoneFraction", (v) => pct(v), cssColour("--flow-zone", FLOW_COLOURS.zone), 1, share, state.first),
     true,
   );
   drawMonthly();
   const snapshots = points.reduce((n, p) => n + p.snapshots, 0);
-  seriesNote.textContent = points.length
+  const ms = RANGES[state.range];
+  // A range longer than the history: say why the axis is shorter than the range.
+  const shorter = ms && state.first !== null && state.first > Date.now() - ms
+    ? ` The oldest snapshot kept is from ${when(new Date(state.first).toISOString())}: the axis starts there.`
+    : "";
+  seriesNote.textContent = (points.length
     ? `${count(snapshots)} snapshot${snapshots === 1 ? "" : "s"} in ${RANGE_WORDS[state.range]}, ` +
-      `${count(points.length)} point${points.length === 1 ? "" : "s"} (one per ${duration(state.series.resolution)}).`
-    : `No snapshots in ${RANGE_WORDS[state.range]}.`;
+      `${count(points.length)} point${points.length === 1 ? "" : "s"} (one per ${duration(state.series.resolution)}; times in UTC).`
+    : `No snapshots in ${RANGE_WORDS[state.range]}.`) + shorter;
 }
 
 // --- the monthly cost at each volume fetch -----------------------------------------------------
 
 function fetchKind(fetch) {
   return fetch.preset === "simulation" ? "simulated" : "measured";
+}
+
+// When the oldest fetch listed with a monthly cost was made (ms), or null.
+function firstFetch() {
+  const costed = state.fetches.filter((f) => f.monthlyCost !== null && f.monthlyCost !== undefined);
+  return costed.length ? time(costed[costed.length - 1].fetchedAt) : null;
 }
 
 // The fetches in the range, oldest first, as points of the monthly cost.
@@ -192,7 +205,7 @@ function monthlyName(points) {
 function drawMonthly() {
   const points = monthlyPoints();
   const name = monthlyName(points);
-  const option = lineOption(name, points, "monthlyCost", usd, "#1d4ed8", undefined, (v) => usd(v));
+  const option = lineOption(name, points, "monthlyCost", usd, cssColour("--accent", COST_COLOUR), undefined, (v) => usd(v), firstFetch());
   option.title.text = state.fetches.length ? "No volume fetch in this range" : NO_TRAFFIC;
   option.tooltip.formatter = (items) => {
     const p = points[items[0].dataIndex];
@@ -268,94 +281,25 @@ for (const button of document.querySelectorAll("#range button")) {
   });
 }
 
-// --- the diff in words ------------------------------------------------------------------------
-
-function value(v) {
-  return v === null || v === undefined ? "unset" : String(v);
-}
-
-function endpoints(n) {
-  return `${count(n)} endpoint${n === 1 ? "" : "s"}`;
-}
-
-function names(items) {
-  const shown = items.slice(0, LISTED).map((s) => `${s.namespace}/${s.name}`).join(", ");
-  return items.length > LISTED ? `${shown} and ${count(items.length - LISTED)} more` : shown;
-}
-
-// One sentence per Service that changed (policy, figures, hints, zones), then the Services added
-// and removed, the object counts and the cluster's mean cost. Returns [{service?, text}].
-export function describeDiff(diff) {
-  const byService = new Map();
-  const key = (s) => `${s.namespace}/${s.name}`;
-  const add = (s, text) => {
-    const k = key(s);
-    if (!byService.has(k)) byService.set(k, { service: s, parts: [] });
-    byService.get(k).parts.push(text);
-  };
-  for (const c of diff.policyChanges) add(c, `${c.field} ${value(c.from)} → ${value(c.to)}`);
-  for (const c of diff.cost.services) {
-    if (c.from === null || c.to === null) continue; // the Service came or went: said below
-    if (c.crossZoneFrom !== c.crossZoneTo) add(c, `cross-zone ${pct(c.crossZoneFrom, 0)} → ${pct(c.crossZoneTo, 0)}`);
-    add(c, `cost ${perGb(c.from)} → ${perGb(c.to)}`);
-  }
-  for (const c of diff.hintChanges) {
-    if (c.appeared) add(c, `hints appeared on ${endpoints(c.appeared)}`);
-    if (c.disappeared) add(c, `hints disappeared from ${endpoints(c.disappeared)}`);
-    if (c.changed) add(c, `hints changed on ${endpoints(c.changed)}`);
-    if (c.endpointsAdded) add(c, `${endpoints(c.endpointsAdded)} added`);
-    if (c.endpointsRemoved) add(c, `${endpoints(c.endpointsRemoved)} removed`);
-  }
-  for (const m of diff.zoneMoves) add(m, `endpoint ${m.ip} moved from zone ${value(m.from)} to ${value(m.to)}`);
-
-  const lines = [...byService.values()].map(({ service, parts }) => ({
-    service,
-    text: `${key(service)}: ${parts.join(", ")}`,
-  }));
-  if (diff.services.added.length) {
-    lines.push({ text: `Services added: ${names(diff.services.added)}` });
-  }
-  if (diff.services.removed.length) {
-    lines.push({ text: `Services removed: ${names(diff.services.removed)}` });
-  }
-  const objects = Object.entries(diff.objects)
-    .map(([kind, c]) => {
-      const parts = ["added", "removed", "changed"].filter((w) => c[w]).map((w) => `${count(c[w])} ${w}`);
-      return parts.length ? `${KIND_WORDS[kind] || kind} ${parts.join(", ")}` : null;
-    })
-    .filter(Boolean);
-  lines.push({ text: objects.length ? `Objects: ${objects.join("; ")}` : "No objects changed." });
-  const { meanFrom, meanTo, meanDelta } = diff.cost;
-  if (meanDelta !== null && Math.abs(meanDelta) > 1e-12) {
-    lines.push({ text: `Mean cost per GB over the Services: ${perGb(meanFrom)} → ${perGb(meanTo)}` });
-  }
-  return lines;
-}
+// --- the diff in words (js/diff_words.js) -----------------------------------------------------
 
 function serviceUrl(s) {
   return `/clusters/${encodeURIComponent(cluster)}/services/${encodeURIComponent(s.namespace)}/${encodeURIComponent(s.name)}/`;
 }
 
+function compareUrl(from, to) {
+  return `/clusters/${encodeURIComponent(cluster)}/compare/?from=${from}&to=${to}`;
+}
+
 function diffView(diff) {
-  const lines = describeDiff(diff);
-  const routing = lines.filter((l) => l.service);
   return [
-    h("p", { class: "small muted" }, `Compared with snapshot ${diff.from.seq} (${when(diff.from.takenAt)}).`),
-    routing.length ? null : h("p", { class: "diff__none" }, "No Service's routing, hints or cost changed."),
     h(
-      "ul",
-      { class: "diff" },
-      lines.map((line) =>
-        h(
-          "li",
-          { class: line.service ? "diff__service" : "diff__other" },
-          line.service
-            ? [h("a", { href: serviceUrl(line.service) }, `${line.service.namespace}/${line.service.name}`),
-              line.text.slice(`${line.service.namespace}/${line.service.name}`.length)]
-            : line.text,
-        ),
-      ),
+      "p",
+      { class: "small muted" },
+      `Compared with snapshot ${diff.from.seq} (${when(diff.from.takenAt)}). `,
+      h("a", { href: compareUrl(diff.from.seq, diff.to.seq), class: "snapshot__compare" }, "Figures before and after"),
     ),
+    diffList(diff, serviceUrl),
   ];
 }
 
@@ -406,7 +350,7 @@ function snapshotItem(s, against) {
         "span",
         { class: "snapshot__meta small muted" },
         `${count(s.counts.services)} Services · ${count(s.counts.nodes)} nodes · ${count(s.counts.endpoints)} endpoints · ${count(s.counts.pods)} pods`,
-        ` · mean cross-zone ${pct(s.crossZoneFraction)} · ${perGb(s.costPerGbMean)}`,
+        ` · cross-zone ${pct(s.crossZoneFraction)} · ${perGb(s.costPerGbMean)} (Services weighted equally)`,
         s.servicesWithDiagnostics ? ` · ${count(s.servicesWithDiagnostics)} with warnings` : "",
       ),
     ),
@@ -458,10 +402,14 @@ older.addEventListener("click", () => loadPage(state.page + 1));
 document.addEventListener("tl:snapshot", (event) => {
   if (event.detail.cluster !== cluster) return;
   if (event.detail.seq !== undefined) state.fresh.add(Number(event.detail.seq));
+  if (state.first === null && event.detail.takenAt) state.first = time(event.detail.takenAt); // the first
   loadPage(state.page);
   loadSeries();
   loadFetches();
 });
+
+// Another colour theme (js/theme_toggle.js): the charts take its colours.
+onThemeChange(drawCharts);
 
 renderList();
 drawCharts();

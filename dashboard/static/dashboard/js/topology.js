@@ -1,11 +1,14 @@
 // A cluster's topology page: the policy toggle, the headline figures, the zone topology picture
-// (js/topology_view.js), the zone-to-zone heatmap table and the top Services by crossing cost.
+// (js/topology_view.js), the zone-to-zone heatmap table and the top Services by crossing cost
+// (under a what-if policy: ranked under it, beside the observed figures, with the difference
+// and how many Services it changes, all as GET top-services/?policy= computed them).
 // Starts from the server's json_script data; re-reads the flow map on a policy switch
 // (GET flowmap/?policy=) and flow map plus top Services on tl:snapshot for this cluster.
 
 import { api, clusterApi } from "./api.js";
 import { fill, h, pageData, servicePath, svg } from "./dom.js";
-import { count, heat, NO_TRAFFIC, perGb, pct, sourceWord, usd, volumesSummary } from "./format.js";
+import { count, FLOW_COLOURS, heat, NO_TRAFFIC, perGb, pct, sourceWord, times, usd, volumesSummary } from "./format.js";
+import { cssColour, onThemeChange, textOn } from "./theme.js";
 import {
   MIN_SHARE,
   MIN_WIDTH,
@@ -18,6 +21,9 @@ import {
 } from "./topology_view.js";
 
 const DOCS = "https://kubernetes.io/docs/concepts/services-networking/service/#traffic-distribution";
+// The words for a figure in which every Service counts the same (no volume is known).
+const EQUAL_WEIGHT = "Services weighted equally";
+const MINUS = "\u2212";
 const data = pageData("topology-data");
 const cluster = data.cluster;
 const policies = new Map(data.policies.map((p) => [p.key, p]));
@@ -25,7 +31,8 @@ const state = {
   policy: data.policy,
   flowmap: data.flowmap,
   observed: data.policy === "observed" ? data.flowmap : null,
-  top: data.topServices,
+  top: data.topServices, // observed
+  policyServices: data.policyServices, // the top table under the what-if policy shown, or null
   request: 0,
 };
 
@@ -63,9 +70,22 @@ function versus(key, format) {
   return h("span", { class: "stat-versus small", dataset: { role: "observed" } }, ` (observed ${format(state.observed[key])})`);
 }
 
+// Under a figure weighted over Services with no volume known: say that each counts the same.
+function equalWeight(flows) {
+  return flows.weighting === "equal" ? h("span", { class: "stat-source", dataset: { role: "weighting" } }, EQUAL_WEIGHT) : null;
+}
+
+// How the flow map's shares weigh the Services, in a sentence.
+function weightingText(flows) {
+  if (flows.weighting === "equal") return `${EQUAL_WEIGHT} (${NO_TRAFFIC})`;
+  if (flows.weighting === "mixed") return "Services weighted by their monthly volumes (those without one weigh the mean known volume)";
+  return "Services weighted by their monthly volumes";
+}
+
 function headline(flows) {
   // Monthly: the flow map's cost over the Services with a volume, and where the volumes came
-  // from; without any volume, the mean cost per GB and "no traffic measured".
+  // from; without any volume, the mean cost per GB (every Service counting the same) and
+  // "no traffic measured".
   const cost =
     flows.monthlyCost !== null && flows.monthlyCost !== undefined
       ? stat(
@@ -90,7 +110,7 @@ function headline(flows) {
             "span",
             { class: "stat-source", dataset: { role: "cost-source" } },
             h("span", { class: "stat-source--none" }, NO_TRAFFIC),
-            " · ",
+            ` · ${EQUAL_WEIGHT} · `,
             h("a", { href: `${data.settingsUrl}#traffic-source` }, "measure or set volumes in Settings"),
           ),
         );
@@ -104,8 +124,17 @@ function headline(flows) {
       pct(flows.crossZoneFraction),
       "of forwarded traffic crosses zones",
       versus("crossZoneFraction", pct),
+      equalWeight(flows),
     ),
-    statAt(flows.dropped > 0 ? "bad" : null, "dropped", flows.dropped, pct(flows.dropped), "of client traffic is dropped", versus("dropped", pct)),
+    statAt(
+      flows.dropped > 0 ? "bad" : null,
+      "dropped",
+      flows.dropped,
+      pct(flows.dropped),
+      "of client traffic is dropped",
+      versus("dropped", pct),
+      equalWeight(flows),
+    ),
     cost,
     stat("services", flows.services, count(flows.services), `Services in snapshot ${flows.snapshot}`),
   );
@@ -180,8 +209,7 @@ function legend(drawn, omitted) {
     h(
       "p",
       { class: "muted" },
-      "Percentages are shares of all client traffic, weighted over the Services" +
-        (state.flowmap.weighting === "equal" ? ` (equally: ${NO_TRAFFIC})` : " by their monthly volumes") +
+      `Percentages are shares of all client traffic over the Services: ${weightingText(state.flowmap)}` +
         `. Arrows under ${pct(MIN_SHARE)} are not drawn` +
         (omitted ? ` (${omitted} left out here).` : " (none here)."),
     ),
@@ -190,9 +218,15 @@ function legend(drawn, omitted) {
 
 // --- heatmap table ----------------------------------------------------------------------------
 
+// A cell's text: black or white, whichever reads better on its colour (js/theme.js).
 function textColour(background) {
-  const [r, g, b] = background.match(/\d+/g).map(Number);
-  return 0.299 * r + 0.587 * g + 0.114 * b < 150 ? "#ffffff" : "#1b2430";
+  return textOn(background);
+}
+
+// A cell's colour: from the table's background to the flow's colour, in the theme in force.
+function heatColour(value, crossingZones) {
+  const to = crossingZones ? cssColour("--flow-zone", FLOW_COLOURS.zone) : cssColour("--flow-local", FLOW_COLOURS.local);
+  return heat(value, crossingZones, cssColour("--surface", "#ffffff"), to);
 }
 
 function heatmap(flows, zones) {
@@ -222,7 +256,7 @@ function heatmap(flows, zones) {
           const value = flows.matrix?.[src]?.[dst];
           if (value === undefined) return h("td", { class: "num heat-cell heat-cell--none", dataset: { from: src, to: dst, value: "0" } }, "–");
           const kind = crossing(src, dst, regionOf);
-          const background = heat(value, kind === "zone" || kind === "region");
+          const background = heatColour(value, kind === "zone" || kind === "region");
           const cell = h("td", { class: `num heat-cell heat-cell--${kind}`, dataset: { from: src, to: dst, value: String(value) } }, pct(value));
           cell.style.background = background;
           cell.style.color = textColour(background);
@@ -242,11 +276,13 @@ function heatmap(flows, zones) {
     el("heatmap-about"),
     `Share of all client traffic from each source zone (rows) to each destination zone (columns), ` +
       `${policyText}, snapshot ${flows.snapshot}. The diagonal stays in its zone (green); other cells cross ` +
-      `(orange); darker is more. Rows add up to the zone's forwarded traffic (Total); ${pct(flows.dropped)} is dropped.`,
+      `(orange); darker is more. Rows add up to the zone's forwarded traffic (Total); ${pct(flows.dropped)} is dropped. ` +
+      `${weightingText(flows)}.`,
   );
   fill(el("heatmap"), caption, head, body);
   // Beyond three zones the matrix needs the page's width: stack the two tables.
-  document.querySelector(".topology-tables").classList.toggle("topology-tables--stacked", zones.length > 3);
+  // So does the top Services table beside its observed figures and Δ (under a what-if policy).
+  document.querySelector(".topology-tables").classList.toggle("topology-tables--stacked", zones.length > 3 || Boolean(whatIfShown()));
   scrollHint();
 }
 
@@ -343,6 +379,155 @@ function monthlyCell(row) {
   );
 }
 
+// --- top Services under a what-if policy -------------------------------------------------------
+
+// Under a what-if policy the table is the API's answer (GET top-services/?policy=): each
+// Service's figures under the policy as the engine simulated them when the snapshot was
+// analysed, ranked by those, the observed figures under them and the difference. Nothing is
+// recomputed here.
+
+const points = (d) => `${(d * 100).toFixed(1)} pts`;
+
+// A difference in the figure's own unit with its sign, or null when there is none.
+function signed(d, write) {
+  if (d === null || d === undefined || Math.abs(d) < 1e-12) return null;
+  return `${d > 0 ? "+" : MINUS}${write(Math.abs(d))}`;
+}
+
+// A figure under the policy with the observed one under it.
+function figureCell(label, col, value, was, write) {
+  return h(
+    "td",
+    { class: "num", "data-label": label, dataset: { col, value: String(value), observed: String(was) } },
+    write(value),
+    h("span", { class: "was" }, `observed ${write(was)}`),
+  );
+}
+
+function monthlyUnder(row) {
+  if (row.monthlyCost === null) {
+    return h("td", { class: "num", "data-label": "Monthly", dataset: { col: "monthly", value: "" } }, h("span", { class: "no-volume small" }, NO_TRAFFIC));
+  }
+  const source = row.volumeSource;
+  return h(
+    "td",
+    { class: "num", "data-label": "Monthly", dataset: { col: "monthly", value: String(row.monthlyCost), observed: String(row.observed.monthlyCost), source } },
+    usd(row.monthlyCost),
+    h("span", { class: `source-tag source-tag--${source}`, title: sourceWord(source) }, sourceWord(source)),
+    h("span", { class: "was" }, `observed ${usd(row.observed.monthlyCost)}`),
+  );
+}
+
+// What the policy changes for the Service: its cost (a month where a volume is known, else per
+// GB), its cross-zone share, and its overload and dropped share where they move.
+function deltaCell(row) {
+  const attrs = { class: "num delta", "data-label": "Δ vs observed", dataset: { col: "delta", changed: String(row.changed) } };
+  if (!row.changed) return h("td", attrs, "no change");
+  const monthly = row.monthlyCost !== null;
+  const cost = monthly ? row.delta.monthlyCost : row.delta.costPerGb;
+  attrs.dataset.value = String(cost);
+  attrs.dataset.crossZone = String(row.delta.crossZoneFraction);
+  if (cost < -1e-12) attrs.class += " delta--better";
+  else if (cost > 1e-12) attrs.class += " delta--worse";
+  const costText = signed(cost, monthly ? usd : perGb);
+  const crossText = signed(row.delta.crossZoneFraction, points);
+  const overload = Math.abs(row.delta.maxOverload) > 1e-9;
+  const droppedText = signed(row.delta.dropped, points);
+  const lines = [
+    costText ? h("span", { class: "delta__line", dataset: { part: "cost" } }, monthly ? `${costText} a month` : costText) : null,
+    crossText ? h("span", { class: "delta__line", dataset: { part: "cross-zone" } }, `${crossText} cross-zone`) : null,
+    overload
+      ? h(
+          "span",
+          { class: row.maxOverload > data.overloadLimit ? "delta__line warn" : "delta__line", dataset: { part: "overload" } },
+          `overload ${times(row.observed.maxOverload)} → ${times(row.maxOverload)}`,
+        )
+      : null,
+    droppedText ? h("span", { class: "delta__line", dataset: { part: "dropped" } }, `${droppedText} dropped`) : null,
+  ].filter(Boolean);
+  // The zones its traffic goes between change, not its figures.
+  return h("td", attrs, lines.length ? lines : "routed otherwise, same figures");
+}
+
+function whatIfTable(answer) {
+  const box = el("top-services");
+  const rows = answer.topServices;
+  const name = label(answer.policy);
+  const changed = h(
+    "p",
+    { class: "top-services-changed", id: "top-services-changed", dataset: { changed: String(answer.changedServices), services: String(answer.services) } },
+    h("strong", {}, `${count(answer.changedServices)} of ${count(answer.services)} Service${answer.services === 1 ? "" : "s"} would change`),
+    ` under ${name}`,
+    answer.changedServices === 0 ? ": every Service is routed as it is now." : answer.changedServices === answer.services ? "." : "; the others are routed as they are now.",
+  );
+  if (!rows.length) {
+    fill(box, h("p", { class: "empty" }, "No Services in this snapshot."));
+    return;
+  }
+  const monthly = answer.servicesWithVolume > 0;
+  fill(
+    box,
+    changed,
+    h(
+      "p",
+      { class: "muted small table-about", id: "top-services-about" },
+      `What if every Service used ${name}: the ${rows.length} Services of snapshot ${answer.snapshot} whose traffic would cost most to cross zones, ` +
+        (monthly ? "by monthly cost under it where a volume is known, then by cost per GB" : `by cost per GB under it (${NO_TRAFFIC})`) +
+        `. Under each figure, the observed one; Δ is the change from it.`,
+    ),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { id: "top-services-table", class: "top-services--what-if", dataset: { policy: answer.policy }, "aria-describedby": "top-services-about" },
+        h("caption", { class: "visually-hidden" }, `Top Services by cross-zone cost, what if every Service used ${name}, beside the observed figures`),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "Service"),
+            h("th", { scope: "col" }, "Policy"),
+            h("th", { scope: "col", class: "num" }, "Cross-zone"),
+            h("th", { scope: "col", class: "num" }, "USD/GB"),
+            monthly ? h("th", { scope: "col", class: "num" }, "Monthly") : null,
+            h("th", { scope: "col", class: "num", title: "Change from the observed figures" }, "Δ"),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          rows.map((row) =>
+            h(
+              "tr",
+              { dataset: { service: `${row.namespace}/${row.name}`, changed: String(row.changed) } },
+              h("th", { scope: "row" }, h("a", { href: serviceUrl(row.namespace, row.name) }, `${row.namespace}/`, h("wbr"), row.name)),
+              h("td", { "data-label": "Policy" }, h("span", { class: "tag" }, row.policy)),
+              figureCell("Cross-zone", "cross-zone", row.crossZoneFraction, row.observed.crossZoneFraction, pct),
+              figureCell("USD/GB", "cost", row.costPerGb, row.observed.costPerGb, perGb),
+              monthly ? monthlyUnder(row) : null,
+              deltaCell(row),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// The top Services under the what-if policy shown, when they are those of the flow map shown.
+function whatIfShown() {
+  const under = state.policyServices;
+  const shown = state.policy !== "observed" && under?.policy === state.policy && under.snapshot === state.flowmap?.snapshot;
+  return shown ? under : null;
+}
+
+function topUnder(policy, seq) {
+  return api.get(clusterApi(cluster, "top-services/"), { policy, snapshot: seq });
+}
+
 // Whether the snapshot has any volume (then the table ranks and shows monthly figures).
 function hasVolumes() {
   const flows = state.observed || state.flowmap;
@@ -385,7 +570,9 @@ function render() {
   note(flows, zones);
   legend(drawn, omitted);
   heatmap(flows, zones);
-  topTable(state.top, flows.snapshot);
+  const under = whatIfShown();
+  if (under) whatIfTable(under);
+  else topTable(state.top, flows.snapshot);
   document.body.dataset.topologySeq = String(flows.snapshot);
   document.body.dataset.topologyPolicy = state.policy;
 }
@@ -399,13 +586,16 @@ async function load({ withTop }) {
   const policy = state.policy;
   document.body.dataset.loading = "true";
   try {
-    const flows = await flowmapFor(policy);
+    // A page pinned to a snapshot (?snapshot=SEQ) stays on it; else the newest.
+    const flows = await flowmapFor(policy, document.body.dataset.pinnedSeq);
     const seq = flows.snapshot;
-    const observed =
-      policy === "observed" ? flows : state.observed?.snapshot === seq ? state.observed : await flowmapFor("observed", seq);
+    const [observed, policyServices] = await Promise.all([
+      policy === "observed" ? flows : state.observed?.snapshot === seq ? state.observed : flowmapFor("observed", seq),
+      policy === "observed" ? null : topUnder(policy, seq),
+    ]);
     const top = withTop || state.flowmap?.snapshot !== seq ? await fetchTop(seq, observed) : state.top;
     if (ticket !== state.request) return; // a newer switch or snapshot superseded this one
-    Object.assign(state, { flowmap: flows, observed, top });
+    Object.assign(state, { flowmap: flows, observed, top, policyServices });
     showError(null);
     render();
   } catch (error) {
@@ -449,6 +639,8 @@ new ResizeObserver(() => {
     scrollHint();
   }, 100);
 }).observe(el("topology-view"));
+// Another colour theme (js/theme_toggle.js): the heatmap's cells take its colours.
+onThemeChange(render);
 
 render();
 if (state.flowmap && state.policy !== "observed") {

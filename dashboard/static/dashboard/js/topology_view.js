@@ -8,6 +8,12 @@
 // MIN_WIDTH px); flows under MIN_SHARE are not drawn. Traffic that stays in its zone is written
 // inside the zone's box. Redrawing the same zones updates arrows in place, so their widths
 // animate (a CSS transition on stroke-width).
+//
+// Text never renders under MIN_TEXT_PX: where the picture is drawn smaller than its own size (a
+// phone, many zones) its text is set larger by the same factor (`--text-scale` on the svg,
+// css/topology.css sizes every text in em of it) and the boxes grow taller to hold it.
+// Each zone box is a link to the Services page filtered to the Services with endpoints in that
+// zone, which also lists the zone's nodes (click, or Enter on the focused box).
 
 import { svg } from "./dom.js";
 import { count, pct } from "./format.js";
@@ -16,6 +22,7 @@ export const WIDTH_PER_SHARE = 60; // px of stroke per 100% of client traffic
 export const MIN_WIDTH = 1;
 export const MIN_SHARE = 0.005;
 export const UNKNOWN_ZONE = "unknown";
+export const MIN_TEXT_PX = 12;
 
 export function strokeWidth(share) {
   return Math.round(Math.max(MIN_WIDTH, share * WIDTH_PER_SHARE) * 100) / 100;
@@ -80,7 +87,7 @@ export function flowsOf(flowmap, zones) {
   return { drawn, omitted };
 }
 
-const BOX = { w: 200, h: 124 };
+const BOX = { w: 200, h: 124 }; // at a text scale of 1; taller as the text grows
 const MARGIN = 8;
 const REGION_PAD = 14;
 const REGION_HEAD = 26;
@@ -93,8 +100,9 @@ function arcHeight(distance, orientation) {
   return orientation === "row" ? 50 + 36 * (distance - 1) : 36 + 28 * (distance - 1);
 }
 
-// Box positions for the zones in one orientation, and the picture's size.
-function layout(zones, orientation) {
+// Box positions for the zones in one orientation, and the picture's size, for text `k` times
+// its size at scale 1.
+function layout(zones, orientation, k = 1) {
   const groups = [];
   for (const zone of zones) {
     const key = zone.zone === UNKNOWN_ZONE ? "\u0000unknown" : zone.region ?? "\u0000none";
@@ -103,12 +111,14 @@ function layout(zones, orientation) {
     else groups.push({ key, region: zone.region, unknown: zone.zone === UNKNOWN_ZONE, zones: [zone] });
   }
   const n = zones.length;
-  const reach = arcHeight(Math.max(1, n - 1), orientation) + LABEL_ROOM;
+  const reach = arcHeight(Math.max(1, n - 1), orientation) + LABEL_ROOM * k;
+  const box = { w: BOX.w, h: Math.round(BOX.h * k) };
+  const head = REGION_HEAD * k;
   const boxes = new Map();
   const regions = [];
   if (orientation === "row") {
     const gap = 56;
-    const above = Math.max(0, reach - REGION_HEAD - REGION_PAD);
+    const above = Math.max(0, reach - head - REGION_PAD);
     const below = Math.max(0, reach - REGION_PAD);
     const top = MARGIN + above;
     let x = MARGIN;
@@ -117,16 +127,16 @@ function layout(zones, orientation) {
       x += REGION_PAD;
       group.zones.forEach((zone, i) => {
         if (i) x += gap;
-        boxes.set(zone.zone, { x, y: top + REGION_HEAD + REGION_PAD, w: BOX.w, h: BOX.h });
-        x += BOX.w;
+        boxes.set(zone.zone, { x, y: top + head + REGION_PAD, w: box.w, h: box.h });
+        x += box.w;
       });
       x += REGION_PAD;
-      regions.push({ ...group, x: rx, y: top, w: x - rx, h: REGION_HEAD + 2 * REGION_PAD + BOX.h });
+      regions.push({ ...group, x: rx, y: top, w: x - rx, h: head + 2 * REGION_PAD + box.h });
       x += REGION_GAP;
     }
     const width = x - REGION_GAP + MARGIN;
-    const height = top + REGION_HEAD + 2 * REGION_PAD + BOX.h + below + MARGIN;
-    return { orientation, boxes, regions, width, height, slotStep: slotStep(BOX.w, n) };
+    const height = top + head + 2 * REGION_PAD + box.h + below + MARGIN;
+    return { orientation, k, boxes, regions, width, height, slotStep: slotStep(box.w, n) };
   }
   const gap = 34;
   const side = Math.max(0, reach - REGION_PAD); // labels sit on the arcs here
@@ -134,23 +144,24 @@ function layout(zones, orientation) {
   let y = MARGIN;
   for (const group of groups) {
     const ry = y;
-    y += REGION_HEAD + REGION_PAD;
+    y += head + REGION_PAD;
     group.zones.forEach((zone, i) => {
       if (i) y += gap;
-      boxes.set(zone.zone, { x: left + REGION_PAD, y, w: BOX.w, h: BOX.h });
-      y += BOX.h;
+      boxes.set(zone.zone, { x: left + REGION_PAD, y, w: box.w, h: box.h });
+      y += box.h;
     });
     y += REGION_PAD;
-    regions.push({ ...group, x: left, y: ry, w: BOX.w + 2 * REGION_PAD, h: y - ry });
+    regions.push({ ...group, x: left, y: ry, w: box.w + 2 * REGION_PAD, h: y - ry });
     y += REGION_GAP;
   }
   return {
     orientation,
+    k,
     boxes,
     regions,
-    width: left + BOX.w + 2 * REGION_PAD + side + MARGIN,
+    width: left + box.w + 2 * REGION_PAD + side + MARGIN,
     height: y - REGION_GAP + MARGIN,
-    slotStep: slotStep(BOX.h, n),
+    slotStep: slotStep(box.h, n),
   };
 }
 
@@ -224,9 +235,9 @@ function arrowGeometry(lay, order, flow, width) {
   const off = width / 2 + 5;
   let label;
   if (lay.orientation === "row") {
-    label = { x: mid[0], y: forward ? mid[1] - off : mid[1] + off + 10, anchor: "middle" };
+    label = { x: mid[0], y: forward ? mid[1] - off : mid[1] + off + 10 * lay.k, anchor: "middle" };
   } else {
-    label = { x: mid[0], y: mid[1] + 4, anchor: "middle" }; // on the arc, over a halo
+    label = { x: mid[0], y: mid[1] + 4 * lay.k, anchor: "middle" }; // on the arc, over a halo
   }
   return { path, head, label: { ...label, x: r(label.x), y: r(label.y) } };
 }
@@ -235,15 +246,38 @@ function truncate(text, max) {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-function zoneBox(zone, box) {
+// Text set larger (a phone) may outgrow its box by a little: its glyphs are narrowed to the room
+// (textLength), never set in a smaller font.
+function fitTexts(layer) {
+  for (const text of layer.querySelectorAll("text[data-room]")) {
+    const roomFor = Number(text.dataset.room);
+    if (text.getComputedTextLength() <= roomFor) continue;
+    text.setAttribute("textLength", String(roomFor));
+    text.setAttribute("lengthAdjust", "spacingAndGlyphs");
+  }
+}
+
+// The Services page filtered to the Services with endpoints in `zone` (it lists the zone's
+// nodes), of the snapshot the page is pinned to, if it is.
+export function zoneHref(zone, cluster = document.body.dataset.cluster, pinned = document.body.dataset.pinnedSeq) {
+  const params = new URLSearchParams({ zone });
+  if (pinned) params.set("snapshot", pinned);
+  return `/clusters/${encodeURIComponent(cluster)}/services/?${params}`;
+}
+
+// A text's room: from where it starts to 8 units before the box's right edge (fitTexts).
+const room = (box, x) => String(Math.round(box.x + box.w - 8 - x));
+
+function zoneBox(zone, box, k, href) {
   const known = zone.zone !== UNKNOWN_ZONE;
-  const line = (dy, text, cls) => svg("text", { x: box.x + 12, y: box.y + dy, class: cls }, text);
+  const line = (dy, text, cls) =>
+    svg("text", { x: box.x + 12, y: box.y + dy * k, class: cls, dataset: { room: room(box, box.x + 12) } }, text);
   const nodes = zone.nodes === null || zone.nodes === undefined ? "–" : `${count(zone.readyNodes)}/${count(zone.nodes)} ready`;
   const title = known
     ? `${zone.zone}: ${nodes} nodes, ${count(zone.readyEndpoints)} ready endpoints, ` +
       `${pct(zone.clientWeight)} of client traffic, ${pct(zone.sameZone)} stays in the zone`
     : "Nodes or endpoints without a topology.kubernetes.io/zone label: never counted as crossing";
-  return svg(
+  const group = svg(
     "g",
     {
       class: `zone-box${known ? "" : " zone-box--unknown"}`,
@@ -251,38 +285,54 @@ function zoneBox(zone, box) {
     },
     svg("title", {}, title),
     svg("rect", { x: box.x, y: box.y, width: box.w, height: box.h, rx: 8 }),
-    line(22, truncate(known ? zone.zone : "unknown zone", 24), "zone-box__name"),
+    line(22, truncate(known ? zone.zone : "unknown zone", Math.floor(24 / k)), "zone-box__name"),
     line(44, `Nodes ${nodes}`, "zone-box__fact"),
     line(62, `Ready endpoints ${count(zone.readyEndpoints)}`, "zone-box__fact"),
     line(80, `Client traffic ${pct(zone.clientWeight)}`, "zone-box__fact"),
     // Traffic from or to a node without a zone never "stays in its zone" nor crosses one: no
     // green figure for it, only what is known.
-    known ? svg("circle", { cx: box.x + 18, cy: box.y + 101, r: 5.5, class: "zone-box__loop" }) : null,
+    known ? svg("circle", { cx: box.x + 18, cy: box.y + 101 * k, r: 5.5, class: "zone-box__loop" }) : null,
     known
       ? svg(
           "text",
-          { x: box.x + 30, y: box.y + 105, class: "zone-box__local", dataset: { role: "same-zone" } },
+          {
+            x: box.x + 30,
+            y: box.y + 105 * k,
+            class: "zone-box__local",
+            dataset: { role: "same-zone", room: room(box, box.x + 30) },
+          },
           `Stays in zone ${pct(zone.sameZone)}`,
         )
       : line(105, "Not counted as crossing", "zone-box__fact zone-box__fact--unknown"),
   );
+  if (!href) return group;
+  const where = known ? `zone ${zone.zone}` : "the endpoints without a zone";
+  return svg(
+    "a",
+    { href, class: "zone-link", dataset: { zone: zone.zone }, "aria-label": `${title}. Open the Services with endpoints in ${where}, and its nodes` },
+    group,
+  );
 }
 
-function regionBox(region) {
+function regionBox(region, k) {
   const name = region.unknown ? "no zone label" : region.region ?? "no region label";
   return svg(
     "g",
     { class: "region-box", dataset: { region: region.region ?? "" } },
     svg("rect", { x: region.x, y: region.y, width: region.w, height: region.h, rx: 10 }),
-    svg("text", { x: region.x + 12, y: region.y + 18, class: "region-box__name" }, truncate(name, 28)),
+    svg("text", { x: region.x + 12, y: region.y + 18 * k, class: "region-box__name" }, truncate(name, Math.floor(28 / k))),
   );
 }
 
 export class TopologyView {
-  constructor(container) {
+  // `zoneLink(zone)`: where a zone box leads (default: zoneHref, on a cluster's page); null for
+  // boxes that are not links.
+  constructor(container, { zoneLink } = {}) {
     this.container = container;
     this.signature = null;
     this.arrows = new Map(); // "from\u0000to" -> {group, path, head, label}
+    const cluster = document.body.dataset.cluster;
+    this.zoneLink = zoneLink ?? (cluster ? (zone) => zoneHref(zone, cluster) : () => null);
   }
 
   // Row when the row fits at 70% scale or better, else column.
@@ -292,11 +342,29 @@ export class TopologyView {
     return available >= row.width * 0.7 ? "row" : "column";
   }
 
+  // How much larger than at scale 1 the text must be for none of it to render under
+  // MIN_TEXT_PX (the smallest is 12 at scale 1), with the picture drawn at the container's
+  // width (at most 1.25 times its own: build). Larger text widens the layout a little, so the
+  // layout is measured again with each guess.
+  textScale(zones, orientation) {
+    const available = this.container.clientWidth || 1200;
+    let k = 1;
+    for (let i = 0; i < 8; i += 1) {
+      const { width } = layout(zones, orientation, k);
+      const shown = Math.min(available, width * 1.25) / width;
+      const next = Math.max(1, MIN_TEXT_PX / 12 / shown);
+      if (next <= k + 1e-4) break;
+      k = next * 1.002; // from below, with a hair to spare
+    }
+    return Math.round(k * 1000) / 1000;
+  }
+
   draw(flowmap, summary) {
     const zones = zonesOf(flowmap);
     const orientation = this.orientationFor(zones);
-    const signature = JSON.stringify([orientation, zones.map((z) => [z.zone, z.region])]);
-    if (signature !== this.signature) this.build(zones, orientation, signature);
+    const k = this.textScale(zones, orientation);
+    const signature = JSON.stringify([orientation, k, zones.map((z) => [z.zone, z.region])]);
+    if (signature !== this.signature) this.build(zones, orientation, k, signature);
     this.updateZones(zones);
     const { drawn, omitted } = flowsOf(flowmap, zones);
     this.updateArrows(drawn);
@@ -309,28 +377,31 @@ export class TopologyView {
   redrawIfNeeded() {
     if (!this.lastFlowmap) return;
     const zones = zonesOf(this.lastFlowmap);
-    if (this.orientationFor(zones) !== this.layout.orientation) {
+    const orientation = this.orientationFor(zones);
+    if (orientation !== this.layout.orientation || this.textScale(zones, orientation) !== this.layout.k) {
       this.signature = null;
       this.draw(this.lastFlowmap, this.lastSummary);
     }
   }
 
-  build(zones, orientation, signature) {
+  build(zones, orientation, k, signature) {
     this.signature = signature;
-    this.layout = layout(zones, orientation);
+    this.layout = layout(zones, orientation, k);
     this.order = new Map(zones.map((z, i) => [z.zone, i]));
     this.arrows = new Map();
     const { width, height } = this.layout;
+    // A group, not an image: its zone boxes are links a screen reader must reach.
     this.svg = svg("svg", {
       class: `topology-svg topology-svg--${orientation}`,
       viewBox: `0 0 ${width} ${height}`,
       width: "100%",
-      role: "img",
-      dataset: { orientation },
+      role: "group",
+      dataset: { orientation, textScale: String(k) },
     });
     this.svg.style.maxWidth = `${Math.round(width * 1.25)}px`; // a little larger than drawn, no more
     this.svg.style.aspectRatio = `${width} / ${height}`;
-    this.regionLayer = svg("g", { class: "regions" }, this.layout.regions.map(regionBox));
+    this.svg.style.setProperty("--text-scale", String(k));
+    this.regionLayer = svg("g", { class: "regions" }, this.layout.regions.map((r) => regionBox(r, k)));
     this.zoneLayer = svg("g", { class: "zones" });
     this.arrowLayer = svg("g", { class: "arrows" });
     this.labelLayer = svg("g", { class: "arrow-labels" });
@@ -338,8 +409,15 @@ export class TopologyView {
     this.container.replaceChildren(this.svg);
   }
 
+  // The boxes are drawn anew; a box that had the keyboard's focus keeps it.
   updateZones(zones) {
-    this.zoneLayer.replaceChildren(...zones.map((z) => zoneBox(z, this.layout.boxes.get(z.zone))));
+    const focused = document.activeElement?.closest?.(".zone-link")?.dataset.zone;
+    const { k } = this.layout;
+    this.zoneLayer.replaceChildren(...zones.map((z) => zoneBox(z, this.layout.boxes.get(z.zone), k, this.zoneLink(z.zone))));
+    if (k > 1) fitTexts(this.zoneLayer);
+    if (focused !== undefined) {
+      [...this.zoneLayer.querySelectorAll(".zone-link")].find((a) => a.dataset.zone === focused)?.focus();
+    }
   }
 
   updateArrows(flows) {

@@ -16,6 +16,7 @@ import { wrappable } from "./code_text.js";
 import { copyText, fill, h } from "./dom.js";
 import { pct, perGb, times, usd } from "./format.js";
 import { kubectlPatchService } from "./shell.js";
+import { chartTheme, onThemeChange } from "./theme.js";
 
 const TOPOLOGY_MODE = "service.kubernetes.io/topology-mode";
 const TOPOLOGY_HINTS = "service.kubernetes.io/topology-aware-hints"; // deprecated; the API removes it with topologyMode
@@ -29,6 +30,7 @@ const $ = (id) => document.getElementById(id);
 
 let page = null; // from service.js: cluster, namespace, name, seq, overloadLimit, detail and renderers
 let chart = null; // the after flows' sankey (ECharts)
+let drawnReport = null; // the report it draws, drawn again in another colour theme
 let asked = 0; // requests sent: an answer to an earlier one than the last is dropped
 
 // --- the controls ---------------------------------------------------------------------------------
@@ -439,6 +441,7 @@ function renderResult(body, answer) {
 }
 
 function drawSankey(report) {
+  drawnReport = report;
   const el = $("whatif-sankey");
   const option = page.sankeyOption(report);
   const empty = !option.series[0].links.length;
@@ -447,10 +450,14 @@ function drawSankey(report) {
   if (chart) chart.dispose(); // its old container was replaced with the rest of the answer
   chart = null;
   if (empty) return;
-  chart = window.echarts.init(el, null, { renderer: "svg" });
+  chart = window.echarts.init(el, chartTheme(), { renderer: "svg" });
   chart.setOption(option, { notMerge: true });
   el.setAttribute("aria-label", `${page.sankeyWords(option)} (after the change)`);
 }
+
+onThemeChange(() => {
+  if (chart && drawnReport) drawSankey(drawnReport);
+});
 
 async function copyCommand(button) {
   const source = $(button.dataset.whatifCopy);
