@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
+from routing.api.cache import snapshot_value
 from routing.figures.health import Thresholds
 from routing.figures.policy_services import TOP_SERVICES, policy_services
 from routing.figures.traffic import OBSERVED, flow_map
@@ -59,8 +60,33 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], Volume]) -> 
 def page_data(
     cluster_name: str, snapshot: Snapshot | None, policy: str, limits: Thresholds
 ) -> dict[str, Any]:
-    """The JSON the page's module starts from (json_script "topology-data")."""
-    volumes = SnapshotVolumes(snapshot).get() if snapshot is not None else {}
+    """The JSON the page's module starts from (json_script "topology-data"). Its figures read
+    every Service's row: cached per snapshot, policy and volumes, as the API's answers are."""
+    if snapshot is None:
+        return _page_data(cluster_name, None, policy, limits, {})
+    known = SnapshotVolumes(snapshot)
+    parts: list[tuple[str, Any]] = [
+        ("cluster", cluster_name),
+        ("policy", policy),
+        ("volumes", known.stamp()),
+    ]
+    parts += sorted(limits.as_json().items())
+    return snapshot_value(
+        "topology",
+        snapshot.pk,
+        snapshot.created_at,
+        parts,
+        lambda: _page_data(cluster_name, snapshot, policy, limits, known.get()),
+    )
+
+
+def _page_data(
+    cluster_name: str,
+    snapshot: Snapshot | None,
+    policy: str,
+    limits: Thresholds,
+    volumes: dict[tuple[str, str], Volume],
+) -> dict[str, Any]:
     return {
         "cluster": cluster_name,
         **limits.as_json(),  # severity colours of the headline figures (routing.figures.health)

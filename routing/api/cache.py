@@ -148,6 +148,29 @@ def snapshot_json(
     return _json(body)
 
 
+def snapshot_value(
+    kind: str,
+    snapshot_id: int,
+    created_at: Any,
+    parts: list[tuple[str, Any]],
+    build: Callable[[], T],
+) -> T:
+    """`build()`'s result for this snapshot and `parts` (what else it depends on: a policy, the
+    volumes' stamp), computed once per cache lifetime: for pages whose first paint holds the
+    same figures as an answer above (the topology page's flow map and top Services)."""
+    seconds = settings.API_CACHE_SECONDS
+    if not seconds:
+        return build()
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    key = f"value:{kind}:{snapshot_id}:{created_at.timestamp()}:{digest}"
+    found = tolerant(lambda: cache.get(key), None)
+    if found is not None:
+        return found
+    value = build()
+    tolerant(lambda: cache.set(key, value, seconds), None)
+    return value
+
+
 _renderer = ORJSONRenderer()
 
 

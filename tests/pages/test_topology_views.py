@@ -140,3 +140,25 @@ def test_a_cluster_without_snapshot_waits_for_one(client, db):
     html = response.content.decode()
     assert "Waiting for the first snapshot." in html
     assert 'id="topology-body" hidden' in html
+
+
+def test_the_pages_figures_are_cached_per_snapshot_policy_and_volumes(
+    client, shop, django_assert_max_num_queries
+):
+    """Issue 16 target 4: the flow map and top Services of a first paint are computed once per
+    snapshot, policy and volumes (as the API's answers), not on every request."""
+    first = page_data(client.get("/clusters/shop/?policy=PreferSameZone"))
+    # Again: only the page's own queries (session, user, roles, cluster, snapshot and the
+    # picker, volumes' stamp), none over the summaries.
+    with django_assert_max_num_queries(14) as cached:
+        again = page_data(client.get("/clusters/shop/?policy=PreferSameZone"))
+    assert again == first
+    assert not any("routing_servicesummary" in q["sql"] for q in cached.captured_queries)
+    # Another policy is another entry; a new volume makes a new one too.
+    assert page_data(client.get("/clusters/shop/"))["policy"] == "observed"
+    snapshot = shop.latest_snapshot()
+    row = ServiceSummary.objects.at(shop.pk, snapshot.seq).filter(cost_per_gb__gt=0).first()
+    TrafficVolume.objects.create(cluster=shop, namespace=row.namespace, name=row.name, monthly_gb=5)
+    fresh = page_data(client.get("/clusters/shop/?policy=PreferSameZone"))
+    assert fresh["volumes"] == {f"{row.namespace}/{row.name}": 5.0}
+    assert fresh["flowmap"]["monthlyCost"] is not None and first["flowmap"]["monthlyCost"] is None
