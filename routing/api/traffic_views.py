@@ -129,9 +129,35 @@ class PricesView(APIView):
         return Response(PricesSerializer(prices.save()).data)
 
 
+class _PerPolicyView(APIView):
+    """An answer over every Service's row of a snapshot under one policy (observed or what-if):
+    cached per snapshot, policy and volumes, which can change (a fetch, a manual volume) without
+    a new snapshot and which weigh the Services and price their months."""
+
+    cache_name = ""
+
+    def figures(self, snapshot: Snapshot, policy: str) -> dict:
+        raise NotImplementedError
+
+    def get(self, request, cluster: str):
+        query = FlowMapQuerySerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
+        policy = query.validated_data["policy"]
+
+        def build() -> dict:
+            snapshot = ref.load()
+            return {"snapshot": snapshot.seq, **self.figures(snapshot, policy)}
+
+        key = [("policy", policy), ("volumes", volume_stamp(ref.volume_state))]
+        return snapshot_json(self.cache_name, ref, request, build, key)
+
+
 @extend_schema(tags=["traffic"])
-class FlowMapView(APIView):
+class FlowMapView(_PerPolicyView):
     """The zone-to-zone flow map of a snapshot over all its Services."""
+
+    cache_name = "flowmap"
 
     @extend_schema(
         summary="Zone-to-zone flow map and monthly cross-zone cost of a snapshot",
@@ -139,25 +165,18 @@ class FlowMapView(APIView):
         responses={200: FlowMapSerializer, **errors(400, 404)},
     )
     def get(self, request, cluster: str):
-        query = FlowMapQuerySerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
-        policy = query.validated_data["policy"]
+        return super().get(request, cluster)
 
-        def build() -> dict:
-            snapshot = ref.load()
-            return {"snapshot": snapshot.seq, **flow_map(snapshot, policy)}
-
-        # Reads every Service's row: cached per snapshot, policy and volumes, which can change
-        # (a fetch, a manual volume) without a new snapshot.
-        key = [("policy", policy), ("volumes", volume_stamp(ref.volume_state))]
-        return snapshot_json("flowmap", ref, request, build, key)
+    def figures(self, snapshot: Snapshot, policy: str) -> dict:
+        return flow_map(snapshot, policy)
 
 
 @extend_schema(tags=["traffic"])
-class PolicyServicesView(APIView):
+class PolicyServicesView(_PerPolicyView):
     """The Services whose crossing costs most, as observed or under a what-if policy: each with
     its figures under the policy beside the observed ones, and how many Services it changes."""
+
+    cache_name = "top-services"
 
     @extend_schema(
         summary="Top Services by cross-zone cost under a policy, and how many it changes",
@@ -165,19 +184,10 @@ class PolicyServicesView(APIView):
         responses={200: PolicyServicesSerializer, **errors(400, 404)},
     )
     def get(self, request, cluster: str):
-        query = FlowMapQuerySerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
-        policy = query.validated_data["policy"]
+        return super().get(request, cluster)
 
-        def build() -> dict:
-            snapshot = ref.load()
-            return {"snapshot": snapshot.seq, **policy_services(snapshot, policy)}
-
-        # Reads every Service's row, as the flow map: cached the same way, per snapshot, policy
-        # and volumes (which rank the Services and price their months).
-        key = [("policy", policy), ("volumes", volume_stamp(ref.volume_state))]
-        return snapshot_json("top-services", ref, request, build, key)
+    def figures(self, snapshot: Snapshot, policy: str) -> dict:
+        return policy_services(snapshot, policy)
 
 
 @extend_schema(tags=["traffic"])

@@ -298,6 +298,24 @@ function serviceUrl(namespace, name) {
   return servicePath(data.serviceUrl, namespace, name);
 }
 
+// The top table's head, observed or under a what-if policy (which adds the Δ column).
+function topHead(monthly, ...more) {
+  return h(
+    "thead",
+    {},
+    h(
+      "tr",
+      {},
+      h("th", { scope: "col" }, "Service"),
+      h("th", { scope: "col" }, "Policy"),
+      h("th", { scope: "col", class: "num" }, "Cross-zone"),
+      h("th", { scope: "col", class: "num" }, "USD/GB"),
+      monthly ? h("th", { scope: "col", class: "num" }, "Monthly") : null,
+      ...more,
+    ),
+  );
+}
+
 function topTable(rows, seq) {
   const box = el("top-services");
   if (!rows.length) {
@@ -329,19 +347,7 @@ function topTable(rows, seq) {
         "table",
         { id: "top-services-table", "aria-describedby": "top-services-about" },
         h("caption", { class: "visually-hidden" }, "Top Services by cross-zone cost"),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            h("th", { scope: "col" }, "Service"),
-            h("th", { scope: "col" }, "Policy"),
-            h("th", { scope: "col", class: "num" }, "Cross-zone"),
-            h("th", { scope: "col", class: "num" }, "USD/GB"),
-            monthly ? h("th", { scope: "col", class: "num" }, "Monthly") : null,
-          ),
-        ),
+        topHead(monthly),
         h(
           "tbody",
           {},
@@ -482,20 +488,7 @@ function whatIfTable(answer) {
         "table",
         { id: "top-services-table", class: "top-services--what-if", dataset: { policy: answer.policy }, "aria-describedby": "top-services-about" },
         h("caption", { class: "visually-hidden" }, `Top Services by cross-zone cost, what if every Service used ${name}, beside the observed figures`),
-        h(
-          "thead",
-          {},
-          h(
-            "tr",
-            {},
-            h("th", { scope: "col" }, "Service"),
-            h("th", { scope: "col" }, "Policy"),
-            h("th", { scope: "col", class: "num" }, "Cross-zone"),
-            h("th", { scope: "col", class: "num" }, "USD/GB"),
-            monthly ? h("th", { scope: "col", class: "num" }, "Monthly") : null,
-            h("th", { scope: "col", class: "num", title: "Change from the observed figures" }, "Δ"),
-          ),
-        ),
+        topHead(monthly, h("th", { scope: "col", class: "num", title: "Change from the observed figures" }, "Δ")),
         h(
           "tbody",
           {},
