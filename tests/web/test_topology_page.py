@@ -10,6 +10,7 @@ from routing.models import Cluster
 from routing.snapshots import import_dump
 from tests.factories import DEMO_DUMP
 from tests.web.conftest import screenshot, sign_in
+from tests.web.flashes import RECORD_FLASHES
 
 POLICIES = ["PreferSameNode", "PreferSameZone", "Auto", "none", "observed"]
 
@@ -274,9 +275,14 @@ def test_a_new_snapshot_redraws_live(page, web_server, viewer, shop):
     after = flowmap(viewer)
     assert after["snapshot"] == 3
     assert after["crossZoneFraction"] != before["crossZoneFraction"]
+    page.evaluate(RECORD_FLASHES)
     snapshot_event(page, "shop", 3)
     wait_for(page, "observed", 3)
     assert_matches(page, after)
+    # The headline figures the snapshot changed flashed; the Service count (the same) did not.
+    flashed = page.evaluate("window.__flashed")
+    assert pct(after["crossZoneFraction"]) in flashed, flashed
+    assert str(after["services"]) not in flashed
     cart = page.locator('#top-services-table tr[data-service="shop/cart"]')
     assert cart.count() == 1 and "none" in cart.inner_text()
     # Another cluster's snapshot changes nothing here.

@@ -6,7 +6,7 @@
 // (GET flowmap/?policy=) and flow map plus top Services on tl:snapshot for this cluster.
 
 import { api, clusterApi } from "./api.js";
-import { fill, h, pageData, servicePath, svg } from "./dom.js";
+import { fill, flash, h, pageData, servicePath, svg } from "./dom.js";
 import { count, FLOW_COLOURS, heat, NO_TRAFFIC, perGb, pct, sourceWord, times, usd, volumesSummary } from "./format.js";
 import { cssColour, onThemeChange, textOn } from "./theme.js";
 import {
@@ -115,8 +115,14 @@ function headline(flows) {
           ),
         );
   cost.dataset.kind = flows.monthlyCost !== null && flows.monthlyCost !== undefined ? "monthly" : "per-gb";
+  // A new snapshot under the same policy: the figures it changed flash (not a policy switch,
+  // which the reader asked for and which changes every figure).
+  const box = el("headline");
+  const before = new Map([...box.querySelectorAll(".stats__value")].map((v) => [v.dataset.role, v.textContent]));
+  const live = state.shown && state.shown.policy === state.policy && state.shown.seq !== flows.snapshot;
+  state.shown = { policy: state.policy, seq: flows.snapshot };
   fill(
-    el("headline"),
+    box,
     statAt(
       flows.crossZoneFraction > data.crossZoneAlert ? "warn" : null,
       "cross-zone",
@@ -138,6 +144,11 @@ function headline(flows) {
     cost,
     stat("services", flows.services, count(flows.services), `Services in snapshot ${flows.snapshot}`),
   );
+  if (!live) return;
+  for (const value of box.querySelectorAll(".stats__value")) {
+    const old = before.get(value.dataset.role);
+    if (old !== undefined && old !== value.textContent) flash(value);
+  }
 }
 
 // --- the picture's notes and legend -----------------------------------------------------------
