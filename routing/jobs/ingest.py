@@ -12,10 +12,10 @@ from django.utils import timezone
 from routing.kube.connect import api_client
 from routing.kube.listing import list_cluster
 from routing.kube.runner import ClusterWatcher
-from routing.kube.state import WatchChange
+from routing.kube.state import Handover, WatchChange
 from routing.live import hooks as live
 from routing.models import Cluster, Snapshot, lease_lapsed_message
-from routing.snapshots import write_snapshot
+from routing.snapshots import write_changes, write_snapshot
 from routing.snapshots.trim import trim_object
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def client_for(cluster: Cluster) -> Any:
 def snapshot_now(cluster: Cluster, *, source: str = Snapshot.Source.MANUAL) -> Snapshot:
     """List the cluster once and store what it holds as a snapshot (all or nothing)."""
     objects, _ = list_cluster(client_for(cluster), trim=trim_object)
-    snapshot = write_snapshot(cluster, objects, source=source)
+    snapshot = write_snapshot(cluster, objects, source=source, trimmed=True)
     record_listed(cluster.pk)
     return snapshot
 
@@ -104,12 +104,20 @@ def record_lease_lapsed(cluster_id: int, now: datetime) -> bool:
 def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
     """Start watching a cluster in background threads; snapshots land as it changes."""
     cluster_id = cluster.pk
+    # The snapshot this watcher wrote last: the handover's changes are since that one. The
+    # first write stores every object, and so does one after another writer stored others.
+    after_seq: int | None = None
 
-    def write(objects: list[dict[str, Any]], source: str) -> None:
+    def write(objects: Handover, source: str) -> None:
+        nonlocal after_seq
         close_old_connections()  # runs in the watcher's thread
         # Before the snapshot: its live event makes pages re-read the cluster, contact included.
         record_contact(cluster_id, watcher.last_heard())
-        write_snapshot(Cluster.objects.get(pk=cluster_id), objects, source=source)
+        found = Cluster.objects.get(pk=cluster_id)
+        written = write_changes(
+            found, objects.by_kind, objects.changed, after_seq=after_seq, source=source
+        )
+        after_seq = written.seq
 
     def status(state: str, message: str) -> None:
         close_old_connections()

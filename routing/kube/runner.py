@@ -10,12 +10,14 @@ from kubernetes.client import ApiClient
 
 from .listing import Trim
 from .resources import RESOURCES, Resource
-from .state import ClusterState, WatchChange
+from .state import ClusterState, Handover, WatchChange
 from .watch import HealthTracker, ResourceWatcher
 
 logger = logging.getLogger(__name__)
 
-Write = Callable[[list[dict[str, Any]], str], None]  # (objects, source)
+# (objects, source): every object (iterate the Handover), and which changed since the last
+# write that returned; those stay pending until one does.
+Write = Callable[[Handover, str], None]
 SetStatus = Callable[[str, str], None]  # ("watching" | "stale", message)
 OnReconnects = Callable[[int], None]  # streams re-established since the last call (see .watch)
 OnSnapshot = Callable[[float, bool, str], None]  # (seconds, ok, error) of each write
@@ -28,7 +30,8 @@ WRITE_RETRY_MAX = 2.0  # ... doubling up to this, so an outage costs a few attem
 
 
 class ClusterWatcher:
-    """Watches one cluster and calls `write` with its objects when they change.
+    """Watches one cluster and calls `write` with its objects when they change (a Handover:
+    every object, and the keys changed since the last write that succeeded).
 
     Snapshots are debounced: written once the state has been quiet for `debounce` seconds, or
     `max_delay` after the first unwritten change, whichever comes first (a busy cluster still
@@ -185,9 +188,10 @@ class ClusterWatcher:
             periodic = now - written_at >= self.interval
             due = (pending and (quiet or overdue)) or (not pending and periodic)
             if due and now >= retry_at:
-                version, objects = self.state.objects()
-                if self._timed_write(objects, "watch" if pending else "scheduled"):
-                    written_version, written_at = version, now
+                handover = self.state.handover()
+                if self._timed_write(handover, "watch" if pending else "scheduled"):
+                    self.state.written(handover)
+                    written_version, written_at = handover.version, now
                     self.snapshots_written += 1
                 else:
                     # The state stays in memory meanwhile: nothing is lost, only written later.
@@ -195,7 +199,7 @@ class ClusterWatcher:
                         WRITE_RETRY_MIN * 2 ** (self.write_failures - 1), WRITE_RETRY_MAX
                     )
 
-    def _timed_write(self, objects: list[dict[str, Any]], source: str) -> bool:
+    def _timed_write(self, objects: Handover, source: str) -> bool:
         """Write, tell `on_snapshot` how long it took and how it ended; True if it succeeded."""
         started = time.perf_counter()
         error = ""

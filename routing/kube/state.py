@@ -1,7 +1,9 @@
-"""The watcher's in-memory copy of a cluster: trimmed objects by key, with a change signal."""
+"""The watcher's in-memory copy of a cluster: trimmed objects by key, with a change signal,
+and which keys changed since the last snapshot written from it."""
 
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, TypedDict
 
 from .resources import object_key
@@ -20,12 +22,47 @@ class WatchChange(TypedDict):
     at: float  # epoch seconds when the watch event arrived
 
 
+class Handover:
+    """What the snapshot thread hands a write: every object, and the keys that changed since
+    the last write that committed (routing.snapshots.write_changes stores only those).
+
+    Iterating gives every object, so a writer that wants them all simply iterates.
+    """
+
+    __slots__ = ("version", "by_kind", "changed", "_marks")
+
+    def __init__(
+        self,
+        version: int,
+        by_kind: dict[str, dict[Key, dict[str, Any]]],
+        changed: dict[Key, dict[str, Any] | None],
+        marks: dict[Key, int],
+    ):
+        self.version = version
+        # kind -> key -> object: copies of the state's dicts (the objects themselves are
+        # shared: the state replaces an object, never edits it), so a write reads one moment.
+        self.by_kind = by_kind
+        self.changed = changed  # key -> its object now, None once deleted
+        self._marks = marks  # key -> the change that put it in `changed` (ClusterState.written)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for of_kind in self.by_kind.values():
+            yield from of_kind.values()
+
+    def __len__(self) -> int:
+        return sum(len(of_kind) for of_kind in self.by_kind.values())
+
+
 class ClusterState:
     """Objects of one cluster as the watch streams last described them (thread-safe)."""
 
     def __init__(self, kinds: tuple[str, ...]):
         self._lock = threading.Lock()
-        self._objects: dict[Key, dict[str, Any]] = {}
+        self._objects: dict[str, dict[Key, dict[str, Any]]] = {kind: {} for kind in kinds}
+        # Keys changed since the last write that committed, each with the version its last
+        # change made; a failed write leaves them (the next write takes them again). Before
+        # the first write every key is in it.
+        self._dirty: dict[Key, int] = {}
         self._synced: set[str] = set()
         self._kinds = kinds
         self.version = 0  # bumped on every change; the snapshot loop compares it
@@ -40,25 +77,32 @@ class ClusterState:
         """A fresh list of one kind replaces everything known of that kind."""
         fresh = {object_key(o): o for o in objects}
         with self._lock:
-            stale = [k for k in self._objects if k[0] == kind and k not in fresh]
-            for key in stale:
-                del self._objects[key]
-            self._objects.update(fresh)
-            self._synced.add(kind)
+            held = self._objects.get(kind, {})
             self._bump()
+            # A relist (after 410 Gone, say) repeats mostly what is known: only what differs
+            # is a change for the next snapshot.
+            for key in held.keys() - fresh.keys():
+                self._dirty[key] = self.version
+            for key, obj in fresh.items():
+                if held.get(key) != obj:
+                    self._dirty[key] = self.version
+            self._objects[kind] = fresh
+            self._synced.add(kind)
 
     def apply(self, event_type: str, obj: dict[str, Any]) -> None:
         """One watch event: ADDED, MODIFIED or DELETED."""
         key = object_key(obj)
         with self._lock:
+            held = self._objects.setdefault(key[0], {})
             if event_type == "DELETED":
-                if self._objects.pop(key, None) is None:
+                if held.pop(key, None) is None:
                     return
             else:
-                if self._objects.get(key) == obj:
+                if held.get(key) == obj:
                     return  # e.g. a status heartbeat that trimming made identical
-                self._objects[key] = obj
+                held[key] = obj
             self._bump()
+            self._dirty[key] = self.version
             self._record(event_type, key)
 
     def _record(self, event_type: str, key: Key) -> None:
@@ -97,4 +141,20 @@ class ClusterState:
     def objects(self) -> tuple[int, list[dict[str, Any]]]:
         """The current version and a copy of the object list, taken atomically."""
         with self._lock:
-            return self.version, list(self._objects.values())
+            return self.version, [o for held in self._objects.values() for o in held.values()]
+
+    def handover(self) -> Handover:
+        """Every object and what changed since the last committed write, taken atomically."""
+        with self._lock:
+            objects = self._objects
+            changed = {key: objects.get(key[0], {}).get(key) for key in self._dirty}
+            by_kind = {kind: dict(held) for kind, held in objects.items()}
+            return Handover(self.version, by_kind, changed, dict(self._dirty))
+
+    def written(self, handover: Handover) -> None:
+        """`handover` was stored: its changes are no longer pending, unless changed again since."""
+        with self._lock:
+            dirty = self._dirty
+            for key, mark in handover._marks.items():
+                if dirty.get(key) == mark:
+                    del dirty[key]

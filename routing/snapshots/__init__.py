@@ -2,10 +2,12 @@
 
 A snapshot stores only what changed: objects are trimmed (trim), hashed and compared with the
 cluster's open versions, Services re-analysed only where a change can reach them (incremental),
-and rows closed and opened in one locked transaction (write, prepare, store). Uploads are checked
-first (intake); snapshots are read back (read), compared (diff) and pruned past retention (prune).
+and rows closed and opened in one locked transaction (write, prepare, store). A watcher, which
+knows what changed, hands over only that (delta: write_changes). Uploads are checked first
+(intake); snapshots are read back (read), compared (diff) and pruned past retention (prune).
 """
 
+from routing.snapshots.delta import write_changes
 from routing.snapshots.prepare import Key, canonical_bytes
 from routing.snapshots.prune import prune
 from routing.snapshots.read import decode, objects_at, summaries_at
@@ -24,5 +26,6 @@ __all__ = [
     "on_snapshot_committed",
     "prune",
     "summaries_at",
+    "write_changes",
     "write_snapshot",
 ]

@@ -5,7 +5,11 @@ and its own EndpointSlices, plus Pods only when clients are weighted by Pods, an
 options (prices, overload limit). So when only Services, slices, Pods or routing-irrelevant parts
 of Nodes (say, a label) changed, the other Services' stored summaries stay valid, and a 1%-change
 snapshot of a large cluster re-analyses 1% of it. Anything wider (a Node's zone, readiness or
-CPU, a Node added or removed, the options, the first snapshot) re-analyses everything.
+CPU, a Node added or removed, the options, the first snapshot) re-analyses everything, and so
+does a change of what the report's cluster section shows (cluster_wide_change: the writers
+compare it with the previous snapshot's, whatever services_to_analyze made of the change; so
+the cluster's first or last Service or EndpointSlice, which decides whether anything can be
+simulated, re-analyses everything too).
 
 The apps/v1 workloads (ReplicaSets, Deployments, StatefulSets, DaemonSets) are stored but never
 read by the engine, so a change to them alone re-analyses nothing. (A fix that names a Service's
@@ -40,6 +44,19 @@ def options_fingerprint(options: Options) -> str:
     if options.client_zones is not None:  # absent otherwise: earlier digests stay the same
         values["client_zones"] = True
     return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS)).hexdigest()[:32]
+
+
+def cluster_wide_change(
+    section: dict[str, Any], previous: Any, ignored: tuple[str, ...] = ("warnings",)
+) -> str | None:
+    """The first key of a report's cluster section whose value differs from the previous
+    snapshot's section (None when none does), `ignored` aside. Every Service's analysis reads
+    what the section shows of the cluster (zones, client weights, Auto's zone ratios, proxy
+    detail, whether anything can be simulated), so a change there re-analyses everything;
+    its warnings (which slices belong to no Service, say) no Service reads."""
+    if not isinstance(previous, dict) or previous.keys() != section.keys():
+        return "its keys"
+    return next((k for k, v in section.items() if k not in ignored and previous[k] != v), None)
 
 
 def _slice_service(obj: Any) -> str | None:

@@ -1,6 +1,7 @@
 """Trim, key and hash incoming objects; turn the engine's report into stored summary rows."""
 
 import hashlib
+import math
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,8 +64,14 @@ def _key(kind: str, obj: dict, label: str) -> Key:
     return kind, namespace, name
 
 
-def _prepare(items: Iterable[tuple[str, int, Any]]) -> dict[Key, _Prepared]:
-    """Trim, key and hash every tracked object; later duplicates replace earlier ones."""
+def _prepare(
+    items: Iterable[tuple[str, int, Any]], *, trimmed: bool = False
+) -> dict[Key, _Prepared]:
+    """Trim, key and hash every tracked object; later duplicates replace earlier ones.
+
+    `trimmed`: the objects are trim_object's results already (a watcher's or a listing's), so
+    they are not trimmed again (trimming is idempotent: the result would be equal, at a cost).
+    """
     prepared: dict[Key, _Prepared] = {}
     for prefix, index, obj in items:
         label = label_of(prefix, index)
@@ -76,15 +83,15 @@ def _prepare(items: Iterable[tuple[str, int, Any]]) -> dict[Key, _Prepared]:
         trimmer = TRIMMERS.get(kind)
         if trimmer is None:
             continue
-        trimmed = trimmer(obj)
-        key = _key(kind, trimmed, label)
+        trimmed_obj = obj if trimmed else trimmer(obj)
+        key = _key(kind, trimmed_obj, label)
         try:
             # A copy: orjson's own result keeps a 4 KB buffer however short the JSON is, which
             # for 175,000 objects held until they are stored was 700 MB.
-            raw = bytes(memoryview(canonical_bytes(trimmed)))
+            raw = bytes(memoryview(canonical_bytes(trimmed_obj)))
         except orjson.JSONEncodeError as exc:
             raise InputError(f"cannot be stored as JSON: {exc}", obj=label) from None
-        prepared[key] = _Prepared(prefix, index, trimmed, raw, hashlib.sha256(raw).hexdigest())
+        prepared[key] = _Prepared(prefix, index, trimmed_obj, raw, hashlib.sha256(raw).hexdigest())
     # A fixed order (kind, namespace, name) makes the analysis independent of the input order,
     # down to the last bit of every float, so a reordered but equal input changes no summary.
     return dict(sorted(prepared.items(), key=lambda kv: (KIND_RANK[kv[0][0]], kv[0][1:])))
@@ -140,40 +147,69 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
     return out
 
 
+class Tally:
+    """What a snapshot counts of its objects: per kind, endpoints, ready endpoints per zone.
+
+    Sums of per-object parts, so a delta write (routing/snapshots/delta.py) carries the
+    previous snapshot's tally and adds what its changed objects add and take away.
+    """
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(KINDS, 0)
+        self.endpoints = 0
+        self.ready_by_zone: dict[str, int] = {}
+
+    def add(self, kind: str, obj: dict[str, Any], sign: int = 1) -> None:
+        """Count one object in (sign 1) or out (sign -1)."""
+        self.counts[kind] += sign
+        if kind != "EndpointSlice":
+            return
+        slice_endpoints = obj.get("endpoints") or ()
+        self.endpoints += sign * len(slice_endpoints)
+        ready_by_zone = self.ready_by_zone
+        for endpoint in slice_endpoints:
+            # Kubernetes reads a missing `ready` as ready (k8s-semantics.md).
+            if (endpoint.get("conditions") or {}).get("ready") is not False:
+                topology = endpoint.get("topology") or {}
+                zone = endpoint.get("zone") or topology.get(ZONE_LABEL) or "unknown"
+                ready_by_zone[zone] = ready_by_zone.get(zone, 0) + sign
+
+    def figures(self) -> dict[str, Any]:
+        """The Snapshot fields of the tally (a zone without ready endpoints is left out)."""
+        counts = self.counts
+        return {
+            "nodes": counts["Node"],
+            "services": counts["Service"],
+            "endpoint_slices": counts["EndpointSlice"],
+            "pods": counts["Pod"],
+            "endpoints": self.endpoints,
+            "ready_endpoints_by_zone": {z: n for z, n in sorted(self.ready_by_zone.items()) if n},
+        }
+
+
 def _figures(
     prepared: dict[Key, _Prepared], cluster: Cluster, seq: int, cluster_section: dict[str, Any]
 ) -> dict[str, Any]:
     """Counts from the objects (ready endpoints per zone too, for the topology view), the
     report's cluster section, and cluster-wide means over the summaries in force at `seq`."""
-    counts = dict.fromkeys(KINDS, 0)
-    endpoints = 0
-    ready_by_zone: dict[str, int] = {}
+    tally = Tally()
     for (kind, _, _), p in prepared.items():
-        counts[kind] += 1
-        if kind == "EndpointSlice":
-            slice_endpoints = p.obj.get("endpoints") or ()
-            endpoints += len(slice_endpoints)
-            for endpoint in slice_endpoints:
-                # Kubernetes reads a missing `ready` as ready (k8s-semantics.md).
-                if (endpoint.get("conditions") or {}).get("ready") is not False:
-                    topology = endpoint.get("topology") or {}
-                    zone = endpoint.get("zone") or topology.get(ZONE_LABEL) or "unknown"
-                    ready_by_zone[zone] = ready_by_zone.get(zone, 0) + 1
+        tally.add(kind, p.obj)
+    return {**tally.figures(), **_means(cluster, seq), "cluster_report": cluster_section}
+
+
+def _means(cluster: Cluster, seq: int) -> dict[str, Any]:
+    """Cluster-wide figures over the Service summaries in force at `seq`."""
     rows = list(
         ServiceSummary.objects.at(cluster.pk, seq).values_list(
             "cross_zone_fraction", "cost_per_gb", "severity"
         )
     )
     n = len(rows)
+    # fsum: exact, so the mean does not depend on the order the database returns rows in (a
+    # delta write and a full one of the same state store the same figure, to the last bit).
     return {
-        "nodes": counts["Node"],
-        "services": counts["Service"],
-        "endpoint_slices": counts["EndpointSlice"],
-        "pods": counts["Pod"],
-        "endpoints": endpoints,
-        "cross_zone_fraction": sum(r[0] for r in rows) / n if n else None,
-        "cost_per_gb_mean": sum(r[1] for r in rows) / n if n else None,
+        "cross_zone_fraction": math.fsum(r[0] for r in rows) / n if n else None,
+        "cost_per_gb_mean": math.fsum(r[1] for r in rows) / n if n else None,
         "services_with_diagnostics": sum(r[2] >= SEVERITY_RANK["warning"] for r in rows),
-        "cluster_report": cluster_section,
-        "ready_endpoints_by_zone": dict(sorted(ready_by_zone.items())),
     }

@@ -2,11 +2,12 @@
 PostgreSQL)."""
 
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models import Q
 
 from routing.models import Cluster, ObjectVersion, ServiceSummary
 from routing.snapshots.prepare import Key, _Prepared, _Summary
@@ -59,6 +60,55 @@ def _open_versions(cluster: Cluster) -> dict[Key, tuple[int, str]]:
     return {(k, ns, n): (pk, digest) for pk, k, ns, n, digest in rows.iterator(chunk_size=10000)}
 
 
+def _open_versions_of(cluster: Cluster, keys: Iterable[Key]) -> dict[Key, tuple[int, str, bytes]]:
+    """(row id, content hash, data) of the current versions of these keys only: looked up by
+    key (the history index), so that a small change does not read the whole table."""
+    found: dict[Key, tuple[int, str, bytes]] = {}
+    columns = ("id", "kind", "namespace", "name", "content_hash", "data")
+    for match in _by_key(("kind", "namespace"), keys):
+        rows = ObjectVersion.objects.open(cluster).filter(match).values_list(*columns)
+        for pk, kind, namespace, name, digest, data in rows:
+            found[(kind, namespace, name)] = (pk, digest, bytes(data))
+    return found
+
+
+def _open_summaries(
+    cluster: Cluster, keys: Iterable[tuple[str, str]] | None = None
+) -> dict[tuple[str, str], tuple[int, str]]:
+    """(namespace, name) -> (row id, content hash) of the open summaries: all of them, or of
+    `keys` only (looked up by key)."""
+    opened = ServiceSummary.objects.open(cluster)
+    columns = ("id", "namespace", "name", "content_hash")
+    if keys is None:
+        rows = opened.values_list(*columns).iterator(chunk_size=10000)
+        return {(ns, name): (pk, digest) for pk, ns, name, digest in rows}
+    found = {}
+    for match in _by_key(("namespace",), keys):
+        for pk, ns, name, digest in opened.filter(match).values_list(*columns):
+            found[(ns, name)] = (pk, digest)
+    return found
+
+
+def _by_key(fields: tuple[str, ...], keys: Iterable[tuple[str, ...]]) -> Iterator[Q]:
+    """Filters matching `keys` (`fields` values, then a name), a batch of at most BATCH_SIZE
+    names each: names grouped under their other fields, so each group is one range of the
+    history index (cluster, [kind,] namespace, name, first_seq) and a parameter list."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for key in keys:
+        groups.setdefault(tuple(key[:-1]), []).append(key[-1])
+    match, size = Q(), 0
+    for head, names in sorted(groups.items()):
+        for start in range(0, len(names), BATCH_SIZE):
+            chunk = names[start : start + BATCH_SIZE]
+            if size and size + len(chunk) > BATCH_SIZE:
+                yield match
+                match, size = Q(), 0
+            match |= Q(**dict(zip(fields, head, strict=True)), name__in=chunk)
+            size += len(chunk)
+    if size:
+        yield match
+
+
 def _decode_versions(ids: list[int]) -> list[dict]:
     found: list[dict] = []
     for start in range(0, len(ids), BATCH_SIZE):
@@ -95,19 +145,18 @@ def _store_summaries(
     seq: int,
     summaries: dict[tuple[str, str], _Summary],
     scope: frozenset[tuple[str, str]] | None,
+    open_rows: dict[tuple[str, str], tuple[int, str]] | None = None,
 ) -> None:
-    """Close and open summary intervals; with a `scope`, Services outside it stay as they are."""
+    """Close and open summary intervals; with a `scope`, Services outside it stay as they are.
+    `open_rows`: _open_summaries(cluster, scope), when the caller has read them already."""
     unchanged: set[tuple[str, str]] = set()
     to_close: list[int] = []
-    open_rows = ServiceSummary.objects.open(cluster).values_list(
-        "id", "namespace", "name", "content_hash"
-    )
-    for pk, namespace, name, digest in open_rows.iterator(chunk_size=10000):
-        if scope is not None and (namespace, name) not in scope:
-            continue
-        s = summaries.get((namespace, name))
+    if open_rows is None:
+        open_rows = _open_summaries(cluster, scope)
+    for key, (pk, digest) in open_rows.items():
+        s = summaries.get(key)
         if s is not None and s.digest == digest:
-            unchanged.add((namespace, name))
+            unchanged.add(key)
         else:
             to_close.append(pk)
     _close(ServiceSummary, to_close, seq)

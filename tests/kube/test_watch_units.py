@@ -60,3 +60,62 @@ def test_state_tracks_sync_changes_and_ignores_no_op_updates():
     state.replace_kind("Service", [_obj("Service", "c")])  # a relist drops what is gone
     _, objects = state.objects()
     assert sorted(o["metadata"]["name"] for o in objects) == ["c"]
+
+
+def _key(kind, name):
+    return (kind, "ns", name)
+
+
+def test_a_handover_lists_what_changed_until_a_write_of_it_commits():
+    state = ClusterState(("Service", "Pod"))
+    state.replace_kind("Service", [_obj("Service", "a"), _obj("Service", "b")])
+    state.replace_kind("Pod", [_obj("Pod", "p")])
+    first = state.handover()  # before any write: everything
+    assert set(first.changed) == {_key("Service", "a"), _key("Service", "b"), _key("Pod", "p")}
+    assert sorted(o["metadata"]["name"] for o in first) == ["a", "b", "p"] and len(first) == 3
+    state.written(first)
+    assert state.handover().changed == {}
+
+    state.apply("MODIFIED", _obj("Service", "a", spec={"x": 1}))
+    state.apply("DELETED", _obj("Pod", "p"))
+    failed = state.handover()  # a write that fails: the changes stay pending
+    assert failed.changed == {
+        _key("Service", "a"): _obj("Service", "a", spec={"x": 1}),
+        _key("Pod", "p"): None,
+    }
+    state.apply("ADDED", _obj("Pod", "q"))
+    retried = state.handover()
+    assert set(retried.changed) == {_key("Service", "a"), _key("Pod", "p"), _key("Pod", "q")}
+    # Changed again while the write ran: still pending after it commits; the rest is not.
+    state.apply("MODIFIED", _obj("Service", "a", spec={"x": 2}))
+    state.written(retried)
+    after = state.handover()
+    assert after.changed == {_key("Service", "a"): _obj("Service", "a", spec={"x": 2})}
+    assert after.by_kind["Pod"] == {_key("Pod", "q"): _obj("Pod", "q")}
+
+
+def test_a_handover_is_a_copy_that_later_events_leave_alone():
+    state = ClusterState(("Service",))
+    state.replace_kind("Service", [_obj("Service", "a")])
+    handover = state.handover()
+    state.apply("ADDED", _obj("Service", "b"))
+    state.apply("DELETED", _obj("Service", "a"))
+    assert list(handover.by_kind["Service"]) == [_key("Service", "a")]
+    assert list(handover.changed) == [_key("Service", "a")]
+
+
+def test_a_relist_marks_only_what_differs():
+    state = ClusterState(("Service",))
+    state.replace_kind("Service", [_obj("Service", "a"), _obj("Service", "b")])
+    state.written(state.handover())
+    # After 410 Gone: the same list again, but b edited, c new and a gone.
+    state.replace_kind("Service", [_obj("Service", "b", spec={"x": 1}), _obj("Service", "c")])
+    changed = state.handover().changed
+    assert changed == {
+        _key("Service", "a"): None,
+        _key("Service", "b"): _obj("Service", "b", spec={"x": 1}),
+        _key("Service", "c"): _obj("Service", "c"),
+    }
+    state.written(state.handover())
+    state.replace_kind("Service", [_obj("Service", "b", spec={"x": 1}), _obj("Service", "c")])
+    assert state.handover().changed == {}

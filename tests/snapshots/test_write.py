@@ -13,6 +13,7 @@ from routing.engine import InputError, Options, analyze_cluster, build_cluster, 
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
 from routing.snapshots import import_dump, objects_at, summaries_at, trim, write_snapshot
 from routing.snapshots import store as snapshot_store
+from routing.snapshots import write as snapshot_write
 from routing.snapshots.trim import trim_object
 
 from .builders import changed, endpoint, endpoint_slice, find, service, small_cluster
@@ -462,3 +463,17 @@ def test_trimming_is_idempotent_so_pretrimmed_input_stores_the_same(cluster, dem
     again = write_snapshot(cluster, objects_at(first), source="manual")
     assert pretrimmed.changed_objects == again.changed_objects == 0
     assert ServiceSummary.objects.filter(first_seq__gt=1).count() == 0
+
+
+def test_a_bulk_write_refreshes_the_planners_statistics(
+    cluster, demo_objects, monkeypatch, django_capture_on_commit_callbacks
+):
+    """After a write that opens many versions (a large cluster's first snapshot) the interval
+    tables are analysed, so the next writes' lookups by key use the history index."""
+    monkeypatch.setattr(snapshot_write, "ANALYZE_AFTER", 30)  # the demo has 34 objects
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        write_snapshot(cluster, demo_objects, source="upload")
+    with django_capture_on_commit_callbacks(execute=True) as second:
+        write_snapshot(cluster, demo_objects, source="upload")  # nothing new
+    assert snapshot_write.analyze_tables in first
+    assert snapshot_write.analyze_tables not in second
