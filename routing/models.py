@@ -406,6 +406,10 @@ class ServiceSummary(models.Model):
     # severe diagnostic (SEVERITY_RANK) and the recommendation's saving per GB.
     severity = models.PositiveSmallIntegerField(default=0)
     saving_per_gb = models.FloatField(null=True, blank=True)
+    # The zones of the Service's endpoints (ready or not) as "|zone-a|zone-b|" ("unknown" for an
+    # endpoint without one; "" without endpoints), for the list's zone filter (migration 0019);
+    # null on rows written before it that have no stored report.
+    endpoint_zones = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: not known
     # Verified fixes, best first (routing.fixes; docs/analysis-report.md): read by the
     # recommendations list without decoding `report`.
     fixes = models.JSONField(default=list, blank=True)

@@ -14,6 +14,7 @@ from django.db.models import (
     FloatField,
     Func,
     OuterRef,
+    Q,
     Subquery,
     Value,
 )
@@ -24,7 +25,7 @@ from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
 
 from .health import Thresholds, health_level, health_rank
-from .zone_filter import services_in_zone
+from .zone_filter import in_zone, services_in_zone
 
 MECHANISMS = ("trafficDistribution", "topologyAuto", "none")
 SEVERITIES = ("error", "warning", "info")
@@ -173,8 +174,10 @@ def filtered_services(
             _key__icontains=query["search"]
         )
     if query.get("zone"):
-        # Last: it reads each remaining Service's stored report (routing.figures.zone_filter).
-        rows = rows.filter(pk__in=services_in_zone(rows, query["zone"]))
+        # A column test; only rows from before the column (null) read their stored report.
+        zone = query["zone"]
+        older = services_in_zone(rows.filter(endpoint_zones__isnull=True), zone)
+        rows = rows.filter(in_zone(zone) | Q(pk__in=older))
     ordering = query.get("ordering") or "-cost"
     if ordering in BY_VOLUME:
         assert volumes is not None, "ordering by monthly cost needs the snapshot's volumes"

@@ -10,6 +10,7 @@ import zlib
 from typing import Any
 
 import orjson
+from django.db.models import Q
 
 from routing.engine.model import ZONE_LABEL
 from routing.models import ObjectVersion, Snapshot
@@ -39,9 +40,17 @@ def zone_error(snapshot: Snapshot, zone: str | None) -> str | None:
     return f'"{zone}" is not a zone of snapshot {snapshot.seq} (its zones: {known}).'
 
 
+def in_zone(zone: str) -> Q:
+    """ServiceSummary rows with at least one endpoint (ready or not) in `zone`: one substring test
+    on their `endpoint_zones` column; rows written before it had a value (null) are read from
+    their report (services_in_zone)."""
+    return Q(endpoint_zones__contains=f"|{zone}|")
+
+
 def services_in_zone(rows, zone: str) -> list[int]:
     """The primary keys of the ServiceSummary `rows` with at least one endpoint (ready or not)
-    in `zone`. Rows written before reports were stored name the zones their traffic reaches."""
+    in `zone`, read from each row's stored report: for rows without `endpoint_zones`. Rows
+    written before reports were stored name the zones their traffic reaches."""
     keep = []
     for pk, report, matrix in rows.values_list("pk", "report", "matrix").iterator(chunk_size=500):
         if report is None:

@@ -11,7 +11,7 @@ import orjson
 
 from routing.engine import InputError
 from routing.engine.loader import label_of
-from routing.engine.model import ZONE_LABEL
+from routing.engine.model import UNKNOWN_ZONE, ZONE_LABEL
 from routing.models import SEVERITY_RANK, Cluster, ServiceSummary
 from routing.snapshots.trim import KINDS, TRIMMERS
 
@@ -103,6 +103,13 @@ def _declared_policy(policy: dict[str, Any]) -> str:
     return (policy["trafficDistribution"] or "none")[:_POLICY_WIDTH]
 
 
+def endpoint_zones(endpoints: Iterable[dict[str, Any]]) -> str:
+    """ServiceSummary.endpoint_zones of a report entry's endpoints: "|a|b|", or "" without any.
+    (A zone is a label value, which never holds "|".)"""
+    zones = sorted({ep.get("zone") or UNKNOWN_ZONE for ep in endpoints})
+    return f"|{'|'.join(zones)}|" if zones else ""
+
+
 def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
     out = {}
     for svc in report["services"]:
@@ -143,6 +150,7 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         )
         recommendation = svc["recommendation"]
         fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
+        fields["endpoint_zones"] = endpoint_zones(svc.get("endpoints") or ())
         out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
     return out
 

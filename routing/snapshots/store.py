@@ -41,6 +41,7 @@ _SUMMARY_FIELDS = (
     "report",
     "severity",
     "saving_per_gb",
+    "endpoint_zones",
 )
 _SUMMARY_COLUMNS = (
     "cluster_id",

@@ -1,9 +1,15 @@
-"""The Services list's plain columns (severity, saving_per_gb; migration 0017) agree with the JSON
-they are derived from, for every Service the write path stores, and the list filters by them."""
+"""The Services list's plain columns (severity, saving_per_gb: migration 0017; endpoint_zones:
+0019) agree with the JSON they are derived from, for every Service the write path stores, and
+the list filters by them."""
 
+import zlib
+
+import orjson
 import pytest
 
-from routing.models import SEVERITY_RANK, Cluster
+from routing.figures.health import Thresholds
+from routing.figures.service_list import filtered_services
+from routing.models import SEVERITY_RANK, Cluster, ServiceSummary
 from routing.snapshots import summaries_at, write_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -23,3 +29,27 @@ def test_each_summary_stores_its_worst_severity_and_saving(demo_objects):
     assert snapshot.services_with_diagnostics == sum(
         any(d["severity"] in ("warning", "error") for d in r.diagnostics) for r in rows
     )
+
+
+def test_each_summary_stores_the_zones_of_its_endpoints(demo_objects):
+    cluster = Cluster.objects.create(name="demo", source="upload")
+    snapshot = write_snapshot(cluster, demo_objects, source="upload")
+    for row in summaries_at(snapshot):
+        endpoints = orjson.loads(zlib.decompress(row.report))["endpoints"]
+        zones = {ep.get("zone") or "unknown" for ep in endpoints}
+        assert row.endpoint_zones == ("|" + "|".join(sorted(zones)) + "|" if zones else ""), row
+
+
+def test_the_zone_filter_reads_the_column_and_old_rows_from_their_report(demo_objects):
+    """Rows from before the column (null) are still found, from their report."""
+    cluster = Cluster.objects.create(name="demo", source="upload")
+    snapshot = write_snapshot(cluster, demo_objects, source="upload")
+    rows = summaries_at(snapshot)
+    expected = {r.pk for r in rows if "|us-east-1c|" in r.endpoint_zones}
+    assert expected and len(expected) < rows.count()
+    query = {"zone": "us-east-1c", "ordering": "name"}
+    found = {r.pk for r in filtered_services(rows, query, Thresholds.of(cluster))}
+    assert found == expected
+    ServiceSummary.objects.filter(pk__in=list(expected)[:2]).update(endpoint_zones=None)
+    found = {r.pk for r in filtered_services(summaries_at(snapshot), query, Thresholds.of(cluster))}
+    assert found == expected

@@ -1,7 +1,11 @@
 """Migrations that change data. 0010: a cluster left `watching` by a watcher of an earlier
 version (no lease) is made idle, so the scheduler snapshots it until a watcher holds it again.
-0017: the Services list's severity and saving columns are filled from the summaries' JSON."""
+0017: the Services list's severity and saving columns are filled from the summaries' JSON; 0019:
+its endpoint zones from their stored reports."""
 
+import zlib
+
+import orjson
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -80,6 +84,38 @@ def test_severity_and_saving_are_filled_from_the_json():
             n: (s, g) for n, s, g in new.objects.values_list("name", "severity", "saving_per_gb")
         }
         assert rows == {"bad": (3, 0.02), "meh": (2, None), "fyi": (1, -0.005), "fine": (0, None)}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_endpoint_zones_are_filled_from_the_stored_reports():
+    """Migration 0019: rows with a stored report get their endpoints' zones; without one, null."""
+    before = [("routing", "0018_summary_list_index_wider")]
+    after = [("routing", "0019_summary_endpoint_zones")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
+    summary = apps.get_model("routing", "ServiceSummary")
+    endpoints = [{"zone": "b"}, {"zone": "a"}, {"zone": None}, {"zone": "a"}]
+    for name, report in (
+        ("spread", {"endpoints": endpoints}),
+        ("empty", {"endpoints": []}),
+        ("old", None),
+    ):
+        row = _summary(summary, cluster, name, [], None)
+        if report is not None:
+            row.report = zlib.compress(orjson.dumps(report))
+            row.save()
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
+        zones = dict(new.objects.values_list("name", "endpoint_zones"))
+        assert zones == {"spread": "|a|b|unknown|", "empty": "", "old": None}
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
