@@ -62,8 +62,9 @@ lint: venv
 typecheck: venv
 	DEBUG=true $(BIN)/mypy routing dashboard manage.py
 
+# analyze against a bare parse on the clusters issue 16 states its targets for (docs/benchmarks.md)
 bench: venv
-	$(BIN)/python benchmarks/bench_analyze.py
+	$(BIN)/python benchmarks/bench_analyze.py --row limits --row no-pods
 
 vectors: venv
 	$(BIN)/python ../shared/tools/check_vectors.py ../shared/vectors

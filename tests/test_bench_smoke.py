@@ -5,8 +5,11 @@ must say it did what it measures; its latencies are not judged.
 - bench_api: list pages whose filters and sort never repeat (no cached answer), the cached list
   and the detail, while a 1%-change snapshot is written every second;
 - bench_watchers: clusters split by two `manage.py watch` replicas, changes to the database,
-  one replica killed and its clusters taken over, nothing lost."""
+  one replica killed and its clusters taken over, nothing lost;
+- bench_analyze: `manage.py analyze` against a bare parse of the same dump, interleaved, with
+  the output's sha256 (also from another checkout, to show a change leaves it as it was)."""
 
+import hashlib
 import os
 import shutil
 import socket
@@ -78,3 +81,39 @@ def test_the_watchers_benchmark_splits_fails_over_and_loses_nothing(tmp_path):
     assert results["failover"]["takeoverSeconds"] is not None
     for phase in ("steady", "duringFailover"):
         assert results[phase]["changes"] > 0 and results[phase]["lost"] == 0, results[phase]
+
+
+def test_the_analyze_benchmark_measures_a_small_cluster_and_hashes_its_output(tmp_path):
+    # This very tree as the "before" one: the comparison runs, and gives the same output.
+    command = [
+        sys.executable,
+        "benchmarks/bench_analyze.py",
+        *("--services", "40", "--endpoints", "300", "--nodes", "12"),
+        *("--reps", "1", "--warmup", "0", "--json", "--data-dir", str(tmp_path)),
+        *("--before-tree", str(ROOT)),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = orjson.loads(done.stdout)
+    assert report["analyzeError"] is None
+    assert (report["cluster"]["services"], report["cluster"]["pods"]) == (40, 300)
+    for side in ("baseline", "analyze", "before"):
+        assert len(report[side]["seconds"]) == 1 and report[side]["peakRssBytes"] > 0
+    assert report["ratio"] > 0 and report["beforeRatio"] > 0 and report["memoryRatio"] > 0
+    analyzed = subprocess.run(
+        [sys.executable, "manage.py", "analyze", "--format", "json", report["cluster"]["file"]],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=600,
+    )
+    assert report["outputSha256"] == hashlib.sha256(analyzed.stdout).hexdigest()
+    assert report["beforeSha256"] == report["outputSha256"]
+
+
+def test_the_analyze_benchmark_s_rows_are_issue_16_s_clusters():
+    from benchmarks.bench_analyze import ROWS
+
+    limits, no_pods = ROWS["limits"], ROWS["no-pods"]
+    assert limits.sizes == {"services": 10000, "endpoints": 150000, "nodes": 5000, "pods": True}
+    assert no_pods.sizes == {"services": 10000, "endpoints": 100000, "nodes": 1000, "pods": False}
+    assert (limits.ratio_target, no_pods.ratio_target) == (2.0, 2.5)

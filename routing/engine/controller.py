@@ -14,7 +14,9 @@ POLICIES = ("none", "PreferSameZone", "PreferSameNode", "Auto")
 TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like the engine's other per-simulation results: a frozen dataclass's __init__
+# costs three times as much, and these are made for every policy of every Service.
+@dataclass(slots=True)
 class ControllerResult:
     """Hints parallel to `Service.endpoints`, plus the events the controller would emit."""
 
@@ -50,11 +52,12 @@ def declared_policy(service: Service) -> str:
 def simulate(service: Service, policy: str, ratios: ZoneRatios) -> ControllerResult:
     """Hints the controller would write if the Service declared `policy` (one of POLICIES)."""
     endpoints = service.endpoints
-    hints = [ep.hint for ep in endpoints]  # unmanaged endpoints keep what they carry
     events: list[Event] = []
     if not service.has_selector:
-        return ControllerResult(hints, events)  # the controller manages no slice of this Service
+        # The controller manages no slice of this Service: every endpoint keeps what it carries.
+        return ControllerResult([ep.hint for ep in endpoints], events)
     if policy == "Auto":
+        hints = [ep.hint for ep in endpoints]  # unmanaged endpoints keep what they carry
         for family in _families(service):
             indices = [
                 i for i, ep in enumerate(endpoints) if ep.managed and ep.address_type == family
@@ -64,17 +67,26 @@ def simulate(service: Service, policy: str, ratios: ZoneRatios) -> ControllerRes
                 hints[i] = hint
             events.extend(family_events)
         return ControllerResult(hints, events)
+    if policy not in ("PreferSameZone", "PreferSameNode"):
+        # Stripped: managed endpoints are rebuilt from their Pods without hints.
+        return ControllerResult([NO_HINT if ep.managed else ep.hint for ep in endpoints], events)
     same_node = policy == "PreferSameNode"
-    by_zone = policy in ("PreferSameZone", "PreferSameNode")
-    for i, ep in enumerate(endpoints):
+    own_zone: dict[str, Hint] = {}  # one hint per zone, shared by its endpoints
+    hints = []
+    for ep in endpoints:
         if not ep.managed:
-            continue
-        if not by_zone or not ep.controller_ready:
-            hints[i] = NO_HINT  # stripped, or rebuilt from the Pod without hints
-            continue
-        zones = (ep.zone,) if ep.zone else ()
-        nodes = (ep.node_name,) if same_node and ep.node_name else ()
-        hints[i] = (zones, nodes) if zones or nodes else NO_HINT
+            hints.append(ep.hint)  # unmanaged endpoints keep what they carry
+        elif ep.ready is not True:  # (not controller_ready: rebuilt from the Pod without hints)
+            hints.append(NO_HINT)
+        elif same_node and ep.node_name:
+            hints.append(((ep.zone,) if ep.zone else (), (ep.node_name,)))
+        elif ep.zone:
+            found = own_zone.get(ep.zone)
+            if found is None:
+                found = own_zone[ep.zone] = ((ep.zone,), ())
+            hints.append(found)
+        else:
+            hints.append(NO_HINT)
     return ControllerResult(hints, events)
 
 

@@ -33,10 +33,14 @@ def diagnose(
     what_if: dict[str, "Simulation"],
     what_if_ctl: dict[str, ControllerResult],
     per_port: list[list[int]],
+    ready: list[int] | None = None,
 ) -> list[Diagnostic]:
     """All findings, most important first (errors, then warnings, then info; stable within each).
-    `per_port`: the endpoint indices of each Service port (`indices` is the first's)."""
+    `per_port`: the endpoint indices of each Service port (`indices` is the first's); `ready`:
+    proxy.ready_endpoints(svc, indices), when known."""
     found: list[Diagnostic] = []
+    if ready is None:
+        ready = [i for i in indices if svc.endpoints[i].ready is not False]  # (proxy_ready)
 
     def add(severity: str, code: str, message: str) -> None:
         found.append({"severity": severity, "code": code, "message": message})
@@ -47,7 +51,7 @@ def diagnose(
     # A first port left without endpoints by its slices' ports has said why already; an input
     # without EndpointSlices says so once, at cluster level.
     if ctx.not_simulated is None and not any(d["code"] == "port-without-endpoints" for d in found):
-        _endpoint_health(svc, indices, add)
+        _endpoint_health(svc, indices, ready, add)
     _declaration(svc, mech, add)
     if svc.headless:
         add(
@@ -72,7 +76,7 @@ def diagnose(
         )
     if mech == "topologyAuto":
         _auto(svc, ctx, indices, what_if_ctl["Auto"], add)
-    _observed_hints(svc, ctx, indices, observed, mech, add)
+    _observed_hints(svc, ctx, ready, observed, mech, add)
     if mech != "none" and svc.has_selector:
         declared = declared_policy(svc)
         _pending_hints(svc, declared, what_if_ctl[declared], observed, what_if[declared], add)
@@ -94,7 +98,8 @@ def diagnose(
             f"{flows.cross_region:.0%} of forwarded traffic crosses "
             "regions: Kubernetes never uses topology.kubernetes.io/region to keep traffic close",
         )
-    found.sort(key=lambda d: _ORDER[d["severity"]])
+    if len(found) > 1:
+        found.sort(key=lambda d: _ORDER[d["severity"]])
     return found
 
 
@@ -103,7 +108,7 @@ def _names(items: list[str]) -> str:
     return shown if len(items) <= _SHOW else f"{shown} and {len(items) - _SHOW} more"
 
 
-def _endpoint_health(svc: Service, indices: list[int], add: Add) -> None:
+def _endpoint_health(svc: Service, indices: list[int], ready: list[int], add: Add) -> None:
     eps = svc.endpoints
     if not indices:
         add(
@@ -112,7 +117,7 @@ def _endpoint_health(svc: Service, indices: list[int], add: Add) -> None:
             "the Service has no endpoints: kube-proxy rejects its connections",
         )
         return
-    if any(eps[i].proxy_ready for i in indices):
+    if ready:
         return
     fallback = [eps[i].ip for i in indices if eps[i].proxy_serving_terminating]
     if fallback and not svc.headless:
@@ -251,12 +256,11 @@ def _more_endpoints_advice(svc: Service, ratios: dict[str, float]) -> str:
 
 
 def _observed_hints(
-    svc: Service, ctx: "Context", indices: list[int], observed: "Simulation", mech: str, add: Add
+    svc: Service, ctx: "Context", ready: list[int], observed: "Simulation", mech: str, add: Add
 ) -> None:
     if svc.headless or svc.internal_traffic_policy == "Local":
         return
     eps = svc.endpoints
-    ready = [i for i in indices if eps[i].proxy_ready]
     zone_hinted = [i for i in ready if eps[i].hint[0]]
     node_hinted = [i for i in ready if eps[i].hint[1]]
     if zone_hinted and len(zone_hinted) < len(ready):

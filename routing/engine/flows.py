@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .model import UNKNOWN_ZONE, Cluster, Service
+from .model import UNKNOWN_ZONE, Cluster, Endpoint, Service
 from .proxy import FORWARD, Outcome, ProxyPlan
 
 _EPSILON = 1e-12
@@ -19,7 +19,8 @@ class Clients:
     zone_count: dict[str, int]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every simulation (see controller.ControllerResult).
+@dataclass(slots=True)
 class Flows:
     matrix: dict[str, dict[str, float]]
     dropped: float
@@ -99,72 +100,79 @@ def measured_clients(base: Clients, zone_share: Mapping[str, float]) -> Clients 
 
 
 def compute_flows(
-    service: Service, plan: ProxyPlan, indices: list[int], clients: Clients, regions: dict[str, str]
-) -> Flows:
-    """Send each client's weight through its node's outcome and add up where it lands."""
-    contributions: dict[int, tuple[Outcome, dict[str, float]]] = {}
-    generic_weight = dict(clients.zone_weight)
-    generic_count = dict(clients.zone_count)
-    for node, outcome in plan.by_node.items():
-        client = clients.by_node.get(node)
-        if client is None:
-            continue
-        zone, weight = client
-        _add(contributions, outcome, zone, weight)
-        generic_count[zone] -= 1
-        generic_weight[zone] -= weight
-    for zone, count in generic_count.items():
-        if count > 0:  # a count, not the float difference, says whether anyone is left
-            _add(contributions, plan.by_zone.get(zone, plan.default), zone, generic_weight[zone])
-    return _tally(service, contributions, indices, regions)
-
-
-def _add(
-    acc: dict[int, tuple[Outcome, dict[str, float]]], outcome: Outcome, zone: str, w: float
-) -> None:
-    entry = acc.get(id(outcome))
-    if entry is None:
-        entry = acc[id(outcome)] = (outcome, {})
-    src = flow_zone(zone)
-    entry[1][src] = entry[1].get(src, 0.0) + w
-
-
-def _tally(
     service: Service,
-    contributions: dict[int, tuple[Outcome, dict[str, float]]],
+    plan: ProxyPlan,
     indices: list[int],
+    clients: Clients,
     regions: dict[str, str],
+    ready: list[int] | None = None,
 ) -> Flows:
+    """Send each client's weight through its node's outcome and add up where it lands.
+    `ready`: proxy.ready_endpoints(service, indices), when known."""
     eps = service.endpoints
-    load = dict.fromkeys(indices, 0.0)
+    load = dict.fromkeys(indices, 0.0)  # endpoint index -> share of all client traffic
     matrix: dict[str, dict[str, float]] = {}
     dropped = forwarded = 0.0
+    generic_weight = clients.zone_weight
+    generic_count = clients.zone_count
+    if plan.by_node:
+        generic_weight = dict(generic_weight)
+        generic_count = dict(generic_count)
+        client_of = clients.by_node
+        # Each node's outcome is its own and its clients are in one zone: added up at once, in
+        # the order and with the very float operations the zones' outcomes below are.
+        for node, outcome in plan.by_node.items():
+            client = client_of.get(node)
+            if client is None:
+                continue
+            zone, weight = client
+            generic_count[zone] -= 1
+            generic_weight[zone] -= weight
+            total = 0.0 + weight  # (the sum of one source)
+            if outcome.action != FORWARD:
+                dropped += total
+                continue
+            forwarded += total
+            src = zone or UNKNOWN_ZONE  # (flow_zone, inlined)
+            members = outcome.endpoints
+            if len(members) == 1:  # (nearly always: one endpoint per node)
+                row = matrix.get(src)
+                if row is None:
+                    row = matrix[src] = {}
+                load[members[0]] += total  # (total / 1 is total)
+                dst = eps[members[0]].flow_zone
+                row[dst] = row.get(dst, 0.0) + total  # (total * 1 / 1 is total)
+            else:
+                _spread(load, matrix, eps, members, {src: total}, total)
+    by_zone, default = plan.by_zone, plan.default
+    # The other clients by zone; zones sharing an outcome (the default) are added up together.
+    contributions: dict[int, tuple[Outcome, dict[str, float]]] = {}
+    for zone, count in generic_count.items():
+        if count > 0:  # a count, not the float difference, says whether anyone is left
+            outcome = by_zone.get(zone, default)
+            entry = contributions.get(id(outcome))
+            if entry is None:
+                entry = contributions[id(outcome)] = (outcome, {})
+            sources = entry[1]
+            src = zone or UNKNOWN_ZONE  # (flow_zone, inlined)
+            sources[src] = sources.get(src, 0.0) + generic_weight[zone]
     for outcome, sources in contributions.values():
         total = sum(sources.values())
         if outcome.action != FORWARD:
             dropped += total
-            continue
-        forwarded += total
-        n = len(outcome.endpoints)
-        share = total / n
-        histogram: dict[str, int] = {}
-        for i in outcome.endpoints:
-            load[i] += share
-            z = eps[i].flow_zone
-            histogram[z] = histogram.get(z, 0) + 1
-        for src, w in sources.items():
-            row = matrix.setdefault(src, {})
-            for dst, count in histogram.items():
-                row[dst] = row.get(dst, 0.0) + w * count / n
+        else:
+            forwarded += total
+            _spread(load, matrix, eps, outcome.endpoints, sources, total)
     cross_zone = cross_region = 0.0
     for src, row in matrix.items():
         if src == UNKNOWN_ZONE:
             continue
+        rs = regions.get(src, "")
         for dst, w in row.items():
             if dst in (UNKNOWN_ZONE, src):
                 continue
             cross_zone += w
-            rs, rd = regions.get(src, ""), regions.get(dst, "")
+            rd = regions.get(dst, "")
             if rs and rd and rs != rd:
                 cross_region += w
     if forwarded > _EPSILON:
@@ -172,10 +180,36 @@ def _tally(
         cross_region /= forwarded
     else:
         cross_zone = cross_region = 0.0
-    usable = sum(1 for i in indices if eps[i].proxy_ready) or sum(
-        1 for i in indices if eps[i].proxy_serving_terminating
-    )
+    # Ready endpoints share the traffic, else serving terminating ones (kube-proxy's fallback).
+    # (Endpoint.proxy_ready and proxy_serving_terminating, inlined.)
+    usable = len(ready) if ready is not None else sum([eps[i].ready is not False for i in indices])
+    if not usable:
+        usable = sum([eps[i].serving is not False and eps[i].terminating is True for i in indices])
     fair = (1.0 - dropped) / usable if usable else 0.0
     busiest = max(load.values(), default=0.0)
     max_overload = busiest / fair if fair > _EPSILON and forwarded > _EPSILON else 0.0
     return Flows(matrix, dropped, cross_zone, cross_region, load, max_overload)
+
+
+def _spread(
+    load: dict[int, float],
+    matrix: dict[str, dict[str, float]],
+    eps: list[Endpoint],
+    members: tuple[int, ...],
+    sources: dict[str, float],
+    total: float,
+) -> None:
+    """`sources` (zone -> weight, summing to `total`) spread evenly over `members`."""
+    n = len(members)
+    share = total / n
+    histogram: dict[str, int] = {}
+    for i in members:
+        load[i] += share
+        z = eps[i].flow_zone
+        histogram[z] = histogram.get(z, 0) + 1
+    for src, w in sources.items():
+        row = matrix.get(src)
+        if row is None:
+            row = matrix[src] = {}
+        for dst, count in histogram.items():
+            row[dst] = row.get(dst, 0.0) + w * count / n

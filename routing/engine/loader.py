@@ -86,13 +86,17 @@ def load_bytes(data: bytes) -> Items:
     start = _first_significant_byte(data)
     if start is None:
         raise InputError("the input is empty")
-    if b"\x00" in data:
-        raise InputError(binary_data_message(data))
     if data[start] in b"{[":
+        # A NUL byte is refused first, below; one JSON text that parses holds none (JSON has no
+        # raw NUL), so a large dump is not scanned for one before it is parsed.
         docs, error = _load_json(data)
         if error:  # several texts, or a broken one
+            if b"\x00" in data:
+                raise InputError(binary_data_message(data))
             docs = json_documents(data, error)
     else:
+        if b"\x00" in data:
+            raise InputError(binary_data_message(data))
         docs = _load_yaml(data, start)
     if len(docs) == 1 and not is_watch_event(docs[0]):
         items: Items = []

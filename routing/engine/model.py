@@ -139,6 +139,35 @@ class Service:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    def with_endpoints(
+        self,
+        endpoints: list[Endpoint],
+        slice_count: int,
+        slice_ports: dict[str, SlicePorts],
+        ip_families: tuple[str, ...],
+    ) -> "Service":
+        """A copy with other endpoints and slices (positional, as dataclasses.replace is slow
+        in a fix search that makes thousands; tests/engine/test_model.py checks every field)."""
+        return Service(
+            self.namespace,
+            self.name,
+            self.type,
+            self.headless,
+            self.has_selector,
+            self.internal_traffic_policy,
+            self.external_traffic_policy,
+            self.externally_accessible,
+            self.traffic_distribution,
+            self.topology_annotation,
+            self.topology_annotation_key,
+            self.topology_mode_value,
+            ip_families,
+            endpoints,
+            slice_count,
+            self.ports,
+            slice_ports,
+        )
+
 
 @dataclass(slots=True)
 class Cluster:

@@ -29,8 +29,8 @@ from .quantity import milli_value
 
 _PROVIDERS = {"aws": "aws", "gce": "gcp", "azure": "azure", "oci": "oracle"}
 _EMPTY: dict[str, Any] = {}
-_TRISTATE = (bool, type(None))
 _HINTS: dict[Hint, Hint] = {}
+_ONE_ZONE: dict[str, Hint] = {}  # the interned hint for one zone alone, by the zone's name
 _SLICE_PORTS: dict[SlicePorts, SlicePorts] = {}  # interned: most slices of a cluster share ports
 _NO_PORTS = SlicePorts(frozenset(), ())
 # Endpoints already read, by id of their dict: (the endpoint dict, its slice dict, the Endpoint).
@@ -383,7 +383,7 @@ def _attach_slices(
     known: KnownEndpoints,
 ) -> None:
     orphans = 0
-    per_service: dict[tuple[str, str], list[tuple[str, str, dict[str, Any]]]] = {}
+    per_service: dict[tuple[str, str], list[tuple[str, str, dict[str, Any], Any]]] = {}
     for label, obj in slices:
         what, meta = _metadata(label, "EndpointSlice", obj)
         labels = _labels(meta, what)
@@ -395,15 +395,17 @@ def _attach_slices(
         if key not in services:
             orphans += 1
             continue
-        per_service.setdefault(key, []).append((meta["name"], what, obj))
+        per_service.setdefault(key, []).append(
+            (meta["name"], what, obj, labels.get(MANAGED_BY_LABEL))
+        )
     nodes = cluster.nodes_by_name
     for key, group in per_service.items():
         svc = services[key]
         group.sort(key=lambda g: g[0])  # upstream processes slices by name; keeps output stable
-        for name, what, obj in group:
+        for name, what, obj, managed_by in group:
             start = len(svc.endpoints)
-            _add_slice(svc, name, what, obj, nodes, known)
-            bad = [ep.ip for ep in svc.endpoints[start:] if not _is_address(ep.ip, ep.address_type)]
+            _add_slice(svc, name, what, obj, managed_by, nodes, known)
+            bad = _bad_ips(svc.endpoints, start, obj["addressType"])
             if bad:
                 cluster.warnings.append(_bad_addresses(what, obj["addressType"], bad))
     for svc in services.values():
@@ -420,9 +422,11 @@ def _add_slice(
     name: str,
     what: str,
     obj: dict[str, Any],
+    managed_by: Any,
     nodes: dict[str, Node],
     known: KnownEndpoints,
 ) -> None:
+    """`managed_by`: the slice's managed-by label (its labels read by _labels already)."""
     address_type = obj["addressType"]
     endpoints = obj.get("endpoints") or []
     if not isinstance(endpoints, list):
@@ -431,7 +435,6 @@ def _add_slice(
     svc.slice_ports[name] = _slice_ports(obj, what)
     if address_type == "FQDN":
         return  # kube-proxy ignores FQDN slices and the controller never writes them
-    managed_by = _labels(obj["metadata"], what).get(MANAGED_BY_LABEL)
     # A dump with the label stripped still belongs to the controller when the Service selects pods.
     managed = svc.has_selector and managed_by in (CONTROLLER_NAME, None)
     out = svc.endpoints
@@ -446,6 +449,19 @@ def _add_slice(
             out.append(hit[2])
         else:
             out.append(_endpoint(ep, i, name, what, address_type, managed, nodes))
+
+
+def _bad_ips(endpoints: list[Endpoint], start: int, family: str) -> list[str]:
+    """The addresses from `start` on that are not addresses of the slice's family. (The cheap
+    test of _is_address inlined for IPv4: this runs once per endpoint.)"""
+    if family == "IPv4":
+        return [
+            ep.ip
+            for ep in endpoints[start:]
+            if not (ep.ip.count(".") == 3 and ep.ip.replace(".", "").isdigit())
+            and not _is_address(ep.ip, family)
+        ]
+    return [ep.ip for ep in endpoints[start:] if not _is_address(ep.ip, family)]
 
 
 def _is_address(ip: str, family: str) -> bool:
@@ -483,30 +499,32 @@ def _endpoint(
 ) -> Endpoint:
     if not isinstance(ep, dict):
         raise InputError(f"endpoints[{i}] must be an object", obj=what)
-    addresses = ep.get("addresses")
+    get = ep.get  # (this runs once per endpoint: every lookup saved counts)
+    addresses = get("addresses")
     if not isinstance(addresses, list) or not addresses or not isinstance(addresses[0], str):
         raise InputError(f"endpoints[{i}].addresses must be a non-empty list of strings", obj=what)
-    cond = ep.get("conditions") or _EMPTY
+    cond = get("conditions") or _EMPTY
     if not isinstance(cond, dict):
         raise InputError(f"endpoints[{i}].conditions must be an object", obj=what)
     ready = cond.get("ready")
     serving = cond.get("serving")
     terminating = cond.get("terminating")
-    if (
-        type(ready) not in _TRISTATE
-        or type(serving) not in _TRISTATE
-        or type(terminating) not in _TRISTATE
+    # True, False or None each (bool has two instances): identity tests, the cheapest check.
+    if not (
+        (ready is True or ready is False or ready is None)
+        and (serving is True or serving is False or serving is None)
+        and (terminating is True or terminating is False or terminating is None)
     ):
         raise InputError(f"endpoints[{i}].conditions must be true, false or absent", obj=what)
-    node_name = ep.get("nodeName") or ""
-    zone = ep.get("zone")
+    node_name = get("nodeName") or ""
+    zone = get("zone")
     if zone is None:  # discovery.k8s.io/v1beta1 kept the zone in a topology map
-        topology = ep.get("topology")
+        topology = get("topology")
         zone = topology.get(ZONE_LABEL) if isinstance(topology, dict) else None
     if not isinstance(node_name, str) or not (zone is None or isinstance(zone, str)):
         raise InputError(f"endpoints[{i}].nodeName and zone must be strings", obj=what)
     zone = zone or ""
-    raw_hints = ep.get("hints")
+    raw_hints = get("hints")
     hint = _hint(raw_hints, i, what) if raw_hints else ((), ())
     node = nodes.get(node_name)
     flow_zone = zone or (node.zone if node is not None and node.zone else UNKNOWN_ZONE)
@@ -530,6 +548,17 @@ def _endpoint(
 def _hint(raw: Any, i: int, what: str) -> Hint:
     if not isinstance(raw, dict):
         raise InputError(f"endpoints[{i}].hints must be an object", obj=what)
+    # Most hints name one zone and nothing else: read without the general loop (same result).
+    zones = raw.get("forZones")
+    if len(raw) == 1 and type(zones) is list and len(zones) == 1:
+        entry = zones[0]
+        name = entry.get("name") if type(entry) is dict else None
+        if type(name) is str:
+            one = _ONE_ZONE.get(name)
+            if one is None:
+                one = ((name,), ())
+                one = _ONE_ZONE[name] = _HINTS.setdefault(one, one)
+            return one
     hint = (_hint_names(raw, "forZones", i, what), _hint_names(raw, "forNodes", i, what))
     # Interned: equal hints share one tuple, which saves memory and makes comparisons cheap.
     return _HINTS.setdefault(hint, hint)

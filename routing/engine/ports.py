@@ -49,12 +49,11 @@ def port_diagnostics(svc: Service, per_port: list[list[int]], add: Add) -> None:
 
 def _slices_left_out(svc: Service, port: ServicePort) -> list[str]:
     key = port.key
+    lacking = [name for name, ports in svc.slice_ports.items() if key not in ports.usable]
+    if not lacking:
+        return []  # (nearly always: the endpoints need not be read)
     with_eps = {ep.slice_name for ep in svc.endpoints}
-    return sorted(
-        name
-        for name, ports in svc.slice_ports.items()
-        if name in with_eps and key not in ports.usable
-    )
+    return sorted(name for name in lacking if name in with_eps)
 
 
 def _why(svc: Service, port: ServicePort, slices: list[str]) -> str:

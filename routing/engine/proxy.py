@@ -16,7 +16,9 @@ FORWARD, DROP, REJECT = "forward", "drop", "reject"
 NODE_MODE, ZONE_MODE = "PreferSameNode", "PreferSameZone"
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every zone and hinted node of every simulation (see
+# controller.ControllerResult).
+@dataclass(slots=True)
 class Outcome:
     """What kube-proxy does: forward to these endpoint indices, or drop, or reject."""
 
@@ -59,8 +61,17 @@ def proxy_endpoints(service: Service, port: ServicePort | None = None) -> list[i
     if port is None and service.ports:
         port = service.ports[0]
     serving = _slices_serving(service, port)
+    eps = service.endpoints
+    if (
+        serving is None
+        and [ep.address_type for ep in eps].count(family) == len(eps)
+        and len({ep.ip for ep in eps}) == len(eps)
+    ):
+        # Every endpoint counts and no address repeats (nearly always): all of them, in order,
+        # as the loop below would find, for a fraction of its cost.
+        return list(range(len(eps)))
     chosen: dict[str, int] = {}
-    for i, ep in enumerate(service.endpoints):
+    for i, ep in enumerate(eps):
         if ep.address_type != family:
             continue
         if serving is not None and ep.slice_name not in serving:
@@ -76,16 +87,28 @@ def _slices_serving(service: Service, port: ServicePort | None) -> set[str] | No
         return None
     key = port.key
     slices = service.slice_ports
-    serving = {name for name, ports in slices.items() if key in ports.usable}
-    return None if len(serving) == len(slices) else serving
+    if all(key in ports.usable for ports in slices.values()):
+        return None  # (nearly always: no set to build)
+    return {name for name, ports in slices.items() if key in ports.usable}
 
 
-def plan(service: Service, hints: list[Hint], indices: list[int]) -> ProxyPlan:
-    """Compute kube-proxy's outcome on every node for ClusterIP traffic under `hints`."""
+def ready_endpoints(service: Service, indices: list[int]) -> list[int]:
+    """The indices whose endpoints kube-proxy counts as ready (Endpoint.proxy_ready, inlined:
+    this runs for every endpoint of every simulation)."""
+    eps = service.endpoints
+    return [i for i in indices if eps[i].ready is not False]
+
+
+def plan(
+    service: Service, hints: list[Hint], indices: list[int], ready: list[int] | None = None
+) -> ProxyPlan:
+    """Compute kube-proxy's outcome on every node for ClusterIP traffic under `hints`.
+    `ready`: ready_endpoints(service, indices), when known (the same under every policy)."""
     eps = service.endpoints
     if service.internal_traffic_policy == "Local" and not service.headless:
         return _local_plan(service, indices)
-    ready = [i for i in indices if eps[i].proxy_ready]
+    if ready is None:
+        ready = ready_endpoints(service, indices)
     if not ready:
         fallback = tuple(i for i in indices if eps[i].proxy_serving_terminating)
         # Headless Services are resolved by DNS, which lists ready addresses only.
@@ -95,22 +118,61 @@ def plan(service: Service, hints: list[Hint], indices: list[int]) -> ProxyPlan:
     result = ProxyPlan(Outcome(FORWARD, None, tuple(ready)))
     if service.headless:
         return result  # kube-proxy does not route headless Services: clients pick from DNS
-    if all(hints[i][1] for i in ready):
-        for node, members in _group(ready, hints, 1).items():
-            result.by_node[node] = Outcome(FORWARD, NODE_MODE, members)
-    if all(hints[i][0] for i in ready):
-        for zone, members in _group(ready, hints, 0).items():
-            result.by_zone[zone] = Outcome(FORWARD, ZONE_MODE, members)
+    by_node, by_zone = _groups(ready, hints)
+    if by_node is not None:
+        for node, members in by_node.items():
+            result.by_node[node] = Outcome(FORWARD, NODE_MODE, tuple(members))
+    if by_zone is not None:
+        for zone, members in by_zone.items():
+            result.by_zone[zone] = Outcome(FORWARD, ZONE_MODE, tuple(members))
     return result
 
 
-def _group(ready: list[int], hints: list[Hint], which: int) -> dict[str, tuple[int, ...]]:
-    groups: dict[str, list[int]] = {}
+Groups = dict[str, list[int]]
+
+
+def _groups(ready: list[int], hints: list[Hint]) -> tuple[Groups | None, Groups | None]:
+    """The ready endpoints per node and per zone their hints name, each None unless every ready
+    endpoint has such a hint (kube-proxy ignores a kind of hint that one endpoint lacks).
+    Both in one pass, in order of first mention; a name repeated in one hint counts once."""
+    nodes: Groups | None = {}
+    zones: Groups | None = {}
     for i in ready:
-        names = hints[i][which]
-        for name in names if len(names) == 1 else dict.fromkeys(names):
-            groups.setdefault(name, []).append(i)
-    return {name: tuple(members) for name, members in groups.items()}
+        for_zones, for_nodes = hints[i]
+        if nodes is not None:
+            if not for_nodes:
+                nodes = None
+            elif len(for_nodes) == 1:  # (nearly always: inlined)
+                members = nodes.get(for_nodes[0])
+                if members is None:
+                    nodes[for_nodes[0]] = [i]
+                else:
+                    members.append(i)
+            else:
+                _add_member(nodes, for_nodes, i)
+        if zones is not None:
+            if not for_zones:
+                zones = None
+            elif len(for_zones) == 1:
+                members = zones.get(for_zones[0])
+                if members is None:
+                    zones[for_zones[0]] = [i]
+                else:
+                    members.append(i)
+            else:
+                _add_member(zones, for_zones, i)
+        if nodes is None and zones is None:
+            break
+    return nodes, zones
+
+
+def _add_member(groups: Groups, names: tuple[str, ...], i: int) -> None:
+    for name in dict.fromkeys(names):
+        members = groups.get(name)
+        if members is None:
+            groups[name] = [i]
+        else:
+            members.append(i)
 
 
 def _local_plan(service: Service, indices: list[int]) -> ProxyPlan:

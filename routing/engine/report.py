@@ -18,7 +18,7 @@ from .flows import (
 from .model import Cluster, Hint, Service
 from .options import AUTO_PROXY_NODE_LIMIT, Options
 from .ports import port_indices, ports_json
-from .proxy import Outcome, ProxyPlan, plan, proxy_endpoints
+from .proxy import Outcome, ProxyPlan, plan, proxy_endpoints, ready_endpoints
 from .recommend import recommend
 from .topology import ZoneRatios, zone_ratios
 
@@ -41,7 +41,8 @@ class Context:
     not_simulated: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every simulation (see controller.ControllerResult).
+@dataclass(slots=True)
 class Simulation:
     """One run of controller (or observed hints) -> proxy -> flows."""
 
@@ -82,6 +83,15 @@ class ServiceAnalyzer:
         )
         if svc is None:
             return None
+        return observed_headline(svc, self._context(cluster))
+
+    def headline_under(self, cluster: Cluster, svc: Service, hints: list[Hint]) -> dict[str, Any]:
+        """`headline` of `svc` (one of the cluster's Services) had its endpoints these hints, as
+        the parser would read them once written: for a caller that has the hints but has not
+        given them to the endpoints (the figures read nothing else that writing them changes)."""
+        return observed_headline(svc, self._context(cluster), hints)
+
+    def _context(self, cluster: Cluster) -> Context:
         ctx = self._ctx
         if ctx is None or not _same_nodes(ctx.cluster, cluster):
             ctx = self._ctx = _context(cluster, self.options)
@@ -90,7 +100,7 @@ class ServiceAnalyzer:
             # what was read of the Nodes alone is the same.
             ctx = self._ctx = _context(cluster, self.options, ctx)
         # ctx.cluster is another build over the same Nodes: the figures read only its Nodes.
-        return observed_headline(svc, ctx)
+        return ctx
 
 
 def _same_nodes(a: Cluster, b: Cluster) -> bool:
@@ -199,14 +209,15 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
     """The report entry for one Service."""
     ctx = _service_context(svc, ctx)
     indices = proxy_endpoints(svc)
+    ready = ready_endpoints(svc, indices)  # the same under every policy
     runs: list[Simulation] = []
     what_if_ctl: dict[str, ControllerResult] = {}
     what_if: dict[str, Simulation] = {}
     for policy in POLICIES:
         ctl = simulate(svc, policy, ctx.ratios)
         what_if_ctl[policy] = ctl
-        what_if[policy] = _simulate_flows(svc, ctl.hints, indices, ctx, runs)
-    observed = _simulate_flows(svc, [ep.hint for ep in svc.endpoints], indices, ctx, runs)
+        what_if[policy] = _simulate_flows(svc, ctl.hints, indices, ctx, runs, ready)
+    observed = _simulate_flows(svc, [ep.hint for ep in svc.endpoints], indices, ctx, runs, ready)
     declared = declared_policy(svc)
     declared_ctl = what_if_ctl[declared]
     report: dict[str, Any] = {
@@ -215,13 +226,26 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
         "type": svc.type,
         "headless": svc.headless,
         "policy": _policy(svc),
-        "endpoints": [_endpoint_json(ctx, ep) for ep in svc.endpoints],
+        "endpoints": [
+            {
+                "ip": ep.ip,
+                "nodeName": ep.node_name or None,
+                "zone": ep.zone or None,
+                "ready": ep.ready,
+                "serving": ep.serving,
+                "terminating": ep.terminating,
+                "hints": _hint_json(ctx, ep.hint) if ep.has_hints_field else None,
+                "addressType": ep.address_type,
+                "slice": ep.slice_name,
+            }
+            for ep in svc.endpoints
+        ],
         "controller": {
             "policy": declared,
             "hints": {
                 ep.ip: _hint_json(ctx, h)
                 for ep, h in zip(svc.endpoints, declared_ctl.hints, strict=True)
-                if ep.managed and ep.controller_ready
+                if ep.managed and ep.ready is True  # (controller_ready, inlined)
             },
             "events": declared_ctl.events,
         },
@@ -236,16 +260,22 @@ def service_report(svc: Service, ctx: Context) -> dict[str, Any]:
     report["ports"] = ports_json(
         svc, per_port, lambda port: _port_figures(svc, port, indices, observed, ctx)
     )
-    report["diagnostics"] = diagnose(svc, ctx, indices, observed, what_if, what_if_ctl, per_port)
+    report["diagnostics"] = diagnose(
+        svc, ctx, indices, observed, what_if, what_if_ctl, per_port, ready
+    )
     report["recommendation"] = recommend(svc, declared, observed, what_if, ctx)
     return report
 
 
-def observed_headline(svc: Service, ctx: Context) -> dict[str, Any]:
+def observed_headline(
+    svc: Service, ctx: Context, hints: list[Hint] | None = None
+) -> dict[str, Any]:
     """The observed flows' figures of `service_report`'s entry, by the same computation (there
-    the observed run may reuse a policy's run with equal hints, which gives the same figures)."""
+    the observed run may reuse a policy's run with equal hints, which gives the same figures).
+    `hints`: the endpoints' hints, when they are to be read from here instead."""
     ctx = _service_context(svc, ctx)
-    hints = [ep.hint for ep in svc.endpoints]
+    if hints is None:
+        hints = [ep.hint for ep in svc.endpoints]
     run = _simulate_flows(svc, hints, proxy_endpoints(svc), ctx, [])
     flows = run.flows
     return {
@@ -282,16 +312,24 @@ def _service_context(svc: Service, ctx: Context) -> Context:
 
 
 def _simulate_flows(
-    svc: Service, hints: list[Hint], indices: list[int], ctx: Context, runs: list[Simulation]
+    svc: Service,
+    hints: list[Hint],
+    indices: list[int],
+    ctx: Context,
+    runs: list[Simulation],
+    ready: list[int] | None = None,
 ) -> Simulation:
+    """`ready`: proxy.ready_endpoints(svc, indices), when known."""
     # Policies often produce identical hints (and Local/headless Services ignore them), so
     # reuse an earlier run instead of recomputing proxy and flows.
     hint_free = svc.headless or svc.internal_traffic_policy == "Local"
     for run in runs:
         if hint_free or run.hints == hints:
             return run
-    proxy_plan = plan(svc, hints, indices)
-    flows = compute_flows(svc, proxy_plan, indices, ctx.clients, ctx.regions)
+    if ready is None:
+        ready = ready_endpoints(svc, indices)
+    proxy_plan = plan(svc, hints, indices, ready)
+    flows = compute_flows(svc, proxy_plan, indices, ctx.clients, ctx.regions, ready)
     run = Simulation(
         hints, proxy_plan, flows, cost_per_gb(ctx.prices, flows.cross_zone, flows.cross_region)
     )
@@ -320,20 +358,6 @@ def _hint_json(ctx: Context, hint: Hint) -> dict[str, list[str]] | None:
         )
         ctx.hint_json[hint] = value
         return value
-
-
-def _endpoint_json(ctx: Context, ep: Any) -> dict[str, Any]:
-    return {
-        "ip": ep.ip,
-        "nodeName": ep.node_name or None,
-        "zone": ep.zone or None,
-        "ready": ep.ready,
-        "serving": ep.serving,
-        "terminating": ep.terminating,
-        "hints": _hint_json(ctx, ep.hint) if ep.has_hints_field else None,
-        "addressType": ep.address_type,
-        "slice": ep.slice_name,
-    }
 
 
 def _flows_json(svc: Service, flows: Flows, indices: list[int], clients: Clients) -> dict[str, Any]:

@@ -17,9 +17,14 @@ def command_line(argv: Sequence[str]) -> str:
 
 
 def kubectl_patch_service(namespace: str, name: str, merge_patch: str) -> str:
-    """`kubectl -n NS patch service NAME --type merge -p PATCH`, quoted for a shell."""
-    argv = ["kubectl", "-n", namespace, "patch", "service", name, "--type", "merge"]
-    return command_line([*argv, PATCH_FLAG, merge_patch])
+    """`kubectl -n NS patch service NAME --type merge -p PATCH`, quoted for a shell: what
+    command_line gives for that argv (its fixed words need no quotes), for one quoting of the
+    three that may (this runs for thousands of Services of a large report)."""
+    q = shlex.quote
+    return (
+        f"kubectl -n {q(namespace)} patch service {q(name)} --type merge "
+        f"{PATCH_FLAG} {q(merge_patch)}"
+    )
 
 
 def merge_patch_of(command: str) -> str:

@@ -45,7 +45,8 @@ class ZoneRatios:
     eligible_zones: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every zone of every Auto simulation (see controller.ControllerResult).
+@dataclass(slots=True)
 class Allocation:
     minimum: int
     desired: float
@@ -110,21 +111,27 @@ def auto_hints(
 
     Returns the hint for each endpoint index and the events the controller would emit.
     """
-    n = sum(1 for i in indices if endpoints[i].controller_ready)
+    # (Endpoint.controller_ready inlined here and below: once per endpoint of every Service.)
+    n = sum([endpoints[i].ready is True for i in indices])
     allocs, problem = allocations(n, ratios.ratios)
     if allocs is None:
         return _none(indices), [_warning(f"{problem}, addressType: {family}")]
     allocated: dict[str, int] = {}
     hints: dict[int, Hint] = {}
+    own_zone: dict[str, Hint] = {}  # one hint per zone, shared by its endpoints
     for i in indices:  # step 1: every ready endpoint starts hinted for its own zone
         ep = endpoints[i]
-        if not ep.controller_ready:
+        if ep.ready is not True:
             hints[i] = NO_HINT
             continue
-        if not ep.zone:
+        zone = ep.zone
+        if not zone:
             return _none(indices), [_warning(f"{NO_ZONE_SPECIFIED}, addressType: {family}")]
-        allocated[ep.zone] = allocated.get(ep.zone, 0) + 1
-        hints[i] = ((ep.zone,), ())
+        allocated[zone] = allocated.get(zone, 0) + 1
+        hint = own_zone.get(zone)
+        if hint is None:
+            hint = own_zone[zone] = ((zone,), ())
+        hints[i] = hint
     giving, receiving = _giving_and_receiving(allocs, allocated)
     _redistribute(endpoints, indices, hints, giving, receiving)
     if not allocated:

@@ -8,6 +8,7 @@ dropping more or passing the overload limit. Only Services with a warning or an 
 recommended policy, are searched: the others have nothing to fix.
 """
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -19,7 +20,7 @@ import yaml
 from routing.engine import Cluster, Options
 from routing.engine.parse import SharedNodes
 from routing.engine.report import ServiceAnalyzer
-from routing.engine.shell import command_line, merge_patch_of
+from routing.engine.shell import merge_patch_of
 
 from .case import Case, Fix
 from .objects import ServiceObjects
@@ -149,8 +150,9 @@ def _yaml(case: Case, fix: Fix) -> str | None:
 @lru_cache(maxsize=1)  # (a Service's fixes are rendered one after another)
 def _patch_opening(namespace: str, name: str) -> str:
     """The opening kubectl_patch_service writes for this Service, quoted the same way: cheaper
-    than splitting every command with shlex, and exact."""
-    return command_line(["kubectl", "-n", namespace, "patch", "service", name]) + " "
+    than splitting every command with shlex, and exact. (What command_line gives for
+    ["kubectl", "-n", namespace, "patch", "service", name], whose fixed words need no quotes.)"""
+    return f"kubectl -n {shlex.quote(namespace)} patch service {shlex.quote(name)} "
 
 
 @lru_cache(maxsize=4096)

@@ -127,7 +127,7 @@ class Case:
         weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
         return {z: w for z, w in weights.items() if z and w > 0}
 
-    @property
+    @cached_property
     def service(self) -> dict[str, Any]:
         """The Service object itself (ServiceObjects.own lists it with its slices)."""
         return next(o for o in self.own if o.get("kind") == "Service")

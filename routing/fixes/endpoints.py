@@ -18,6 +18,8 @@ from .case import Case, Fix
 from .owners import more_pods, placement_advice
 
 _MAX_ADD_TRIES = 8  # endpoint layouts tried per Service, fewest added first
+# Findings that say endpoints placed or counted otherwise may help (placement_may_help).
+_PLACEMENT_CODES = frozenset({"zone-without-endpoints", "endpoint-overload", "auto-disabled"})
 
 
 def add_endpoints(case: Case, forced: bool = False) -> Iterator[Fix]:
@@ -46,10 +48,9 @@ def placement_may_help(case: Case, forced: bool = False) -> bool:
     if policy == "none":
         return False  # without a topology policy every endpoint takes a share
     settled = case.entry["whatIf"][policy]
-    wanted = {"zone-without-endpoints", "endpoint-overload", "auto-disabled"}
     if not (
         forced
-        or case.codes() & wanted
+        or case.codes() & _PLACEMENT_CODES
         or settled["crossZoneFraction"] > 1e-9
         or settled["maxOverload"] > case.options.overload_limit + 1e-9
     ):

@@ -22,7 +22,8 @@ _EPS = 1e-9
 Edit = Callable[[list[dict[str, Any]]], None]  # edits copies in place
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every verification (see routing.engine.controller.ControllerResult).
+@dataclass(slots=True)
 class Outcome:
     after: dict[str, Any]  # headline figures (routing.whatif.headline)
     changes: list[str]  # what was changed, for people
@@ -46,10 +47,10 @@ def verify_changes(
     once, when they weigh clients (`own` holds none)."""
     try:
         if reader is not None and changes.keys() == {"replicasPerZone"}:
-            cluster, said = reader.changed(changes)
-        else:
-            ns, name = key
-            cluster, said = changed_cluster(own, ns, name, changes, nodes, before, taken, pods)
+            figures, said = reader.headline(changes, analyzer)
+            return Outcome(figures, said)
+        ns, name = key
+        cluster, said = changed_cluster(own, ns, name, changes, nodes, before, taken, pods)
     except WhatIfError:
         return None
     after = analyzer.headline(cluster, *key)

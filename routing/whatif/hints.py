@@ -12,7 +12,9 @@ from routing.engine.topology import zone_ratios
 from .objects import _model, _parse, _slices, _slots
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: made for every verification of a fix search (see
+# routing.engine.controller.ControllerResult).
+@dataclass(slots=True)
 class Reconciled:
     changed: int  # endpoints whose hints changed
     service: Service  # the Service as the engine reads the rewritten objects
@@ -49,7 +51,7 @@ def reconcile(
     the Pods, read once, when `objects` holds none (routing.engine.parse.SharedPods)."""
     cluster = _parse(objects, nodes, known, pods)
     svc = _model(cluster, namespace, name)
-    hints = _controller_hints(cluster, svc)
+    hints = controller_hints(cluster, svc)
     if write_hints:
         slots = _slots(_slices(objects, namespace, name), svc)
         for (ep, s, i), hint in zip(slots, hints, strict=True):
@@ -61,7 +63,7 @@ def reconcile(
 def reconcile_read(svc: Service, cluster: Cluster) -> Reconciled:
     """reconcile for a Service read without its objects (read_replicas.py): `svc`, whose
     endpoints list is its own, is changed to read as it would with the hints written."""
-    return Reconciled(_read_hints(svc, _controller_hints(cluster, svc)), svc, cluster)
+    return Reconciled(_read_hints(svc, controller_hints(cluster, svc)), svc, cluster)
 
 
 def note_reconciled(done: Reconciled, changes: Mapping[str, Any], notes: list[str]) -> None:
@@ -80,7 +82,7 @@ def note_reconciled(done: Reconciled, changes: Mapping[str, Any], notes: list[st
         )
 
 
-def _controller_hints(cluster: Cluster, svc: Service) -> list[Hint]:
+def controller_hints(cluster: Cluster, svc: Service) -> list[Hint]:
     """The hints the controller writes for `svc` under its declared policy."""
     ratios = from_nodes(cluster, "zone ratios", zone_ratios)
     return controller.simulate(svc, controller.declared_policy(svc), ratios).hints

@@ -115,7 +115,12 @@ def in_use(objects: list[dict[str, Any]]) -> frozenset[Any]:
             for ep in obj.get("endpoints") or []:
                 if isinstance(ep, dict):
                     for address in ep.get("addresses") or []:
-                        add(_canonical(address))
+                        # Digits and dots are their own canonical spelling, or no address at
+                        # all (ipaddress takes no other spelling of IPv4): _canonical(address).
+                        if type(address) is str and address.replace(".", "").isdigit():
+                            add(address)
+                        else:
+                            add(_canonical(address))
                     add((ep.get("targetRef") or {}).get("name"))
     return frozenset(taken)
 

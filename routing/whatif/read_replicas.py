@@ -10,7 +10,6 @@ tests/fixes/test_fast_paths.py checks that both ways give equal Services.
 """
 
 from collections.abc import Mapping
-from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -23,8 +22,9 @@ from routing.engine.parse import (
     endpoint_families,
     spec_families,
 )
+from routing.engine.report import ServiceAnalyzer
 
-from .hints import note_reconciled, reconcile_read
+from .hints import Reconciled, controller_hints, note_reconciled, reconcile_read
 from .new_endpoints import FreeAddresses, _Placer, in_use
 from .objects import _service_object
 from .replicas import Prepared
@@ -80,6 +80,20 @@ class ReplicasReader:
         note_reconciled(done, changes, notes)
         return done.cluster, notes
 
+    def headline(
+        self, changes: Mapping[str, Any], analyzer: ServiceAnalyzer
+    ) -> tuple[dict[str, Any], list[str]]:
+        """`analyzer.headline` of what `changed` gives, and its notes, without giving the
+        endpoints their new hints: the figures read them from the controller's hints."""
+        notes: list[str] = []
+        cluster = self._read(changes["replicasPerZone"], notes)
+        svc = cluster.services[0]
+        hints = controller_hints(cluster, svc)
+        pairs = zip(svc.endpoints, hints, strict=True)
+        rewritten = sum([ep.managed and hint != ep.hint for ep, hint in pairs])
+        note_reconciled(Reconciled(rewritten, svc, cluster), changes, notes)
+        return analyzer.headline_under(cluster, svc, hints), notes
+
     def _read(self, wanted: Mapping[str, int], notes: list[str]) -> Cluster:
         """The Service after the edit, its hints as the objects carry them before the
         controller rewrites them, over the shared Nodes as build_cluster would give it."""
@@ -112,14 +126,15 @@ class ReplicasReader:
                 continue
             nodes = prepared.placement(zone)
             new_pods[zone] = max(new_pods.get(zone, 0), missing)
-            addresses = self.free.first(family, used[family] + missing)
+            first = used[family]
+            addresses = self.free.first(family, first + missing)
             for k in range(missing):
                 target = placer.slice_for(family)
                 # A clone (new_endpoints._clone) as the parser reads it: ready, no hints, in a
                 # known zone (never ""), also its flow zone; managed, as the placer puts it only
                 # in slices the controller manages. (Its Pod's name is not read.)
                 clone = Endpoint(
-                    addresses[used[family] + k],
+                    addresses[first + k],
                     nodes[k % len(nodes)],
                     zone,
                     True,
@@ -133,7 +148,7 @@ class ReplicasReader:
                     zone,
                 )
                 target["endpoints"].append(clone)
-            used[family] += missing
+            used[family] = first + missing
         if opened:  # the parser reads slices by name, ties in input order (new ones last)
             stand_ins.sort(key=lambda s: s["metadata"]["name"])
         endpoints = [ep for s in stand_ins for ep in s["endpoints"]]  # FQDN ones hold none
@@ -141,12 +156,11 @@ class ReplicasReader:
         for s in opened:
             name = s["metadata"]["name"]
             ports[name] = _slice_ports(s, f"EndpointSlice {name}")
-        svc = replace(
-            before,
-            endpoints=endpoints,
-            slice_count=before.slice_count + len(opened),
-            slice_ports=ports,
-            ip_families=self.spec_families or endpoint_families(endpoints),
+        svc = before.with_endpoints(
+            endpoints,
+            before.slice_count + len(opened),
+            ports,
+            self.spec_families or endpoint_families(endpoints),
         )
         running, any_pod = self._pods_after(removed, new_pods)
         self.shared.count_running(running)  # as a build over the Nodes does

@@ -88,6 +88,40 @@ def test_proxy_detail_zones_keeps_every_answer(tmp_path):
         assert compact["proxy"].get(name, compact["proxyByZone"][zone_of[name]]) == entry
 
 
+def test_json_goes_out_a_service_at_a_time_in_the_bytes_of_the_whole(monkeypatch):
+    import io
+
+    import orjson
+
+    from routing.engine import cli
+
+    whole = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    services = [{"name": f"s{i}", "z": {"b": i / 3, "a": [None, True, "é"]}} for i in range(40)]
+    payloads = [
+        {"cluster": {"zones": {"b": 1, "a": 2}}, "services": services},
+        {"cluster": {}, "services": []},
+        {"cluster": {}, "services": [{"load": {2: 0.5, 1: 0.5}}]},  # non-str keys: the fallback
+        {"cluster": {}, "services": services, "other": 1},  # not a report: in one piece
+        [{"cluster": {}, "services": services}] * 2,  # several files: an array
+    ]
+    for chunk in (1 << 20, 50):  # one write, or a write every few Services
+        monkeypatch.setattr(cli, "_CHUNK", chunk)
+        for payload in payloads:
+            out = io.BytesIO()
+            cli.write_json(payload, out)
+            assert out.getvalue() == orjson.dumps(payload, option=whole) + b"\n"
+
+
+def test_the_last_input_is_kept_until_the_next_run_only(tmp_path):
+    from routing.engine import cli
+
+    path = _input(tmp_path, "flows-000")
+    for _ in range(2):
+        assert cli.main(["--format", "json", "--no-fixes", path]) == 0
+        items, cluster, reports = cli._KEPT  # never freed object by object before os._exit
+        assert len(reports) == 1 and cluster.services and items
+
+
 def test_engine_imports_no_django():
     code = (
         "import sys, routing.engine, routing.engine.cli; "

@@ -55,6 +55,15 @@ def test_patch_line_splits_into_the_patch_argv(namespace: str, name: str) -> Non
     assert merge_patch_of(line) == patch
 
 
+@PROPS
+@given(namespace=NASTY, name=NASTY, patch=NASTY)
+def test_patch_line_is_the_command_line_of_its_argv(namespace: str, name: str, patch: str) -> None:
+    # kubectl_patch_service quotes only the three arguments that may need it (it runs for
+    # thousands of Services): the line is exactly command_line's.
+    line = kubectl_patch_service(namespace, name, patch)
+    assert line == command_line(_argv(namespace, name, patch))
+
+
 def _cluster(namespace: str, name: str, zone: str) -> list[dict[str, Any]]:
     """Two zones with a node and a ready endpoint each, and a Service with no policy: the
     engine recommends PreferSameZone for it."""

@@ -351,6 +351,10 @@ def _check_reader(
             fresh = build_cluster(_items(edited.objects))
             assert _service(cluster, key) == _service(fresh, key), (key, wanted)
             assert said == edited.changes
+            # The search's way: the figures of the controller's hints, not given to endpoints.
+            analyzer = ServiceAnalyzer(Options(clients="pods" if pods else "cpu"))
+            figures = analyzer.headline(cluster, *key)
+            assert reader.headline(changes, analyzer) == (figures, said)
             assert [n.running_pods for n in cluster.nodes] == [n.running_pods for n in fresh.nodes]
             assert cluster.has_pods == (pods and fresh.has_pods)
             alone = build_cluster(_items(ServiceObjects(edited.objects).own(key)))

@@ -15,7 +15,7 @@ from routing.engine.parse import SharedNodes
 from routing.fixes.objects import ServiceObjects
 from routing.fixes.pod_owners import PodOwners
 from routing.whatif import SYNTHETIC_NETWORKS, WhatIfError, changed_cluster, in_use
-from routing.whatif.new_endpoints import _hosts, _ipv4_hosts
+from routing.whatif.new_endpoints import _canonical, _hosts, _ipv4_hosts
 from routing.workloads import WorkloadIndex, sole_owner
 from tests.factories import DEMO_DUMP
 from tests.workloads.objects import pod, ref, workload
@@ -105,6 +105,25 @@ def test_names_and_addresses_given_once_read_as_read_per_edit():
             short = changed_cluster(own, *key, changes, nodes, svc, in_use(own), pods)
             assert short[1] == long_way[1]
             assert short[0].services == long_way[0].services, (key, wanted)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="0123456789.", max_size=16),  # taken as they are (in_use's shortcut)
+            st.ip_addresses().map(str),
+            st.sampled_from(["198.18.0.1", "198.018.0.1", "2001:2:0::1", "١٢.٣.٤.٥", "²"]),
+            st.integers(0, 1 << 32),
+            st.text(max_size=6),
+        ),
+        max_size=8,
+    )
+)
+def test_addresses_in_use_are_spelt_canonically(addresses):
+    objects = [{"kind": "EndpointSlice", "endpoints": [{"addresses": addresses}]}]
+    taken = in_use(objects)
+    assert taken == {None, *(_canonical(a) for a in addresses)}
 
 
 # --- synthetic IPv4 addresses -------------------------------------------------------------------
