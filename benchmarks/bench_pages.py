@@ -37,6 +37,8 @@ PAGES = [
     "/clusters/big/services/?ordering=-dropped",
     "/clusters/big/services/?ordering=-recommendation",
     "/clusters/big/services/?ordering=-diagnostics&page=50",
+    "/clusters/big/services/?ordering=-health",
+    "/clusters/big/services/?zone=us-east-1a&ordering=-cost",
     "/clusters/big/services/{service}/",
     "/clusters/big/recommendations/",
     "/clusters/big/timeline/",
@@ -59,9 +61,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--database", default="trafficlens_bench_pages")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="keep the answer cache on (in process memory): repeats are then cache hits, the "
+        "figure for a page asked for again; off (default), every request does the work",
+    )
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
-    os.environ["REDIS_URL"] = ""  # the cache would answer repeats: time the work itself
+    os.environ["REDIS_URL"] = ""  # no Redis: the cache, if on, is this process's memory
+    os.environ["TRAFFICLENS_API_CACHE_SECONDS"] = "600" if args.cache else "0"
     django_on(args.server, args.database)
 
     import orjson

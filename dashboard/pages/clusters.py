@@ -13,9 +13,11 @@ from django.utils import timezone
 from dashboard.pages.common import viewer_required
 from dashboard.pages.format import pct, per_gb, usd, volumes_summary
 from dashboard.pages.volumes import status_view
+from routing.api.cache import snapshot_value
 from routing.figures.traffic import flow_map
 from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.roles import visible_clusters
+from routing.volumes.lookup import SnapshotVolumes
 from routing.volumes.models import TrafficSource
 
 
@@ -48,7 +50,15 @@ def cluster_card(cluster: Cluster, snapshot: Snapshot | None, now=None) -> dict[
     }
     if snapshot is None:
         return card
-    flows = flow_map(snapshot)
+    # Reads every Service's row: cached per snapshot and volumes, as the flow map's API answer.
+    stamp = SnapshotVolumes(snapshot).stamp()
+    flows = snapshot_value(
+        "overview-flowmap",
+        snapshot.pk,
+        snapshot.created_at,
+        [("volumes", stamp)],
+        lambda: flow_map(snapshot),
+    )
     card.update(
         regions=zones_by_region(snapshot.cluster_report or {}),
         # The share of forwarded traffic that crosses zones, as the topology page's headline.
