@@ -126,6 +126,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "changed every this many seconds (0: no writes; issue 16 asks for 5)",
     )
     parser.add_argument(
+        "--writer",
+        choices=("watcher", "full"),
+        default="watcher",
+        help="how the snapshots are written meanwhile: as a watcher (only what changed; "
+        "default) or every object (write_snapshot, as a listing or an upload)",
+    )
+    parser.add_argument(
         "--write-change",
         type=float,
         default=0.01,
@@ -244,34 +251,53 @@ def cold_list_paths(namespaces: list[str], seed: int) -> tuple[list[str], list[s
 class SnapshotWriter(threading.Thread):
     """While the runs are timed: every `every` seconds, change `change` of the Services (their
     trafficDistribution turned on or off, a real change for the engine) and write the cluster's
-    snapshot, as a watcher does; records each write's wall and CPU time."""
+    snapshot: as a watcher does (`watcher`: the changed objects as watch events into its state,
+    then routing.snapshots.write_changes, after one whole write before the runs), or every object
+    through write_snapshot (`full`: a listing's or an upload's path). Records each write's wall
+    time and this thread's CPU time."""
 
-    def __init__(self, cluster_id: int, items: list[dict], every: float, change: float, seed: int):
+    def __init__(
+        self, cluster_id: int, items: list[dict], every: float, change: float, seed: int, how: str
+    ):
         super().__init__(name="snapshot-writer", daemon=True)
-        self.cluster_id, self.items, self.every = cluster_id, items, every
+        from benchmarks.bench_storage import Watcher
+        from routing.models import Cluster
+
+        self.cluster = Cluster.objects.get(pk=cluster_id)
+        self.items, self.every, self.how = items, every, how
         self.services = [o for o in items if o["kind"] == "Service"]
         self.per_write = max(1, round(len(self.services) * change))
         self.rng = Random(seed)
         self.stop = threading.Event()
         self.writes: list[tuple[float, float]] = []  # (wall s, this thread's CPU s)
         self.failures = 0
+        self.watcher = None
+        if how == "watcher":
+            self.watcher = Watcher(self.cluster, items)
+            self.watcher.write()  # the watcher's first snapshot: whole, before anything is timed
+
+    def _write(self, changed: list[dict]) -> None:
+        from routing.snapshots import write_snapshot
+
+        if self.watcher is not None:
+            self.watcher.events(changed)
+            self.watcher.write()
+        else:
+            write_snapshot(self.cluster, self.items, source="watch")
 
     def run(self) -> None:
         from django.db import connection
 
-        from routing.models import Cluster
-        from routing.snapshots import write_snapshot
-
-        cluster = Cluster.objects.get(pk=self.cluster_id)
         try:
             while not self.stop.wait(self.every):
-                for svc in self.rng.sample(self.services, self.per_write):
+                changed = self.rng.sample(self.services, self.per_write)
+                for svc in changed:
                     spec = svc.setdefault("spec", {})
                     if spec.pop("trafficDistribution", None) is None:
                         spec["trafficDistribution"] = "PreferSameZone"
                 wall, cpu = time.perf_counter(), time.thread_time()
                 try:
-                    write_snapshot(cluster, self.items, source="watch")
+                    self._write(changed)
                 except Exception as exc:  # noqa: BLE001 - counted and reported, the run goes on
                     self.failures += 1
                     print(f"snapshot write failed: {exc}", flush=True)
@@ -285,6 +311,7 @@ class SnapshotWriter(threading.Thread):
         cpus = [c for _, c in self.writes]
         return {
             "every": self.every,
+            "how": self.how,
             "servicesChanged": self.per_write,
             "writes": len(self.writes),
             "failures": self.failures,
@@ -482,7 +509,12 @@ def main(argv: list[str] | None = None) -> dict:
     writer = None
     if args.write_every > 0:
         writer = SnapshotWriter(
-            plan["cluster"], plan_items(args), args.write_every, args.write_change, args.seed
+            plan["cluster"],
+            plan_items(args),
+            args.write_every,
+            args.write_change,
+            args.seed,
+            args.writer,
         )
         writer.start()
     try:
