@@ -45,3 +45,22 @@ def user_with_role(username: str, role: str | None, password: str = PASSWORD) ->
     if role is not None:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
+
+
+def summary_row(model, cluster, name: str, **fields):
+    """A ServiceSummary row of `model` (the current one, or a migration's historical one) for
+    Service shop/`name`: plain figures, open from seq 1, unless `fields` say otherwise."""
+    row = {
+        "namespace": "shop",
+        "first_seq": 1,
+        "content_hash": name,
+        "mechanism": "none",
+        "policy": "none",
+        "internal_traffic_policy": "Cluster",
+        "cross_zone_fraction": 0.5,
+        "cross_region_fraction": 0.0,
+        "dropped": 0.0,
+        "max_overload": 1.0,
+        "cost_per_gb": 0.01,
+    }
+    return model.objects.create(cluster=cluster, name=name, **{**row, **fields})

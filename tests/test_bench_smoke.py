@@ -16,10 +16,11 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import orjson
 import pytest
+
+from tests.bench_runner import postgres_server, run_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,30 +31,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _postgres_server() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}"
-    return "postgres://postgres@127.0.0.1:5432"
-
-
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk not installed (make system-deps)")
 def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path):
     out = tmp_path / "bench.json"
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    command = [
-        sys.executable,
-        "benchmarks/bench_api.py",
+    args = [
         *("--services", "200", "--endpoints", "1500", "--nodes", "20"),
         *("--duration", "2", "--runs", "coldlist,list,detail", "--write-every", "1"),
-        *("--pg", _postgres_server(), "--database", "trafficlens_bench_api_smoke"),
+        *("--pg", postgres_server(), "--database", "trafficlens_bench_api_smoke"),
         *("--redis", redis, "--port", str(_free_port()), "--json", str(out)),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    results = orjson.loads(out.read_bytes())
+    results = run_benchmark("bench_api.py", args, out)
     for run in ("coldlist", "list", "detail"):
         assert results[run]["requests"] > 0, results[run]
         assert results[run]["status_errors"] == 0 and results[run]["socket_errors"] == 0
@@ -64,18 +52,13 @@ def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path
 def test_the_watchers_benchmark_splits_fails_over_and_loses_nothing(tmp_path):
     out = tmp_path / "bench.json"
     redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    command = [
-        sys.executable,
-        "benchmarks/bench_watchers.py",
+    args = [
         *("--clusters", "2", "--services", "20", "--endpoints", "100", "--nodes", "4"),
         *("--steady", "3", "--failover", "6", "--lease-ttl", "2", "--rate", "3"),
-        *("--pg", _postgres_server(), "--database", "trafficlens_bench_watchers_smoke"),
+        *("--pg", postgres_server(), "--database", "trafficlens_bench_watchers_smoke"),
         *("--redis", redis, "--json", str(out)),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    results = orjson.loads(out.read_bytes())
+    results = run_benchmark("bench_watchers.py", args, out)
     assert [m["clusters"] for m in results["memory"]] == [1, 1]  # split evenly
     assert results["failover"]["clustersOfKilled"] == 1
     assert results["failover"]["takeoverSeconds"] is not None

@@ -4,39 +4,32 @@ at a small size"). Nothing is timed here: each run must finish and report its fi
 two modes, fed the same edits, must store the same rows in the same space."""
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import orjson
 import pytest
+
+from tests.bench_runner import postgres_server, run_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _postgres() -> tuple[str, str]:
-    """The PostgreSQL server (no database) and a benchmark database of this test run's own."""
+def _database() -> str:
+    """A benchmark database of this test run's own (beside the tests' one when there is one)."""
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        parts = urlsplit(url)
-        return f"{parts.scheme}://{parts.netloc}", f"{parts.path.strip('/')}_bench_storage"
-    return "postgres://postgres@127.0.0.1:5432", "trafficlens_bench_storage_smoke"
+        return f"{urlsplit(url).path.strip('/')}_bench_storage"
+    return "trafficlens_bench_storage_smoke"
 
 
 def _run(mode: str, tmp_path: Path) -> dict:
-    server, database = _postgres()
     out = tmp_path / f"{mode}.json"
-    command = [
-        sys.executable,
-        "benchmarks/bench_storage.py",
+    args = [
         *("--services", "60", "--endpoints", "400", "--nodes", "12", "--snapshots", "4"),
-        *("--mode", mode, "--server", server, "--database", database, "--json", str(out)),
+        *("--mode", mode, "--server", postgres_server(), "--database", _database()),
+        *("--json", str(out)),
     ]
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return orjson.loads(out.read_bytes())
+    return run_benchmark("bench_storage.py", args, out)
 
 
 @pytest.fixture(scope="module")

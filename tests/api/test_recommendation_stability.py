@@ -9,6 +9,7 @@ from django.utils import timezone
 from routing.figures.stability import leading_advice, stable_since_seq, with_stability
 from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.snapshots import prune, write_snapshot
+from tests.factories import summary_row
 
 pytestmark = pytest.mark.django_db
 
@@ -73,21 +74,13 @@ def _snapshots(cluster: Cluster, seqs: list[int]) -> None:
 
 def _summary(cluster: Cluster, first: int, last: int | None, advice: str | None, name="api"):
     recommendation = {"policy": advice} if advice else None
-    ServiceSummary.objects.create(
-        cluster=cluster,
-        namespace="shop",
-        name=name,
+    summary_row(
+        ServiceSummary,
+        cluster,
+        name,
         first_seq=first,
         last_seq=last,
         content_hash=f"{first}",
-        mechanism="none",
-        policy="none",
-        internal_traffic_policy="Cluster",
-        cross_zone_fraction=0.5,
-        cross_region_fraction=0.0,
-        dropped=0.0,
-        max_overload=1.0,
-        cost_per_gb=0.01,
         recommendation=recommendation,
     )
 

@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.factories import summary_row
+
 BEFORE = [("routing", "0009_snapshot_ready_endpoints")]
 AFTER = [("routing", "0010_cluster_watch_lease")]
 
@@ -39,23 +41,7 @@ AFTER_COLUMNS = [("routing", "0017_summary_severity_saving")]
 
 
 def _summary(model, cluster, name: str, diagnostics: list, recommendation: dict | None):
-    return model.objects.create(
-        cluster=cluster,
-        namespace="shop",
-        name=name,
-        first_seq=1,
-        content_hash=name,
-        mechanism="none",
-        policy="none",
-        internal_traffic_policy="Cluster",
-        cross_zone_fraction=0.5,
-        cross_region_fraction=0.0,
-        dropped=0.0,
-        max_overload=1.0,
-        cost_per_gb=0.01,
-        diagnostics=diagnostics,
-        recommendation=recommendation,
-    )
+    return summary_row(model, cluster, name, diagnostics=diagnostics, recommendation=recommendation)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -162,11 +162,9 @@ function singleWords(d, subject, zone, outcome, cls, one, zonesOf) {
   const { n } = cls;
   switch (cls.type) {
     case "reject":
-      return `${subject} ${verb(one, "reject")} connections: the Service has no endpoint that can take traffic.`;
     case "drop":
-      return `${subject} ${verb(one, "drop")} the traffic${dropWhy(d)}.`;
     case "headless":
-      return `${subject}: DNS hands out the ${plural(n, "ready address", "ready addresses")}; kube-proxy does not route headless Services.`;
+      return sharedWords(d, subject, cls, one);
     case "itp":
       return `${subject} ${verb(one, "forward")} only to ${endpointsWord(n)} on the same node (internalTrafficPolicy Local).`;
     case "node":
@@ -189,6 +187,13 @@ function singleWords(d, subject, zone, outcome, cls, one, zonesOf) {
   }
 }
 
+// The outcomes said the same of one zone or node as of several.
+function sharedWords(d, subject, cls, one) {
+  if (cls.type === "reject") return `${subject} ${verb(one, "reject")} connections: the Service has no endpoint that can take traffic.`;
+  if (cls.type === "drop") return `${subject} ${verb(one, "drop")} the traffic${dropWhy(d)}.`;
+  return `${subject}: DNS hands out the ${plural(cls.n, "ready address", "ready addresses")}; kube-proxy does not route headless Services.`;
+}
+
 function dropWhy(d) {
   return d.policy.internalTrafficPolicy === "Local" ? " (internalTrafficPolicy Local: no endpoint of this Service runs on the client's own node)" : "";
 }
@@ -200,11 +205,9 @@ function mergedWords(d, subject, members, one, perNode, zonesOf) {
   const { n } = cls;
   switch (cls.type) {
     case "reject":
-      return `${subject} ${verb(one, "reject")} connections: the Service has no endpoint that can take traffic.`;
     case "drop":
-      return `${subject} ${verb(one, "drop")} the traffic${dropWhy(d)}.`;
     case "headless":
-      return `${subject}: DNS hands out the ${plural(n, "ready address", "ready addresses")}; kube-proxy does not route headless Services.`;
+      return sharedWords(d, subject, cls, one);
     case "itp":
       return `${subject}: each ${perNode ? "node " : ""}forwards only to ${n === 1 ? "the endpoint" : `the ${n} endpoints`} on its own node (internalTrafficPolicy Local).`;
     case "node":
