@@ -7,6 +7,7 @@ policy toggle. What the browser then does (scripts, charts) is not timed here.
 
     .venv/bin/python benchmarks/bench_pages.py
     .venv/bin/python benchmarks/bench_pages.py --services 500 --endpoints 5000 --nodes 60
+    .venv/bin/python benchmarks/bench_pages.py --volumes   # a measured volume for every Service
 
 Drops and recreates its own database (default trafficlens_bench_pages).
 """
@@ -67,6 +68,13 @@ def main() -> None:
         help="keep the answer cache on (in process memory): repeats are then cache hits, the "
         "figure for a page asked for again; off (default), every request does the work",
     )
+    parser.add_argument(
+        "--volumes",
+        action="store_true",
+        help="give every Service a measured volume (one fetch, as bench_api.py --runs volumes): "
+        "the pages then rank and weigh by monthly GB",
+    )
+    parser.add_argument("--json", help="also write the results as JSON to this file")
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "k" * 50)
     os.environ["REDIS_URL"] = ""  # no Redis: the cache, if on, is this process's memory
@@ -89,6 +97,12 @@ def main() -> None:
     print(f"stored {args.services} Services in {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:  # what autovacuum does soon after such a write
         cursor.execute("VACUUM ANALYZE routing_servicesummary")
+    with_volume = 0
+    if args.volumes:
+        from benchmarks.bench_api import set_volumes
+
+        with_volume = set_volumes(cluster.pk, True, args.seed)
+        print(f"measured volumes for {with_volume} Services")
     first = ServiceSummary.objects.filter(cluster=cluster).order_by("namespace", "name").first()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(User.objects.create_superuser("bench", password="bench-" * 3))
@@ -96,6 +110,7 @@ def main() -> None:
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     print(f"{'page':62} status     size   best of {args.repeat}")
+    pages = {}
     for path in PAGES:
         path = path.format(service=f"{first.namespace}/{first.name}")
         times = []
@@ -105,6 +120,10 @@ def main() -> None:
             times.append(time.perf_counter() - begun)
         size = len(response.content) / 1024
         print(f"{path:62} {response.status_code}   {size:6.0f} KiB {min(times) * 1000:8.0f} ms")
+        pages[path] = {"status": response.status_code, "kib": size, "bestMs": min(times) * 1000}
+    if args.json:
+        results = {"services": args.services, "servicesWithVolume": with_volume, "pages": pages}
+        Path(args.json).write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ from django.urls import reverse
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.api.cache import snapshot_value
 from routing.figures.health import Thresholds
-from routing.figures.policy_services import TOP_SERVICES, policy_services
-from routing.figures.traffic import OBSERVED, flow_map
+from routing.figures.policy_services import policy_services
+from routing.figures.runs import OBSERVED, read_runs
+from routing.figures.traffic import flow_map
 from routing.models import Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
@@ -54,7 +55,7 @@ def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], Volume]) -> 
     """The Services whose crossing costs most, as observed: by monthly cost where volumes are
     known (those first), else by cost per GB; ties by namespace and name. As the page's JS ranks
     them (from the list API's rows, which carry the same monthly figures and sources)."""
-    return policy_services(snapshot, OBSERVED, volumes, TOP_SERVICES)["topServices"]
+    return policy_services(snapshot, OBSERVED, volumes)["topServices"]
 
 
 def page_data(
@@ -63,7 +64,7 @@ def page_data(
     """The JSON the page's module starts from (json_script "topology-data"). Its figures read
     every Service's row: cached per snapshot, policy and volumes, as the API's answers are."""
     if snapshot is None:
-        return _page_data(cluster_name, None, policy, limits, {})
+        return _page_data(cluster_name, None, policy, limits, None)
     known = SnapshotVolumes(snapshot)
     parts: list[tuple[str, Any]] = [
         ("cluster", cluster_name),
@@ -76,7 +77,7 @@ def page_data(
         snapshot.pk,
         snapshot.created_at,
         parts,
-        lambda: _page_data(cluster_name, snapshot, policy, limits, known.get()),
+        lambda: _page_data(cluster_name, snapshot, policy, limits, known),
     )
 
 
@@ -85,30 +86,35 @@ def _page_data(
     snapshot: Snapshot | None,
     policy: str,
     limits: Thresholds,
-    volumes: dict[tuple[str, str], Volume],
+    known: SnapshotVolumes | None,
 ) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "cluster": cluster_name,
         **limits.as_json(),  # severity colours of the headline figures (routing.figures.health)
         "policy": policy,
         "policies": POLICIES,
         "settingsUrl": reverse("settings", args=[cluster_name]),
         "serviceUrl": reverse("service", args=[cluster_name, "NAMESPACE", "NAME"]),
-        "snapshot": snapshot.seq if snapshot is not None else None,
-        "flowmap": (
-            {"snapshot": snapshot.seq, **flow_map(snapshot, policy)}
-            if snapshot is not None
-            else None
-        ),
-        "topServices": top_services(snapshot, volumes) if snapshot is not None else [],
-        # Under a what-if policy, the top table under it (GET .../top-services/?policy=).
-        "policyServices": (
-            {"snapshot": snapshot.seq, **policy_services(snapshot, policy, volumes)}
-            if snapshot is not None and policy != OBSERVED
-            else None
-        ),
-        "volumes": {f"{ns}/{name}": v.gb for (ns, name), v in sorted(volumes.items())},
+        "snapshot": None,
+        "flowmap": None,
+        "topServices": [],
+        "policyServices": None,  # under a what-if policy: the top table under it
     }
+    if snapshot is None or known is None:
+        return data
+    # One read of every Service row serves the flow map, the observed top table (kept for a
+    # switch back) and, under a what-if policy, the top table under it.
+    runs = read_runs(snapshot, policy, matrices=True)
+    volumes = known.get()
+    data["snapshot"] = snapshot.seq
+    data["flowmap"] = {"snapshot": snapshot.seq, **flow_map(snapshot, policy, runs, known)}
+    data["topServices"] = policy_services(snapshot, OBSERVED, volumes, runs=runs)["topServices"]
+    if policy != OBSERVED:
+        data["policyServices"] = {
+            "snapshot": snapshot.seq,
+            **policy_services(snapshot, policy, volumes, runs=runs),
+        }
+    return data
 
 
 @viewer_required

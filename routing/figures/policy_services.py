@@ -16,10 +16,9 @@ are built in full (docs/benchmarks.md).
 import heapq
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.fields.json import KeyTransform
 
-from routing.figures.traffic import OBSERVED
+from routing.figures.runs import COST, FIGURES, OBSERVED, Matrix, Run, read_runs
 from routing.models import ServiceSummary, Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
@@ -27,10 +26,6 @@ TOP_SERVICES = 10
 # Two runs are the same outcome when no figure and no zone-to-zone share differs by more than
 # this: runs with different hints but the same routing give the same figures up to float noise.
 SAME = 1e-9
-FIGURES = ("crossZoneFraction", "dropped", "maxOverload", "costPerGb")
-COLUMNS = ("cross_zone_fraction", "dropped", "max_overload", "cost_per_gb")  # the same, stored
-KEY = ("pk", "namespace", "name", "policy")
-Matrix = dict[str, dict[str, float]]
 
 
 def policy_services(
@@ -38,6 +33,7 @@ def policy_services(
     policy: str = OBSERVED,
     volumes: dict[tuple[str, str], Volume] | None = None,
     limit: int = TOP_SERVICES,
+    runs: list[Run] | None = None,
 ) -> dict[str, Any]:
     """The `limit` Services of the snapshot whose crossing costs most under `policy`, each with
     its figures under the policy, the observed ones and the difference, plus how many of all
@@ -47,65 +43,44 @@ def policy_services(
     a volume is known (those first), then cost per GB, then namespace and name. `policy` is
     "observed" (figures as the cluster routes now: nothing changes) or one of the engine's
     what-if policies (routing.engine.controller.POLICIES), every Service as if it declared it.
+    `runs`: the snapshot's rows as read for `policy`, or for another one when `policy` is
+    "observed" (each row holds the observed figures too); read here when not given.
     """
     if volumes is None:
         volumes = SnapshotVolumes(snapshot).get()
-    summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
-    # Each row: pk, namespace, name, declared policy and the observed figures (FIGURES' order);
-    # under a what-if policy then its figures and whether its matrix is the observed one.
-    n = len(FIGURES)
-    observed_at = under_at = len(KEY)  # observed: the figures under it are the observed ones
-    if policy == OBSERVED:
-        rows = list(summaries.values_list(*KEY, *COLUMNS))
-    else:
-        # The policy's run (figures and matrix) leaves the database, as for the flow map, with
-        # whether its matrix equals the observed one, compared there: equal is the common case.
-        # (Each extraction reads the row's whole what-if JSON again: two, not one per figure.)
-        same = ExpressionWrapper(
-            Q(matrix=KeyTransform("matrix", KeyTransform(policy, "what_if"))),
-            output_field=BooleanField(),
-        )
-        runs = summaries.annotate(run=KeyTransform(policy, "what_if"), same_matrix=same)
-        rows = [
-            (*row[:-2], *[row[-2][key] for key in FIGURES], row[-1])
-            for row in runs.values_list(*KEY, *COLUMNS, "run", "same_matrix")
-        ]
-        under_at = observed_at + n
-    cost_at = under_at + FIGURES.index("costPerGb")
+    if runs is None:
+        runs = read_runs(snapshot, policy, matrices=False)
+    observed = policy == OBSERVED
 
-    def rank(row: tuple) -> tuple:
-        volume = volumes.get((row[1], row[2]))
-        monthly = row[cost_at] * volume.gb if volume is not None else None
-        return (monthly is None, -(monthly or 0.0), -row[cost_at], row[1], row[2])
+    def under(run: Run) -> tuple[float, ...]:
+        return run.observed if observed else run.under
+
+    def rank(run: Run) -> tuple:
+        volume = volumes.get((run.namespace, run.name))
+        cost = under(run)[COST]
+        monthly = cost * volume.gb if volume is not None else None
+        return (monthly is None, -(monthly or 0.0), -cost, run.namespace, run.name)
 
     changed: set[int] = set()
-    if policy != OBSERVED:
+    if not observed:
         unsure = []  # the same figures, matrices not equal (or not stored): the shares decide
-        for row in rows:
-            observed, under = row[observed_at:under_at], row[under_at : under_at + n]
-            if any(abs(u - o) > SAME for u, o in zip(under, observed, strict=True)):
-                changed.add(row[0])
-            elif not row[-1]:
-                unsure.append(row[0])
+        for run in runs:
+            if any(abs(u - o) > SAME for u, o in zip(run.under, run.observed, strict=True)):
+                changed.add(run.pk)
+            elif not run.same_matrix:
+                unsure.append(run.pk)
         if unsure:
+            summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
             changed |= _moved(summaries, policy, unsure)
     top = [
-        _row(
-            row[1],
-            row[2],
-            row[3],
-            row[observed_at : observed_at + n],
-            row[under_at : under_at + n],
-            row[0] in changed,
-            volumes.get((row[1], row[2])),
-        )
-        for row in heapq.nsmallest(limit, rows, key=rank)  # in order, as sorted()[:limit]
+        _row(run, under(run), run.pk in changed, volumes.get((run.namespace, run.name)))
+        for run in heapq.nsmallest(limit, runs, key=rank)  # in order, as sorted()[:limit]
     ]
     return {
         "policy": policy,
-        "services": len(rows),
+        "services": len(runs),
         "changedServices": len(changed),
-        "servicesWithVolume": sum(1 for row in rows if (row[1], row[2]) in volumes),
+        "servicesWithVolume": sum(1 for run in runs if (run.namespace, run.name) in volumes),
         "topServices": top,
     }
 
@@ -132,23 +107,17 @@ def _differ(before: Matrix, after: Matrix) -> bool:
 
 
 def _row(
-    namespace: str,
-    name: str,
-    declared: str,
-    observed_figures: tuple,
-    under_figures: tuple,
-    changed: bool,
-    volume: Volume | None,
+    run: Run, under_figures: tuple[float, ...], changed: bool, volume: Volume | None
 ) -> dict[str, Any]:
     gb = volume.gb if volume else None
-    observed: dict[str, Any] = dict(zip(FIGURES, observed_figures, strict=True))
+    observed: dict[str, Any] = dict(zip(FIGURES, run.observed, strict=True))
     under: dict[str, Any] = dict(zip(FIGURES, under_figures, strict=True))
     observed["monthlyCost"] = _monthly(observed["costPerGb"], gb)
     under["monthlyCost"] = _monthly(under["costPerGb"], gb)
     return {
-        "namespace": namespace,
-        "name": name,
-        "policy": declared,
+        "namespace": run.namespace,
+        "name": run.name,
+        "policy": run.declared,
         **under,
         "monthlyGb": gb,
         "volumeSource": volume.source if volume else None,

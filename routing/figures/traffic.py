@@ -7,18 +7,18 @@ those of the snapshot (priced when it was analysed).
 """
 
 import math
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
 import yaml
 from django.db.models import Q
-from django.db.models.fields.json import KeyTransform
 
 from routing.engine.shell import merge_patch_of
+from routing.figures.runs import COST, DROPPED, OBSERVED, Run, read_runs
 from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
@@ -30,10 +30,12 @@ MAX_POINTS = 10_000  # an explicit resolution may not ask for more
 # --- flow map ---------------------------------------------------------------------------------
 
 
-OBSERVED = "observed"
-
-
-def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
+def flow_map(
+    snapshot: Snapshot,
+    policy: str = OBSERVED,
+    runs: list[Run] | None = None,
+    volumes: SnapshotVolumes | None = None,
+) -> dict:
     """The zone-to-zone matrix over all Services of the snapshot, weighted by monthly GB.
 
     Each Service's matrix sums to its forwarded share (1 − dropped). Services with a volume
@@ -43,23 +45,22 @@ def flow_map(snapshot: Snapshot, policy: str = OBSERVED) -> dict:
 
     `policy` is "observed" (as the cluster routes now) or one of the engine's what-if policies
     ("PreferSameNode", "PreferSameZone", "Auto", "none"): every Service as if it used that one.
+    `runs` (the snapshot's rows under that policy with their matrices,
+    routing.figures.runs.read_runs) and `volumes` are read here unless the caller has them.
     """
-    cluster = snapshot.cluster
-    summaries = ServiceSummary.objects.at(cluster.pk, snapshot.seq)
-    if policy == OBSERVED:  # the what-if column is the larger one: read it only when needed
-        rows = list(summaries.values_list("namespace", "name", "matrix", "dropped", "cost_per_gb"))
-    else:
-        # Only the policy's part of each row's what-if JSON leaves the database.
-        runs = summaries.annotate(run=KeyTransform(policy, "what_if"))
-        rows = [
-            _what_if_figures(row, policy)
-            for row in runs.values_list("pk", "namespace", "name", "run")
-        ]
+    if runs is None:
+        runs = read_runs(snapshot, policy, matrices=True)
     # Floating-point sums depend on their order: add the rows up in one fixed order (namespace,
     # name), not in whatever order the database returns them, so the same snapshot always gives
     # the same figures to the last digit.
-    rows.sort(key=lambda row: (row[0], row[1]))
-    at_snapshot = SnapshotVolumes(snapshot)
+    rows = sorted(
+        (
+            (run.namespace, run.name, run.matrix or {}, run.under[DROPPED], run.under[COST])
+            for run in runs
+        ),
+        key=itemgetter(0, 1),
+    )
+    at_snapshot = volumes if volumes is not None else SnapshotVolumes(snapshot)
     found = at_snapshot.get()
     volumes = {key: volume.gb for key, volume in found.items()}
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
@@ -135,16 +136,6 @@ def volume_summary(volumes: SnapshotVolumes, used: list[Volume]) -> dict[str, An
         "fetchedAt": fetch.fetched_at if fetch else None,
         "source": fetch.source if fetch else None,
     }
-
-
-def _what_if_figures(row: tuple, policy: str) -> tuple[str, str, dict, float, float]:
-    """(namespace, name, matrix, dropped, cost per GB) of one summary row under `policy`."""
-    pk, namespace, name, run = row
-    cells = run.get("matrix")
-    if cells is None:  # rows written before what-if matrices were stored: read the report
-        report = ServiceSummary.objects.filter(pk=pk).values_list("report", flat=True).first()
-        cells = orjson.loads(zlib.decompress(report))["whatIf"][policy]["matrix"] if report else {}
-    return namespace, name, cells, run["dropped"], run["costPerGb"]
 
 
 def zone_figures(snapshot: Snapshot) -> list[dict]:

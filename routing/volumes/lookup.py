@@ -96,7 +96,15 @@ class SnapshotVolumes:
         return volume_stamp(self.state)
 
     def get(self, keys: set[Key] | None = None) -> dict[Key, Volume]:
-        """(namespace, name) -> Volume for the Services that have one (only `keys`, if given)."""
+        """(namespace, name) -> Volume for the Services that have one (only `keys`, if given).
+        All of them are read once per instance: a page's figures ask more than once."""
+        return self._every if keys is None else self._read(keys)
+
+    @cached_property
+    def _every(self) -> dict[Key, Volume]:
+        return self._read(None)
+
+    def _read(self, keys: set[Key] | None) -> dict[Key, Volume]:
         out: dict[Key, Volume] = {}
         names = {name for _, name in keys} if keys is not None else None
         fetch = self.fetch

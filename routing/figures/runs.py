@@ -1,0 +1,79 @@
+"""One read of a snapshot's Service rows for the figures that set a policy's run beside the
+observed one: the flow map (routing.figures.traffic.flow_map) and the top table
+(routing.figures.policy_services).
+
+Nothing is simulated here. The engine ran every policy for every Service when the snapshot was
+analysed, and each summary row stores those runs (`what_if`: crossZoneFraction, dropped,
+maxOverload, costPerGb and the zone matrix). The topology page shows both figures of the same
+runs, so it reads the rows once (dashboard/pages/topology.py).
+
+JSON leaves the database as text and is parsed with orjson: Django's JSONField parses each value
+with the standard library's json module, which was half of the read on 10,000 Services
+(docs/benchmarks.md, "What-if topology page in one read").
+"""
+
+import zlib
+from typing import NamedTuple
+
+import orjson
+from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast
+
+from routing.models import ServiceSummary, Snapshot
+
+OBSERVED = "observed"  # as the cluster routes now; the other policies are the engine's what-ifs
+FIGURES = ("crossZoneFraction", "dropped", "maxOverload", "costPerGb")
+COLUMNS = ("cross_zone_fraction", "dropped", "max_overload", "cost_per_gb")  # the same, stored
+DROPPED = FIGURES.index("dropped")
+COST = FIGURES.index("costPerGb")
+Matrix = dict[str, dict[str, float]]
+
+
+class Run(NamedTuple):
+    """One Service of the snapshot: its observed figures and those under the policy read."""
+
+    pk: int
+    namespace: str
+    name: str
+    declared: str  # the trafficDistribution (or topology mode) the Service declares
+    observed: tuple[float, ...]  # FIGURES as the cluster routes now
+    under: tuple[float, ...]  # FIGURES under the policy (observed: the same tuple)
+    # The policy's zone matrix is the observed one, compared in the database (equal is the
+    # common case); False also when the matrices differ only in float noise.
+    same_matrix: bool
+    matrix: Matrix | None  # the zone matrix under the policy, when read with matrices=True
+
+
+def read_runs(snapshot: Snapshot, policy: str, *, matrices: bool) -> list[Run]:
+    """Every Service row of the snapshot, with its figures under `policy` ("observed" or one of
+    the engine's what-if policies) and, if `matrices`, its zone matrix under it."""
+    summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
+    key = ("pk", "namespace", "name", "policy")
+    if policy == OBSERVED:
+        fields = [*key, *COLUMNS]
+        if matrices:
+            summaries = summaries.annotate(matrix_text=Cast("matrix", TextField()))
+            fields.append("matrix_text")
+        return [
+            Run(*row[:4], row[4:8], row[4:8], True, orjson.loads(row[8]) if matrices else None)
+            for row in summaries.values_list(*fields)
+        ]
+    run = KeyTransform(policy, "what_if")
+    same = ExpressionWrapper(Q(matrix=KeyTransform("matrix", run)), output_field=BooleanField())
+    rows = summaries.annotate(run_text=Cast(run, TextField()), same_matrix=same)
+    out = []
+    for row in rows.values_list(*key, *COLUMNS, "run_text", "same_matrix"):
+        figures = orjson.loads(row[8])
+        cells = figures.get("matrix")
+        if cells is None and matrices:
+            cells = _report_matrix(row[0], policy)
+        under = tuple(figures[name] for name in FIGURES)
+        out.append(Run(*row[:4], row[4:8], under, bool(row[9]), cells))
+    return out
+
+
+def _report_matrix(pk: int, policy: str) -> Matrix:
+    """A row written before what-if matrices were stored: its run's matrix from the report."""
+    report = ServiceSummary.objects.filter(pk=pk).values_list("report", flat=True).first()
+    return orjson.loads(zlib.decompress(report))["whatIf"][policy]["matrix"] if report else {}
