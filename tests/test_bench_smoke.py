@@ -6,6 +6,8 @@ must say it did what it measures; its latencies are not judged.
   and the detail, while a 1%-change snapshot is written every second;
 - bench_watchers: clusters split by two `manage.py watch` replicas, changes to the database,
   one replica killed and its clusters taken over, nothing lost;
+- bench_pages: every page and API call it times answers, on a snapshot with measured volumes;
+- bench_live: watch events of two clusters reach the sockets of each;
 - bench_analyze: `manage.py analyze` against a bare parse of the same dump, interleaved, with
   the output's sha256 (also from another checkout, to show a change leaves it as it was)."""
 
@@ -62,6 +64,7 @@ def test_the_watchers_benchmark_splits_fails_over_and_loses_nothing(tmp_path):
     assert [m["clusters"] for m in results["memory"]] == [1, 1]  # split evenly
     assert results["failover"]["clustersOfKilled"] == 1
     assert results["failover"]["takeoverSeconds"] is not None
+    assert results["failover"]["servedSeconds"] is not None
     for phase in ("steady", "duringFailover"):
         assert results[phase]["changes"] > 0 and results[phase]["lost"] == 0, results[phase]
 
@@ -100,3 +103,30 @@ def test_the_analyze_benchmark_s_rows_are_issue_16_s_clusters():
     assert limits.sizes == {"services": 10000, "endpoints": 150000, "nodes": 5000, "pods": True}
     assert no_pods.sizes == {"services": 10000, "endpoints": 100000, "nodes": 1000, "pods": False}
     assert (limits.ratio_target, no_pods.ratio_target) == (2.0, 2.5)
+
+
+def test_the_pages_benchmark_serves_every_page_with_measured_volumes(tmp_path):
+    out = tmp_path / "bench.json"
+    args = [
+        *("--services", "60", "--endpoints", "400", "--nodes", "12", "--repeat", "1"),
+        *("--server", postgres_server(), "--database", "trafficlens_bench_pages_smoke"),
+        *("--volumes", "--json", str(out)),
+    ]
+    results = run_benchmark("bench_pages.py", args, out)
+    assert results["servicesWithVolume"] == 60
+    assert len(results["pages"]) >= 20
+    assert {page["status"] for page in results["pages"].values()} == {200}, results["pages"]
+
+
+def test_the_live_benchmark_reaches_sockets_on_every_cluster(tmp_path):
+    out = tmp_path / "bench.json"
+    redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    args = [
+        *("--clusters", "2", "--sockets", "4", "--duration", "3", "--warmup", "2"),
+        *("--server", postgres_server(), "--database", "trafficlens_bench_live_smoke"),
+        *("--redis", redis, "--json", str(out)),
+    ]
+    results = run_benchmark("bench_live.py", args, out)
+    assert results["connected"] == 4 and results["socketsWithChanges"] == 4
+    assert results["samples"] > 0
+    assert sorted(results["clusterP99"]) == ["sim00", "sim01"]

@@ -1,6 +1,7 @@
 """Two watch replicas split the clusters evenly, a replica that joins late gets its share handed
 over (one cluster a tick), one that leaves or dies gives them all to the other, and a replica
-wakes for another's cluster when that lease runs out instead of at its next regular tick."""
+wakes for another's cluster when that lease runs out instead of at its next regular tick,
+taking every free lease before it starts their watchers."""
 
 import time
 
@@ -75,3 +76,26 @@ def test_a_replica_wakes_when_anothers_lease_runs_out_and_takes_over(clusters):
     finally:
         first.shutdown()
         second.shutdown()
+
+
+def test_a_replica_takes_every_lease_before_it_starts_a_watcher(clusters, monkeypatch):
+    """Taking clusters over is a few Redis calls: no lease waits for other clusters' watchers
+    to start (each lists its cluster first), so a dead replica's clusters are all held at once."""
+    import routing.jobs.watching as watching
+
+    started_with: list[list[bool]] = []
+    real_start = watching.start_watch
+
+    def start_watch(cluster, **tuning):
+        held = [Lease(f"watch:{c.pk}", ttl=TTL).remaining() is not None for c in clusters]
+        started_with.append(held)
+        return real_start(cluster, **tuning)
+
+    monkeypatch.setattr(watching, "start_watch", start_watch)
+    replica = WatchSupervisor(lease_ttl=TTL, **FAST)
+    try:
+        replica.tick()
+        assert len(replica.held) == 4
+        assert started_with == [[True] * 4] * 4
+    finally:
+        replica.shutdown()
