@@ -9,7 +9,7 @@ from routing.api.report_serializers import SnapshotQuerySerializer
 from routing.api.serializers import StrictSerializerMixin, price_field
 from routing.api.shapes import FixSerializer
 from routing.engine.controller import POLICIES
-from routing.figures.traffic import OBSERVED
+from routing.figures.runs import OBSERVED
 from routing.models import Cluster
 
 _ZONE_SHARE = "Share of all client traffic (0 to 1), weighted over the Services."

@@ -63,7 +63,7 @@ def policy_services(
 
     changed: set[int] = set()
     if not observed:
-        unsure = []  # the same figures, matrices not equal (or not stored): the shares decide
+        unsure = []  # the same figures, matrices not equal (or not stored, or not compared)
         for run in runs:
             if any(abs(u - o) > SAME for u, o in zip(run.under, run.observed, strict=True)):
                 changed.add(run.pk)

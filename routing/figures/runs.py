@@ -40,14 +40,19 @@ class Run(NamedTuple):
     observed: tuple[float, ...]  # FIGURES as the cluster routes now
     under: tuple[float, ...]  # FIGURES under the policy (observed: the same tuple)
     # The policy's zone matrix is the observed one, compared in the database (equal is the
-    # common case); False also when the matrices differ only in float noise.
-    same_matrix: bool
+    # common case); False also when the matrices differ only in float noise; None when the
+    # read did not compare them.
+    same_matrix: bool | None
     matrix: Matrix | None  # the zone matrix under the policy, when read with matrices=True
 
 
-def read_runs(snapshot: Snapshot, policy: str, *, matrices: bool) -> list[Run]:
+def read_runs(
+    snapshot: Snapshot, policy: str, *, matrices: bool, compare: bool = True
+) -> list[Run]:
     """Every Service row of the snapshot, with its figures under `policy` ("observed" or one of
-    the engine's what-if policies) and, if `matrices`, its zone matrix under it."""
+    the engine's what-if policies) and, if `matrices`, its zone matrix under it; if `compare`,
+    whether that matrix is the observed one (a second read of the row's what-if JSON in the
+    database: the flow map alone does not need it)."""
     summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
     key = ("pk", "namespace", "name", "policy")
     if policy == OBSERVED:
@@ -56,20 +61,34 @@ def read_runs(snapshot: Snapshot, policy: str, *, matrices: bool) -> list[Run]:
             summaries = summaries.annotate(matrix_text=Cast("matrix", TextField()))
             fields.append("matrix_text")
         return [
-            Run(*row[:4], row[4:8], row[4:8], True, orjson.loads(row[8]) if matrices else None)
+            Run(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4:8],
+                row[4:8],
+                True,
+                orjson.loads(row[8]) if matrices else None,
+            )
             for row in summaries.values_list(*fields)
         ]
     run = KeyTransform(policy, "what_if")
-    same = ExpressionWrapper(Q(matrix=KeyTransform("matrix", run)), output_field=BooleanField())
-    rows = summaries.annotate(run_text=Cast(run, TextField()), same_matrix=same)
+    rows = summaries.annotate(run_text=Cast(run, TextField()))
+    fields = [*key, *COLUMNS, "run_text"]
+    if compare:
+        same = ExpressionWrapper(Q(matrix=KeyTransform("matrix", run)), output_field=BooleanField())
+        rows = rows.annotate(same_matrix=same)
+        fields.append("same_matrix")
     out = []
-    for row in rows.values_list(*key, *COLUMNS, "run_text", "same_matrix"):
+    for row in rows.values_list(*fields):
         figures = orjson.loads(row[8])
         cells = figures.get("matrix")
         if cells is None and matrices:
             cells = _report_matrix(row[0], policy)
         under = tuple(figures[name] for name in FIGURES)
-        out.append(Run(*row[:4], row[4:8], under, bool(row[9]), cells))
+        same_matrix = bool(row[9]) if compare else None
+        out.append(Run(row[0], row[1], row[2], row[3], row[4:8], under, same_matrix, cells))
     return out
 
 

@@ -34,7 +34,7 @@ def flow_map(
     snapshot: Snapshot,
     policy: str = OBSERVED,
     runs: list[Run] | None = None,
-    volumes: SnapshotVolumes | None = None,
+    at_snapshot: SnapshotVolumes | None = None,
 ) -> dict:
     """The zone-to-zone matrix over all Services of the snapshot, weighted by monthly GB.
 
@@ -46,10 +46,11 @@ def flow_map(
     `policy` is "observed" (as the cluster routes now) or one of the engine's what-if policies
     ("PreferSameNode", "PreferSameZone", "Auto", "none"): every Service as if it used that one.
     `runs` (the snapshot's rows under that policy with their matrices,
-    routing.figures.runs.read_runs) and `volumes` are read here unless the caller has them.
+    routing.figures.runs.read_runs) and its volumes (`at_snapshot`) are read here unless the
+    caller has them.
     """
     if runs is None:
-        runs = read_runs(snapshot, policy, matrices=True)
+        runs = read_runs(snapshot, policy, matrices=True, compare=False)
     # Floating-point sums depend on their order: add the rows up in one fixed order (namespace,
     # name), not in whatever order the database returns them, so the same snapshot always gives
     # the same figures to the last digit.
@@ -60,7 +61,8 @@ def flow_map(
         ),
         key=itemgetter(0, 1),
     )
-    at_snapshot = volumes if volumes is not None else SnapshotVolumes(snapshot)
+    if at_snapshot is None:
+        at_snapshot = SnapshotVolumes(snapshot)
     found = at_snapshot.get()
     volumes = {key: volume.gb for key, volume in found.items()}
     known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]

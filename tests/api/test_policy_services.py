@@ -5,6 +5,8 @@ import orjson
 import pytest
 
 from dashboard.pages.topology import top_services
+from routing.figures.policy_services import policy_services
+from routing.figures.runs import read_runs
 from routing.models import Cluster, ServiceSummary, TrafficVolume
 from routing.snapshots import import_dump
 from routing.volumes.lookup import volumes_for
@@ -228,3 +230,15 @@ def test_the_schema_describes_it(small, token_client):
     assert {p["name"] for p in operation["parameters"]} >= {"cluster", "policy", "snapshot"}
     body = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert body["$ref"].endswith("/PolicyServices")
+
+
+def test_runs_read_without_comparing_matrices_count_the_same_changes(small):
+    """The flow map reads the runs without the database's matrix comparison; the top table given
+    such runs compares the unsettled rows' matrices itself, to the same answer."""
+    snapshot = small.latest_snapshot()
+    for policy in ("none", "PreferSameNode", "PreferSameZone", "Auto"):
+        runs = read_runs(snapshot, policy, matrices=True, compare=False)
+        assert {run.same_matrix for run in runs} == {None}
+        assert policy_services(snapshot, policy, {}, runs=runs) == policy_services(
+            snapshot, policy, {}
+        )
