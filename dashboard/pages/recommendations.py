@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.figures.stability import with_stability
-from routing.figures.traffic import recommendations, with_yaml
+from routing.figures.traffic import Recommendations, recommendations, with_yaml
 from routing.models import ServiceSummary
 
 PAGE_SIZE = 20  # recommendations a page; the JS asks the API for the same page size
@@ -20,18 +20,17 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
     found = get_cluster(cluster)
     context = cluster_context(request, found, "recommendations")
     snapshot = context["snapshot"]
-    items: list[dict] = []
+    items = Recommendations([])
     using_topology = 0
     if snapshot is not None:
         items = recommendations(snapshot)  # from the stored summaries, as the API answers
         using_topology = (
             ServiceSummary.objects.at(found.pk, snapshot.seq).exclude(mechanism="none").count()
         )
-    known = [i["monthlySaved"] for i in items if i["monthlySaved"] is not None]
+    known = items.monthly_savings()
     by_source = dict.fromkeys(("measured", "simulated", "manual"), 0)
-    for item in items:
-        if item["volumeSource"] is not None:
-            by_source[item["volumeSource"]] += 1
+    for source in items.volume_sources():
+        by_source[source] += 1
     data = {
         "pageSize": PAGE_SIZE,
         "snapshot": snapshot.seq if snapshot else None,

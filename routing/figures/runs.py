@@ -21,6 +21,7 @@ from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast
 
 from routing.models import ServiceSummary, Snapshot
+from routing.snapshots.write import gc_paused
 
 OBSERVED = "observed"  # as the cluster routes now; the other policies are the engine's what-ifs
 FIGURES = ("crossZoneFraction", "dropped", "maxOverload", "costPerGb")
@@ -53,6 +54,11 @@ def read_runs(
     the engine's what-if policies) and, if `matrices`, its zone matrix under it; if `compare`,
     whether that matrix is the observed one (a second read of the row's what-if JSON in the
     database: the flow map alone does not need it)."""
+    with gc_paused():  # a parsed run per Service, all kept: collections would scan in vain
+        return _read(snapshot, policy, matrices, compare)
+
+
+def _read(snapshot: Snapshot, policy: str, matrices: bool, compare: bool) -> list[Run]:
     summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
     key = ("pk", "namespace", "name", "policy")
     if policy == OBSERVED:

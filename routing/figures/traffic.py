@@ -7,19 +7,21 @@ those of the snapshot (priced when it was analysed).
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple, overload
 
 import orjson
 import yaml
-from django.db.models import Q
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
 from routing.engine.shell import merge_patch_of
 from routing.figures.runs import COST, DROPPED, OBSERVED, Run, read_runs
 from routing.models import Cluster, ServiceSummary, Snapshot
+from routing.snapshots.write import gc_paused
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
 UNKNOWN_ZONE = "unknown"  # the engine's name for an endpoint or client without a zone
@@ -165,7 +167,51 @@ def _crosses(src: str, dst: str) -> bool:
 # --- recommendations --------------------------------------------------------------------------
 
 
-def recommendations(snapshot: Snapshot) -> list[dict]:
+class _Ranked(NamedTuple):
+    """What ranking a recommendation takes; the whole item is built when it is read."""
+
+    namespace: str
+    name: str
+    policy: str
+    rec: dict | None  # the policy switch, unless the best fix is another kind of fix
+    fixes: list[dict]
+    volume: Volume | None
+    per_gb: float  # the headline's saving per GB
+    monthly: float | None
+
+
+class Recommendations(Sequence[dict]):
+    """The ranked recommendations of a snapshot: a sequence of items, each built when read.
+    A page shows 20 of thousands, and building an item (a copy of each of its fixes) cost more
+    than ranking them all (docs/benchmarks.md)."""
+
+    def __init__(self, ranked: list[_Ranked]) -> None:
+        self._ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> dict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict]: ...
+
+    def __getitem__(self, index: int | slice) -> dict | list[dict]:
+        if isinstance(index, slice):
+            return [_item(r) for r in self._ranked[index]]
+        return _item(self._ranked[index])
+
+    def monthly_savings(self) -> list[float]:
+        """The monthly saving of every item that has one (a volume is known)."""
+        return [r.monthly for r in self._ranked if r.monthly is not None]
+
+    def volume_sources(self) -> list[str]:
+        """Where each item's volume came from, for the items that have one."""
+        return [r.volume.source for r in self._ranked if r.volume is not None]
+
+
+def recommendations(snapshot: Snapshot) -> Recommendations:
     """Every Service of the snapshot with a recommendation or a verified fix, best saving first.
 
     Ranked by monthly saving where a volume is known (those come first), then by per-GB
@@ -173,59 +219,79 @@ def recommendations(snapshot: Snapshot) -> list[dict]:
     switch (the recommendation's fields), or another fix (say, more endpoints in a zone) with
     `recommendedPolicy` null and that fix's figures.
     """
-    rows = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
-        "namespace", "name", "policy", "recommendation", "fixes"
+    # The JSON leaves the database as text for orjson (routing.figures.runs says why).
+    rows = (
+        ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
+        .annotate(
+            rec_text=Cast("recommendation", TextField()), fixes_text=Cast("fixes", TextField())
+        )
+        .values_list("namespace", "name", "policy", "rec_text", "fixes_text")
     )
     volumes = SnapshotVolumes(snapshot).get()
-    items = []
-    for namespace, name, policy, rec, fixes in rows:
+    with gc_paused():  # tens of thousands of parsed dicts, all kept: collections scan in vain
+        return Recommendations(_ranked(rows, volumes))
+
+
+def _ranked(rows, volumes: dict[tuple[str, str], Volume]) -> list[_Ranked]:
+    ranked = []
+    for namespace, name, policy, rec_text, fixes_text in rows:
+        rec = orjson.loads(rec_text) if rec_text else None
+        fixes = orjson.loads(fixes_text) if fixes_text else []
         if not rec and not fixes:
             continue
-        volume = volumes.get((namespace, name))
-        gb = volume.gb if volume else None
-        fixes = [
-            {**fix, "monthlySaved": fix["costPerGbSaved"] * gb if gb is not None else None}
-            for fix in fixes or ()
-        ]
         best = fixes[0] if fixes else None
         # The headline is the best fix; a policy switch keeps the recommendation's own fields.
         if best is not None and best["kind"] != "set-policy":
             rec = None
         if rec:
-            lead, per_gb, reason = rec, rec["costPerGbSaved"], rec["reason"]
+            per_gb = rec["costPerGbSaved"]
         else:
             assert best is not None  # a row has a recommendation or a fix
-            lead, per_gb, reason = best["after"], best["costPerGbSaved"], best["summary"]
-        items.append(
-            {
-                "namespace": namespace,
-                "name": name,
-                "currentPolicy": policy,
-                "recommendedPolicy": rec["policy"] if rec else None,
-                "costPerGbSaved": per_gb,
-                "monthlyGb": gb,
-                "volumeSource": volume.source if volume else None,
-                "monthlySaved": per_gb * gb if gb is not None else None,
-                "crossZoneFraction": lead["crossZoneFraction"],
-                "maxOverload": lead["maxOverload"],
-                "overloadLimit": rec["overloadLimit"] if rec else None,
-                "reason": reason,
-                "change": rec["change"] if rec else None,
-                "fixes": fixes,
-            }
-        )
+            per_gb = best["costPerGbSaved"]
+        volume = volumes.get((namespace, name))
+        monthly = per_gb * volume.gb if volume is not None else None
+        ranked.append(_Ranked(namespace, name, policy, rec, fixes, volume, per_gb, monthly))
     # Rounded so that float noise between equal savings (2/3 x 0.02 reached two ways) does not
     # decide the order: equal savings go by name.
-    items.sort(
-        key=lambda i: (
-            i["monthlySaved"] is None,
-            -round(i["monthlySaved"] or 0.0, 9),
-            -round(i["costPerGbSaved"], 12),
-            i["namespace"],
-            i["name"],
+    ranked.sort(
+        key=lambda r: (
+            r.monthly is None,
+            -round(r.monthly or 0.0, 9),
+            -round(r.per_gb, 12),
+            r.namespace,
+            r.name,
         )
     )
-    return items
+    return ranked
+
+
+def _item(r: _Ranked) -> dict:
+    gb = r.volume.gb if r.volume is not None else None
+    fixes = [
+        {**fix, "monthlySaved": fix["costPerGbSaved"] * gb if gb is not None else None}
+        for fix in r.fixes
+    ]
+    rec = r.rec
+    if rec:
+        lead, reason = rec, rec["reason"]
+    else:
+        lead, reason = fixes[0]["after"], fixes[0]["summary"]
+    return {
+        "namespace": r.namespace,
+        "name": r.name,
+        "currentPolicy": r.policy,
+        "recommendedPolicy": rec["policy"] if rec else None,
+        "costPerGbSaved": r.per_gb,
+        "monthlyGb": gb,
+        "volumeSource": r.volume.source if r.volume is not None else None,
+        "monthlySaved": r.monthly,
+        "crossZoneFraction": lead["crossZoneFraction"],
+        "maxOverload": lead["maxOverload"],
+        "overloadLimit": rec["overloadLimit"] if rec else None,
+        "reason": reason,
+        "change": rec["change"] if rec else None,
+        "fixes": fixes,
+    }
 
 
 def with_yaml(items: list[dict]) -> list[dict]:

@@ -104,6 +104,13 @@ def test_flow_map_and_recommendations_name_the_source_of_the_volumes(shop):
     assert payments["volumeSource"] == MEASURED and payments["monthlyGb"] == 1000.0
     assert payments["monthlySaved"] == pytest.approx(payments["costPerGbSaved"] * 1000.0)
     assert ranked[0]["name"] == "payments"  # the largest monthly saving first
+    # Items are built when read; the page's totals come from the ranking without building them.
+    items = list(ranked)
+    assert ranked[:2] == items[:2] and len(items) == len(ranked)
+    assert ranked.monthly_savings() == [
+        i["monthlySaved"] for i in items if i["monthlySaved"] is not None
+    ]
+    assert ranked.volume_sources() == [i["volumeSource"] for i in items if i["volumeSource"]]
 
 
 def test_pruning_keeps_the_fetch_in_force_for_the_oldest_snapshot(shop):
