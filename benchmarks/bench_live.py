@@ -185,6 +185,7 @@ def main() -> None:
     kubeconfig = tmp / "sim.kubeconfig"
     merged_kubeconfig(sims, kubeconfig)  # contexts sim00, sim01, ...
     names = [f"sim{i:02d}" for i in range(args.clusters)]
+    socket_cluster = [names[i % args.clusters] for i in range(args.sockets)]
     for name in names:
         Cluster.objects.create(name=name, source=Cluster.Source.KUBECONFIG, kube_context=name)
     cookie = _session_cookie()
@@ -214,10 +215,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        urls = [
-            f"ws://127.0.0.1:{port}/ws/clusters/{names[i % args.clusters]}/"
-            for i in range(args.sockets)
-        ]
+        urls = [f"ws://127.0.0.1:{port}/ws/clusters/{name}/" for name in socket_cluster]
         spawn = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(1, mp_context=spawn) as pool:
             per_socket, counts, failures, connect_seconds = pool.submit(
@@ -244,8 +242,8 @@ def main() -> None:
     p99 = _percentile(ms, 99)
     # Per cluster: the p99 of its sockets' samples, and the worst of those.
     by_cluster: dict[str, list[float]] = {name: [] for name in names}
-    for i, values in enumerate(per_socket):
-        by_cluster[names[i % args.clusters]].extend(v * 1000 for v in values)
+    for name, values in zip(socket_cluster, per_socket, strict=True):
+        by_cluster[name].extend(v * 1000 for v in values)
     cluster_p99 = {name: _percentile(v, 99) for name, v in by_cluster.items() if v}
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"

@@ -114,8 +114,10 @@ def present(redis_url: str) -> int:
     """How many replicas have announced themselves (routing.jobs.watching presence leases)."""
     import redis
 
+    from routing.jobs.watching import PRESENCE
+
     client = redis.Redis.from_url(redis_url)
-    return sum(1 for _ in client.scan_iter(match="trafficlens:watch-replica:*"))
+    return sum(1 for _ in client.scan_iter(match=f"trafficlens:{PRESENCE}*"))
 
 
 def start_replica(args: argparse.Namespace, kubeconfig: Path, log: Path) -> subprocess.Popen:

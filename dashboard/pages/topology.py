@@ -18,7 +18,7 @@ from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.api.cache import snapshot_value
 from routing.figures.health import Thresholds
 from routing.figures.policy_services import policy_services
-from routing.figures.runs import OBSERVED, read_runs
+from routing.figures.runs import OBSERVED, Run, read_runs
 from routing.figures.traffic import flow_map
 from routing.models import Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
@@ -51,11 +51,14 @@ POLICIES = [
 POLICY_KEYS = {p["key"] for p in POLICIES}
 
 
-def top_services(snapshot: Snapshot, volumes: dict[tuple[str, str], Volume]) -> list[dict]:
+def top_services(
+    snapshot: Snapshot, volumes: dict[tuple[str, str], Volume], runs: list[Run] | None = None
+) -> list[dict]:
     """The Services whose crossing costs most, as observed: by monthly cost where volumes are
     known (those first), else by cost per GB; ties by namespace and name. As the page's JS ranks
-    them (from the list API's rows, which carry the same monthly figures and sources)."""
-    return policy_services(snapshot, OBSERVED, volumes)["topServices"]
+    them (from the list API's rows, which carry the same monthly figures and sources). `runs`:
+    the snapshot's rows as already read, under any policy (routing.figures.runs)."""
+    return policy_services(snapshot, OBSERVED, volumes, runs=runs)["topServices"]
 
 
 def page_data(
@@ -108,7 +111,7 @@ def _page_data(
     volumes = known.get()
     data["snapshot"] = snapshot.seq
     data["flowmap"] = {"snapshot": snapshot.seq, **flow_map(snapshot, policy, runs, known)}
-    data["topServices"] = policy_services(snapshot, OBSERVED, volumes, runs=runs)["topServices"]
+    data["topServices"] = top_services(snapshot, volumes, runs)
     if policy != OBSERVED:
         data["policyServices"] = {
             "snapshot": snapshot.seq,

@@ -26,6 +26,9 @@ from routing.snapshots.write import gc_paused
 OBSERVED = "observed"  # as the cluster routes now; the other policies are the engine's what-ifs
 FIGURES = ("crossZoneFraction", "dropped", "maxOverload", "costPerGb")
 COLUMNS = ("cross_zone_fraction", "dropped", "max_overload", "cost_per_gb")  # the same, stored
+KEY = ("pk", "namespace", "name", "policy")  # a Run's first fields, then COLUMNS
+OBSERVED_AT = slice(len(KEY), len(KEY) + len(COLUMNS))  # where a row's observed figures are
+AFTER = OBSERVED_AT.stop  # a row's first column past them
 DROPPED = FIGURES.index("dropped")
 COST = FIGURES.index("costPerGb")
 Matrix = dict[str, dict[str, float]]
@@ -60,9 +63,8 @@ def read_runs(
 
 def _read(snapshot: Snapshot, policy: str, matrices: bool, compare: bool) -> list[Run]:
     summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
-    key = ("pk", "namespace", "name", "policy")
     if policy == OBSERVED:
-        fields = [*key, *COLUMNS]
+        fields = [*KEY, *COLUMNS]
         if matrices:
             summaries = summaries.annotate(matrix_text=Cast("matrix", TextField()))
             fields.append("matrix_text")
@@ -72,29 +74,29 @@ def _read(snapshot: Snapshot, policy: str, matrices: bool, compare: bool) -> lis
                 row[1],
                 row[2],
                 row[3],
-                row[4:8],
-                row[4:8],
+                row[OBSERVED_AT],
+                row[OBSERVED_AT],
                 True,
-                orjson.loads(row[8]) if matrices else None,
+                orjson.loads(row[AFTER]) if matrices else None,
             )
             for row in summaries.values_list(*fields)
         ]
     run = KeyTransform(policy, "what_if")
     rows = summaries.annotate(run_text=Cast(run, TextField()))
-    fields = [*key, *COLUMNS, "run_text"]
+    fields = [*KEY, *COLUMNS, "run_text"]
     if compare:
         same = ExpressionWrapper(Q(matrix=KeyTransform("matrix", run)), output_field=BooleanField())
         rows = rows.annotate(same_matrix=same)
         fields.append("same_matrix")
     out = []
     for row in rows.values_list(*fields):
-        figures = orjson.loads(row[8])
+        figures = orjson.loads(row[AFTER])
         cells = figures.get("matrix")
         if cells is None and matrices:
             cells = _report_matrix(row[0], policy)
         under = tuple(figures[name] for name in FIGURES)
-        same_matrix = bool(row[9]) if compare else None
-        out.append(Run(row[0], row[1], row[2], row[3], row[4:8], under, same_matrix, cells))
+        same_matrix = bool(row[AFTER + 1]) if compare else None
+        out.append(Run(row[0], row[1], row[2], row[3], row[OBSERVED_AT], under, same_matrix, cells))
     return out
 
 
