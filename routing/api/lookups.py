@@ -93,17 +93,26 @@ class SnapshotRef:
     # The cluster's severity threshold (routing.figures.health): answers that colour by it
     # depend on it, so their cache keys carry it.
     cross_zone_alert: float = 0.5
+    taken_at: datetime | None = None
 
     def load(self) -> Snapshot:
         """The snapshot with its cluster, for computing an answer that was not cached."""
         return Snapshot.objects.select_related("cluster").get(pk=self.id)
+
+    def partial(self) -> Snapshot:
+        """The snapshot as far as this lookup read it (id, cluster id, seq, when taken and
+        stored), without another query: a Services list page reads no more of it. Any other
+        field is deferred, so reading one (or the cluster) loads it as Django does."""
+        columns = ["id", "cluster_id", "seq", "taken_at", "created_at"]
+        values = [self.id, self.cluster_id, self.seq, self.taken_at, self.created_at]
+        return Snapshot.from_db(connection.alias, columns, values)
 
 
 def _ref_sql(with_seq: bool) -> str:
     snapshots, clusters = Snapshot._meta.db_table, Cluster._meta.db_table
     seq = "AND s.seq = %(seq)s" if with_seq else ""
     return (
-        f"SELECT s.id, s.seq, s.created_at, s.cluster_id, c.cross_zone_alert, "
+        f"SELECT s.id, s.seq, s.created_at, s.cluster_id, c.cross_zone_alert, s.taken_at, "
         f"{state_columns('s.cluster_id', 's.seq')} "
         f"FROM {snapshots} s JOIN {clusters} c ON c.id = s.cluster_id "
         f"WHERE c.name = %(name)s {seq} ORDER BY s.seq DESC LIMIT 1"
@@ -126,11 +135,13 @@ def snapshot_ref(name: str, seq: int | None) -> SnapshotRef | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, number, created_at, cluster_id, alert, *state = row
+    pk, number, created_at, cluster_id, alert, taken_at, *state = row
     created = aware_datetime(created_at)
     assert created is not None  # NOT NULL column
     fetch_id, count, changed = state
-    return SnapshotRef(pk, number, created, cluster_id, (fetch_id, count or 0, changed), alert)
+    volume_state = (fetch_id, count or 0, changed)
+    taken = aware_datetime(taken_at)
+    return SnapshotRef(pk, number, created, cluster_id, volume_state, alert, taken)
 
 
 def existing_ref(name: str, seq: int | None) -> SnapshotRef:

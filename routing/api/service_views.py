@@ -73,8 +73,10 @@ class ServiceViewSet(viewsets.GenericViewSet):
                 return export_response(query.validated_data["format"], found.name, None, [])
             return Response(self._page(query, Thresholds.of(found), found.pk, snapshot, None))
         # Before the cache: a refused query is never answered from it.
-        rows = ServiceSummary.objects.at(ref.cluster_id, ref.seq)
-        refused = policy_error(rows, query.validated_data.get("policy"))
+        refused = policy_error(
+            lambda: ServiceSummary.objects.at(ref.cluster_id, ref.seq),
+            query.validated_data.get("policy"),
+        )
         if refused:
             raise ValidationError({"policy": [refused]})
         if "zone" in query.validated_data:
@@ -86,11 +88,11 @@ class ServiceViewSet(viewsets.GenericViewSet):
             return self._export(query, cluster, ref)
 
         def page() -> dict:
-            snapshot = ref.load()
+            # What the page reads of the snapshot and its cluster came with the lookup: a
+            # page that is not cached costs no query for them.
+            snapshot = ref.partial()
             volumes = SnapshotVolumes(snapshot, ref.volume_state)
-            return self._page(
-                query, Thresholds.of(snapshot.cluster), ref.cluster_id, snapshot, volumes
-            )
+            return self._page(query, Thresholds.of(ref), ref.cluster_id, snapshot, volumes)
 
         # Monthly figures follow the volumes, which change without a new snapshot; health
         # follows the cluster's alert threshold.
@@ -133,14 +135,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
                 ServiceSummary.objects.at(cluster_id, snapshot.seq), wanted, limits, volumes
             )
         self.paginator.snapshot = snapshot
-        keys = self.paginator.page_keys(rows, self.request, view=self)
-        by_key = {
-            row[0]: row[1:]
-            for row in ServiceSummary.objects.filter(pk__in=keys).values_list(
-                "pk", *SUMMARY_ROW_COLUMNS
-            )
-        }
-        listed = [by_key[k] for k in keys]
+        listed = self.paginator.page_rows(rows, SUMMARY_ROW_COLUMNS, self.request, view=self)
         shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
         return self.get_paginated_response(summary_rows(listed, limits, shown)).data
 

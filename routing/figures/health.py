@@ -28,6 +28,7 @@ class Thresholds:
 
     @classmethod
     def of(cls, cluster: Any) -> "Thresholds":
+        """`cluster`: a Cluster, or anything with its `cross_zone_alert` (an API SnapshotRef)."""
         return cls(settings.TRAFFICLENS_OVERLOAD_LIMIT, cluster.cross_zone_alert)
 
     def as_json(self) -> dict[str, float]:

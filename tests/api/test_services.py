@@ -322,7 +322,8 @@ def test_the_cache_can_be_turned_off(
     settings.API_CACHE_SECONDS = 0
     client = token_client("viewer")
     client.get(URL)
-    with django_assert_num_queries(5):
+    # token, snapshot with the volumes' state, the page's keys with the count, its rows
+    with django_assert_num_queries(4):
         client.get(URL)
 
 
@@ -378,3 +379,38 @@ def test_with_volumes_the_list_is_ordered_by_monthly_cost(demo_cluster, token_cl
     assert _names({"results": by_per_gb}) == _expected(demo_cluster, "-cost")
     ascending = client.get(URL, {"ordering": "monthly_cost"}).json()["results"]
     assert [r["monthlyCost"] for r in ascending][:3] == sorted(known)
+
+
+def test_an_empty_first_page_costs_no_count(
+    demo_cluster, token_client, settings, django_assert_num_queries
+):
+    settings.API_CACHE_SECONDS = 0
+    client = token_client("viewer")
+    client.get(URL)  # the token's first use is recorded once
+    # token, snapshot with the volumes' state, the page's keys: none, so no count, no rows
+    with django_assert_num_queries(3):
+        body = client.get(URL, {"search": "no-such-service"}).json()
+    assert body["count"] == 0 and body["results"] == [] and body["next"] is None
+    # a page past the end still tells a 404 by the count
+    assert client.get(URL, {"search": "no-such-service", "page": "2"}).status_code == 404
+
+
+def test_every_page_size_gives_the_same_count_and_rows(demo_cluster, token_client, settings):
+    settings.API_CACHE_SECONDS = 0
+    client = token_client("viewer")
+    everything = client.get(URL, {"page_size": "1000", "ordering": "name"}).json()
+    total = everything["count"]
+    names = [(r["namespace"], r["name"]) for r in everything["results"]]
+    assert total == len(names) > 3
+    for size in (1, 2, total - 1, total, total + 1):
+        seen, page = [], 1
+        while True:
+            body = client.get(URL, {"page_size": size, "ordering": "name", "page": page}).json()
+            assert body["count"] == total, (size, page)
+            seen += [(r["namespace"], r["name"]) for r in body["results"]]
+            if body["next"] is None:
+                break
+            page += 1
+        assert seen == names, size
+        past = client.get(URL, {"page_size": size, "ordering": "name", "page": page + 1})
+        assert past.status_code == 404
