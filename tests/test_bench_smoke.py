@@ -4,6 +4,8 @@ must say it did what it measures; its latencies are not judged.
 
 - bench_api: list pages whose filters and sort never repeat (no cached answer), the cached list
   and the detail, while a 1%-change snapshot is written every second;
+- bench_coldlist_cost: the same cold list queries one at a time in process, each request's
+  Python and PostgreSQL CPU;
 - bench_watchers: clusters split by two `manage.py watch` replicas, changes to the database,
   one replica killed and its clusters taken over, nothing lost;
 - bench_pages: every page and API call it times answers, on a snapshot with measured volumes;
@@ -49,6 +51,22 @@ def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path
         assert results[run]["status_errors"] == 0 and results[run]["socket_errors"] == 0
     assert results["writes"]["writes"] >= 1 and results["writes"]["failures"] == 0
     assert results["writes"]["servicesChanged"] == 2  # 1% of 200
+
+
+def test_the_cold_list_cost_benchmark_splits_each_request_s_cpu(tmp_path):
+    out = tmp_path / "cost.json"
+    args = [
+        *("--services", "200", "--endpoints", "1500", "--nodes", "20"),
+        *("--queries", "20", "--rounds", "2"),
+        *("--pg", postgres_server(), "--database", "trafficlens_bench_cost_smoke"),
+        *("--json", str(out)),
+    ]
+    results = run_benchmark("bench_coldlist_cost.py", args, out)
+    assert results["services"] == 200 and len(results["rounds"]) == 2
+    for r in results["rounds"]:
+        # token, snapshot lookup, the page's keys, its rows (none when nothing matches)
+        assert 3 <= r["queries"] <= 4, r
+        assert r["pythonCpuMs"] > 0 and r["postgresCpuMs"] >= 0 and r["wallMs"] > 0, r
 
 
 def test_the_watchers_benchmark_splits_fails_over_and_loses_nothing(tmp_path):
