@@ -29,11 +29,11 @@ from routing.figures.health import Thresholds
 from routing.figures.service_list import (
     KNOWN_POLICIES,
     MECHANISMS,
-    SUMMARY_ROW_COLUMNS,
     default_ordering,
     filtered_services,
     policy_error,
     summary_rows,
+    summary_values,
 )
 from routing.figures.zone_filter import UNKNOWN, snapshot_zones, zone_error, zone_nodes
 from routing.models import ServiceSummary
@@ -156,7 +156,7 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page, pages)
     start = (page - 1) * PAGE_SIZE
-    values = list(rows.values_list(*SUMMARY_ROW_COLUMNS)[start : start + PAGE_SIZE])
+    values = summary_values(list(rows.values_list("pk", flat=True)[start : start + PAGE_SIZE]))
     shown = volumes.get({(v[0], v[1]) for v in values}) if values else {}
     return {
         "rows": summary_rows(values, limits, shown),

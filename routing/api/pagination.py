@@ -97,22 +97,17 @@ class OneScanPagination(SnapshotPagination):
 
     The usual paginator runs COUNT(*) and then the page query, and each scans every matching
     row (10,000 for a large cluster's Services). Here one query returns the page's keys with
-    the total as a window count, and a second reads those rows' columns by key: PostgreSQL
-    computes a select list's expressions (JSON as text, a key of it) for every row it sorts,
-    not only for the page's. Same pages, links and errors as the parent: a page past the end
-    is a 404, an empty first page is not (and costs no count). (Measured against keys first
-    and a COUNT(*) only for a full page: PostgreSQL spent ~10% more, docs/benchmarks.md.)
+    the total as a window count; the caller reads those rows by key. Same pages, links and
+    errors as the parent: a page past the end is a 404, an empty first page is not (and costs
+    no count). (Measured against keys first and a COUNT(*) only for a full page: PostgreSQL
+    spent ~10% more, docs/benchmarks.md.)
     """
 
-    def page_rows(
-        self,
-        queryset: QuerySet[Any],
-        columns: tuple[Any, ...],
-        request: Request,
-        view: APIView | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """The requested page's rows as `values_list(*columns)` tuples, in order (not model
-        instances: paginate_queryset's contract), ready for get_paginated_response."""
+    def page_keys(
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+    ) -> list[int]:
+        """The primary keys of the requested page's rows, in order (not the rows:
+        paginate_queryset's contract), ready for get_paginated_response."""
         self.request = request
         size = self.get_page_size(request)
         assert size is not None  # None only for a paginator without a page_size
@@ -136,8 +131,4 @@ class OneScanPagination(SnapshotPagination):
         except InvalidPage:
             raise NotFound(self.invalid_page_message) from None
         self.view = view
-        if not keyed:
-            return []
-        rows = queryset.model._default_manager.filter(pk__in=[k for k, _ in keyed])
-        by_key = {row[0]: row[1:] for row in rows.values_list("pk", *columns)}
-        return [by_key[k] for k, _ in keyed]
+        return [k for k, _ in keyed]

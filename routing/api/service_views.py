@@ -27,11 +27,11 @@ from routing.api.shapes import ServiceReportSerializer
 from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
 from routing.figures.service_list import (
-    SUMMARY_ROW_COLUMNS,
     default_ordering,
     filtered_services,
     policy_error,
     summary_rows,
+    summary_values,
 )
 from routing.figures.zone_filter import zone_error
 from routing.models import ServiceSummary, Snapshot
@@ -135,7 +135,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
                 ServiceSummary.objects.at(cluster_id, snapshot.seq), wanted, limits, volumes
             )
         self.paginator.snapshot = snapshot
-        listed = self.paginator.page_rows(rows, SUMMARY_ROW_COLUMNS, self.request, view=self)
+        listed = summary_values(self.paginator.page_keys(rows, self.request, view=self))
         shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
         return self.get_paginated_response(summary_rows(listed, limits, shown)).data
 

@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Collate, Concat
 
-from routing.models import SEVERITY_RANK, TrafficVolume
+from routing.models import SEVERITY_RANK, ServiceSummary, TrafficVolume
 from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
 
@@ -74,6 +74,17 @@ SUMMARY_ROW_COLUMNS = (
     KT("recommendation__policy"),
     KT("fixes__0__kind"),
 )
+
+
+def summary_values(keys: list[int]) -> list[tuple]:
+    """`values_list(*SUMMARY_ROW_COLUMNS)` of the summaries with these keys, in their order.
+
+    A page is read in two steps, its keys in the list's order and then this: PostgreSQL
+    computes a select list's expressions (the JSON as text, a key of it) for every row it
+    sorts, not only the page's, and those columns are stored out of line (migration 0021)."""
+    rows = ServiceSummary.objects.filter(pk__in=keys).values_list("pk", *SUMMARY_ROW_COLUMNS)
+    by_key = {row[0]: row[1:] for row in rows}
+    return [by_key[k] for k in keys]
 
 
 def summary_rows(
