@@ -103,9 +103,16 @@ class SnapshotRef:
         """The snapshot as far as this lookup read it (id, cluster id, seq, when taken and
         stored), without another query: a Services list page reads no more of it. Any other
         field is deferred, so reading one (or the cluster) loads it as Django does."""
-        columns = ["id", "cluster_id", "seq", "taken_at", "created_at"]
-        values = [self.id, self.cluster_id, self.seq, self.taken_at, self.created_at]
-        return Snapshot.from_db(connection.alias, columns, values)
+        known = {
+            "id": self.id,
+            "cluster_id": self.cluster_id,
+            "seq": self.seq,
+            "taken_at": self.taken_at,
+            "created_at": self.created_at,
+        }
+        # from_db takes the values in the model's field order.
+        names = [f.attname for f in Snapshot._meta.concrete_fields if f.attname in known]
+        return Snapshot.from_db(connection.alias, names, [known[n] for n in names])
 
 
 def _ref_sql(with_seq: bool) -> str:

@@ -414,3 +414,17 @@ def test_every_page_size_gives_the_same_count_and_rows(demo_cluster, token_clien
         assert seen == names, size
         past = client.get(URL, {"page_size": size, "ordering": "name", "page": page + 1})
         assert past.status_code == 404
+
+
+def test_a_page_s_snapshot_is_the_stored_one_as_far_as_the_lookup_read_it(demo_cluster):
+    from routing.api.lookups import snapshot_ref
+    from routing.models import Snapshot
+
+    ref = snapshot_ref("demo", None)
+    partial, stored = ref.partial(), Snapshot.objects.get(pk=ref.id)
+    for field in ("pk", "cluster_id", "seq", "taken_at", "created_at"):
+        assert getattr(partial, field) == getattr(stored, field), field
+    # any other field is deferred: read, it is loaded, not a default
+    assert partial.get_deferred_fields() >= {"cluster_report", "services"}
+    assert partial.services == stored.services > 0
+    assert partial.cluster_report == stored.cluster_report
