@@ -8,9 +8,10 @@ maxOverload, costPerGb and the zone matrix), as the flow map's what-if views rea
 same row. Monthly figures are a per-GB figure times the Service's volume (routing.volumes.lookup),
 under either routing: a policy changes where bytes go, not how many there are.
 
-It reads one row per Service, so it is linear in the snapshot's Services; the zone matrices
-are compared in the database (only rows it cannot settle come back), and only the rows shown
-are built in full (docs/benchmarks.md).
+It reads one row per Service, so it is linear in the snapshot's Services; whether a run's zone
+matrix is the observed one was settled when the row was written (`sameMatrix`; rows written
+before that, and runs whose matrices differ only in float noise, are compared here), and only
+the rows shown are built in full (docs/benchmarks.md).
 """
 
 import heapq
@@ -55,32 +56,41 @@ def policy_services(
     def under(run: Run) -> tuple[float, ...]:
         return run.observed if observed else run.under
 
-    def rank(run: Run) -> tuple:
-        volume = volumes.get((run.namespace, run.name))
-        cost = under(run)[COST]
-        monthly = cost * volume.gb if volume is not None else None
-        return (monthly is None, -(monthly or 0.0), -cost, run.namespace, run.name)
-
     changed: set[int] = set()
     if not observed:
         unsure = []  # the same figures, matrices not equal (or not stored, or not compared)
         for run in runs:
-            if any(abs(u - o) > SAME for u, o in zip(run.under, run.observed, strict=True)):
+            if run.under != run.observed and any(
+                abs(u - o) > SAME for u, o in zip(run.under, run.observed, strict=True)
+            ):
                 changed.add(run.pk)
             elif not run.same_matrix:
                 unsure.append(run.pk)
         if unsure:
             summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
             changed |= _moved(summaries, policy, unsure)
-    top = [
-        _row(run, under(run), run.pk in changed, volumes.get((run.namespace, run.name)))
-        for run in heapq.nsmallest(limit, runs, key=rank)  # in order, as sorted()[:limit]
-    ]
+    # Ranked by monthly cost where a volume is known (those first), then cost per GB, then
+    # namespace and name; the row's position last, so that no two keys compare equal.
+    ranked = []
+    with_volume = 0
+    for at, run in enumerate(runs):
+        cost = under(run)[COST]
+        volume = volumes.get((run.namespace, run.name))
+        if volume is None:
+            ranked.append((True, 0.0, -cost, run.namespace, run.name, at))
+        else:
+            with_volume += 1
+            ranked.append((False, -cost * volume.gb, -cost, run.namespace, run.name, at))
+    top = []
+    for *_, at in heapq.nsmallest(limit, ranked):  # in order, as sorted()[:limit]
+        run = runs[at]
+        volume = volumes.get((run.namespace, run.name))
+        top.append(_row(run, under(run), run.pk in changed, volume))
     return {
         "policy": policy,
         "services": len(runs),
         "changedServices": len(changed),
-        "servicesWithVolume": sum(1 for run in runs if (run.namespace, run.name) in volumes),
+        "servicesWithVolume": with_volume,
         "topServices": top,
     }
 

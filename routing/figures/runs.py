@@ -4,7 +4,8 @@ observed one: the flow map (routing.figures.traffic.flow_map) and the top table
 
 Nothing is simulated here. The engine ran every policy for every Service when the snapshot was
 analysed, and each summary row stores those runs (`what_if`: crossZoneFraction, dropped,
-maxOverload, costPerGb and the zone matrix). The topology page shows both figures of the same
+maxOverload, costPerGb, the zone matrix and whether that matrix is the observed one,
+`sameMatrix`). The topology page shows both figures of the same
 runs, so it reads the rows once (dashboard/pages/topology.py).
 
 JSON leaves the database as text and is parsed with orjson: Django's JSONField parses each value
@@ -13,10 +14,11 @@ with the standard library's json module, which was half of the read on 10,000 Se
 """
 
 import zlib
+from operator import itemgetter
 from typing import NamedTuple
 
 import orjson
-from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
+from django.db.models import TextField
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast
 
@@ -43,25 +45,21 @@ class Run(NamedTuple):
     declared: str  # the trafficDistribution (or topology mode) the Service declares
     observed: tuple[float, ...]  # FIGURES as the cluster routes now
     under: tuple[float, ...]  # FIGURES under the policy (observed: the same tuple)
-    # The policy's zone matrix is the observed one, compared in the database (equal is the
-    # common case); False also when the matrices differ only in float noise; None when the
-    # read did not compare them.
+    # The policy's zone matrix is the observed one (the run's `sameMatrix`, set when the row was
+    # written; False also when the matrices differ only in float noise); None for a row written
+    # before runs carried it: the top table then compares that row's matrices in the database.
     same_matrix: bool | None
     matrix: Matrix | None  # the zone matrix under the policy, when read with matrices=True
 
 
-def read_runs(
-    snapshot: Snapshot, policy: str, *, matrices: bool, compare: bool = True
-) -> list[Run]:
+def read_runs(snapshot: Snapshot, policy: str, *, matrices: bool) -> list[Run]:
     """Every Service row of the snapshot, with its figures under `policy` ("observed" or one of
-    the engine's what-if policies) and, if `matrices`, its zone matrix under it; if `compare`,
-    whether that matrix is the observed one (a second read of the row's what-if JSON in the
-    database: the flow map alone does not need it)."""
+    the engine's what-if policies) and, if `matrices`, its zone matrix under it."""
     with gc_paused():  # a parsed run per Service, all kept: collections would scan in vain
-        return _read(snapshot, policy, matrices, compare)
+        return _read(snapshot, policy, matrices)
 
 
-def _read(snapshot: Snapshot, policy: str, matrices: bool, compare: bool) -> list[Run]:
+def _read(snapshot: Snapshot, policy: str, matrices: bool) -> list[Run]:
     summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
     if policy == OBSERVED:
         fields = [*KEY, *COLUMNS]
@@ -83,20 +81,18 @@ def _read(snapshot: Snapshot, policy: str, matrices: bool, compare: bool) -> lis
         ]
     run = KeyTransform(policy, "what_if")
     rows = summaries.annotate(run_text=Cast(run, TextField()))
-    fields = [*KEY, *COLUMNS, "run_text"]
-    if compare:
-        same = ExpressionWrapper(Q(matrix=KeyTransform("matrix", run)), output_field=BooleanField())
-        rows = rows.annotate(same_matrix=same)
-        fields.append("same_matrix")
     out = []
-    for row in rows.values_list(*fields):
-        figures = orjson.loads(row[AFTER])
+    loads, under = orjson.loads, itemgetter(*FIGURES)
+    for row in rows.values_list(*KEY, *COLUMNS, "run_text"):
+        figures = loads(row[AFTER])
         cells = figures.get("matrix")
         if cells is None and matrices:
             cells = _report_matrix(row[0], policy)
-        under = tuple(figures[name] for name in FIGURES)
-        same_matrix = bool(row[AFTER + 1]) if compare else None
-        out.append(Run(row[0], row[1], row[2], row[3], row[OBSERVED_AT], under, same_matrix, cells))
+        same_matrix = figures.get("sameMatrix")
+        run_figures = under(figures)
+        out.append(
+            Run(row[0], row[1], row[2], row[3], row[OBSERVED_AT], run_figures, same_matrix, cells)
+        )
     return out
 
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple, overload
 
 import orjson
@@ -24,6 +24,7 @@ from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.snapshots.write import gc_paused
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
+_BY_NAME = attrgetter("namespace", "name")  # a Run's key within a snapshot
 UNKNOWN_ZONE = "unknown"  # the engine's name for an endpoint or client without a zone
 TARGET_POINTS = 500  # default resolution: at most this many buckets
 MAX_POINTS = 10_000  # an explicit resolution may not ask for more
@@ -52,22 +53,16 @@ def flow_map(
     caller has them.
     """
     if runs is None:
-        runs = read_runs(snapshot, policy, matrices=True, compare=False)
+        runs = read_runs(snapshot, policy, matrices=True)
     # Floating-point sums depend on their order: add the rows up in one fixed order (namespace,
     # name), not in whatever order the database returns them, so the same snapshot always gives
     # the same figures to the last digit.
-    rows = sorted(
-        (
-            (run.namespace, run.name, run.matrix or {}, run.under[DROPPED], run.under[COST])
-            for run in runs
-        ),
-        key=itemgetter(0, 1),
-    )
+    rows = sorted(runs, key=_BY_NAME)
     if at_snapshot is None:
         at_snapshot = SnapshotVolumes(snapshot)
     found = at_snapshot.get()
-    volumes = {key: volume.gb for key, volume in found.items()}
-    known = [volumes[(ns, name)] for ns, name, *_ in rows if (ns, name) in volumes]
+    used = [found.get((run.namespace, run.name)) for run in rows]  # in the rows' order
+    known = [volume.gb for volume in used if volume is not None]
     if not known:
         weighting = "equal"
     elif len(known) == len(rows):
@@ -75,22 +70,25 @@ def flow_map(
     else:
         weighting = "mixed"
     fill = (sum(known) / len(known) if known else 0.0) or 1.0
-    weights = [volumes.get((ns, name), fill) for ns, name, *_ in rows]
+    weights = [fill if volume is None else volume.gb for volume in used]
     total_weight = sum(weights)
 
     matrix: dict[str, dict[str, float]] = {}
     dropped = cost_mean = 0.0
     monthly_cost = 0.0
-    for (ns, name, cells, service_dropped, cost_per_gb), weight in zip(rows, weights, strict=True):
+    for run, weight, volume in zip(rows, weights, used, strict=True):
         share = weight / total_weight if total_weight else 0.0
-        for src, row in cells.items():
-            target = matrix.setdefault(src, {})
-            for dst, value in row.items():
+        for src, cells in (run.matrix or {}).items():
+            target = matrix.get(src)
+            if target is None:
+                target = matrix[src] = {}
+            for dst, value in cells.items():
                 target[dst] = target.get(dst, 0.0) + value * share
-        dropped += service_dropped * share
-        cost_mean += cost_per_gb * share
-        if (ns, name) in volumes:
-            monthly_cost += cost_per_gb * volumes[(ns, name)]
+        figures = run.under
+        dropped += figures[DROPPED] * share
+        cost_mean += figures[COST] * share
+        if volume is not None:
+            monthly_cost += figures[COST] * volume.gb
 
     by_source: list[dict[str, Any]] = []
     cross_total = 0.0
@@ -120,9 +118,7 @@ def flow_map(
         "crossZoneFraction": cross_total / forwarded if forwarded else 0.0,
         "costPerGbMean": cost_mean if rows else None,
         "monthlyCost": monthly_cost if known else None,
-        "volumes": volume_summary(
-            at_snapshot, [found[(ns, n)] for ns, n, *_ in rows if (ns, n) in found]
-        ),
+        "volumes": volume_summary(at_snapshot, [volume for volume in used if volume is not None]),
         "policy": policy,
         "zones": zone_figures(snapshot),
     }

@@ -149,9 +149,10 @@ def test_a_routing_that_moves_only_between_zones_counts_as_a_change(
     }
     assert run["matrix"] == row.matrix
     if edit is None:
-        del run["matrix"]
+        del run["matrix"], run["sameMatrix"]  # as rows written before either was stored
     else:
         run["matrix"] = edit(row.matrix)
+        run["sameMatrix"] = run["matrix"] == row.matrix  # as the writer marks it
     row.save(update_fields=["what_if"])
     body = token_client("viewer").get(URL, {"policy": "PreferSameZone"}).json()
     rows = {r["name"]: r for r in body["topServices"]}
@@ -232,13 +233,32 @@ def test_the_schema_describes_it(small, token_client):
     assert body["$ref"].endswith("/PolicyServices")
 
 
-def test_runs_read_without_comparing_matrices_count_the_same_changes(small):
-    """The flow map reads the runs without the database's matrix comparison; the top table given
-    such runs compares the unsettled rows' matrices itself, to the same answer."""
+def test_each_run_says_whether_its_matrix_is_the_observed_one(small):
+    """The writer marks each stored what-if run `sameMatrix` (exactly the observed matrix or
+    not), which the top table counts from."""
+    for row in ServiceSummary.objects.all():
+        assert {policy: run["sameMatrix"] for policy, run in row.what_if.items()} == {
+            policy: run["matrix"] == row.matrix for policy, run in row.what_if.items()
+        }
+    marks = {
+        row.name: row.what_if["PreferSameZone"]["sameMatrix"]
+        for row in ServiceSummary.objects.all()
+    }
+    assert marks == {"web": True, "api": True, "spread": False}
+
+
+def test_rows_written_before_the_marks_count_the_same_changes(small):
+    """Rows of older snapshots carry no `sameMatrix`: their runs say None, and the top table
+    compares those rows' matrices itself, to the same answer."""
     snapshot = small.latest_snapshot()
-    for policy in ("none", "PreferSameNode", "PreferSameZone", "Auto"):
-        runs = read_runs(snapshot, policy, matrices=True, compare=False)
+    policies = ("none", "PreferSameNode", "PreferSameZone", "Auto")
+    marked = {policy: policy_services(snapshot, policy, {}) for policy in policies}
+    for row in ServiceSummary.objects.all():
+        for run in row.what_if.values():
+            del run["sameMatrix"]
+        row.save(update_fields=["what_if"])
+    for policy in policies:
+        runs = read_runs(snapshot, policy, matrices=True)
         assert {run.same_matrix for run in runs} == {None}
-        assert policy_services(snapshot, policy, {}, runs=runs) == policy_services(
-            snapshot, policy, {}
-        )
+        assert policy_services(snapshot, policy, {}, runs=runs) == marked[policy]
+    assert marked["PreferSameZone"]["changedServices"] == 1

@@ -1,7 +1,8 @@
 """Migrations that change data. 0010: a cluster left `watching` by a watcher of an earlier
 version (no lease) is made idle, so the scheduler snapshots it until a watcher holds it again.
 0017: the Services list's severity and saving columns are filled from the summaries' JSON; 0019:
-its endpoint zones from their stored reports."""
+its endpoint zones from their stored reports; 0022: each current what-if run says whether its
+zone matrix is the observed one."""
 
 import zlib
 
@@ -102,6 +103,41 @@ def test_endpoint_zones_are_filled_from_the_stored_reports():
         new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
         zones = dict(new.objects.values_list("name", "endpoint_zones"))
         assert zones == {"spread": "|a|b|unknown|", "empty": "", "old": None}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_current_what_if_runs_are_marked_same_or_not():
+    """Migration 0022: the current rows' runs get `sameMatrix` (exact equality, as the database
+    compared them); a run without a matrix and rows of older snapshots are left as they were."""
+    before = [("routing", "0021_summary_toast_target")]
+    after = [("routing", "0022_what_if_same_matrix")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
+    summary = apps.get_model("routing", "ServiceSummary")
+    home = {"a": {"a": 1.0}}
+    spread = {"a": {"a": 0.5, "b": 0.5}}
+    what_if = {
+        "none": {"costPerGb": 0.01, "matrix": spread},
+        "PreferSameZone": {"costPerGb": 0.0, "matrix": {"a": {"a": 1.0}}},
+        "Auto": {"costPerGb": 0.0},  # written before runs carried matrices
+    }
+    summary_row(summary, cluster, "open", matrix=home, what_if=what_if)
+    summary_row(summary, cluster, "closed", matrix=home, what_if=what_if, last_seq=2)
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
+        runs = dict(new.objects.values_list("name", "what_if"))
+        marks = {policy: run.get("sameMatrix") for policy, run in runs["open"].items()}
+        assert marks == {"none": False, "PreferSameZone": True, "Auto": None}
+        assert runs["open"]["none"]["matrix"] == spread  # the rest as it was
+        assert runs["closed"] == what_if
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
