@@ -382,8 +382,8 @@ class ServiceSummary(models.Model):
     Figures are those of the analysis report (docs/analysis-report.md): `policy` is the declared
     trafficDistribution as written, "Auto" for topology-mode Auto, else "none"; `what_if` maps
     each policy to crossZoneFraction, dropped, maxOverload, costPerGb, its zone `matrix` and
-    `sameMatrix` (that matrix is the observed one; rows written before migration 0022 and not
-    current then lack it, older ones lack the matrix too).
+    `sameRouting` (that matrix routes as the observed one, up to float noise; rows no longer
+    current at migration 0022 lack it, older ones lack the matrix too).
     """
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+", db_index=False)

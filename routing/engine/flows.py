@@ -7,6 +7,9 @@ from .model import UNKNOWN_ZONE, Cluster, Endpoint, Service
 from .proxy import FORWARD, Outcome, ProxyPlan
 
 _EPSILON = 1e-12
+# Two zone matrices route alike when no share differs by more than this: runs with different
+# hints but the same routing give the same shares up to float noise.
+SAME_SHARE = 1e-9
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,21 @@ class Flows:
     cross_region: float
     load: dict[int, float]  # endpoint index -> share of all client traffic
     max_overload: float
+
+
+def same_routing(
+    a: Mapping[str, Mapping[str, float]], b: Mapping[str, Mapping[str, float]]
+) -> bool:
+    """Whether two zone matrices send the same shares between the same zones (within
+    SAME_SHARE; a missing cell is a share of 0)."""
+    if a == b:
+        return True
+    for src in a.keys() | b.keys():
+        row_a, row_b = a.get(src, {}), b.get(src, {})
+        for dst in row_a.keys() | row_b.keys():
+            if abs(row_a.get(dst, 0.0) - row_b.get(dst, 0.0)) > SAME_SHARE:
+                return False
+    return True
 
 
 def flow_zone(zone: str) -> str:

@@ -9,24 +9,29 @@ same row. Monthly figures are a per-GB figure times the Service's volume (routin
 under either routing: a policy changes where bytes go, not how many there are.
 
 It reads one row per Service, so it is linear in the snapshot's Services; whether a run's zone
-matrix is the observed one was settled when the row was written (`sameMatrix`; rows written
-before that, and runs whose matrices differ only in float noise, are compared here), and only
-the rows shown are built in full (docs/benchmarks.md).
+matrix routes as the observed one does was settled when the row was written (`sameRouting`;
+the matrices of rows written before that are compared here), and only the rows shown are built
+in full (docs/benchmarks.md).
 """
 
 import heapq
 from typing import Any
 
+import orjson
+from django.db.models import TextField
 from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Cast
 
-from routing.figures.runs import COST, FIGURES, OBSERVED, Matrix, Run, read_runs
+from routing.engine.flows import SAME_SHARE, same_routing
+from routing.figures.runs import COST, FIGURES, OBSERVED, Run, read_runs
 from routing.models import ServiceSummary, Snapshot
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
 TOP_SERVICES = 10
-# Two runs are the same outcome when no figure and no zone-to-zone share differs by more than
-# this: runs with different hints but the same routing give the same figures up to float noise.
-SAME = 1e-9
+# Two runs are the same outcome when no figure differs by more than this (nor, same_routing,
+# any zone-to-zone share): runs with different hints but the same routing give the same figures
+# up to float noise.
+SAME = SAME_SHARE
 
 
 def policy_services(
@@ -58,13 +63,14 @@ def policy_services(
 
     changed: set[int] = set()
     if not observed:
-        unsure = []  # the same figures, matrices not equal (or not stored, or not compared)
+        unsure = []  # the same figures, written before runs said whether they route the same
         for run in runs:
-            if run.under != run.observed and any(
-                abs(u - o) > SAME for u, o in zip(run.under, run.observed, strict=True)
+            if run.same_routing is False or (
+                run.under != run.observed
+                and any(abs(u - o) > SAME for u, o in zip(run.under, run.observed, strict=True))
             ):
                 changed.add(run.pk)
-            elif not run.same_matrix:
+            elif run.same_routing is None:
                 unsure.append(run.pk)
         if unsure:
             summaries = ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
@@ -96,24 +102,22 @@ def policy_services(
 
 
 def _moved(summaries, policy: str, pks: list[int]) -> set[int]:
-    """Of the rows `pks`, those whose zone matrix under the policy differs from the observed one
-    by more than SAME in any share (a row without a stored what-if matrix: its figures, the
-    same, decide)."""
+    """Of the rows `pks`, those whose zone matrix under the policy does not route as the
+    observed one (routing.engine.flows.same_routing; a row without a stored what-if matrix: its
+    figures, the same, decide)."""
+    run_matrix = KeyTransform("matrix", KeyTransform(policy, "what_if"))
     rows = (
         summaries.filter(pk__in=pks)
-        .annotate(run_matrix=KeyTransform("matrix", KeyTransform(policy, "what_if")))
-        .values_list("pk", "matrix", "run_matrix")
+        .annotate(  # as text, parsed with orjson (runs.py says why)
+            observed_text=Cast("matrix", TextField()), run_text=Cast(run_matrix, TextField())
+        )
+        .values_list("pk", "observed_text", "run_text")
     )
-    return {pk for pk, observed, run in rows if run is not None and _differ(observed, run)}
-
-
-def _differ(before: Matrix, after: Matrix) -> bool:
-    for src in before.keys() | after.keys():
-        a, b = before.get(src, {}), after.get(src, {})
-        for dst in a.keys() | b.keys():
-            if abs(b.get(dst, 0.0) - a.get(dst, 0.0)) > SAME:
-                return True
-    return False
+    return {
+        pk
+        for pk, observed, run in rows
+        if run is not None and not same_routing(orjson.loads(observed), orjson.loads(run))
+    }
 
 
 def _row(

@@ -4,8 +4,8 @@ observed one: the flow map (routing.figures.traffic.flow_map) and the top table
 
 Nothing is simulated here. The engine ran every policy for every Service when the snapshot was
 analysed, and each summary row stores those runs (`what_if`: crossZoneFraction, dropped,
-maxOverload, costPerGb, the zone matrix and whether that matrix is the observed one,
-`sameMatrix`). The topology page shows both figures of the same
+maxOverload, costPerGb, the zone matrix and whether that matrix routes as the observed one
+does, `sameRouting`). The topology page shows both figures of the same
 runs, so it reads the rows once (dashboard/pages/topology.py).
 
 JSON leaves the database as text and is parsed with orjson: Django's JSONField parses each value
@@ -45,10 +45,10 @@ class Run(NamedTuple):
     declared: str  # the trafficDistribution (or topology mode) the Service declares
     observed: tuple[float, ...]  # FIGURES as the cluster routes now
     under: tuple[float, ...]  # FIGURES under the policy (observed: the same tuple)
-    # The policy's zone matrix is the observed one (the run's `sameMatrix`, set when the row was
-    # written; False also when the matrices differ only in float noise); None for a row written
-    # before runs carried it: the top table then compares that row's matrices in the database.
-    same_matrix: bool | None
+    # The policy's zone matrix routes as the observed one does (the run's `sameRouting`, set
+    # when the row was written: the same shares up to float noise); None for a row written
+    # before runs carried it: the top table then compares that row's matrices itself.
+    same_routing: bool | None
     matrix: Matrix | None  # the zone matrix under the policy, when read with matrices=True
 
 
@@ -88,10 +88,9 @@ def _read(snapshot: Snapshot, policy: str, matrices: bool) -> list[Run]:
         cells = figures.get("matrix")
         if cells is None and matrices:
             cells = _report_matrix(row[0], policy)
-        same_matrix = figures.get("sameMatrix")
-        run_figures = under(figures)
+        same = figures.get("sameRouting")
         out.append(
-            Run(row[0], row[1], row[2], row[3], row[OBSERVED_AT], run_figures, same_matrix, cells)
+            Run(row[0], row[1], row[2], row[3], row[OBSERVED_AT], under(figures), same, cells)
         )
     return out
 

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from routing.engine import InputError
+from routing.engine.flows import same_routing
 from routing.engine.loader import label_of
 from routing.engine.model import UNKNOWN_ZONE, ZONE_LABEL
 from routing.models import SEVERITY_RANK, Cluster, ServiceSummary
@@ -151,18 +152,18 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         recommendation = svc["recommendation"]
         fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
         fields["endpoint_zones"] = endpoint_zones(svc.get("endpoints") or ())
-        mark_same_matrices(fields["what_if"], fields["matrix"])
+        mark_same_routing(fields["what_if"], fields["matrix"])
         out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
     return out
 
 
-def mark_same_matrices(what_if: dict[str, dict[str, Any]], observed: dict[str, Any]) -> None:
-    """Mark each what-if run whose zone matrix is the observed one (`sameMatrix`), exactly as
-    the database compares JSON: the top table under a policy counts the Services it would
-    change from that, instead of comparing every row's two matrices on read. Not part of the
-    digest (added after it): a function of what the digest covers."""
+def mark_same_routing(what_if: dict[str, dict[str, Any]], observed: dict[str, Any]) -> None:
+    """Mark each what-if run whose zone matrix routes as the observed one does (`sameRouting`:
+    the same shares, up to float noise): the top table under a policy counts the Services it
+    would change from that, instead of reading and comparing every row's two matrices. Not part
+    of the digest (added after it): a function of what the digest covers."""
     for run in what_if.values():
-        run["sameMatrix"] = run["matrix"] == observed
+        run["sameRouting"] = same_routing(run["matrix"], observed)
 
 
 class Tally:

@@ -5,6 +5,7 @@ import orjson
 import pytest
 
 from dashboard.pages.topology import top_services
+from routing.engine.flows import same_routing
 from routing.figures.policy_services import policy_services
 from routing.figures.runs import read_runs
 from routing.models import Cluster, ServiceSummary, TrafficVolume
@@ -134,11 +135,13 @@ def _matrices_differ(a: dict, b: dict) -> bool:
         (None, False),
     ],
 )
+@pytest.mark.parametrize("marked", [True, False], ids=["marked", "written-before-marks"])
 def test_a_routing_that_moves_only_between_zones_counts_as_a_change(
-    small, token_client, edit, changed
+    small, token_client, edit, changed, marked
 ):
     """api sends every zone's traffic to us-east-1a whatever the policy; its stored run under
-    PreferSameZone is edited to test how its zone matrix is compared."""
+    PreferSameZone is edited to test how its zone matrix is compared: from the writer's mark,
+    or, for a row written before runs carried one, by reading both matrices."""
     row = ServiceSummary.objects.get(cluster=small, name="api")
     run = row.what_if["PreferSameZone"]
     assert {k: run[k] for k in FIGURES} == {
@@ -149,10 +152,12 @@ def test_a_routing_that_moves_only_between_zones_counts_as_a_change(
     }
     assert run["matrix"] == row.matrix
     if edit is None:
-        del run["matrix"], run["sameMatrix"]  # as rows written before either was stored
+        del run["matrix"], run["sameRouting"]  # as rows written before either was stored
     else:
         run["matrix"] = edit(row.matrix)
-        run["sameMatrix"] = run["matrix"] == row.matrix  # as the writer marks it
+        run["sameRouting"] = same_routing(run["matrix"], row.matrix)  # as the writer marks it
+        if not marked:
+            del run["sameRouting"]
     row.save(update_fields=["what_if"])
     body = token_client("viewer").get(URL, {"policy": "PreferSameZone"}).json()
     rows = {r["name"]: r for r in body["topServices"]}
@@ -233,32 +238,40 @@ def test_the_schema_describes_it(small, token_client):
     assert body["$ref"].endswith("/PolicyServices")
 
 
-def test_each_run_says_whether_its_matrix_is_the_observed_one(small):
-    """The writer marks each stored what-if run `sameMatrix` (exactly the observed matrix or
-    not), which the top table counts from."""
+def test_each_run_says_whether_it_routes_as_observed(small):
+    """The writer marks each stored what-if run `sameRouting` (its zone matrix sends the same
+    shares as the observed one, up to float noise), which the top table counts from."""
     for row in ServiceSummary.objects.all():
-        assert {policy: run["sameMatrix"] for policy, run in row.what_if.items()} == {
-            policy: run["matrix"] == row.matrix for policy, run in row.what_if.items()
+        assert {policy: run["sameRouting"] for policy, run in row.what_if.items()} == {
+            policy: same_routing(run["matrix"], row.matrix) for policy, run in row.what_if.items()
         }
     marks = {
-        row.name: row.what_if["PreferSameZone"]["sameMatrix"]
+        row.name: row.what_if["PreferSameZone"]["sameRouting"]
         for row in ServiceSummary.objects.all()
     }
     assert marks == {"web": True, "api": True, "spread": False}
 
 
+def test_same_routing_allows_float_noise_only():
+    home = {"a": {"a": 1.0}}
+    assert same_routing(home, {"a": {"a": 1.0 - 1e-12, "b": 0.0}})
+    assert not same_routing(home, {"a": {"a": 0.5, "b": 0.5}})
+    assert not same_routing(home, {"b": {"a": 1.0}})
+    assert not same_routing(home, {})
+
+
 def test_rows_written_before_the_marks_count_the_same_changes(small):
-    """Rows of older snapshots carry no `sameMatrix`: their runs say None, and the top table
+    """Rows of older snapshots carry no `sameRouting`: their runs say None, and the top table
     compares those rows' matrices itself, to the same answer."""
     snapshot = small.latest_snapshot()
     policies = ("none", "PreferSameNode", "PreferSameZone", "Auto")
     marked = {policy: policy_services(snapshot, policy, {}) for policy in policies}
     for row in ServiceSummary.objects.all():
         for run in row.what_if.values():
-            del run["sameMatrix"]
+            del run["sameRouting"]
         row.save(update_fields=["what_if"])
     for policy in policies:
         runs = read_runs(snapshot, policy, matrices=True)
-        assert {run.same_matrix for run in runs} == {None}
+        assert {run.same_routing for run in runs} == {None}
         assert policy_services(snapshot, policy, {}, runs=runs) == marked[policy]
     assert marked["PreferSameZone"]["changedServices"] == 1

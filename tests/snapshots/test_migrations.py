@@ -2,7 +2,7 @@
 version (no lease) is made idle, so the scheduler snapshots it until a watcher holds it again.
 0017: the Services list's severity and saving columns are filled from the summaries' JSON; 0019:
 its endpoint zones from their stored reports; 0022: each current what-if run says whether its
-zone matrix is the observed one."""
+zone matrix routes as the observed one does."""
 
 import zlib
 
@@ -111,10 +111,10 @@ def test_endpoint_zones_are_filled_from_the_stored_reports():
 
 @pytest.mark.django_db(transaction=True)
 def test_current_what_if_runs_are_marked_same_or_not():
-    """Migration 0022: the current rows' runs get `sameMatrix` (exact equality, as the database
-    compared them); a run without a matrix and rows of older snapshots are left as they were."""
+    """Migration 0022: the current rows' runs get `sameRouting` (float noise is the same
+    routing); a run without a matrix and rows of older snapshots are left as they were."""
     before = [("routing", "0021_summary_toast_target")]
-    after = [("routing", "0022_what_if_same_matrix")]
+    after = [("routing", "0022_what_if_same_routing")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
@@ -125,6 +125,7 @@ def test_current_what_if_runs_are_marked_same_or_not():
     what_if = {
         "none": {"costPerGb": 0.01, "matrix": spread},
         "PreferSameZone": {"costPerGb": 0.0, "matrix": {"a": {"a": 1.0}}},
+        "PreferSameNode": {"costPerGb": 0.0, "matrix": {"a": {"a": 1.0 - 1e-13, "b": 0.0}}},
         "Auto": {"costPerGb": 0.0},  # written before runs carried matrices
     }
     summary_row(summary, cluster, "open", matrix=home, what_if=what_if)
@@ -134,8 +135,13 @@ def test_current_what_if_runs_are_marked_same_or_not():
         executor.migrate(after)
         new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
         runs = dict(new.objects.values_list("name", "what_if"))
-        marks = {policy: run.get("sameMatrix") for policy, run in runs["open"].items()}
-        assert marks == {"none": False, "PreferSameZone": True, "Auto": None}
+        marks = {policy: run.get("sameRouting") for policy, run in runs["open"].items()}
+        assert marks == {
+            "none": False,
+            "PreferSameZone": True,
+            "PreferSameNode": True,
+            "Auto": None,
+        }
         assert runs["open"]["none"]["matrix"] == spread  # the rest as it was
         assert runs["closed"] == what_if
     finally:
