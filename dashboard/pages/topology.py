@@ -21,6 +21,7 @@ from routing.figures.policy_services import policy_services
 from routing.figures.runs import OBSERVED, Run, read_runs
 from routing.figures.traffic import flow_map
 from routing.models import Snapshot
+from routing.snapshots.write import gc_paused
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
 # The toggle's choices: the flow map's `policy` values, with what each one means.
@@ -106,17 +107,20 @@ def _page_data(
     if snapshot is None or known is None:
         return data
     # One read of every Service row serves the flow map, the observed top table (kept for a
-    # switch back) and, under a what-if policy, the top table under it.
-    runs = read_runs(snapshot, policy, matrices=True)
-    volumes = known.get()
-    data["snapshot"] = snapshot.seq
-    data["flowmap"] = {"snapshot": snapshot.seq, **flow_map(snapshot, policy, runs, known)}
-    data["topServices"] = top_services(snapshot, volumes, runs)
-    if policy != OBSERVED:
-        data["policyServices"] = {
-            "snapshot": snapshot.seq,
-            **policy_services(snapshot, policy, volumes, runs=runs),
-        }
+    # switch back) and, under a what-if policy, the top table under it. The collector stays off
+    # until the rows are freed again: let back on while they lived, it would scan them all.
+    with gc_paused():
+        runs = read_runs(snapshot, policy, matrices=True)
+        volumes = known.get()
+        data["snapshot"] = snapshot.seq
+        data["flowmap"] = {"snapshot": snapshot.seq, **flow_map(snapshot, policy, runs, known)}
+        data["topServices"] = top_services(snapshot, volumes, runs)
+        if policy != OBSERVED:
+            data["policyServices"] = {
+                "snapshot": snapshot.seq,
+                **policy_services(snapshot, policy, volumes, runs=runs),
+            }
+        del runs
     return data
 
 

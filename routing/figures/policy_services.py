@@ -25,6 +25,7 @@ from django.db.models.functions import Cast
 from routing.engine.flows import SAME_SHARE, same_routing
 from routing.figures.runs import COST, FIGURES, OBSERVED, Run, read_runs
 from routing.models import ServiceSummary, Snapshot
+from routing.snapshots.write import gc_paused
 from routing.volumes.lookup import SnapshotVolumes, Volume
 
 TOP_SERVICES = 10
@@ -55,7 +56,10 @@ def policy_services(
     if volumes is None:
         volumes = SnapshotVolumes(snapshot).get()
     if runs is None:
-        runs = read_runs(snapshot, policy, matrices=False)
+        with gc_paused():  # until the runs read here are freed (read_runs says why)
+            return policy_services(
+                snapshot, policy, volumes, limit, read_runs(snapshot, policy, matrices=False)
+            )
     observed = policy == OBSERVED
 
     def under(run: Run) -> tuple[float, ...]:

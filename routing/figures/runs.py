@@ -54,7 +54,12 @@ class Run(NamedTuple):
 
 def read_runs(snapshot: Snapshot, policy: str, *, matrices: bool) -> list[Run]:
     """Every Service row of the snapshot, with its figures under `policy` ("observed" or one of
-    the engine's what-if policies) and, if `matrices`, its zone matrix under it."""
+    the engine's what-if policies) and, if `matrices`, its zone matrix under it.
+
+    A caller that keeps the runs while it computes should hold the collector off too
+    (routing.snapshots.write.gc_paused) until it has freed them: let back on while 10,000 runs
+    live, its next full collections scan them all, twice the time of a figure on the median
+    (docs/benchmarks.md)."""
     with gc_paused():  # a parsed run per Service, all kept: collections would scan in vain
         return _read(snapshot, policy, matrices)
 

@@ -53,7 +53,10 @@ def flow_map(
     caller has them.
     """
     if runs is None:
-        runs = read_runs(snapshot, policy, matrices=True)
+        with gc_paused():  # until the runs read here are freed (read_runs says why)
+            return flow_map(
+                snapshot, policy, read_runs(snapshot, policy, matrices=True), at_snapshot
+            )
     # Floating-point sums depend on their order: add the rows up in one fixed order (namespace,
     # name), not in whatever order the database returns them, so the same snapshot always gives
     # the same figures to the last digit.
