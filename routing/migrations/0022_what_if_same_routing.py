@@ -39,6 +39,8 @@ def _marked(runs: dict, observed: dict) -> bool:
 
 
 def _same(a: dict, b: dict) -> bool:
+    """routing.engine.flows.same_routing as it was written: a migration keeps its own copy, so
+    that what it did does not change when the engine's does."""
     for src in a.keys() | b.keys():
         row_a, row_b = a.get(src, {}), b.get(src, {})
         for dst in row_a.keys() | row_b.keys():
