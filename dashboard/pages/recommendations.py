@@ -7,7 +7,8 @@ from django.urls import reverse
 from dashboard.pages.common import cluster_context, get_cluster, viewer_required
 from routing.figures.stability import with_stability
 from routing.figures.traffic import Recommendations, recommendations, with_yaml
-from routing.models import ServiceSummary
+from routing.models import Cluster, ServiceSummary, Snapshot
+from routing.snapshots.write import gc_paused
 
 PAGE_SIZE = 20  # recommendations a page; the JS asks the API for the same page size
 TRAFFIC_DISTRIBUTION_DOCS = (
@@ -20,6 +21,18 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
     found = get_cluster(cluster)
     context = cluster_context(request, found, "recommendations")
     snapshot = context["snapshot"]
+    # The ranking parses every recommending Service's row; the collector stays off until those
+    # rows are freed again, as on the topology page (routing.figures.runs.read_runs says why).
+    with gc_paused():
+        data = _page_data(found, snapshot)
+    return render(
+        request,
+        "pages/recommendations.html",
+        {**context, "data": data, "docs_url": TRAFFIC_DISTRIBUTION_DOCS},
+    )
+
+
+def _page_data(found: Cluster, snapshot: Snapshot | None) -> dict:
     items = Recommendations([])
     using_topology = 0
     if snapshot is not None:
@@ -44,8 +57,4 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
         "serviceUrl": reverse("service", args=[found.name, "NAMESPACE", "NAME"]),
         "settingsUrl": reverse("settings", args=[found.name]),
     }
-    return render(
-        request,
-        "pages/recommendations.html",
-        {**context, "data": data, "docs_url": TRAFFIC_DISTRIBUTION_DOCS},
-    )
+    return data

@@ -31,6 +31,7 @@ from routing.figures.stability import with_stability
 from routing.figures.traffic import flow_map, recommendations, with_yaml
 from routing.models import Cluster, ServiceSummary, Snapshot, TrafficVolume
 from routing.roles import EDITOR
+from routing.snapshots.write import gc_paused
 from routing.volumes.lookup import volume_stamp
 
 NAMESPACE = OpenApiParameter("namespace", str, OpenApiParameter.PATH, description="Namespace.")
@@ -213,12 +214,17 @@ class RecommendationsView(generics.GenericAPIView):
         self.paginator.query = canonical_query(query, request, self.paginator)
 
         def page() -> dict:
-            snapshot = ref.load()
-            self.paginator.snapshot = snapshot
-            rows = self.paginate_queryset(recommendations(snapshot))
-            assert rows is not None  # None only without a paginator or page_size: it has both
-            rows = with_stability(snapshot, with_yaml(rows))  # this page's only: a query each
-            return self.get_paginated_response(rows).data
+            # The ranking parses every recommending Service's row: the collector stays off until
+            # the paginator has let go of them (routing.figures.runs.read_runs says why).
+            with gc_paused():
+                snapshot = ref.load()
+                self.paginator.snapshot = snapshot
+                rows = self.paginate_queryset(recommendations(snapshot))
+                assert rows is not None  # None only without a paginator or page_size: it has both
+                rows = with_stability(snapshot, with_yaml(rows))  # this page's only: a query each
+                data = self.get_paginated_response(rows).data
+                self.paginator.page = None  # its object list: the whole ranking
+                return data
 
         # Ranking reads every Service's row: cached per snapshot, page and volumes.
         key = [
