@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db.models.fields.json import KT
 
 from routing.models import ServiceSummary, Snapshot
+from routing.snapshots.write import gc_paused
 from routing.volumes.lookup import SnapshotVolumes
 
 
@@ -34,7 +36,13 @@ class _Sums:
 def namespace_rollup(snapshot: Snapshot, volumes: SnapshotVolumes | None = None) -> dict[str, Any]:
     """Per namespace of the snapshot: Services, volume and monthly cost (where volumes exist),
     weighted cost per GB and cross-zone share, Services dropping traffic or overloaded."""
-    volumes = volumes or SnapshotVolumes(snapshot)
+    # Every Service's row is kept while summed: the collector stays off until they are freed
+    # (routing.figures.runs.read_runs says why).
+    with gc_paused():
+        return _rollup(snapshot, volumes or SnapshotVolumes(snapshot))
+
+
+def _rollup(snapshot: Snapshot, volumes: SnapshotVolumes) -> dict[str, Any]:
     rows = sorted(
         ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
             "namespace",
@@ -43,7 +51,7 @@ def namespace_rollup(snapshot: Snapshot, volumes: SnapshotVolumes | None = None)
             "dropped",
             "max_overload",
             "cost_per_gb",
-            "recommendation",
+            KT("recommendation__policy"),  # only whether there is one: not the whole JSON
         )
     )  # a fixed order, so that the float sums are the same on every read
     found = {key: volume.gb for key, volume in volumes.get().items()} if volumes.any() else {}
@@ -53,7 +61,7 @@ def namespace_rollup(snapshot: Snapshot, volumes: SnapshotVolumes | None = None)
     limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
 
     sums: dict[str, _Sums] = {}
-    for ns, name, cross, dropped, overload, cost, recommendation in rows:
+    for ns, name, cross, dropped, overload, cost, recommended in rows:
         s = sums.setdefault(ns, _Sums())
         gb = found.get((ns, name))
         weight = fill if gb is None else gb
@@ -68,7 +76,7 @@ def namespace_rollup(snapshot: Snapshot, volumes: SnapshotVolumes | None = None)
         s.cost += weight * cost
         s.dropping += dropped > 0
         s.overloaded += overload > limit
-        s.recommended += bool((recommendation or {}).get("policy"))
+        s.recommended += bool(recommended)
 
     namespaces = [_figures(ns, s) for ns, s in sums.items()]
     # Largest monthly cost first once volumes exist (namespaces without one last), else the
