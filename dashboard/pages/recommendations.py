@@ -21,10 +21,7 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
     found = get_cluster(cluster)
     context = cluster_context(request, found, "recommendations")
     snapshot = context["snapshot"]
-    # The ranking parses every recommending Service's row; the collector stays off until those
-    # rows are freed again, as on the topology page (routing.figures.runs.read_runs says why).
-    with gc_paused():
-        data = _page_data(found, snapshot)
+    data = _page_data(found, snapshot)
     return render(
         request,
         "pages/recommendations.html",
@@ -32,6 +29,9 @@ def recommendations_page(request: HttpRequest, cluster: str, **kwargs: str) -> H
     )
 
 
+# The ranking parses every recommending Service's row: the collector stays off until those rows
+# are freed, on return (routing.figures.runs.read_runs says why).
+@gc_paused()
 def _page_data(found: Cluster, snapshot: Snapshot | None) -> dict:
     items = Recommendations([])
     using_topology = 0

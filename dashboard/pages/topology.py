@@ -85,6 +85,9 @@ def page_data(
     )
 
 
+# The page's figures read every Service's row once and keep the runs: the collector stays off
+# until they are freed, on return (routing.figures.runs.read_runs says why).
+@gc_paused()
 def _page_data(
     cluster_name: str,
     snapshot: Snapshot | None,
@@ -107,20 +110,17 @@ def _page_data(
     if snapshot is None or known is None:
         return data
     # One read of every Service row serves the flow map, the observed top table (kept for a
-    # switch back) and, under a what-if policy, the top table under it. The collector stays off
-    # until the rows are freed again: let back on while they lived, it would scan them all.
-    with gc_paused():
-        runs = read_runs(snapshot, policy, matrices=True)
-        volumes = known.get()
-        data["snapshot"] = snapshot.seq
-        data["flowmap"] = {"snapshot": snapshot.seq, **flow_map(snapshot, policy, runs, known)}
-        data["topServices"] = top_services(snapshot, volumes, runs)
-        if policy != OBSERVED:
-            data["policyServices"] = {
-                "snapshot": snapshot.seq,
-                **policy_services(snapshot, policy, volumes, runs=runs),
-            }
-        del runs
+    # switch back) and, under a what-if policy, the top table under it.
+    runs = read_runs(snapshot, policy, matrices=True)
+    volumes = known.get()
+    data["snapshot"] = snapshot.seq
+    data["flowmap"] = {"snapshot": snapshot.seq, **flow_map(snapshot, policy, runs, known)}
+    data["topServices"] = top_services(snapshot, volumes, runs)
+    if policy != OBSERVED:
+        data["policyServices"] = {
+            "snapshot": snapshot.seq,
+            **policy_services(snapshot, policy, volumes, runs=runs),
+        }
     return data
 
 

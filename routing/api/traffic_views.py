@@ -213,18 +213,18 @@ class RecommendationsView(generics.GenericAPIView):
         ref = existing_ref(cluster, query.validated_data.get("snapshot"))
         self.paginator.query = canonical_query(query, request, self.paginator)
 
+        # The ranking parses every recommending Service's row: the collector stays off until
+        # the paginator has let go of them (routing.figures.runs.read_runs says why).
+        @gc_paused()
         def page() -> dict:
-            # The ranking parses every recommending Service's row: the collector stays off until
-            # the paginator has let go of them (routing.figures.runs.read_runs says why).
-            with gc_paused():
-                snapshot = ref.load()
-                self.paginator.snapshot = snapshot
-                rows = self.paginate_queryset(recommendations(snapshot))
-                assert rows is not None  # None only without a paginator or page_size: it has both
-                rows = with_stability(snapshot, with_yaml(rows))  # this page's only: a query each
-                data = self.get_paginated_response(rows).data
-                self.paginator.page = None  # its object list: the whole ranking
-                return data
+            snapshot = ref.load()
+            self.paginator.snapshot = snapshot
+            rows = self.paginate_queryset(recommendations(snapshot))
+            assert rows is not None  # None only without a paginator or page_size: it has both
+            rows = with_stability(snapshot, with_yaml(rows))  # this page's only: a query each
+            data = self.get_paginated_response(rows).data
+            self.paginator.page = None  # its object list: the whole ranking
+            return data
 
         # Ranking reads every Service's row: cached per snapshot, page and volumes.
         key = [

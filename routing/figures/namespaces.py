@@ -33,16 +33,13 @@ class _Sums:
     recommended: int = 0
 
 
+# Every Service's row is kept while summed: the collector stays off until they are freed, on
+# return (routing.figures.runs.read_runs says why).
+@gc_paused()
 def namespace_rollup(snapshot: Snapshot, volumes: SnapshotVolumes | None = None) -> dict[str, Any]:
     """Per namespace of the snapshot: Services, volume and monthly cost (where volumes exist),
     weighted cost per GB and cross-zone share, Services dropping traffic or overloaded."""
-    # Every Service's row is kept while summed: the collector stays off until they are freed
-    # (routing.figures.runs.read_runs says why).
-    with gc_paused():
-        return _rollup(snapshot, volumes or SnapshotVolumes(snapshot))
-
-
-def _rollup(snapshot: Snapshot, volumes: SnapshotVolumes) -> dict[str, Any]:
+    volumes = volumes or SnapshotVolumes(snapshot)
     rows = sorted(
         ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq).values_list(
             "namespace",

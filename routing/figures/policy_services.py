@@ -35,6 +35,7 @@ TOP_SERVICES = 10
 SAME = SAME_SHARE
 
 
+@gc_paused()  # until the runs it reads are freed, on return (routing.figures.runs says why)
 def policy_services(
     snapshot: Snapshot,
     policy: str = OBSERVED,
@@ -56,10 +57,7 @@ def policy_services(
     if volumes is None:
         volumes = SnapshotVolumes(snapshot).get()
     if runs is None:
-        with gc_paused():  # until the runs read here are freed (read_runs says why)
-            return policy_services(
-                snapshot, policy, volumes, limit, read_runs(snapshot, policy, matrices=False)
-            )
+        runs = read_runs(snapshot, policy, matrices=False)
     observed = policy == OBSERVED
 
     def under(run: Run) -> tuple[float, ...]:

@@ -33,6 +33,9 @@ MAX_POINTS = 10_000  # an explicit resolution may not ask for more
 # --- flow map ---------------------------------------------------------------------------------
 
 
+# The runs read here stay alive while they are summed: the collector stays off until they are
+# freed, when the call returns (routing.figures.runs.read_runs says why).
+@gc_paused()
 def flow_map(
     snapshot: Snapshot,
     policy: str = OBSERVED,
@@ -53,10 +56,7 @@ def flow_map(
     caller has them.
     """
     if runs is None:
-        with gc_paused():  # until the runs read here are freed (read_runs says why)
-            return flow_map(
-                snapshot, policy, read_runs(snapshot, policy, matrices=True), at_snapshot
-            )
+        runs = read_runs(snapshot, policy, matrices=True)
     # Floating-point sums depend on their order: add the rows up in one fixed order (namespace,
     # name), not in whatever order the database returns them, so the same snapshot always gives
     # the same figures to the last digit.
