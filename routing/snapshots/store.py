@@ -147,9 +147,10 @@ def _store_summaries(
     summaries: dict[tuple[str, str], _Summary],
     scope: frozenset[tuple[str, str]] | None,
     open_rows: dict[tuple[str, str], tuple[int, str]] | None = None,
-) -> None:
+) -> int:
     """Close and open summary intervals; with a `scope`, Services outside it stay as they are.
-    `open_rows`: _open_summaries(cluster, scope), when the caller has read them already."""
+    `open_rows`: _open_summaries(cluster, scope), when the caller has read them already.
+    Returns how many rows were closed or opened."""
     unchanged: set[tuple[str, str]] = set()
     to_close: list[int] = []
     if open_rows is None:
@@ -167,6 +168,7 @@ def _store_summaries(
         if key not in unchanged
     ]
     _insert(ServiceSummary, _SUMMARY_COLUMNS, new)
+    return len(to_close) + len(new)
 
 
 def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
