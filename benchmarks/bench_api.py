@@ -332,7 +332,11 @@ def set_volumes(cluster_id: int, on: bool, seed: int) -> int:
     VolumeFetch.objects.filter(cluster_id=cluster_id).delete()
     if not on:
         return 0
-    keys = list(ServiceSummary.objects.open(cluster_id).values_list("namespace", "name"))
+    # In a fixed order, so that the same seed gives each Service the same volume whatever order
+    # the database returns the rows in (it did not: two databases of the same snapshot got
+    # the same volumes dealt to different Services).
+    rows = ServiceSummary.objects.open(cluster_id).order_by("namespace", "name")
+    keys = list(rows.values_list("namespace", "name"))
     rng = Random(seed)
     gbs = [round(min(rng.lognormvariate(4.0, 1.5), 1e6), 3) for _ in keys]
     fetch = VolumeFetch.objects.create(

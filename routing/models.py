@@ -376,6 +376,16 @@ class ObjectVersion(models.Model):
 SEVERITY_RANK = {"info": 1, "warning": 2, "error": 3}
 
 
+# The engine's what-if policies (ServiceSummary.what_if's keys) and the column that holds each
+# one's run as JSON text.
+WHAT_IF_COLUMNS = {
+    "none": "run_none",
+    "Auto": "run_auto",
+    "PreferSameZone": "run_prefer_same_zone",
+    "PreferSameNode": "run_prefer_same_node",
+}
+
+
 class ServiceSummary(models.Model):
     """The analysis of one Service, over the seq interval in which it stayed the same.
 
@@ -416,6 +426,17 @@ class ServiceSummary(models.Model):
     # recommendations list without decoding `report`.
     fixes = models.JSONField(default=list, blank=True)
     what_if = models.JSONField(default=dict)
+    # Each what-if run again as its JSON text, a column per policy (WHAT_IF_COLUMNS, migration
+    # 0023; storage MAIN on PostgreSQL, so in the row, where `what_if` is now out of it): the
+    # flow map and the top Services under a policy read one policy's runs for every Service,
+    # and extracting them from `what_if` (decompressing all four runs and printing one as
+    # JSON) was most of the what-if topology page's database time (docs/benchmarks.md). Not
+    # part of the digest; null on rows no longer current at the migration, which readers read
+    # from `what_if`.
+    run_none = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: not stored
+    run_auto = models.TextField(null=True, blank=True)  # noqa: DJ001
+    run_prefer_same_zone = models.TextField(null=True, blank=True)  # noqa: DJ001
+    run_prefer_same_node = models.TextField(null=True, blank=True)  # noqa: DJ001
     # The Service's whole report entry (zlib-compressed canonical JSON, proxy per zone plus the
     # nodes that differ), so that reading one Service is a row fetch, not an analysis. Null on
     # rows written before it existed; readers then analyse the stored objects.

@@ -5,8 +5,9 @@ observed one: the flow map (routing.figures.traffic.flow_map) and the top table
 Nothing is simulated here. The engine ran every policy for every Service when the snapshot was
 analysed, and each summary row stores those runs (`what_if`: crossZoneFraction, dropped,
 maxOverload, costPerGb, the zone matrix and whether that matrix routes as the observed one
-does, `sameRouting`). The topology page shows both figures of the same
-runs, so it reads the rows once (dashboard/pages/topology.py).
+does, `sameRouting`; each run also as JSON text in its policy's own column,
+routing.models.WHAT_IF_COLUMNS, which is what is read here). The topology page shows both
+figures of the same runs, so it reads the rows once (dashboard/pages/topology.py).
 
 JSON leaves the database as text and is parsed with orjson: Django's JSONField parses each value
 with the standard library's json module, which was half of the read on 10,000 Services
@@ -15,14 +16,14 @@ with the standard library's json module, which was half of the read on 10,000 Se
 
 import zlib
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 from django.db.models import TextField
 from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
-from routing.models import ServiceSummary, Snapshot
+from routing.models import WHAT_IF_COLUMNS, ServiceSummary, Snapshot
 from routing.snapshots.write import gc_paused
 
 OBSERVED = "observed"  # as the cluster routes now; the other policies are the engine's what-ifs
@@ -84,8 +85,12 @@ def _read(snapshot: Snapshot, policy: str, matrices: bool) -> list[Run]:
             )
             for row in summaries.values_list(*fields)
         ]
-    run = KeyTransform(policy, "what_if")
-    rows = summaries.annotate(run_text=Cast(run, TextField()))
+    # The policy's own column; a row written before those columns existed has its run in
+    # `what_if` alone (COALESCE reads that only for such a row).
+    run: Any = Cast(KeyTransform(policy, "what_if"), TextField())
+    if policy in WHAT_IF_COLUMNS:
+        run = Coalesce(WHAT_IF_COLUMNS[policy], run, output_field=TextField())
+    rows = summaries.annotate(run_text=run)
     out = []
     loads, under = orjson.loads, itemgetter(*FIGURES)
     for row in rows.values_list(*KEY, *COLUMNS, "run_text"):

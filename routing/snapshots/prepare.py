@@ -13,7 +13,7 @@ from routing.engine import InputError
 from routing.engine.flows import same_routing
 from routing.engine.loader import label_of
 from routing.engine.model import UNKNOWN_ZONE, ZONE_LABEL
-from routing.models import SEVERITY_RANK, Cluster, ServiceSummary
+from routing.models import SEVERITY_RANK, WHAT_IF_COLUMNS, Cluster, ServiceSummary
 from routing.snapshots.trim import KINDS, TRIMMERS
 
 KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
@@ -153,6 +153,9 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
         fields["endpoint_zones"] = endpoint_zones(svc.get("endpoints") or ())
         mark_same_routing(fields["what_if"], fields["matrix"])
+        for policy, column in WHAT_IF_COLUMNS.items():
+            run = fields["what_if"].get(policy)
+            fields[column] = None if run is None else orjson.dumps(run).decode()
         out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
     return out
 

@@ -9,7 +9,7 @@ import orjson
 from django.db import connection
 from django.db.models import Q
 
-from routing.models import Cluster, ObjectVersion, ServiceSummary
+from routing.models import WHAT_IF_COLUMNS, Cluster, ObjectVersion, ServiceSummary
 from routing.snapshots.prepare import Key, _Prepared, _Summary
 from routing.snapshots.read import decode
 
@@ -38,6 +38,7 @@ _SUMMARY_FIELDS = (
     "recommendation",
     "fixes",
     "what_if",
+    *WHAT_IF_COLUMNS.values(),
     "report",
     "severity",
     "saving_per_gb",

@@ -8,7 +8,7 @@ from dashboard.pages.topology import top_services
 from routing.engine.flows import same_routing
 from routing.figures.policy_services import policy_services
 from routing.figures.runs import read_runs
-from routing.models import Cluster, ServiceSummary, TrafficVolume
+from routing.models import WHAT_IF_COLUMNS, Cluster, ServiceSummary, TrafficVolume
 from routing.snapshots import import_dump
 from routing.volumes.lookup import volumes_for
 from tests.snapshots.builders import ZONES, endpoint, endpoint_slice, node, service
@@ -19,6 +19,15 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/clusters/small/top-services/"
 FIGURES = ("crossZoneFraction", "dropped", "maxOverload", "costPerGb")
+
+
+def save_runs(row: ServiceSummary, *, columns: bool) -> None:
+    """Store a row's edited what-if runs: also in each run's own column, as the writer does
+    (`columns`), or as a row written before those columns existed (null: read from what_if)."""
+    for policy, column in WHAT_IF_COLUMNS.items():
+        run = row.what_if.get(policy)
+        setattr(row, column, orjson.dumps(run).decode() if columns and run is not None else None)
+    row.save(update_fields=["what_if", *WHAT_IF_COLUMNS.values()])
 
 
 def _dump() -> bytes:
@@ -158,7 +167,7 @@ def test_a_routing_that_moves_only_between_zones_counts_as_a_change(
         run["sameRouting"] = same_routing(run["matrix"], row.matrix)  # as the writer marks it
         if not marked:
             del run["sameRouting"]
-    row.save(update_fields=["what_if"])
+    save_runs(row, columns=edit is not None and marked)  # unmarked rows predate the columns
     body = token_client("viewer").get(URL, {"policy": "PreferSameZone"}).json()
     rows = {r["name"]: r for r in body["topServices"]}
     assert rows["api"]["changed"] is changed
@@ -269,9 +278,31 @@ def test_rows_written_before_the_marks_count_the_same_changes(small):
     for row in ServiceSummary.objects.all():
         for run in row.what_if.values():
             del run["sameRouting"]
-        row.save(update_fields=["what_if"])
+        save_runs(row, columns=False)
     for policy in policies:
         runs = read_runs(snapshot, policy, matrices=True)
         assert {run.same_routing for run in runs} == {None}
         assert policy_services(snapshot, policy, {}, runs=runs) == marked[policy]
     assert marked["PreferSameZone"]["changedServices"] == 1
+
+
+def test_each_runs_column_holds_its_what_if_run_and_reads_the_same(small):
+    """The writer stores each what-if run again in its policy's column (routing.models
+    .WHAT_IF_COLUMNS), which read_runs reads; rows without them (written before) read the same
+    runs from what_if."""
+    snapshot = small.latest_snapshot()
+    rows = list(ServiceSummary.objects.filter(cluster=small))
+    for row in rows:
+        assert set(row.what_if) == set(WHAT_IF_COLUMNS)
+        for policy, column in WHAT_IF_COLUMNS.items():
+            assert orjson.loads(getattr(row, column)) == row.what_if[policy]
+    stored = {policy: read_runs(snapshot, policy, matrices=True) for policy in WHAT_IF_COLUMNS}
+    assert {run.same_routing for runs in stored.values() for run in runs} == {True, False}
+    # The column is what is read: an edit of it shows, the same run in what_if meanwhile not.
+    edited = {**rows[0].what_if["Auto"], "dropped": 0.25}
+    ServiceSummary.objects.filter(pk=rows[0].pk).update(run_auto=orjson.dumps(edited).decode())
+    read = {run.pk: run for run in read_runs(snapshot, "Auto", matrices=False)}
+    assert read[rows[0].pk].under[FIGURES.index("dropped")] == 0.25
+    ServiceSummary.objects.filter(cluster=small).update(**dict.fromkeys(WHAT_IF_COLUMNS.values()))
+    for policy, runs in stored.items():  # in any order: the update moved the rows
+        assert sorted(read_runs(snapshot, policy, matrices=True)) == sorted(runs)

@@ -2,7 +2,8 @@
 version (no lease) is made idle, so the scheduler snapshots it until a watcher holds it again.
 0017: the Services list's severity and saving columns are filled from the summaries' JSON; 0019:
 its endpoint zones from their stored reports; 0022: each current what-if run says whether its
-zone matrix routes as the observed one does."""
+zone matrix routes as the observed one does; 0023: each current what-if run gets a column of its
+policy's."""
 
 import zlib
 
@@ -144,6 +145,40 @@ def test_current_what_if_runs_are_marked_same_or_not():
         }
         assert runs["open"]["none"]["matrix"] == spread  # the rest as it was
         assert runs["closed"] == what_if
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_current_what_if_runs_get_their_own_columns():
+    """Migration 0023: each current row's what-if runs are copied, as JSON text, into their
+    policies' columns; rows of older snapshots and runs a row lacks stay null."""
+    before = [("routing", "0022_what_if_same_routing")]
+    after = [("routing", "0023_what_if_run_columns")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
+    summary = apps.get_model("routing", "ServiceSummary")
+    what_if = {
+        "none": {"costPerGb": 0.01, "matrix": {"a": {"a": 0.5, "b": 0.5}}, "sameRouting": False},
+        "PreferSameZone": {"costPerGb": 0.0, "matrix": {"a": {"a": 1.0}}, "sameRouting": True},
+        "Auto": {"costPerGb": 0.0},  # written before runs carried matrices; no PreferSameNode
+    }
+    summary_row(summary, cluster, "open", what_if=what_if)
+    summary_row(summary, cluster, "closed", what_if=what_if, last_seq=2)
+    columns = ["run_none", "run_auto", "run_prefer_same_zone", "run_prefer_same_node"]
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
+        stored = {row[0]: row[1:] for row in new.objects.values_list("name", *columns)}
+        opened = [None if text is None else orjson.loads(text) for text in stored["open"]]
+        assert opened == [what_if["none"], what_if["Auto"], what_if["PreferSameZone"], None]
+        assert stored["closed"] == (None, None, None, None)
+        assert new.objects.get(name="open").what_if == what_if  # as it was
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
