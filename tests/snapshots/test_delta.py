@@ -19,12 +19,12 @@ import pytest
 
 from routing.kube.resources import RESOURCES, object_key
 from routing.kube.sim import SimCluster
-from routing.kube.state import ClusterState
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots import delta, incremental, objects_at, write_changes, write_snapshot
-from routing.snapshots.trim import KINDS, trim_object
+from routing.snapshots import delta, incremental, objects_at, write_snapshot
+from routing.snapshots.trim import trim_object
 
 from .builders import ZONES, endpoint, endpoint_slice, node, service
+from .watching import WatcherWrites
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +68,8 @@ class ThreeWays:
             return Cluster.objects.create(name=name, source=Cluster.Source.SIMULATED)
 
         self.delta, self.full, self.whole = cluster("delta"), cluster("full"), cluster("whole")
-        self.state = ClusterState(KINDS)
-        self.after_seq: int | None = None
+        self.watcher = WatcherWrites(self.delta)
+        self.state = self.watcher.state  # the watcher's, which a test may tell things directly
         self.paths: list[str] = []
         real = delta._write_paused
 
@@ -82,19 +82,8 @@ class ThreeWays:
     def write(self, world: World) -> str:
         """Store `world` three ways; the path the delta writer took ("delta" or "full")."""
         objects = [copy.deepcopy(obj) for obj in world.values()]
-        for kind in KINDS:  # what the watch streams tell the state, kind by kind
-            self.state.replace_kind(kind, [o for o in objects if o["kind"] == kind])
-        handover = self.state.handover()
         self.paths.append("delta")
-        snapshot = write_changes(
-            self.delta,
-            handover.by_kind,
-            handover.changed,
-            after_seq=self.after_seq,
-            source="watch",
-        )
-        self.state.written(handover)
-        self.after_seq = snapshot.seq
+        self.watcher.write(objects)
         write_snapshot(self.full, objects, source="watch", trimmed=True)
         write_snapshot(self.whole, objects, source="watch", trimmed=True, reanalyze_all=True)
         return self.paths[-1]
