@@ -7,9 +7,9 @@ of a snapshot. Extracted from `what_if`, PostgreSQL decompressed all four runs o
 printed one as JSON: 44-59 ms of server time for 10,000 Services, against 8-10 ms for a text
 column of its own (docs/benchmarks.md, issue 16 target 4). On PostgreSQL the columns stay in
 the row (storage MAIN: out of line, each row's read would be a TOAST fetch), and `what_if`
-leaves it (storage EXTENDED, as the other wide columns since migration 0021). Not part of a row's digest, so filling a row does not reopen it. The current rows are
-filled here; rows of older snapshots keep them null, and readers take those runs from
-`what_if` as before.
+leaves it (storage EXTENDED, as the other wide columns since migration 0021). Not part of a
+row's digest, so filling a row does not reopen it. The current rows are filled here; rows of
+older snapshots keep them null, and readers take those runs from `what_if` as before.
 """
 
 import orjson

@@ -53,14 +53,7 @@ from routing.snapshots.store import (
     _store_objects,
     _store_summaries,
 )
-from routing.snapshots.write import (
-    _log,
-    _notify,
-    _write_paused,
-    check_source,
-    gc_paused,
-    vacuum_summaries,
-)
+from routing.snapshots.write import _log, _notify, _write_paused, check_source, gc_paused
 from routing.volumes.measured_clients import changed_services, latest_fetch_id, measured
 from routing.workloads import KINDS as WORKLOAD_KINDS
 
@@ -178,7 +171,7 @@ def _write_delta(
         seq = last.seq + 1
         versions = {key: (pk, digest) for key, (pk, digest, _) in change.versions.items()}
         opened, closed = _store_objects(locked, seq, prepared, versions)
-        summaries_changed = _store_summaries(locked, seq, summaries, scope, open_rows)
+        _store_summaries(locked, seq, summaries, scope, open_rows)
         snapshot = Snapshot.objects.create(
             cluster=locked,
             seq=seq,
@@ -192,8 +185,6 @@ def _write_delta(
             **_means(locked, seq),
         )
         transaction.on_commit(partial(_notify, snapshot))
-        if summaries_changed:
-            transaction.on_commit(vacuum_summaries, robust=True)
     described = f"{len(change.touched)} of {len(changed)} listed objects changed"
     _log(snapshot, described, opened, closed, scope, started)
     return snapshot

@@ -8,7 +8,7 @@ from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots.write import vacuum_summaries
+from routing.snapshots.store import vacuum_summaries
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 
 from routing.models import WHAT_IF_COLUMNS, Cluster, ObjectVersion, ServiceSummary
@@ -148,10 +148,10 @@ def _store_summaries(
     summaries: dict[tuple[str, str], _Summary],
     scope: frozenset[tuple[str, str]] | None,
     open_rows: dict[tuple[str, str], tuple[int, str]] | None = None,
-) -> int:
+) -> None:
     """Close and open summary intervals; with a `scope`, Services outside it stay as they are.
-    `open_rows`: _open_summaries(cluster, scope), when the caller has read them already.
-    Returns how many rows were closed or opened."""
+    `open_rows`: _open_summaries(cluster, scope), when the caller has read them already. If any
+    row closed or opened, the table is vacuumed once the transaction commits."""
     unchanged: set[tuple[str, str]] = set()
     to_close: list[int] = []
     if open_rows is None:
@@ -169,7 +169,31 @@ def _store_summaries(
         if key not in unchanged
     ]
     _insert(ServiceSummary, _SUMMARY_COLUMNS, new)
-    return len(to_close) + len(new)
+    if to_close or new:
+        transaction.on_commit(vacuum_summaries, robust=True)
+
+
+def vacuum_summaries() -> None:
+    """Mark the summary table's pages all-visible again after a write changed its rows
+    (PostgreSQL).
+
+    The Services list filters, counts and sorts a snapshot's rows from a covering index
+    (routing_ss_list_cover); PostgreSQL answers from the index alone only for heap pages the
+    visibility map marks all-visible, and it weighs that share when it plans. Every write
+    closes and opens rows on pages it then leaves unmarked until autovacuum comes (a minute
+    or more, and only after thousands of changes), so under a watcher's writes every few
+    seconds the list scanned the whole heap instead: 8.3 ms against 4.2 for a page of a
+    filter matching 1,169 of 10,000 rows (docs/benchmarks.md). Vacuuming only visits the
+    pages the write touched. SKIP_LOCKED: a writer never waits on another's (or autovacuum's)
+    vacuum of the table; the next write's catches up. INDEX_CLEANUP ON: PostgreSQL would
+    otherwise skip cleaning the indexes when few pages hold dead rows (a write of a Service or
+    two), and those pages stay unmarked until it does.
+    """
+    # VACUUM cannot run inside a transaction; a caller's outer transaction (a test's) skips it.
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) routing_servicesummary")
 
 
 def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:

@@ -189,7 +189,7 @@ def _write_paused(
         cluster_section = report["cluster"]
         del report
         opened, closed = _store_objects(locked, seq, prepared, versions)
-        summaries_changed = _store_summaries(locked, seq, summaries, scope)
+        _store_summaries(locked, seq, summaries, scope)
         snapshot = Snapshot.objects.create(
             cluster=locked,
             seq=seq,
@@ -203,8 +203,6 @@ def _write_paused(
         transaction.on_commit(partial(_notify, snapshot))
         if opened >= ANALYZE_AFTER:
             transaction.on_commit(analyze_tables, robust=True)
-        if summaries_changed:
-            transaction.on_commit(vacuum_summaries, robust=True)
     _log(snapshot, f"{len(prepared)} objects", opened, closed, scope, started)
     return snapshot
 
@@ -228,29 +226,6 @@ def analyze_tables() -> None:
             "ANALYZE routing_objectversion (cluster_id, last_seq), "
             "routing_servicesummary (cluster_id, last_seq)"
         )
-
-
-def vacuum_summaries() -> None:
-    """Mark the summary table's pages all-visible again after a write changed its rows
-    (PostgreSQL).
-
-    The Services list filters, counts and sorts a snapshot's rows from a covering index
-    (routing_ss_list_cover); PostgreSQL answers from the index alone only for heap pages the
-    visibility map marks all-visible, and it weighs that share when it plans. Every write
-    closes and opens rows on pages it then leaves unmarked until autovacuum comes (a minute
-    or more, and only after thousands of changes), so under a watcher's writes every few
-    seconds the list scanned the whole heap instead: 8.3 ms against 4.2 for a page of a
-    filter matching 1,169 of 10,000 rows (docs/benchmarks.md). Vacuuming only visits the
-    pages the write touched. SKIP_LOCKED: a writer never waits on another's (or autovacuum's)
-    vacuum of the table; the next write's catches up. INDEX_CLEANUP ON: PostgreSQL would
-    otherwise skip cleaning the indexes when few pages hold dead rows (a write of a Service or
-    two), and those pages stay unmarked until it does.
-    """
-    # VACUUM cannot run inside a transaction; a caller's outer transaction (a test's) skips it.
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) routing_servicesummary")
 
 
 def _log(

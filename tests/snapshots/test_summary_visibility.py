@@ -1,6 +1,6 @@
 """Every write that changes Service summaries leaves their table's pages all-visible again
 (PostgreSQL), so the Services list keeps answering from its covering index alone instead of
-scanning the heap (routing.snapshots.write.vacuum_summaries; docs/benchmarks.md)."""
+scanning the heap (routing.snapshots.store.vacuum_summaries; docs/benchmarks.md)."""
 
 from datetime import timedelta
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from routing.models import Cluster, ServiceSummary
 from routing.snapshots import prune, write_snapshot
-from routing.snapshots import write as snapshot_write
+from routing.snapshots import store as snapshot_store
 from routing.snapshots.trim import trim_object
 
 from .builders import find, small_cluster
@@ -79,7 +79,7 @@ def test_every_write_path_leaves_the_summary_pages_all_visible(cluster, demo_obj
 def test_writes_that_change_summaries_ask_for_the_vacuum_and_others_do_not(
     cluster, demo_objects, django_capture_on_commit_callbacks
 ):
-    vacuum = snapshot_write.vacuum_summaries
+    vacuum = snapshot_store.vacuum_summaries
     watcher = WatcherWrites(cluster)
     with django_capture_on_commit_callbacks(execute=True) as first:
         watcher.write(trimmed(demo_objects))
@@ -105,5 +105,5 @@ def test_retention_that_frees_rows_asks_for_the_vacuum(cluster, django_capture_o
         assert prune(cluster, now=now) == 1
     with django_capture_on_commit_callbacks(execute=True) as nothing:
         assert prune(cluster, now=now) == 0
-    assert snapshot_write.vacuum_summaries in pruned
-    assert snapshot_write.vacuum_summaries not in nothing
+    assert snapshot_store.vacuum_summaries in pruned
+    assert snapshot_store.vacuum_summaries not in nothing
