@@ -7,7 +7,12 @@ from routing.api.shapes import ServiceReportSerializer
 from routing.engine import analyze_cluster, build_cluster
 from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
-from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
+from routing.figures.service_list import (
+    SUMMARY_ROW_COLUMNS,
+    filtered_services,
+    summary_rows,
+    summary_values,
+)
 from routing.models import Cluster, ServiceSummary
 from routing.options import cluster_options
 from routing.snapshots import objects_at, summaries_at, write_snapshot
@@ -254,6 +259,16 @@ def test_list_rows_are_what_the_documented_serializer_gives(demo_cluster):
     fast = summary_rows(rows.values_list(*SUMMARY_ROW_COLUMNS), limits)
     assert len(fast) == 12
     assert fast == ServiceSummarySerializer(rows, many=True, context={"limits": limits}).data
+
+
+def test_a_pages_rows_by_key_are_the_orms_values_in_the_keys_order(demo_cluster):
+    # summary_values runs the ORM's compiled select with its own test of the keys.
+    rows = summaries_at(demo_cluster.snapshots.order_by("-seq")[0])
+    orm = {r[0]: r[1:] for r in rows.values_list("pk", *SUMMARY_ROW_COLUMNS)}
+    keys = sorted(orm, reverse=True)[::2] + sorted(orm)[:3]  # any order, repeats kept
+    assert summary_values(keys) == [orm[k] for k in keys]
+    assert summary_values([]) == []
+    assert any(row[-2] for row in orm.values()) and any(row[-1] for row in orm.values())
 
 
 def test_detail_per_node_proxy_on_request(demo_cluster, token_client):
