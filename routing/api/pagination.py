@@ -1,18 +1,18 @@
 """Page-number pagination: 100 items a page by default, `page_size` up to 1000."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.core.paginator import InvalidPage
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-if TYPE_CHECKING:  # for the annotation only: DRF loads this module by name from the settings
+if TYPE_CHECKING:  # for the annotations only: DRF loads this module by name from the settings
+    from routing.figures.service_keys import KeysReader
     from routing.models import Snapshot
 
 
@@ -104,31 +104,34 @@ class OneScanPagination(SnapshotPagination):
     """
 
     def page_keys(
-        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+        self, keyed: "KeysReader", request: Request, view: APIView | None = None
     ) -> list[int]:
         """The primary keys of the requested page's rows, in order (not the rows:
-        paginate_queryset's contract), ready for get_paginated_response."""
+        paginate_queryset's contract), ready for get_paginated_response. `keyed(offset, size)`
+        gives that slice of the rows' keys, each with the count of all the rows."""
         self.request = request
         size = self.get_page_size(request)
         assert size is not None  # None only for a paginator without a page_size
         number = request.query_params.get(self.page_query_param) or 1
         if number in self.last_page_strings:
-            number = DjangoPaginator(range(queryset.count()), size).num_pages
+            number = DjangoPaginator(range(_total(keyed)), size).num_pages
         try:
             number = int(number)
         except (TypeError, ValueError):
             number = -1  # Paginator.validate_number turns this into the 404 below
         offset = (max(number, 1) - 1) * size
-        keyed = []
-        if offset < _BEYOND_ANY_TABLE:  # else no row, and no OFFSET the database would refuse
-            counted = queryset.annotate(_total=Window(Count("pk")))
-            keyed = list(counted.values_list("pk", "_total")[offset : offset + size])
-        # No row on the first page is no row at all; past it, the count tells a 404 from the
-        # last page.
-        total = keyed[0][1] if keyed else (queryset.count() if offset else 0)
+        rows = keyed(offset, size) if offset < _BEYOND_ANY_TABLE else []
+        # (else no row, and no OFFSET the database would refuse.) No row on the first page is
+        # no row at all; past it, the count tells a 404 from the last page.
+        total = rows[0][1] if rows else (_total(keyed) if offset else 0)
         try:
             self.page = DjangoPaginator(range(total), size).page(number)
         except InvalidPage:
             raise NotFound(self.invalid_page_message) from None
         self.view = view
-        return [k for k, _ in keyed]
+        return [k for k, _ in rows]
+
+
+def _total(keyed: "KeysReader") -> int:
+    first = keyed(0, 1)
+    return first[0][1] if first else 0

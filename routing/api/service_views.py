@@ -26,9 +26,9 @@ from routing.api.service_export import export_response, export_rows
 from routing.api.shapes import ServiceReportSerializer
 from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
+from routing.figures.service_keys import KeysReader, keys_reader, no_keys
 from routing.figures.service_list import (
     default_ordering,
-    filtered_services,
     policy_error,
     summary_rows,
     summary_values,
@@ -126,16 +126,14 @@ class ServiceViewSet(viewsets.GenericViewSet):
     def _page(
         self, query, limits: Thresholds, cluster_id: int, snapshot, volumes: SnapshotVolumes | None
     ) -> dict:
-        rows = ServiceSummary.objects.none()
+        keyed: KeysReader = no_keys
         if snapshot is not None:
             volumes = volumes or SnapshotVolumes(snapshot)
             wanted = dict(query.validated_data)
             wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
-            rows = filtered_services(
-                ServiceSummary.objects.at(cluster_id, snapshot.seq), wanted, limits, volumes
-            )
+            keyed = keys_reader(cluster_id, snapshot.seq, wanted, limits, volumes)
         self.paginator.snapshot = snapshot
-        listed = summary_values(self.paginator.page_keys(rows, self.request, view=self))
+        listed = summary_values(self.paginator.page_keys(keyed, self.request, view=self))
         shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
         return self.get_paginated_response(summary_rows(listed, limits, shown)).data
 

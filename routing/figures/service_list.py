@@ -39,22 +39,24 @@ SEVERITIES = ("error", "warning", "info")
 KNOWN_POLICIES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "none")
 # A recommendation's saving per GB is its own column (null, sorted last, without one), as is
 # the most severe diagnostic's rank: no JSON is read to filter or sort (migration 0017).
-# Each sort key with its database ordering, ascending; `-key` is the same, descending.
-# Ties (and `name` itself) are broken by namespace and name, bytewise.
-_SORT_KEYS: dict[str, tuple[Any, ...]] = {
-    "name": (),
-    "policy": ("policy",),  # bytewise, in filtered_services
-    "cross_zone": (F("cross_zone_fraction"),),
-    "dropped": (F("dropped"),),
-    "overload": (F("max_overload"),),
-    "cost": (F("cost_per_gb"),),
+# Each sort key's column, ascending; `-key` is the same, descending. Ties (and `name` itself)
+# are broken by namespace and name, bytewise; the text columns are compared bytewise too.
+# routing.figures.service_keys writes the same order as SQL.
+SORT_COLUMNS: dict[str, str | None] = {
+    "name": None,
+    "policy": "policy",
+    "cross_zone": "cross_zone_fraction",
+    "dropped": "dropped",
+    "overload": "max_overload",
+    "cost": "cost_per_gb",
     # The Service's monthly cost: cost per GB x its volume; Services without one come last.
-    "monthly_cost": (F("monthly_cost"),),
-    "diagnostics": (F("severity"),),
-    "recommendation": (F("saving_per_gb"),),
-    "health": (),  # routing.figures.health.health_rank: it reads the cluster's thresholds
+    "monthly_cost": "monthly_cost",  # an annotation (with_monthly_cost), not a column
+    "diagnostics": "severity",
+    "recommendation": "saving_per_gb",
+    "health": None,  # routing.figures.health.health_rank: it reads the cluster's thresholds
 }
-ORDERINGS = tuple(key for name in _SORT_KEYS for key in (name, f"-{name}"))
+TEXT_COLUMNS = ("policy", "namespace", "name")
+ORDERINGS = tuple(key for name in SORT_COLUMNS for key in (name, f"-{name}"))
 BY_VOLUME = ("monthly_cost", "-monthly_cost")
 
 # The diagnostics leave the database as JSON text, parsed by orjson in summary_rows; of the
@@ -191,30 +193,38 @@ def _bytewise(field: str):
     return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
 
 
+def column_tests(query: dict) -> list[tuple[str, str, Any]]:
+    """The query's filters that test one column against a value, as (column, lookup, value):
+    all but `search` and `zone`. Applied by filtered_services through the ORM and written as
+    SQL by routing.figures.service_keys."""
+    tests: list[tuple[str, str, Any]] = [
+        (column, "exact", query[column])
+        for column in ("namespace", "policy", "mechanism")
+        if column in query
+    ]
+    if query.get("min_cross_zone") is not None:
+        tests.append(("cross_zone_fraction", "gte", query["min_cross_zone"]))
+    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
+    if query.get("overloaded") is True:
+        tests.append(("max_overload", "gt", limit))
+    elif query.get("overloaded") is False:
+        tests.append(("max_overload", "lte", limit))
+    # A warning or an error; an info alone does not count.
+    if query.get("has_diagnostics") is True:
+        tests.append(("severity", "gte", SEVERITY_RANK["warning"]))
+    elif query.get("has_diagnostics") is False:
+        tests.append(("severity", "lt", SEVERITY_RANK["warning"]))
+    return tests
+
+
 def filtered_services(
     rows, query: dict, limits: Thresholds, volumes: SnapshotVolumes | None = None
 ):
     """The rows that pass the query's filters, in its order (`ordering` resolved by the caller
     with `default_ordering`; ordering by monthly cost needs the snapshot's volumes, by health
     the cluster's `limits`)."""
-    if "namespace" in query:
-        rows = rows.filter(namespace=query["namespace"])
-    if "policy" in query:
-        rows = rows.filter(policy=query["policy"])
-    if "mechanism" in query:
-        rows = rows.filter(mechanism=query["mechanism"])
-    if query.get("min_cross_zone") is not None:
-        rows = rows.filter(cross_zone_fraction__gte=query["min_cross_zone"])
-    limit = settings.TRAFFICLENS_OVERLOAD_LIMIT
-    if query.get("overloaded") is True:
-        rows = rows.filter(max_overload__gt=limit)
-    elif query.get("overloaded") is False:
-        rows = rows.filter(max_overload__lte=limit)
-    # A warning or an error; an info alone does not count.
-    if query.get("has_diagnostics") is True:
-        rows = rows.filter(severity__gte=SEVERITY_RANK["warning"])
-    elif query.get("has_diagnostics") is False:
-        rows = rows.filter(severity__lt=SEVERITY_RANK["warning"])
+    for column, lookup, value in column_tests(query):
+        rows = rows.filter(**{f"{column}__{lookup}": value})
     if query.get("search"):
         # One substring test on "namespace/name", so "shop/check" finds shop/checkout.
         rows = rows.annotate(_key=Concat("namespace", Value("/"), "name")).filter(
@@ -235,7 +245,10 @@ def filtered_services(
 def _order_by(ordering: str, limits: Thresholds) -> list:
     descending = ordering.startswith("-")
     name = ordering.lstrip("-")
-    keys = [_bytewise(k) if isinstance(k, str) else k for k in _SORT_KEYS[name]]
+    column = SORT_COLUMNS[name]
+    keys: list[Any] = (
+        [] if column is None else [_bytewise(column) if column in TEXT_COLUMNS else F(column)]
+    )
     if name == "health":
         keys = [health_rank(limits)]
     # Names follow the column's direction only when sorting by name; else they break ties A-Z.

@@ -1,0 +1,98 @@
+"""The keys of a slice of the Services list, each with the count of all the list's rows.
+
+The API's Services list reads a page in two steps: the page's keys in the list's order, then
+their rows (service_list.summary_values). For the first, the ORM built and compiled a new
+queryset for every request, about 1.2 ms of a cold request's Python (issue 16, target 3;
+docs/benchmarks.md); the statement itself takes PostgreSQL a few. So the common lists, those
+filtered by column tests alone and ordered by a column, are written here as SQL directly, from
+the same tables that filtered_services applies through the ORM (`column_tests`,
+`SORT_COLUMNS`); a search, a zone, an ordering by health or by monthly cost still go through
+the ORM. tests/api/test_service_keys.py holds the two equal, key for key, on every ordering.
+"""
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.db.models import Count, Field, Window
+
+from routing.models import ServiceSummary
+from routing.volumes.lookup import SnapshotVolumes
+
+from .health import Thresholds
+from .service_list import SORT_COLUMNS, TEXT_COLUMNS, column_tests, filtered_services
+
+KeysReader = Callable[[int, int], list[tuple[int, int]]]
+
+_OPERATORS = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+# What only the ORM path knows how to write: a search, a zone, these orderings.
+_ORM_FILTERS = ("search", "zone")
+_ORM_ORDERINGS = ("health", "monthly_cost")
+
+
+def no_keys(offset: int, size: int) -> list[tuple[int, int]]:
+    """The KeysReader of a cluster without a snapshot."""
+    return []
+
+
+def keys_reader(
+    cluster_id: int, seq: int, query: dict, limits: Thresholds, volumes: SnapshotVolumes | None
+) -> KeysReader:
+    """A function of (offset, size) giving that slice of the Services of snapshot `seq` that
+    pass `query`, in its order (`ordering` resolved by the caller), as (key, total) pairs."""
+    statement = keys_statement(cluster_id, seq, query)
+    if statement is None:
+        rows = filtered_services(ServiceSummary.objects.at(cluster_id, seq), query, limits, volumes)
+        counted = rows.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")
+        return lambda offset, size: list(counted[offset : offset + size])
+    sql, params = statement
+
+    def read(offset: int, size: int) -> list[tuple[int, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, size, offset])
+            return cursor.fetchall()
+
+    return read
+
+
+def keys_statement(cluster_id: int, seq: int, query: dict) -> tuple[str, list] | None:
+    """`SELECT key, COUNT(*) OVER ()` of the rows that filtered_services gives, in its order,
+    and its parameters; None where only the ORM writes the query."""
+    ordering = query["ordering"]
+    name = ordering.lstrip("-")
+    if name in _ORM_ORDERINGS or any(query.get(f) for f in _ORM_FILTERS):
+        return None
+    meta = ServiceSummary._meta
+
+    def column(field: str) -> str:
+        found = meta.get_field(field)
+        assert isinstance(found, Field) and found.column
+        return connection.ops.quote_name(found.column)
+
+    def bytewise(field: str) -> str:
+        # Collate in service_list._bytewise: the same order on every database.
+        collation = "C" if connection.vendor == "postgresql" else "BINARY"
+        return f"{column(field)} COLLATE {connection.ops.quote_name(collation)}"
+
+    # ServiceSummary.objects.at(cluster, seq): the rows whose interval holds seq.
+    tests = [
+        f"{column('cluster')} = %s",
+        f"{column('first_seq')} <= %s",
+        f"({column('last_seq')} IS NULL OR {column('last_seq')} > %s)",
+    ]
+    params: list = [cluster_id, seq, seq]
+    for field, lookup, value in column_tests(query):
+        tests.append(f"{column(field)} {_OPERATORS[lookup]} %s")
+        params.append(value)
+    direction = "DESC" if ordering.startswith("-") else "ASC"
+    ties = [bytewise("namespace"), bytewise("name")]
+    sort = SORT_COLUMNS[name]
+    if sort is None:  # by name: namespace and name in the asked direction
+        order = [f"{t} {direction}" for t in ties]
+    else:
+        key = bytewise(sort) if sort in TEXT_COLUMNS else column(sort)
+        order = [f"{key} {direction} NULLS LAST", *(f"{t} ASC" for t in ties)]
+    sql = (
+        f"SELECT {column('id')}, COUNT(*) OVER () FROM {connection.ops.quote_name(meta.db_table)}"
+        f" WHERE {' AND '.join(tests)} ORDER BY {', '.join(order)}"
+    )
+    return sql, params
