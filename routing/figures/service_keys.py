@@ -2,12 +2,13 @@
 
 The API's Services list reads a page in two steps: the page's keys in the list's order, then
 their rows (service_list.summary_values). For the first, the ORM built and compiled a new
-queryset for every request, about 1.2 ms of a cold request's Python (issue 16, target 3;
-docs/benchmarks.md); the statement itself takes PostgreSQL a few. So the common lists, those
-filtered by column tests alone and ordered by a column, are written here as SQL directly, from
-the same tables that filtered_services applies through the ORM (`column_tests`,
-`SORT_COLUMNS`); a search, a zone, an ordering by health or by monthly cost still go through
-the ORM. tests/api/test_service_keys.py holds the two equal, key for key, on every ordering.
+queryset for every request: 1.7-2.3 ms of a cold request's Python, of which sending the
+statement and reading its answer ~0.35 ms (issue 16, target 3; docs/benchmarks.md). So the
+common lists, those filtered by column tests alone and ordered by a column, are written here
+as SQL directly, from the same tables that filtered_services applies through the ORM
+(`column_tests`, `SORT_COLUMNS`); a search, a zone, an ordering by health or by monthly cost
+still go through the ORM. tests/api/test_service_keys.py holds the two equal, key for key, on
+every ordering.
 """
 
 from collections.abc import Callable
