@@ -6,11 +6,12 @@ queryset for every request: 1.7-2.3 ms of a cold request's Python, of which send
 statement and reading its answer ~0.35 ms (issue 16, target 3; docs/benchmarks.md). So the
 common lists, those filtered by column tests alone and ordered by a column, are written here
 as SQL directly, from the same tables that filtered_services applies through the ORM
-(`column_tests`, `SORT_COLUMNS`); a search, a zone, an ordering by health or by monthly cost
-still go through the ORM. tests/api/test_service_keys.py holds the two equal, key for key, on
-every ordering.
+(`column_tests`, `SORT_COLUMNS`; the health order is health_rank's CASE as the ORM compiles
+it); a search, a zone or an ordering by monthly cost still go through the ORM.
+tests/api/test_service_keys.py holds the two equal, key for key, on every ordering.
 """
 
+import functools
 from collections.abc import Callable
 
 from django.db import connection
@@ -19,15 +20,15 @@ from django.db.models import Count, Field, Window
 from routing.models import ServiceSummary
 from routing.volumes.lookup import SnapshotVolumes
 
-from .health import Thresholds
+from .health import Thresholds, health_rank
 from .service_list import SORT_COLUMNS, TEXT_COLUMNS, column_tests, filtered_services
 
 KeysReader = Callable[[int, int], list[tuple[int, int]]]
 
 _OPERATORS = {"exact": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
-# What only the ORM path knows how to write: a search, a zone, these orderings.
+# What only the ORM path knows how to write: a search, a zone, the order by monthly cost.
 _ORM_FILTERS = ("search", "zone")
-_ORM_ORDERINGS = ("health", "monthly_cost")
+_ORM_ORDERINGS = ("monthly_cost",)
 
 
 def no_keys(offset: int, size: int) -> list[tuple[int, int]]:
@@ -40,7 +41,7 @@ def keys_reader(
 ) -> KeysReader:
     """A function of (offset, size) giving that slice of the Services of snapshot `seq` that
     pass `query`, in its order (`ordering` resolved by the caller), as (key, total) pairs."""
-    statement = keys_statement(cluster_id, seq, query)
+    statement = keys_statement(cluster_id, seq, query, limits)
     if statement is None:
         rows = filtered_services(ServiceSummary.objects.at(cluster_id, seq), query, limits, volumes)
         counted = rows.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")
@@ -55,9 +56,11 @@ def keys_reader(
     return read
 
 
-def keys_statement(cluster_id: int, seq: int, query: dict) -> tuple[str, list] | None:
-    """`SELECT key, COUNT(*) OVER ()` of the rows that filtered_services gives, in its order,
-    and its parameters; None where only the ORM writes the query."""
+def keys_statement(
+    cluster_id: int, seq: int, query: dict, limits: Thresholds
+) -> tuple[str, list] | None:
+    """`SELECT key, COUNT(*) OVER ()` of the rows that filtered_services gives, in its order
+    (by health: under `limits`), and its parameters; None where only the ORM writes it."""
     ordering = query["ordering"]
     name = ordering.lstrip("-")
     if name in _ORM_ORDERINGS or any(query.get(f) for f in _ORM_FILTERS):
@@ -87,13 +90,28 @@ def keys_statement(cluster_id: int, seq: int, query: dict) -> tuple[str, list] |
     direction = "DESC" if ordering.startswith("-") else "ASC"
     ties = [bytewise("namespace"), bytewise("name")]
     sort = SORT_COLUMNS[name]
-    if sort is None:  # by name: namespace and name in the asked direction
+    if name == "name":  # namespace and name in the asked direction
         order = [f"{t} {direction}" for t in ties]
     else:
-        key = bytewise(sort) if sort in TEXT_COLUMNS else column(sort)
+        if name == "health":
+            key, rank_params = _health_rank(connection.vendor, limits)
+            params.extend(rank_params)
+        else:
+            assert sort is not None
+            key = bytewise(sort) if sort in TEXT_COLUMNS else column(sort)
         order = [f"{key} {direction} NULLS LAST", *(f"{t} ASC" for t in ties)]
     sql = (
         f"SELECT {column('id')}, COUNT(*) OVER () FROM {connection.ops.quote_name(meta.db_table)}"
         f" WHERE {' AND '.join(tests)} ORDER BY {', '.join(order)}"
     )
     return sql, params
+
+
+@functools.lru_cache(maxsize=64)
+def _health_rank(vendor: str, limits: Thresholds) -> tuple[str, tuple]:
+    """health_rank(limits) as the ORM compiles it for this database vendor, with its
+    parameters: the one definition of the order by health, compiled once per thresholds."""
+    query = ServiceSummary.objects.all().query
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.compile(health_rank(limits).resolve_expression(query))
+    return sql, tuple(params)
