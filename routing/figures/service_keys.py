@@ -21,7 +21,13 @@ from routing.models import ServiceSummary
 from routing.volumes.lookup import SnapshotVolumes
 
 from .health import Thresholds, health_rank
-from .service_list import SORT_COLUMNS, TEXT_COLUMNS, column_tests, filtered_services
+from .service_list import (
+    SORT_COLUMNS,
+    TEXT_COLUMNS,
+    bytewise_collation,
+    column_tests,
+    filtered_services,
+)
 
 KeysReader = Callable[[int, int], list[tuple[int, int]]]
 
@@ -73,9 +79,7 @@ def keys_statement(
         return connection.ops.quote_name(found.column)
 
     def bytewise(field: str) -> str:
-        # Collate in service_list._bytewise: the same order on every database.
-        collation = "C" if connection.vendor == "postgresql" else "BINARY"
-        return f"{column(field)} COLLATE {connection.ops.quote_name(collation)}"
+        return f"{column(field)} COLLATE {connection.ops.quote_name(bytewise_collation())}"
 
     # ServiceSummary.objects.at(cluster, seq): the rows whose interval holds seq.
     tests = [

@@ -188,9 +188,14 @@ def with_monthly_cost(rows, volumes: SnapshotVolumes):
     return rows.annotate(monthly_gb=gb).annotate(monthly_cost=F("cost_per_gb") * F("monthly_gb"))
 
 
+def bytewise_collation() -> str:
+    """The collation that compares text byte by byte: the same order on every database
+    (PostgreSQL's default collation ignores punctuation)."""
+    return "C" if connection.vendor == "postgresql" else "BINARY"
+
+
 def _bytewise(field: str):
-    # The same order on every database (PostgreSQL's default collation ignores punctuation).
-    return Collate(F(field), "C" if connection.vendor == "postgresql" else "BINARY")
+    return Collate(F(field), bytewise_collation())
 
 
 def column_tests(query: dict) -> list[tuple[str, str, Any]]:
