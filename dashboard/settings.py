@@ -182,6 +182,16 @@ elif env_bool("DATABASE_POOL", default=False):
         "max_size": env_int("DATABASE_POOL_MAX", default=8, minimum=1),
         "timeout": 30,
     }
+# The statements every API request runs (routing/prepared.py) as PostgreSQL prepared
+# statements: planning them cost the server more than running them. psycopg prepares a
+# statement on its second run on one connection; Django's own (client-binding) cursors never
+# prepare. Set false behind a pooler in transaction mode that cannot keep prepared statements
+# (PgBouncer before 1.21, or without max_prepared_statements).
+DATABASE_PREPARED_STATEMENTS = DATABASES["default"][
+    "ENGINE"
+] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASE_PREPARED_STATEMENTS:
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")

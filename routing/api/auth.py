@@ -18,6 +18,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from routing import prepared
 from routing.api.columns import aware_datetime
 from routing.api.throttling import count_token_failure
 from routing.models import ApiToken, hash_token
@@ -71,9 +72,7 @@ def _find(raw: str) -> tuple[User, ApiToken] | None:
     A cursor and Model.from_db rather than User.objects.raw(): a raw queryset works out its
     columns and the model's field order again on every request (0.33-0.37 ms of CPU per
     lookup against 0.22-0.29 ms this way, docs/benchmarks.md)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [hash_token(raw)])
-        row = cursor.fetchone()
+    row = prepared.fetch(_TOKEN_SQL, [hash_token(raw)], one=True)
     if row is None:
         return None
     user_values = list(row[: len(_USER_FIELDS)])

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import connection
 from rest_framework.exceptions import NotFound
 
+from routing import prepared
 from routing.api.columns import aware_datetime
 from routing.models import Cluster, Snapshot
 from routing.volumes.lookup import State, state_columns
@@ -137,9 +138,7 @@ def snapshot_ref(name: str, seq: int | None) -> SnapshotRef | None:
     The cached answers (flow map, Services list, recommendations) start here: on a cache hit this
     and the token are the request's only queries, and the ORM took longer to build this query
     than the database to run it (docs/benchmarks.md)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_REF_SQL[seq is not None], {"name": name, "seq": seq})
-        row = cursor.fetchone()
+    row = prepared.fetch(_REF_SQL[seq is not None], {"name": name, "seq": seq}, one=True)
     if row is None:
         return None
     pk, number, created_at, cluster_id, alert, taken_at, *state = row

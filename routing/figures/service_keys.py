@@ -17,6 +17,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.db.models import Count, Field, Window
 
+from routing import prepared
 from routing.models import ServiceSummary
 from routing.volumes.lookup import SnapshotVolumes
 
@@ -55,9 +56,7 @@ def keys_reader(
     sql, params = statement
 
     def read(offset: int, size: int) -> list[tuple[int, int]]:
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, size, offset])
-            return cursor.fetchall()
+        return prepared.fetch(f"{sql} LIMIT %s OFFSET %s", [*params, size, offset])
 
     return read
 

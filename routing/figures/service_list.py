@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Collate, Concat
 
+from routing import prepared
 from routing.models import SEVERITY_RANK, ServiceSummary, TrafficVolume
 from routing.volumes.lookup import SnapshotVolumes, Volume, model_mismatch
 from routing.volumes.models import MeasuredVolume
@@ -96,9 +97,7 @@ def summary_values(keys: list[int]) -> list[tuple]:
         sql, params = f"{sql} = ANY(%s)", [*columns, keys]
     else:
         sql, params = f"{sql} IN ({', '.join(['%s'] * len(keys))})", [*columns, *keys]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        by_key = {row[0]: row[1:] for row in cursor.fetchall()}
+    by_key = {row[0]: row[1:] for row in prepared.fetch(sql, params)}
     return [by_key[k] for k in keys]
 
 

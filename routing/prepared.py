@@ -1,0 +1,60 @@
+"""A cursor for the few statements every API request runs, prepared on PostgreSQL.
+
+For the small statements of each request (the token's lookup, the snapshot's) PostgreSQL spent
+far more CPU planning them than running them: the token's lookup cost 0.33-0.42 ms of the
+server's CPU as Django sends SQL (parameters bound into the text), 0.03 ms as a prepared
+statement (docs/benchmarks.md, issue 16 target 3).
+
+Django binds parameters on the client and turns psycopg's statement cache off, so that a
+pooler in transaction mode keeps working. The settings turn that cache on
+(`prepare_threshold`, unless DATABASE_PREPARED_STATEMENTS is false); only a cursor that binds
+on the server uses it, which `cursor()` gives, wrapped as Django wraps its own (query logging,
+execute_wrapper hooks and the translation of errors still apply). psycopg prepares a statement
+the second time one connection runs it, so only long-lived (pooled) connections prepare any,
+and keeps the last 100 per connection. Elsewhere (SQLite, or the cache off) this is Django's
+own cursor.
+"""
+
+from django.conf import settings
+from django.db import connection
+from django.db.utils import NotSupportedError
+
+# PostgreSQL's answer to a prepared statement whose result columns changed type since it was
+# prepared (a migration ran while this process lived).
+_STALE_PLAN = "cached plan must not change result type"
+
+
+def cursor():
+    """A cursor whose statements psycopg prepares on PostgreSQL; Django's cursor elsewhere."""
+    wrapper = connection.cursor()  # Django's checks: connection, health, thread sharing
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return wrapper
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    wrapper.cursor.close()
+    wrapper.cursor = ServerBindingCursor(connection.connection)
+    return wrapper
+
+
+def fetch(sql: str, params, *, one: bool = False):
+    """The rows of `sql` (or its first row, or None, with `one`), run through `cursor()`.
+
+    A statement prepared before a migration changed a column it returns fails once, with
+    PostgreSQL's "cached plan must not change result type": outside a transaction, this forgets
+    the connection's prepared statements and runs it again instead of failing every later
+    request on that connection."""
+    try:
+        return _fetch(sql, params, one)
+    except NotSupportedError as error:
+        if _STALE_PLAN not in str(error) or connection.in_atomic_block:
+            raise
+        with connection.cursor() as plain:
+            # psycopg empties its own statement cache when it sees this command succeed.
+            plain.execute("DEALLOCATE ALL")
+        return _fetch(sql, params, one)
+
+
+def _fetch(sql: str, params, one: bool):
+    with cursor() as c:
+        c.execute(sql, params)
+        return c.fetchone() if one else c.fetchall()
