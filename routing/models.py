@@ -422,6 +422,11 @@ class ServiceSummary(models.Model):
     # endpoint without one; "" without endpoints), for the list's zone filter (migration 0019);
     # null on rows written before it that have no stored report.
     endpoint_zones = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: not known
+    # What a Services list row shows of the recommendation and the verified fixes: the
+    # recommended policy and the best fix's kind (migration 0024), so that a page's rows do
+    # not read those two out-of-line JSON documents. Null without a recommendation, a fix.
+    recommended_policy = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: none
+    best_fix = models.TextField(null=True, blank=True)  # noqa: DJ001 - null: none
     # Verified fixes, best first (routing.fixes; docs/analysis-report.md): read by the
     # recommendations list without decoding `report`.
     fixes = models.JSONField(default=list, blank=True)

@@ -151,6 +151,8 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         )
         recommendation = svc["recommendation"]
         fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
+        fields["recommended_policy"] = recommendation["policy"] if recommendation else None
+        fields["best_fix"] = fields["fixes"][0]["kind"] if fields["fixes"] else None
         fields["endpoint_zones"] = endpoint_zones(svc.get("endpoints") or ())
         mark_same_routing(fields["what_if"], fields["matrix"])
         for policy, column in WHAT_IF_COLUMNS.items():

@@ -43,6 +43,8 @@ _SUMMARY_FIELDS = (
     "severity",
     "saving_per_gb",
     "endpoint_zones",
+    "recommended_policy",
+    "best_fix",
 )
 _SUMMARY_COLUMNS = (
     "cluster_id",

@@ -1,6 +1,6 @@
 """The Services list's plain columns (severity, saving_per_gb: migration 0017; endpoint_zones:
-0019) agree with the JSON they are derived from, for every Service the write path stores, and
-the list filters by them."""
+0019; recommended_policy, best_fix: 0024) agree with the JSON they are derived from, for every
+Service the write path stores, and the list filters by them."""
 
 import zlib
 
@@ -20,11 +20,15 @@ def test_each_summary_stores_its_worst_severity_and_saving(demo_objects):
     snapshot = write_snapshot(cluster, demo_objects, source="upload")
     rows = list(summaries_at(snapshot))
     assert {r.severity for r in rows} >= {0, 2, 3}, "the demo has clean, warned and failing ones"
+    assert {r.recommended_policy is None for r in rows} == {True, False}
+    assert {r.best_fix is None for r in rows} == {True, False}
     for row in rows:
         worst = max((SEVERITY_RANK[d["severity"]] for d in row.diagnostics), default=0)
         assert row.severity == worst, row
         rec = row.recommendation
         assert row.saving_per_gb == (rec["costPerGbSaved"] if rec else None), row
+        assert row.recommended_policy == (rec["policy"] if rec else None), row
+        assert row.best_fix == (row.fixes[0]["kind"] if row.fixes else None), row
     # The snapshot's count of Services with a warning or an error comes from the column.
     assert snapshot.services_with_diagnostics == sum(
         any(d["severity"] in ("warning", "error") for d in r.diagnostics) for r in rows

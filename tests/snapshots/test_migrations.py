@@ -3,7 +3,7 @@ version (no lease) is made idle, so the scheduler snapshots it until a watcher h
 0017: the Services list's severity and saving columns are filled from the summaries' JSON; 0019:
 its endpoint zones from their stored reports; 0022: each current what-if run says whether its
 zone matrix routes as the observed one does; 0023: each current what-if run gets a column of its
-policy's."""
+policy's; 0024: the list's recommended policy and best fix are filled from the JSON."""
 
 import zlib
 
@@ -179,6 +179,43 @@ def test_current_what_if_runs_get_their_own_columns():
         assert opened == [what_if["none"], what_if["Auto"], what_if["PreferSameZone"], None]
         assert stored["closed"] == (None, None, None, None)
         assert new.objects.get(name="open").what_if == what_if  # as it was
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recommended_policy_and_best_fix_are_filled_from_the_json():
+    """Migration 0024: every row, current or not, gets the recommended policy and the best
+    fix's kind that the write path now stores beside the JSON; null where there is none."""
+    before = [("routing", "0023_what_if_run_columns")]
+    after = [("routing", "0024_summary_recommended_policy_best_fix")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
+    summary = apps.get_model("routing", "ServiceSummary")
+    fixes = [{"kind": "replicas", "verified": True}, {"kind": "policy", "verified": True}]
+    recommendation = {"policy": "PreferSameZone", "costPerGbSaved": 0.01}
+    summary_row(summary, cluster, "both", recommendation=recommendation, fixes=fixes)
+    summary_row(summary, cluster, "closed", recommendation=recommendation, last_seq=2)
+    summary_row(summary, cluster, "fix-only", fixes=fixes[1:])
+    summary_row(summary, cluster, "neither", recommendation=None, fixes=[])
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
+        stored = {
+            row[0]: row[1:]
+            for row in new.objects.values_list("name", "recommended_policy", "best_fix")
+        }
+        assert stored == {
+            "both": ("PreferSameZone", "replicas"),
+            "closed": ("PreferSameZone", None),
+            "fix-only": (None, "policy"),
+            "neither": (None, None),
+        }
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
