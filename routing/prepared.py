@@ -29,10 +29,10 @@ def cursor():
     wrapper = connection.cursor()  # Django's checks: connection, health, thread sharing
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         return wrapper
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    import psycopg
 
     wrapper.cursor.close()
-    wrapper.cursor = ServerBindingCursor(connection.connection)
+    wrapper.cursor = psycopg.Cursor(connection.connection)  # binds on the server
     return wrapper
 
 
