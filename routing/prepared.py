@@ -1,9 +1,11 @@
 """A cursor for the few statements every API request runs, prepared on PostgreSQL.
 
-For the small statements of each request (the token's lookup, the snapshot's) PostgreSQL spent
-far more CPU planning them than running them: the token's lookup cost 0.33-0.42 ms of the
-server's CPU as Django sends SQL (parameters bound into the text), 0.03 ms as a prepared
-statement (docs/benchmarks.md, issue 16 target 3).
+For the small statements of each request (the token's lookup, the snapshot's, a Services list
+page's rows by key) PostgreSQL spent far more CPU planning them than running them: the token's
+lookup cost 0.33-0.42 ms of the server's CPU as Django sends SQL (parameters bound into the
+text), 0.03 ms as a prepared statement (docs/benchmarks.md, issue 16 target 3). Only
+statements of a fixed text belong here: psycopg keeps 100 per connection, least recently used
+out first.
 
 Django binds parameters on the client and turns psycopg's statement cache off, so that a
 pooler in transaction mode keeps working. The settings turn that cache on

@@ -40,13 +40,12 @@ def test_a_list_request_plans_its_statements_once_per_connection(
         response = client.get(path)
         assert response.status_code == 200, response.content
     statements = prepared_statements()
-    # The token, the snapshot, each ordering's keys, the page's rows by key: as PostgreSQL
-    # stores them, with $n for each parameter.
+    # The token, the snapshot, the page's rows by key: as PostgreSQL stores them, with $n for
+    # each parameter. Not the page's keys, whose text varies with the filters.
     token = _TOKEN_SQL.replace("%s", "$1")
     assert token in statements
     assert any("FROM routing_snapshot s JOIN routing_cluster c" in s for s in statements)
-    keys = [s for s in statements if "COUNT(*) OVER ()" in s]
-    assert len(keys) == 2, keys
+    assert not [s for s in statements if "COUNT(*) OVER ()" in s]
     assert any(re.search(r"= ANY\(\$\d+\)$", s) for s in statements)
     # ... and a third round prepares nothing new, and answers the same.
     first = [client.get(path).json() for path in pages]
