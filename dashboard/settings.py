@@ -226,7 +226,7 @@ CACHE_URL = env_redis_url("TRAFFICLENS_CACHE_URL") or REDIS_URL
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dashboard.redis_cache.RedisCache",  # one client per pool
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "trafficlens",
             # A Redis that stops answering must not hold requests: the cache is an optimisation

@@ -334,6 +334,6 @@ def test_the_api_cache_follows_redis(run_python):
         "import dashboard.settings as s; print(s.CACHES['default']['BACKEND'], s.API_CACHE_SECONDS)"
     )
     with_redis = run_python(code, REDIS_URL="redis://127.0.0.1:6379/0")
-    assert with_redis.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "600"]
+    assert with_redis.stdout.split() == ["dashboard.redis_cache.RedisCache", "600"]
     without = run_python(code, REDIS_URL=None, TRAFFICLENS_API_CACHE_SECONDS="0")
     assert without.stdout.split() == ["django.core.cache.backends.locmem.LocMemCache", "0"]

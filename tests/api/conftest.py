@@ -117,7 +117,7 @@ def redis_cache(own_redis, settings, monkeypatch):
 
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dashboard.redis_cache.RedisCache",
             "LOCATION": own_redis.url,
             "KEY_PREFIX": "api-test",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -71,7 +71,7 @@ def test_behind_a_trusted_proxy_failures_count_per_forwarded_address(db, setting
 def test_with_the_cache_down_failures_are_401_not_500(db, settings, own_redis, monkeypatch):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dashboard.redis_cache.RedisCache",
             "LOCATION": own_redis.url,
         }
     }
