@@ -18,10 +18,12 @@ class ReusingRedisCacheClient(RedisCacheClient):
         self._clients: dict[int, object] = {}  # id of a pool in self._pools -> its client
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
+        # Django's own attributes, which django-stubs does not declare.
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._clients.get(id(pool))
         if client is None:  # the pools live as long as this object: their ids stay theirs
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+            make = self._client  # type: ignore[attr-defined]
+            client = self._clients[id(pool)] = make(connection_pool=pool)
         return client
 
 
