@@ -6,6 +6,8 @@ contracts are docs/analysis-report.md and routing/snapshots/diff.py); the serial
 describe them for the schema, and the tests check that the two agree.
 """
 
+import copy
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +21,34 @@ SEARCH_MAX_LENGTH = 253  # a Kubernetes name's limit: no longer text can match o
 EXPORT_FORMATS = ("csv", "json")
 
 
+# Fields that hold no other field and nothing a request changes: a shallow copy of one is a
+# new field (SnapshotQuerySerializer.get_fields).
+_FLAT_FIELDS = (
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.FloatField,
+    serializers.IntegerField,
+)
+
+
 class SnapshotQuerySerializer(serializers.Serializer):
+    """A query of the API's snapshot views (its parameters only, never nested).
+
+    DRF deep-copies each declared field for every serializer it makes, which runs each field's
+    constructor again: 7.8% of a gunicorn worker's CPU on a cold Services list request
+    (docs/benchmarks.md, issue 16 target 3). These fields are flat (_FLAT_FIELDS, checked for
+    every subclass), so each request's serializer takes shallow copies, which bind() then fills
+    with its own name and parent, as it does the deep ones."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        nested = [n for n, f in cls._declared_fields.items() if not isinstance(f, _FLAT_FIELDS)]
+        assert not nested, f"{cls.__name__}: not flat, so not shallow-copied: {nested}"
+
+    def get_fields(self):
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+
     snapshot = serializers.IntegerField(
         required=False,
         min_value=1,
