@@ -337,3 +337,16 @@ def test_the_api_cache_follows_redis(run_python):
     assert with_redis.stdout.split() == ["dashboard.redis_cache.RedisCache", "600"]
     without = run_python(code, REDIS_URL=None, TRAFFICLENS_API_CACHE_SECONDS="0")
     assert without.stdout.split() == ["django.core.cache.backends.locmem.LocMemCache", "0"]
+
+
+def test_the_wsgi_app_freezes_what_it_loaded(run_python):
+    """dashboard/wsgi.py moves the loaded app out of the collector's generations (gc.freeze):
+    what a worker imported is not scanned again by every full collection."""
+    code = (
+        "import gc; before = gc.get_freeze_count(); import dashboard.wsgi; "
+        "print(before, gc.get_freeze_count())"
+    )
+    result = run_python(code, DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    before, after = map(int, result.stdout.split())
+    assert before == 0 and after > 10_000, (before, after)
