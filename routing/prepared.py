@@ -12,9 +12,8 @@ pooler in transaction mode keeps working. The settings turn that cache on
 (`prepare_threshold`, unless DATABASE_PREPARED_STATEMENTS is false); only a cursor that binds
 on the server uses it, which `cursor()` gives, wrapped as Django wraps its own (query logging,
 execute_wrapper hooks and the translation of errors still apply). psycopg prepares a statement
-the second time one connection runs it, so only long-lived (pooled) connections prepare any,
-and keeps the last 100 per connection. Elsewhere (SQLite, or the cache off) this is Django's
-own cursor.
+the second time one connection runs it, so only long-lived (pooled) connections prepare any.
+Elsewhere (SQLite, or the cache off) this is Django's own cursor.
 """
 
 from django.conf import settings
