@@ -14,28 +14,38 @@ from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import summary_row
 
+
+def migrate_to(target: list[tuple[str, str]]):
+    """Migrate the test database to `target` (back or forward) and give the apps as they were
+    there (models of that migration's state)."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(target)
+    return executor.loader.project_state(target).apps
+
+
+@pytest.fixture(autouse=True)
+def _back_to_the_latest(transactional_db):
+    """Whatever a test did, the database ends at the latest migrations, as the others expect
+    (before transactional_db empties the tables, which it does by the latest models)."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+
+
 BEFORE = [("routing", "0009_snapshot_ready_endpoints")]
 AFTER = [("routing", "0010_cluster_watch_lease")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_watching_without_a_lease_becomes_idle():
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    old = executor.loader.project_state(BEFORE).apps.get_model("routing", "Cluster")
+    old = migrate_to(BEFORE).get_model("routing", "Cluster")
     old.objects.create(name="left", source="kubeconfig", status="watching")
     old.objects.create(name="stale", source="kubeconfig", status="stale", status_message="x")
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(AFTER)
-        new = executor.loader.project_state(AFTER).apps.get_model("routing", "Cluster")
-        statuses = dict(new.objects.values_list("name", "status"))
-        assert statuses == {"left": "idle", "stale": "stale"}
-        assert new.objects.get(name="left").status_message == "waiting for a watcher"
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+    new = migrate_to(AFTER).get_model("routing", "Cluster")
+    statuses = dict(new.objects.values_list("name", "status"))
+    assert statuses == {"left": "idle", "stale": "stale"}
+    assert new.objects.get(name="left").status_message == "waiting for a watcher"
 
 
 BEFORE_COLUMNS = [("routing", "0016_cluster_cross_zone_alert")]
@@ -50,9 +60,7 @@ def _summary(model, cluster, name: str, diagnostics: list, recommendation: dict 
 def test_severity_and_saving_are_filled_from_the_json():
     """Migration 0017: the list's new columns hold, for rows written before them, what the write
     path now stores (the most severe diagnostic first, the recommendation's saving per GB)."""
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE_COLUMNS)
-    apps = executor.loader.project_state(BEFORE_COLUMNS).apps
+    apps = migrate_to(BEFORE_COLUMNS)
     cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
     summary = apps.get_model("routing", "ServiceSummary")
     error = {"severity": "error", "code": "e", "message": "m"}
@@ -62,20 +70,9 @@ def test_severity_and_saving_are_filled_from_the_json():
     _summary(summary, cluster, "meh", [warning, info], None)
     _summary(summary, cluster, "fyi", [info], {"policy": "none", "costPerGbSaved": -0.005})
     _summary(summary, cluster, "fine", [], None)
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(AFTER_COLUMNS)
-        new = executor.loader.project_state(AFTER_COLUMNS).apps.get_model(
-            "routing", "ServiceSummary"
-        )
-        rows = {
-            n: (s, g) for n, s, g in new.objects.values_list("name", "severity", "saving_per_gb")
-        }
-        assert rows == {"bad": (3, 0.02), "meh": (2, None), "fyi": (1, -0.005), "fine": (0, None)}
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+    new = migrate_to(AFTER_COLUMNS).get_model("routing", "ServiceSummary")
+    rows = {n: (s, g) for n, s, g in new.objects.values_list("name", "severity", "saving_per_gb")}
+    assert rows == {"bad": (3, 0.02), "meh": (2, None), "fyi": (1, -0.005), "fine": (0, None)}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,9 +80,7 @@ def test_endpoint_zones_are_filled_from_the_stored_reports():
     """Migration 0019: rows with a stored report get their endpoints' zones; without one, null."""
     before = [("routing", "0018_summary_list_index_wider")]
     after = [("routing", "0019_summary_endpoint_zones")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_to(before)
     cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
     summary = apps.get_model("routing", "ServiceSummary")
     endpoints = [{"zone": "b"}, {"zone": "a"}, {"zone": None}, {"zone": "a"}]
@@ -98,16 +93,9 @@ def test_endpoint_zones_are_filled_from_the_stored_reports():
         if report is not None:
             row.report = zlib.compress(orjson.dumps(report))
             row.save()
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
-        zones = dict(new.objects.values_list("name", "endpoint_zones"))
-        assert zones == {"spread": "|a|b|unknown|", "empty": "", "old": None}
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+    new = migrate_to(after).get_model("routing", "ServiceSummary")
+    zones = dict(new.objects.values_list("name", "endpoint_zones"))
+    assert zones == {"spread": "|a|b|unknown|", "empty": "", "old": None}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -116,9 +104,7 @@ def test_current_what_if_runs_are_marked_same_or_not():
     routing); a run without a matrix and rows of older snapshots are left as they were."""
     before = [("routing", "0021_summary_toast_target")]
     after = [("routing", "0022_what_if_same_routing")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_to(before)
     cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
     summary = apps.get_model("routing", "ServiceSummary")
     home = {"a": {"a": 1.0}}
@@ -131,24 +117,17 @@ def test_current_what_if_runs_are_marked_same_or_not():
     }
     summary_row(summary, cluster, "open", matrix=home, what_if=what_if)
     summary_row(summary, cluster, "closed", matrix=home, what_if=what_if, last_seq=2)
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
-        runs = dict(new.objects.values_list("name", "what_if"))
-        marks = {policy: run.get("sameRouting") for policy, run in runs["open"].items()}
-        assert marks == {
-            "none": False,
-            "PreferSameZone": True,
-            "PreferSameNode": True,
-            "Auto": None,
-        }
-        assert runs["open"]["none"]["matrix"] == spread  # the rest as it was
-        assert runs["closed"] == what_if
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+    new = migrate_to(after).get_model("routing", "ServiceSummary")
+    runs = dict(new.objects.values_list("name", "what_if"))
+    marks = {policy: run.get("sameRouting") for policy, run in runs["open"].items()}
+    assert marks == {
+        "none": False,
+        "PreferSameZone": True,
+        "PreferSameNode": True,
+        "Auto": None,
+    }
+    assert runs["open"]["none"]["matrix"] == spread  # the rest as it was
+    assert runs["closed"] == what_if
 
 
 @pytest.mark.django_db(transaction=True)
@@ -157,9 +136,7 @@ def test_current_what_if_runs_get_their_own_columns():
     policies' columns; rows of older snapshots and runs a row lacks stay null."""
     before = [("routing", "0022_what_if_same_routing")]
     after = [("routing", "0023_what_if_run_columns")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_to(before)
     cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
     summary = apps.get_model("routing", "ServiceSummary")
     what_if = {
@@ -170,19 +147,12 @@ def test_current_what_if_runs_get_their_own_columns():
     summary_row(summary, cluster, "open", what_if=what_if)
     summary_row(summary, cluster, "closed", what_if=what_if, last_seq=2)
     columns = ["run_none", "run_auto", "run_prefer_same_zone", "run_prefer_same_node"]
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
-        stored = {row[0]: row[1:] for row in new.objects.values_list("name", *columns)}
-        opened = [None if text is None else orjson.loads(text) for text in stored["open"]]
-        assert opened == [what_if["none"], what_if["Auto"], what_if["PreferSameZone"], None]
-        assert stored["closed"] == (None, None, None, None)
-        assert new.objects.get(name="open").what_if == what_if  # as it was
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+    new = migrate_to(after).get_model("routing", "ServiceSummary")
+    stored = {row[0]: row[1:] for row in new.objects.values_list("name", *columns)}
+    opened = [None if text is None else orjson.loads(text) for text in stored["open"]]
+    assert opened == [what_if["none"], what_if["Auto"], what_if["PreferSameZone"], None]
+    assert stored["closed"] == (None, None, None, None)
+    assert new.objects.get(name="open").what_if == what_if  # as it was
 
 
 @pytest.mark.django_db(transaction=True)
@@ -191,9 +161,7 @@ def test_recommended_policy_and_best_fix_are_filled_from_the_json():
     fix's kind that the write path now stores beside the JSON; null where there is none."""
     before = [("routing", "0023_what_if_run_columns")]
     after = [("routing", "0024_summary_recommended_policy_best_fix")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_to(before)
     cluster = apps.get_model("routing", "Cluster").objects.create(name="c", source="upload")
     summary = apps.get_model("routing", "ServiceSummary")
     fixes = [{"kind": "replicas", "verified": True}, {"kind": "policy", "verified": True}]
@@ -202,21 +170,13 @@ def test_recommended_policy_and_best_fix_are_filled_from_the_json():
     summary_row(summary, cluster, "closed", recommendation=recommendation, last_seq=2)
     summary_row(summary, cluster, "fix-only", fixes=fixes[1:])
     summary_row(summary, cluster, "neither", recommendation=None, fixes=[])
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-        new = executor.loader.project_state(after).apps.get_model("routing", "ServiceSummary")
-        stored = {
-            row[0]: row[1:]
-            for row in new.objects.values_list("name", "recommended_policy", "best_fix")
-        }
-        assert stored == {
-            "both": ("PreferSameZone", "replicas"),
-            "closed": ("PreferSameZone", None),
-            "fix-only": (None, "policy"),
-            "neither": (None, None),
-        }
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes("routing"))
+    new = migrate_to(after).get_model("routing", "ServiceSummary")
+    stored = {
+        row[0]: row[1:] for row in new.objects.values_list("name", "recommended_policy", "best_fix")
+    }
+    assert stored == {
+        "both": ("PreferSameZone", "replicas"),
+        "closed": ("PreferSameZone", None),
+        "fix-only": (None, "policy"),
+        "neither": (None, None),
+    }
