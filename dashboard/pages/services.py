@@ -26,11 +26,11 @@ from dashboard.pages.volumes import fetch_view
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import ServiceQuerySerializer
 from routing.figures.health import Thresholds
+from routing.figures.service_keys import keys_reader
 from routing.figures.service_list import (
     KNOWN_POLICIES,
     MECHANISMS,
     default_ordering,
-    filtered_services,
     policy_error,
     summary_rows,
     summary_values,
@@ -149,14 +149,17 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     """The rows of one page, as the list API would give them, plus the totals the page shows."""
     volumes = SnapshotVolumes(snapshot)
     limits = Thresholds.of(cluster)
-    rows = filtered_services(
-        ServiceSummary.objects.at(cluster.pk, snapshot.seq), query, limits, volumes
-    )
-    total = rows.count()
+    # The page's keys with the count of all, as the API reads them (one statement where the
+    # query allows); a page past the end is the last page, read again.
+    keyed = keys_reader(cluster.pk, snapshot.seq, query, limits, volumes)
+    keys = keyed((page - 1) * PAGE_SIZE, PAGE_SIZE)
+    first = keys or keyed(0, 1)
+    total = first[0][1] if first else 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(page, pages)
-    start = (page - 1) * PAGE_SIZE
-    values = summary_values(list(rows.values_list("pk", flat=True)[start : start + PAGE_SIZE]))
+    if page > pages:
+        page = pages
+        keys = keyed((page - 1) * PAGE_SIZE, PAGE_SIZE)
+    values = summary_values([key for key, _ in keys])
     shown = volumes.get({(v[0], v[1]) for v in values}) if values else {}
     return {
         "rows": summary_rows(values, limits, shown),

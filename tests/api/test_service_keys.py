@@ -11,7 +11,7 @@ from benchmarks.gen_cluster import generate
 from routing.figures.health import Thresholds
 from routing.figures.service_keys import keys_reader, keys_statement
 from routing.figures.service_list import ORDERINGS, filtered_services
-from routing.models import Cluster, ServiceSummary
+from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.snapshots import write_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +124,32 @@ def test_monthly_cost_is_left_to_the_orm(two_snapshots):
     for ordering in ("monthly_cost", "-monthly_cost"):
         query = {"ordering": ordering}
         assert keys_statement(two_snapshots.pk, 2, query, Thresholds.of(two_snapshots)) is None
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"ordering": "-cost"},
+        {"ordering": "name", "policy": "PreferSameNode"},
+        {"ordering": "-health", "search": "e"},  # a search: through the ORM
+    ],
+)
+def test_the_dashboards_table_pages_as_the_orm_would(two_snapshots, query):
+    """dashboard/pages/services.py reads its page through keys_reader: the ORM's rows for each
+    page, the count of all, and a page past the end shown as the last."""
+    from dashboard.pages.services import PAGE_SIZE, services_table
+
+    cluster = two_snapshots
+    snapshot = Snapshot.objects.get(cluster=cluster, seq=2)
+    every = orm_slice(cluster, 2, query, 0, 10_000)
+    assert len(every) > PAGE_SIZE or query.get("policy")
+    rows = ServiceSummary.objects.filter(cluster=cluster).values_list("pk", "namespace", "name")
+    names = {pk: (namespace, name) for pk, namespace, name in rows}
+    pages = max(1, -(-len(every) // PAGE_SIZE))
+    for asked, shown in ((1, 1), (2, min(2, pages)), (pages + 7, pages)):
+        table = services_table(cluster, snapshot, query, asked)
+        assert (table["page"], table["pages"], table["count"]) == (shown, pages, len(every))
+        start = (shown - 1) * PAGE_SIZE
+        expected = [k for k, _ in every[start : start + PAGE_SIZE]]
+        got = [(r["namespace"], r["name"]) for r in table["rows"]]
+        assert got == [names[k] for k in expected]
