@@ -26,7 +26,7 @@ from dashboard.pages.volumes import fetch_view
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import ServiceQuerySerializer
 from routing.figures.health import Thresholds
-from routing.figures.service_keys import keys_reader
+from routing.figures.service_keys import count_of, keys_reader
 from routing.figures.service_list import (
     KNOWN_POLICIES,
     MECHANISMS,
@@ -153,8 +153,8 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     # query allows); a page past the end is the last page, read again.
     keyed = keys_reader(cluster.pk, snapshot.seq, query, limits, volumes)
     keys = keyed((page - 1) * PAGE_SIZE, PAGE_SIZE)
-    first = keys or keyed(0, 1)
-    total = first[0][1] if first else 0
+    # No row on the first page is no row at all; past it, the count tells the last page.
+    total = keys[0][1] if keys else (count_of(keyed) if page > 1 else 0)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if page > pages:
         page = pages

@@ -109,12 +109,14 @@ class OneScanPagination(SnapshotPagination):
         """The primary keys of the requested page's rows, in order (not the rows:
         paginate_queryset's contract), ready for get_paginated_response. `keyed(offset, size)`
         gives that slice of the rows' keys, each with the count of all the rows."""
+        from routing.figures.service_keys import count_of  # models: not at settings time
+
         self.request = request
         size = self.get_page_size(request)
         assert size is not None  # None only for a paginator without a page_size
         number = request.query_params.get(self.page_query_param) or 1
         if number in self.last_page_strings:
-            number = DjangoPaginator(range(_total(keyed)), size).num_pages
+            number = DjangoPaginator(range(count_of(keyed)), size).num_pages
         try:
             number = int(number)
         except (TypeError, ValueError):
@@ -123,15 +125,10 @@ class OneScanPagination(SnapshotPagination):
         rows = keyed(offset, size) if offset < _BEYOND_ANY_TABLE else []
         # (else no row, and no OFFSET the database would refuse.) No row on the first page is
         # no row at all; past it, the count tells a 404 from the last page.
-        total = rows[0][1] if rows else (_total(keyed) if offset else 0)
+        total = rows[0][1] if rows else (count_of(keyed) if offset else 0)
         try:
             self.page = DjangoPaginator(range(total), size).page(number)
         except InvalidPage:
             raise NotFound(self.invalid_page_message) from None
         self.view = view
         return [k for k, _ in rows]
-
-
-def _total(keyed: "KeysReader") -> int:
-    first = keyed(0, 1)
-    return first[0][1] if first else 0

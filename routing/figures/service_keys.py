@@ -37,6 +37,12 @@ _ORM_FILTERS = ("search", "zone")
 _ORM_ORDERINGS = ("monthly_cost",)
 
 
+def count_of(keyed: KeysReader) -> int:
+    """How many rows the reader's list has in all (its first key's count; 0 when empty)."""
+    first = keyed(0, 1)
+    return first[0][1] if first else 0
+
+
 def no_keys(offset: int, size: int) -> list[tuple[int, int]]:
     """The KeysReader of a cluster without a snapshot."""
     return []
