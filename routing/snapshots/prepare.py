@@ -2,7 +2,6 @@
 
 import hashlib
 import math
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from routing.engine.flows import same_routing
 from routing.engine.loader import label_of
 from routing.engine.model import UNKNOWN_ZONE, ZONE_LABEL
 from routing.models import SEVERITY_RANK, WHAT_IF_COLUMNS, Cluster, ServiceSummary
+from routing.snapshots.packing import compress
 from routing.snapshots.trim import KINDS, TRIMMERS
 
 KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
@@ -143,7 +143,7 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         # is part of the digest, so a changed report (say, a moved endpoint) opens a new row.
         entry = canonical_bytes(svc)
         digest = hashlib.sha256(canonical_bytes(fields) + entry).hexdigest()
-        fields["report"] = zlib.compress(entry)
+        fields["report"] = compress(entry)
         # Derived from fields the digest covers, so added after it: rows written before these
         # columns existed keep their digest (and are not reopened by the next snapshot).
         fields["severity"] = max(

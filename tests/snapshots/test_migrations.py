@@ -3,7 +3,8 @@ version (no lease) is made idle, so the scheduler snapshots it until a watcher h
 0017: the Services list's severity and saving columns are filled from the summaries' JSON; 0019:
 its endpoint zones from their stored reports; 0022: each current what-if run says whether its
 zone matrix routes as the observed one does; 0023: each current what-if run gets a column of its
-policy's; 0024: the list's recommended policy and best fix are filled from the JSON."""
+policy's; 0024: the list's recommended policy and best fix are filled from the JSON; 0025:
+the wide summary columns compress with LZ4 (PostgreSQL)."""
 
 import zlib
 
@@ -180,3 +181,36 @@ def test_recommended_policy_and_best_fix_are_filled_from_the_json():
         "fix-only": (None, "policy"),
         "neither": (None, None),
     }
+
+
+def _storage(columns: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """Each column's (storage, compression) as pg_attribute records them ('' : the default)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attstorage, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'routing_servicesummary'::regclass AND attname = ANY(%s)",
+            [list(columns)],
+        )
+        return {name: (storage, compression) for name, storage, compression in cursor.fetchall()}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's storage settings")
+@pytest.mark.django_db(transaction=True)
+def test_summary_columns_compress_with_lz4_and_the_report_is_not_compressed_again():
+    wide = ("matrix", "what_if", "fixes", "run_none", "run_prefer_same_node")
+    migrate_to([("routing", "0024_summary_recommended_policy_best_fix")])
+    before = _storage((*wide, "report"))
+    assert before["report"] == ("x", "")  # EXTENDED, the default compressor
+    assert {before[c][1] for c in wide} == {""}
+    migrate_to([("routing", "0025_summary_lz4")])
+    after = _storage((*wide, "report"))
+    assert after["report"] == ("e", "")  # EXTERNAL: out of line, as the writer compressed it
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        lz4 = cursor.fetchone()[0]
+    assert {after[c][1] for c in wide} == ({"l"} if lz4 else {""})
+    assert {after[c][0] for c in wide} == {before[c][0] for c in wide}  # storage kept
+    migrate_to([("routing", "0024_summary_recommended_policy_best_fix")])
+    assert _storage((*wide, "report")) == before
