@@ -45,7 +45,15 @@ from routing.snapshots.incremental import (
     options_fingerprint,
     services_to_analyze,
 )
-from routing.snapshots.prepare import KIND_RANK, Key, Tally, _means, _prepare, _Prepared, _summaries
+from routing.snapshots.prepare import (
+    KIND_RANK,
+    Key,
+    Tally,
+    _means,
+    _prepare,
+    _Prepared,
+    summary_items,
+)
 from routing.snapshots.read import decode
 from routing.snapshots.store import (
     _open_summaries,
@@ -166,12 +174,11 @@ def _write_delta(
         # endpoints name: a fix reads nothing else (routing/fixes/objects.py).
         add_fixes(report, view.fix_objects(with_pods), options, parsed)
         del parsed
-        summaries = _summaries(report)
-        del report
         seq = last.seq + 1
         versions = {key: (pk, digest) for key, (pk, digest, _) in change.versions.items()}
         opened, closed = _store_objects(locked, seq, prepared, versions)
-        _store_summaries(locked, seq, summaries, scope, open_rows)
+        _store_summaries(locked, seq, summary_items(report), scope, open_rows)
+        del report
         snapshot = Snapshot.objects.create(
             cluster=locked,
             seq=seq,

@@ -2,7 +2,7 @@
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,8 +111,8 @@ def endpoint_zones(endpoints: Iterable[dict[str, Any]]) -> str:
     return f"|{'|'.join(zones)}|" if zones else ""
 
 
-def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
-    out = {}
+def summary_items(report: dict[str, Any]) -> Iterator[tuple[tuple[str, str], _Summary]]:
+    """Each Service's summary row, made as it is taken (the writers stream them into COPY)."""
     for svc in report["services"]:
         flows = svc["flows"]
         fields = {
@@ -158,8 +158,7 @@ def _summaries(report: dict[str, Any]) -> dict[tuple[str, str], _Summary]:
         for policy, column in WHAT_IF_COLUMNS.items():
             run = fields["what_if"].get(policy)
             fields[column] = None if run is None else orjson.dumps(run).decode()
-        out[(svc["namespace"], svc["name"])] = _Summary(fields, digest)
-    return out
+        yield (svc["namespace"], svc["name"]), _Summary(fields, digest)
 
 
 def mark_same_routing(what_if: dict[str, dict[str, Any]], observed: dict[str, Any]) -> None:

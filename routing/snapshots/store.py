@@ -2,6 +2,7 @@
 PostgreSQL)."""
 
 from collections.abc import Iterable, Iterator
+from itertools import islice
 
 import orjson
 from django.db import connection, transaction
@@ -135,43 +136,43 @@ def _store_objects(
         if key not in prepared or prepared[key].digest != digest
     ]
     _close(ObjectVersion, to_close, seq)
-    new = [
+    # Compressed as they stream: the server inserts one while the next is compressed.
+    new = (
         (cluster.pk, *key, p.digest, compress(p.raw), seq)
         for key, p in prepared.items()
         if versions.get(key, (0, ""))[1] != p.digest
-    ]
-    _insert(ObjectVersion, _VERSION_COLUMNS, new)
-    return len(new), len(to_close)
+    )
+    return _insert(ObjectVersion, _VERSION_COLUMNS, new), len(to_close)
 
 
 def _store_summaries(
     cluster: Cluster,
     seq: int,
-    summaries: dict[tuple[str, str], _Summary],
+    summaries: Iterable[tuple[tuple[str, str], _Summary]],
     scope: frozenset[tuple[str, str]] | None,
     open_rows: dict[tuple[str, str], tuple[int, str]] | None = None,
 ) -> None:
-    """Close and open summary intervals; with a `scope`, Services outside it stay as they are.
-    `open_rows`: _open_summaries(cluster, scope), when the caller has read them already. If any
-    row closed or opened, the table is vacuumed once the transaction commits."""
-    unchanged: set[tuple[str, str]] = set()
-    to_close: list[int] = []
+    """Open summary intervals for `summaries` (prepare.summary_items: made as they stream into
+    the database) and close the ones they replace; with a `scope`, Services outside it stay as
+    they are. `open_rows`: _open_summaries(cluster, scope), when the caller has read them
+    already. If any row closed or opened, the table is vacuumed once the transaction commits."""
     if open_rows is None:
         open_rows = _open_summaries(cluster, scope)
-    for key, (pk, digest) in open_rows.items():
-        s = summaries.get(key)
-        if s is not None and s.digest == digest:
-            unchanged.add(key)
-        else:
-            to_close.append(pk)
+    unchanged: set[tuple[str, str]] = set()
+
+    def new_rows() -> Iterator[tuple]:
+        for key, s in summaries:
+            if key in open_rows and open_rows[key][1] == s.digest:
+                unchanged.add(key)
+                continue
+            yield (cluster.pk, *key, seq, s.digest, *(s.fields[f] for f in _SUMMARY_FIELDS))
+
+    opened = _insert(ServiceSummary, _SUMMARY_COLUMNS, new_rows())
+    # Open rows replaced, or of Services gone: closed after the new rows are in (nothing
+    # requires one open row per Service at any instant; the cluster's row lock is held).
+    to_close = [pk for key, (pk, _) in open_rows.items() if key not in unchanged]
     _close(ServiceSummary, to_close, seq)
-    new = [
-        (cluster.pk, *key, seq, s.digest, *(s.fields[f] for f in _SUMMARY_FIELDS))
-        for key, s in summaries.items()
-        if key not in unchanged
-    ]
-    _insert(ServiceSummary, _SUMMARY_COLUMNS, new)
-    if to_close or new:
+    if to_close or opened:
         transaction.on_commit(vacuum_summaries, robust=True)
 
 
@@ -198,16 +199,19 @@ def vacuum_summaries() -> None:
         cursor.execute("VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) routing_servicesummary")
 
 
-def _insert(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert new rows (values in `columns` order, by attname) in batches of BATCH_SIZE."""
-    for start in range(0, len(rows), BATCH_SIZE):
-        _insert_batch(model, columns, rows[start : start + BATCH_SIZE])
-
-
-def _insert_batch(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    """Insert new rows (values in `columns` order, by attname), consumed as they come; their
+    count. PostgreSQL: one COPY, which the server processes while more rows are made."""
     if connection.vendor != "postgresql":
-        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
-        return
+        count, rows = 0, iter(rows)
+        while batch := list(islice(rows, BATCH_SIZE)):
+            model.objects.bulk_create([model(**dict(zip(columns, r, strict=True))) for r in batch])
+            count += len(batch)
+        return count
+    return _copy(model, columns, rows)
+
+
+def _copy(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     # COPY: an INSERT of a thousand rows spends most of its time in building and parsing the
     # statement (Django's compiler, psycopg's placeholder scan); COPY streams the values. In
     # the binary format: bytes go as they are (the text format doubled them into hex) and the
@@ -224,8 +228,11 @@ def _insert_batch(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         set_json_dumps(orjson.dumps, context=cursor.cursor)
         with cursor.copy(sql) as copy:
             copy.set_types([_copy_type(f) for f in fields])
+            count = 0
             for row in rows:
                 copy.write_row(row)
+                count += 1
+    return count
 
 
 def _copy_type(field) -> str:

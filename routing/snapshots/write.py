@@ -30,7 +30,7 @@ from routing.snapshots.incremental import (
     services_to_analyze,
 )
 from routing.snapshots.intake import read_dump
-from routing.snapshots.prepare import _figures, _prepare, _summaries
+from routing.snapshots.prepare import _figures, _prepare, summary_items
 from routing.snapshots.store import (
     _decode_versions,
     _open_versions,
@@ -185,11 +185,12 @@ def _write_paused(
         # analysis' own parse, so each Service's objects are not read again.
         add_fixes(report, (p.obj for p in prepared.values()), options, parsed)
         del parsed
-        summaries = _summaries(report)
+        opened, closed = _store_objects(locked, seq, prepared, versions)
+        # Each Service's summary made as it streams into the database, which inserts one
+        # while the next is made.
+        _store_summaries(locked, seq, summary_items(report), scope)
         cluster_section = report["cluster"]
         del report
-        opened, closed = _store_objects(locked, seq, prepared, versions)
-        _store_summaries(locked, seq, summaries, scope)
         snapshot = Snapshot.objects.create(
             cluster=locked,
             seq=seq,

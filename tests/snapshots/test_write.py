@@ -354,20 +354,34 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     cluster = Cluster.objects.create(name="tx", source=Cluster.Source.UPLOAD)
     items = generate(services=20, endpoints=2500, nodes=6, zones=3, seed=2, pods=True)["items"]
     assert len(items) > 2 * snapshots.BATCH_SIZE
-    # Every insert goes through _insert_batch (bulk_create on SQLite, COPY on PostgreSQL): let
-    # the first batch reach the database, then fail.
-    original = snapshot_store._insert_batch
-    batches = []
+    # Every insert goes through _insert (bulk_create on SQLite, one streamed COPY on
+    # PostgreSQL): let the object versions reach the database, then fail in the middle of the
+    # summaries' stream, after some of them were sent.
+    original = snapshot_store._insert
+    inserted = []
 
-    def fail_after_first_batch(model, columns, rows):
-        if batches:
-            raise RuntimeError("disk full")
-        batches.append(len(rows))
-        before = model.objects.count()
-        original(model, columns, rows)
-        assert model.objects.count() == before + len(rows)  # written, inside the transaction
+    def failing_mid_stream(failing):
+        """_insert, but the stream of `failing` rows breaks after five were sent."""
 
-    monkeypatch.setattr(snapshot_store, "_insert_batch", fail_after_first_batch)
+        def insert(model, columns, new_rows):
+            if model is not failing:
+                before = model.objects.count()
+                count = original(model, columns, new_rows)
+                assert model.objects.count() == before + count  # written, in the transaction
+                inserted.append(count)
+                return count
+
+            def until_the_disk_fills():
+                for i, row in enumerate(new_rows):
+                    if i == 5:
+                        raise RuntimeError("disk full")
+                    yield row
+
+            return original(model, columns, until_the_disk_fills())
+
+        return insert
+
+    monkeypatch.setattr(snapshot_store, "_insert", failing_mid_stream(ServiceSummary))
     seen = []
     snapshots.on_snapshot_committed.append(seen.append)
     try:
@@ -375,7 +389,7 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
             write_snapshot(cluster, items, source="watch")
     finally:
         snapshots.on_snapshot_committed.remove(seen.append)
-    assert batches == [snapshots.BATCH_SIZE]
+    assert inserted and inserted[0] > 2 * snapshots.BATCH_SIZE
     assert rows() == (0, 0, 0)
     assert seen == []
     monkeypatch.undo()
@@ -384,9 +398,10 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     before = rows()
     for pod in (o for o in items if o["kind"] == "Pod"):
         pod["metadata"]["labels"] = {"restarted": "yes"}
-    batches.clear()
-    monkeypatch.setattr(snapshot_store, "_insert_batch", fail_after_first_batch)
-    with pytest.raises(RuntimeError):
+    # (Pods' labels change no summary: the break is in the versions' stream, after the
+    # versions the Pods had are closed.)
+    monkeypatch.setattr(snapshot_store, "_insert", failing_mid_stream(ObjectVersion))
+    with pytest.raises(RuntimeError, match="disk full"):
         write_snapshot(cluster, items, source="watch")
     assert rows() == before
     assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
