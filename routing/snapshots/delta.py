@@ -61,7 +61,14 @@ from routing.snapshots.store import (
     _store_objects,
     _store_summaries,
 )
-from routing.snapshots.write import _log, _notify, _write_paused, check_source, gc_paused
+from routing.snapshots.write import (
+    _log,
+    _notify,
+    _write_paused,
+    check_source,
+    gc_paused,
+    objects_as_written,
+)
 from routing.volumes.measured_clients import changed_services, latest_fetch_id, measured
 from routing.workloads import KINDS as WORKLOAD_KINDS
 
@@ -116,7 +123,11 @@ def write_changes(
                 logger.info("cluster %s: writing every object: %s", cluster.name, why)
         everything = (obj for of_kind in objects.values() for obj in of_kind.values())
         items = (("items", i, obj) for i, obj in enumerate(everything))
-        return _write_paused(cluster, items, source, when, started, trimmed=True)
+        # What `changed` leaves out is stored as it is, if no other writer stored other objects
+        # since `after_seq`: those are not hashed again unless _write_paused finds otherwise.
+        return _write_paused(
+            cluster, items, source, when, started, trimmed=True, unchanged=(after_seq, changed)
+        )
 
 
 def _write_delta(
@@ -145,7 +156,7 @@ def _write_delta(
         # it rolls back nothing, since nothing is written before every check has passed.
         locked = Cluster.objects.select_for_update().get(pk=cluster.pk)
         last = Snapshot.objects.filter(cluster=locked).order_by("-seq").first()
-        if last is None or not _objects_as_written(locked, last, after_seq):
+        if last is None or not objects_as_written(locked, last, after_seq):
             raise _FullWrite("another writer stored other objects since this one's last snapshot")
         if last.options_hash != fingerprint:
             raise _FullWrite("the analysis options changed")
@@ -195,17 +206,6 @@ def _write_delta(
     described = f"{len(change.touched)} of {len(changed)} listed objects changed"
     _log(snapshot, described, opened, closed, scope, started)
     return snapshot
-
-
-def _objects_as_written(cluster: Cluster, last: Snapshot, after_seq: int) -> bool:
-    """Whether the stored objects are still those of snapshot `after_seq`: it is the latest, or
-    every snapshot since (a recompute after a price change, a measured-volume refresh: other
-    writers that analyse the stored objects again) opened and closed no object version."""
-    if last.seq == after_seq:
-        return True
-    since = Snapshot.objects.filter(cluster=cluster, seq__gt=after_seq, seq__lte=last.seq)
-    counts = since.values_list("changed_objects", flat=True)
-    return last.seq > after_seq and list(counts) == [0] * (last.seq - after_seq)
 
 
 class _Change:

@@ -2,7 +2,7 @@
 
 import hashlib
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,12 +66,17 @@ def _key(kind: str, obj: dict, label: str) -> Key:
 
 
 def _prepare(
-    items: Iterable[tuple[str, int, Any]], *, trimmed: bool = False
+    items: Iterable[tuple[str, int, Any]],
+    *,
+    trimmed: bool = False,
+    deferred: Container[Key] = (),
 ) -> dict[Key, _Prepared]:
     """Trim, key and hash every tracked object; later duplicates replace earlier ones.
 
     `trimmed`: the objects are trim_object's results already (a watcher's or a listing's), so
     they are not trimmed again (trimming is idempotent: the result would be equal, at a cost).
+    `deferred`: keys whose objects are not hashed here (their digest is left empty), because
+    the caller expects them to be stored unchanged already: settle() completes them.
     """
     prepared: dict[Key, _Prepared] = {}
     for prefix, index, obj in items:
@@ -86,16 +91,36 @@ def _prepare(
             continue
         trimmed_obj = obj if trimmed else trimmer(obj)
         key = _key(kind, trimmed_obj, label)
-        try:
-            # A copy: orjson's own result keeps a 4 KB buffer however short the JSON is, which
-            # for 175,000 objects held until they are stored was 700 MB.
-            raw = bytes(memoryview(canonical_bytes(trimmed_obj)))
-        except orjson.JSONEncodeError as exc:
-            raise InputError(f"cannot be stored as JSON: {exc}", obj=label) from None
-        prepared[key] = _Prepared(prefix, index, trimmed_obj, raw, hashlib.sha256(raw).hexdigest())
+        if key in deferred:
+            prepared[key] = _Prepared(prefix, index, trimmed_obj, b"", "")
+        else:
+            prepared[key] = _Prepared(prefix, index, trimmed_obj, *_hashed(trimmed_obj, label))
     # A fixed order (kind, namespace, name) makes the analysis independent of the input order,
     # down to the last bit of every float, so a reordered but equal input changes no summary.
     return dict(sorted(prepared.items(), key=lambda kv: (KIND_RANK[kv[0][0]], kv[0][1:])))
+
+
+def _hashed(obj: dict, label: str) -> tuple[bytes, str]:
+    """The canonical bytes to store and their digest."""
+    try:
+        # A copy: orjson's own result keeps a 4 KB buffer however short the JSON is, which
+        # for 175,000 objects held until they are stored was 700 MB.
+        raw = bytes(memoryview(canonical_bytes(obj)))
+    except orjson.JSONEncodeError as exc:
+        raise InputError(f"cannot be stored as JSON: {exc}", obj=label) from None
+    return raw, hashlib.sha256(raw).hexdigest()
+
+
+def settle(prepared: dict[Key, _Prepared], stored: Mapping[Key, tuple[int, str]]) -> None:
+    """Complete the objects _prepare deferred: the digest of their stored open version where
+    the caller vouches that `stored` holds them unchanged, otherwise hashed now."""
+    for key, p in prepared.items():
+        if p.digest:
+            continue
+        if key in stored:
+            p.digest = stored[key][1]  # never written: its digest equals the stored one
+        else:
+            p.raw, p.digest = _hashed(p.obj, label_of(p.prefix, p.index))
 
 
 def _declared_policy(policy: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ seq and new versions opened. Service summaries from the engine are stored the sa
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -30,7 +30,7 @@ from routing.snapshots.incremental import (
     services_to_analyze,
 )
 from routing.snapshots.intake import read_dump
-from routing.snapshots.prepare import _figures, _prepare, summary_items
+from routing.snapshots.prepare import Key, _figures, _prepare, settle, summary_items
 from routing.snapshots.store import (
     _decode_versions,
     _open_versions,
@@ -131,6 +131,16 @@ def _write(
         return _write_paused(cluster, items, source, when, started, reanalyze_all, trimmed)
 
 
+class _AllBut:
+    """The keys other than these."""
+
+    def __init__(self, excluded: Container[Key]):
+        self.excluded = excluded
+
+    def __contains__(self, key: object) -> bool:
+        return key not in self.excluded
+
+
 def check_source(source: str) -> None:
     if source not in Snapshot.Source.values:
         raise ValueError(f"unknown snapshot source {source!r}")
@@ -144,10 +154,16 @@ def _write_paused(
     started: float,
     reanalyze_all: bool = False,
     trimmed: bool = False,
+    unchanged: tuple[int | None, Container[Key]] | None = None,
 ) -> Snapshot:
+    """`unchanged`: (after_seq, changed): a watcher's objects whose keys `changed` leaves out
+    are as snapshot `after_seq` stored them; they are hashed only if the snapshots since say
+    otherwise (objects_as_written)."""
     # Trimming and hashing (and most InputErrors) happen before the transaction takes the lock;
     # the analysis runs under it because what it must cover depends on the previous snapshot.
-    prepared = _prepare(items, trimmed=trimmed)
+    after_seq, changed = unchanged if unchanged is not None else (None, ())
+    deferred = _AllBut(changed) if after_seq is not None else ()
+    prepared = _prepare(items, trimmed=trimmed, deferred=deferred)
     clients_fetch = latest_fetch_id(cluster.pk) if measured(cluster) else None
     options = cluster_options(cluster, clients_fetch=clients_fetch)
     fingerprint = options_fingerprint(options)
@@ -157,6 +173,9 @@ def _write_paused(
         last = Snapshot.objects.filter(cluster=locked).order_by("-seq").first()
         seq = (last.seq if last else 0) + 1
         versions = _open_versions(locked)
+        if after_seq is not None:
+            as_written = last is not None and objects_as_written(locked, last, after_seq)
+            settle(prepared, versions if as_written else {})
         touched = [k for k, p in prepared.items() if versions.get(k, (0, ""))[1] != p.digest]
         touched += [k for k in versions if k not in prepared]
         scope = None
@@ -206,6 +225,17 @@ def _write_paused(
             transaction.on_commit(analyze_tables, robust=True)
     _log(snapshot, f"{len(prepared)} objects", opened, closed, scope, started)
     return snapshot
+
+
+def objects_as_written(cluster: Cluster, last: Snapshot, after_seq: int) -> bool:
+    """Whether the stored objects are still those of snapshot `after_seq`: it is the latest, or
+    every snapshot since (a recompute after a price change, a measured-volume refresh: other
+    writers that analyse the stored objects again) opened and closed no object version."""
+    if last.seq == after_seq:
+        return True
+    since = Snapshot.objects.filter(cluster=cluster, seq__gt=after_seq, seq__lte=last.seq)
+    counts = since.values_list("changed_objects", flat=True)
+    return last.seq > after_seq and list(counts) == [0] * (last.seq - after_seq)
 
 
 def analyze_tables() -> None:

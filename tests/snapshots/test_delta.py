@@ -20,7 +20,7 @@ import pytest
 from routing.kube.resources import RESOURCES, object_key
 from routing.kube.sim import SimCluster
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots import delta, incremental, objects_at, write_snapshot
+from routing.snapshots import delta, incremental, objects_at, prepare, write_snapshot
 from routing.snapshots.trim import trim_object
 
 from .builders import ZONES, endpoint, endpoint_slice, node, service
@@ -419,3 +419,51 @@ def test_another_writer_that_stores_no_object_leaves_the_watchers_change_valid(m
     service_noise(world, random.Random(7))
     assert ways.write(world) == "full"
     ways.assert_same("after an upload")
+
+
+def test_a_full_write_from_the_watcher_hashes_only_what_it_saw_change(monkeypatch):
+    """A change that reaches every Service (a Node gone) writes every object, but the objects
+    the watcher did not see change since its last snapshot are stored as they are: they are
+    not hashed again, unless another writer stored other objects in between."""
+    world = sim_world(SimCluster("demo", seed=1, churn=0))
+    ways = ThreeWays(monkeypatch)
+    ways.write(world)
+    hashed: list[Key] = []
+    counting = False
+    real_hashed, real_write = prepare._hashed, ways.watcher.write
+
+    def spy(obj: dict[str, Any], label: str) -> tuple[bytes, str]:
+        if counting:
+            hashed.append(object_key(obj))
+        return real_hashed(obj, label)
+
+    def watcher_write(objects: list[dict[str, Any]]) -> Snapshot:
+        nonlocal counting
+        counting = True
+        try:
+            return real_write(objects)
+        finally:
+            counting = False
+
+    monkeypatch.setattr(prepare, "_hashed", spy)
+    monkeypatch.setattr(ways.watcher, "write", watcher_write)
+    rng = random.Random(11)
+    node_gone(world, rng)
+    before = copy.deepcopy(world)
+    service_noise(world, rng)
+    edited = [key for key in world if world[key] != before[key]]
+    assert len(edited) == 1
+    assert ways.write(world) == "full"
+    ways.assert_same("a Node gone")
+    # The Service edited (also by the delta attempt before it fell back); the Node gone has
+    # nothing to hash.
+    assert set(hashed) == set(edited)
+    # Another writer stores other objects: the watcher's next full write hashes every object.
+    pod_phase(world, random.Random(12))
+    for cluster in (ways.delta, ways.full, ways.whole):
+        write_snapshot(cluster, list(copy.deepcopy(world).values()), source="upload")
+    hashed.clear()
+    node_gone(world, rng)
+    assert ways.write(world) == "full"
+    ways.assert_same("a Node gone after an upload")
+    assert set(hashed) == set(world)
