@@ -39,8 +39,33 @@ class _Prepared:
 
 @dataclass(slots=True)
 class _Summary:
-    fields: dict[str, Any]
+    """A Service's summary: what its digest covers, and what a stored row adds to that."""
+
+    fields: dict[str, Any]  # the digest's fields; row_fields() adds the rest
     digest: str
+    entry: bytes  # the report entry's canonical JSON
+    svc: dict[str, Any]  # the report entry
+
+    def row_fields(self) -> dict[str, Any]:
+        """Every column's value of a stored row: only for rows written (a summary equal to its
+        open row is compared by digest and goes no further)."""
+        fields, svc = self.fields, self.svc
+        fields["report"] = compress(self.entry)
+        # Derived from fields the digest covers, so added after it: rows written before these
+        # columns existed keep their digest (and are not reopened by the next snapshot).
+        fields["severity"] = max(
+            (SEVERITY_RANK.get(d["severity"], 0) for d in svc["diagnostics"]), default=0
+        )
+        recommendation = svc["recommendation"]
+        fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
+        fields["recommended_policy"] = recommendation["policy"] if recommendation else None
+        fields["best_fix"] = fields["fixes"][0]["kind"] if fields["fixes"] else None
+        fields["endpoint_zones"] = endpoint_zones(svc.get("endpoints") or ())
+        mark_same_routing(fields["what_if"], fields["matrix"])
+        for policy, column in WHAT_IF_COLUMNS.items():
+            run = fields["what_if"].get(policy)
+            fields[column] = None if run is None else orjson.dumps(run).decode()
+        return fields
 
 
 def _key(kind: str, obj: dict, label: str) -> Key:
@@ -168,22 +193,7 @@ def summary_items(report: dict[str, Any]) -> Iterator[tuple[tuple[str, str], _Su
         # is part of the digest, so a changed report (say, a moved endpoint) opens a new row.
         entry = canonical_bytes(svc)
         digest = hashlib.sha256(canonical_bytes(fields) + entry).hexdigest()
-        fields["report"] = compress(entry)
-        # Derived from fields the digest covers, so added after it: rows written before these
-        # columns existed keep their digest (and are not reopened by the next snapshot).
-        fields["severity"] = max(
-            (SEVERITY_RANK.get(d["severity"], 0) for d in svc["diagnostics"]), default=0
-        )
-        recommendation = svc["recommendation"]
-        fields["saving_per_gb"] = recommendation["costPerGbSaved"] if recommendation else None
-        fields["recommended_policy"] = recommendation["policy"] if recommendation else None
-        fields["best_fix"] = fields["fixes"][0]["kind"] if fields["fixes"] else None
-        fields["endpoint_zones"] = endpoint_zones(svc.get("endpoints") or ())
-        mark_same_routing(fields["what_if"], fields["matrix"])
-        for policy, column in WHAT_IF_COLUMNS.items():
-            run = fields["what_if"].get(policy)
-            fields[column] = None if run is None else orjson.dumps(run).decode()
-        yield (svc["namespace"], svc["name"]), _Summary(fields, digest)
+        yield (svc["namespace"], svc["name"]), _Summary(fields, digest, entry, svc)
 
 
 def mark_same_routing(what_if: dict[str, dict[str, Any]], observed: dict[str, Any]) -> None:

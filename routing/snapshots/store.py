@@ -165,7 +165,8 @@ def _store_summaries(
             if key in open_rows and open_rows[key][1] == s.digest:
                 unchanged.add(key)
                 continue
-            yield (cluster.pk, *key, seq, s.digest, *(s.fields[f] for f in _SUMMARY_FIELDS))
+            fields = s.row_fields()
+            yield (cluster.pk, *key, seq, s.digest, *(fields[f] for f in _SUMMARY_FIELDS))
 
     opened = _insert(ServiceSummary, _SUMMARY_COLUMNS, new_rows())
     # Open rows replaced, or of Services gone: closed after the new rows are in (nothing

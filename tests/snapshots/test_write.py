@@ -492,3 +492,30 @@ def test_a_bulk_write_refreshes_the_planners_statistics(
         write_snapshot(cluster, demo_objects, source="upload")  # nothing new
     assert snapshot_write.analyze_tables in first
     assert snapshot_write.analyze_tables not in second
+
+
+@pytest.mark.django_db
+def test_a_summary_equal_to_its_open_row_is_compared_by_digest_only(monkeypatch):
+    """Re-analysing every Service of an unchanged cluster makes each summary's digest, finds
+    its open row equal, and goes no further: no report entry is compressed, no row written."""
+    from routing.snapshots import prepare
+
+    cluster = Cluster.objects.create(name="same", source=Cluster.Source.UPLOAD)
+    write_snapshot(cluster, small_cluster(), source="watch")
+    before = list(ServiceSummary.objects.filter(cluster=cluster).values_list("pk", "last_seq"))
+    compressed = []
+    real = prepare.compress
+    monkeypatch.setattr(prepare, "compress", lambda data: compressed.append(data) or real(data))
+    again = write_snapshot(cluster, small_cluster(), source="watch", reanalyze_all=True)
+    assert again.seq == 2 and again.changed_objects == 0
+    assert compressed == []
+    assert list(ServiceSummary.objects.filter(cluster=cluster).values_list("pk", "last_seq")) == (
+        before
+    )
+    # A changed Service's row is completed and written as before.
+    edited = small_cluster()
+    find(edited, "Service", "web")["spec"]["trafficDistribution"] = "PreferSameNode"
+    write_snapshot(cluster, edited, source="watch")
+    assert len(compressed) == 1
+    row = ServiceSummary.objects.get(cluster=cluster, name="web", last_seq__isnull=True)
+    assert row.policy == "PreferSameNode" and row.report is not None
