@@ -1,5 +1,5 @@
-"""Close and open intervals of object versions and Service summaries, in batches (COPY on
-PostgreSQL)."""
+"""Close and open intervals of object versions and Service summaries: new rows in one
+streamed binary COPY per table on PostgreSQL (bulk_create batches on SQLite)."""
 
 from collections.abc import Iterable, Iterator
 from itertools import islice
