@@ -125,8 +125,9 @@ def write_changes(
         items = (("items", i, obj) for i, obj in enumerate(everything))
         # What `changed` leaves out is stored as it is, if no other writer stored other objects
         # since `after_seq`: those are not hashed again unless _write_paused finds otherwise.
+        unchanged = (after_seq, changed) if after_seq is not None else None
         return _write_paused(
-            cluster, items, source, when, started, trimmed=True, unchanged=(after_seq, changed)
+            cluster, items, source, when, started, trimmed=True, unchanged=unchanged
         )
 
 

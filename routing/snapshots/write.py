@@ -154,15 +154,14 @@ def _write_paused(
     started: float,
     reanalyze_all: bool = False,
     trimmed: bool = False,
-    unchanged: tuple[int | None, Container[Key]] | None = None,
+    unchanged: tuple[int, Container[Key]] | None = None,
 ) -> Snapshot:
     """`unchanged`: (after_seq, changed): a watcher's objects whose keys `changed` leaves out
-    are as snapshot `after_seq` stored them; they are hashed only if the snapshots since say
-    otherwise (objects_as_written)."""
+    are as its snapshot `after_seq` stored them; they are hashed only if the snapshots since
+    say otherwise (objects_as_written)."""
     # Trimming and hashing (and most InputErrors) happen before the transaction takes the lock;
     # the analysis runs under it because what it must cover depends on the previous snapshot.
-    after_seq, changed = unchanged if unchanged is not None else (None, ())
-    deferred = _AllBut(changed) if after_seq is not None else ()
+    deferred = _AllBut(unchanged[1]) if unchanged is not None else ()
     prepared = _prepare(items, trimmed=trimmed, deferred=deferred)
     clients_fetch = latest_fetch_id(cluster.pk) if measured(cluster) else None
     options = cluster_options(cluster, clients_fetch=clients_fetch)
@@ -173,8 +172,8 @@ def _write_paused(
         last = Snapshot.objects.filter(cluster=locked).order_by("-seq").first()
         seq = (last.seq if last else 0) + 1
         versions = _open_versions(locked)
-        if after_seq is not None:
-            as_written = last is not None and objects_as_written(locked, last, after_seq)
+        if unchanged is not None:
+            as_written = last is not None and objects_as_written(locked, last, unchanged[0])
             settle(prepared, versions if as_written else {})
         touched = [k for k, p in prepared.items() if versions.get(k, (0, ""))[1] != p.digest]
         touched += [k for k in versions if k not in prepared]
