@@ -1,11 +1,10 @@
 """Read a snapshot back: its objects and its Service summaries."""
 
-import zlib
-
 import orjson
 from django.db.models import QuerySet
 
 from routing.models import ObjectVersion, ServiceSummary, Snapshot
+from routing.snapshots.packing import unpack_object
 from routing.snapshots.trim import KINDS
 
 _KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
@@ -13,7 +12,7 @@ _KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
 
 def decode(data: bytes | memoryview) -> dict:
     """A stored ObjectVersion.data back to the trimmed object."""
-    return orjson.loads(zlib.decompress(data))
+    return orjson.loads(unpack_object(data))
 
 
 def objects_at(snapshot: Snapshot) -> list[dict]:

@@ -10,7 +10,7 @@ from django.db.models import Q
 from psycopg.types.json import set_json_dumps
 
 from routing.models import WHAT_IF_COLUMNS, Cluster, ObjectVersion, ServiceSummary
-from routing.snapshots.packing import compress
+from routing.snapshots.packing import pack_object
 from routing.snapshots.prepare import Key, _Prepared, _Summary
 from routing.snapshots.read import decode
 
@@ -136,9 +136,9 @@ def _store_objects(
         if key not in prepared or prepared[key].digest != digest
     ]
     _close(ObjectVersion, to_close, seq)
-    # Compressed as they stream: the server inserts one while the next is compressed.
+    # Packed as they stream: the server inserts one while the next is packed.
     new = (
-        (cluster.pk, *key, p.digest, compress(p.raw), seq)
+        (cluster.pk, *key, p.digest, pack_object(p.raw), seq)
         for key, p in prepared.items()
         if versions.get(key, (0, ""))[1] != p.digest
     )

@@ -302,12 +302,18 @@ def test_trim_object_keeps_what_routing_reads():
     }
 
 
-def test_stored_data_is_compressed_canonical_json(cluster):
-    write_snapshot(cluster, small_cluster(), source="watch")
-    version = ObjectVersion.objects.get(kind="Service", name="web")
-    raw = zlib.decompress(version.data)
-    assert raw == orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS)
-    assert version.content_hash == hashlib.sha256(raw).hexdigest()
+def test_stored_data_is_canonical_json_compressed_unless_small(cluster):
+    objs = small_cluster()
+    find(objs, "Service", "web")["metadata"]["annotations"] = {"note": "x" * 400}
+    write_snapshot(cluster, objs, source="watch")
+    large = ObjectVersion.objects.get(kind="Service", name="web")
+    small = ObjectVersion.objects.get(kind="Service", name="api")
+    for data, stored_as_is in ((large.data, False), (small.data, True)):
+        raw = bytes(data) if stored_as_is else zlib.decompress(data)
+        assert raw == orjson.dumps(orjson.loads(raw), option=orjson.OPT_SORT_KEYS)
+    assert large.content_hash == hashlib.sha256(zlib.decompress(large.data)).hexdigest()
+    assert small.content_hash == hashlib.sha256(small.data).hexdigest()
+    version = large
     assert version.namespace == "shop"
     assert ObjectVersion.objects.get(kind="Node", name="n-a").namespace == ""
 
