@@ -23,8 +23,12 @@ class ClusterQuerySet(models.QuerySet["Cluster"]):
         """Delete the clusters and everything of theirs, once no snapshot of theirs is being
         written (see Cluster.delete)."""
         with transaction.atomic(using=self.db):
-            list(self.select_for_update().order_by("pk").values_list("pk", flat=True))
+            self.lock()
             return super().delete()
+
+    def lock(self) -> None:
+        """Take these clusters' row locks (in the caller's transaction), in one order."""
+        list(self.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
 class Cluster(models.Model):
@@ -178,7 +182,7 @@ class Cluster(models.Model):
         """
         using = kwargs.get("using") or self._state.db or "default"
         with transaction.atomic(using=using):
-            list(Cluster.objects.using(using).select_for_update().filter(pk=self.pk))
+            Cluster.objects.using(using).filter(pk=self.pk).lock()
             return super().delete(*args, **kwargs)
 
     def latest_snapshot(self) -> "Snapshot | None":
