@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test lint typecheck bench vectors system-deps kubectl-matrix
+.PHONY: venv engine engine-clean run test lint typecheck bench vectors system-deps kubectl-matrix
 
 venv: $(STAMP)
 
@@ -15,15 +15,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -e '.[dev]'
 	touch $(STAMP)
 
+# The engine compiled to C by mypyc (tools/compile_engine.py), beside its sources; again whenever
+# one of them changed. routing/engine/native.py runs plain Python wherever the compile is missing
+# or older than a source, so a forgotten `make engine` costs speed, never correctness.
+ENGINE_MANIFEST := routing/engine/compiled.json
+ENGINE_SOURCES := $(filter-out routing/engine/__init__.py routing/engine/native.py,$(wildcard routing/engine/*.py))
+
+engine: $(ENGINE_MANIFEST)
+
+$(ENGINE_MANIFEST): $(STAMP) $(ENGINE_SOURCES) routing/engine/native.py tools/compile_engine.py
+	$(BIN)/python tools/compile_engine.py
+
+engine-clean: venv
+	$(BIN)/python tools/compile_engine.py --clean
+
 # The embedded default: SQLite, in-memory channel layer, the simulated demo cluster watched
 # through the real Kubernetes client (or TRAFFICLENS_KUBECONFIG's cluster), jobs in-process.
 # On 127.0.0.1:8000, or the port of `make run PORT=8080` or of TRAFFICLENS_PORT in the
 # environment (which manage.py serve reads). PORT counts only on make's command line: a PORT
 # that some other tool left in the environment must not move the dashboard.
 run: venv
+	@$(MAKE) --no-print-directory engine || echo "make run: the engine was not compiled (see above); it runs as plain Python"
 	DEBUG=true $(BIN)/python manage.py serve $(if $(filter command line,$(origin PORT)),127.0.0.1:$(PORT))
 
-test: venv system-deps kubectl-matrix
+test: venv engine system-deps kubectl-matrix
 	$(BIN)/python -m pytest -q
 
 # Older kubectl releases for tests/kube/test_kubectl_matrix.py, each in .venv/kubectl-versions/
@@ -63,7 +78,7 @@ typecheck: venv
 	DEBUG=true $(BIN)/mypy routing dashboard manage.py
 
 # analyze against a bare parse on the clusters issue 16 states its targets for (docs/benchmarks.md)
-bench: venv
+bench: venv engine
 	$(BIN)/python benchmarks/bench_analyze.py --row limits --row no-pods
 
 vectors: venv

@@ -4,6 +4,7 @@ reused from an earlier parse, edits read without writing their objects, the repo
 as the starting point, and the early exit when nothing can improve."""
 
 import copy
+import dataclasses
 import json
 from dataclasses import replace
 from typing import Any
@@ -261,13 +262,14 @@ def test_starting_from_the_report_s_parse_gives_the_same_fixes_and_changes_it_no
 ) -> None:
     loaded = load_bytes(gen.data)
     cluster = build_cluster(loaded)
-    services = copy.deepcopy(cluster.services)
+    # A copy by value: the compiled engine's frozen classes cannot be deep-copied.
+    services = [dataclasses.asdict(s) for s in cluster.services]
     started = analyze_cluster(cluster, gen.options)
     add_fixes(started, [o for _, _, o in loaded], gen.options, cluster)
     alone = gen.report()
     add_fixes(alone, [o for _, _, o in load_bytes(gen.data)], gen.options)
     assert _fixes(started) == _fixes(alone)
-    assert cluster.services == services
+    assert [dataclasses.asdict(s) for s in cluster.services] == services
 
 
 def test_two_services_with_one_patch_share_its_yaml_but_name_themselves_in_commands():
