@@ -1,7 +1,8 @@
 # Production image: gunicorn (web), Daphne (ws), `manage.py watch`, Celery worker and beat all
 # run from it (docker-compose.yml, deploy/kubernetes/). Two stages: the builder installs the
-# pinned dependencies into a virtualenv; the final stage gets that virtualenv and the source,
-# and no pip cache or build context beyond them.
+# pinned dependencies into a virtualenv and compiles the routing engine with mypyc; the final
+# stage gets that virtualenv and the source with the compiled engine, and no compiler, mypy,
+# pip cache or build context beyond them.
 #
 # Base image: pinned by version tag and by the digest of its multi-architecture index (the
 # same digest for amd64 and arm64 hosts; Docker picks the platform's image from it). Where this
@@ -24,6 +25,19 @@ COPY routing ./routing
 RUN python -m venv /opt/venv \
     && /opt/venv/bin/pip install . \
     && /opt/venv/bin/pip uninstall --yes trafficlens
+# The engine compiled to C (tools/compile_engine.py, as `make engine` does): gcc for it; mypy and
+# the PyYAML stubs it checks the loader with (pinned as in pyproject.toml's dev extra) in a
+# directory of their own that the final stage does not get. compile_engine.py removes whatever
+# the context holds compiled and fails when the compile does. Debian's gcc is not pinned by
+# version: the base image's digest fixes the release.
+COPY tools/compile_engine.py ./tools/
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/* \
+    && /opt/venv/bin/pip install --target /opt/build-tools \
+        mypy==2.4.1 types-PyYAML==6.0.12.20261113 setuptools==80.9.0 \
+    && PYTHONPATH=/opt/build-tools /opt/venv/bin/python tools/compile_engine.py
 
 FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -39,11 +53,13 @@ WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
 COPY manage.py ./
 COPY dashboard ./dashboard
-COPY routing ./routing
+COPY --from=builder /src/routing ./routing
 COPY templates ./templates
 # collectstatic reads settings, which refuse to start without a SECRET_KEY when DEBUG is off;
 # this throwaway key exists only for this build step. Files stay root-owned: the app only reads.
+# TRAFFICLENS_ENGINE=compiled: the build fails unless the engine loads compiled.
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
+    && TRAFFICLENS_ENGINE=compiled python -c "import routing.engine" \
     && groupadd --system --gid 10001 trafficlens \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp trafficlens
 USER 10001:10001

@@ -145,6 +145,26 @@ def machine() -> dict:
     }
 
 
+# Which form of the engine a checkout runs (routing/engine/native.py; "python" where a checkout
+# predates the compiled form): a comparison across checkouts says what it compared.
+ENGINE_FORM = (
+    "import routing.engine as e; n = getattr(e, 'native', None); "
+    "print(n.form + ': ' + n.reason if n else 'python: a checkout without the compiled form')"
+)
+
+
+def engine_form(tree: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", ENGINE_FORM],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or f"unknown ({result.stderr.strip()[-200:]})"
+
+
 def summarize(runs: list[Run]) -> dict | None:
     if not runs:
         return None
@@ -195,6 +215,8 @@ def mib(n: int) -> str:
 def print_report(report: dict) -> None:
     m, c = report["machine"], report["cluster"]
     print(f"machine: {m['platform']}; {m['cpu']}; nproc {m['nproc']}; {m['python']}")
+    for key, form in report.get("engine", {}).items():
+        print(f"engine ({key}): {form}")
     how = "cached" if c["cached"] else f"generated in {c['generationSeconds']} s"
     if report["row"]:
         print(f"row {report['row']}: {ROWS[report['row']].title}")
@@ -284,6 +306,7 @@ def measure(args: argparse.Namespace, row: str | None, out: io.TextIOBase) -> di
     report = {
         "row": row,
         "machine": machine(),
+        "engine": {key: engine_form(cwd) for key, (_, cwd) in commands.items()},
         "cluster": {
             "file": str(path),
             "cached": cached,

@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> dict:
     from benchmarks.bench_analyze import machine
     from benchmarks.gen_cluster import generate, stats
     from routing import snapshots
-    from routing.engine import analyze_cluster, build_cluster
+    from routing.engine import analyze_cluster, build_cluster, native
     from routing.models import Cluster, ObjectVersion, ServiceSummary
     from routing.options import cluster_options
     from routing.snapshots.diff import diff_snapshots
@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> dict:
     load_before = os.getloadavg()
     print(f"machine: {m['platform']}; {m['cpu']}; nproc {m['nproc']}; {m['python']}")
     print(f"database: {pg_version}, {args.database}; mode {args.mode}")
+    print(f"engine: {native.form}: {native.reason}")
     print("load average: " + " ".join(f"{x:.2f}" for x in load_before))
     started = time.perf_counter()
     doc = generate(
@@ -353,6 +354,7 @@ def main(argv: list[str] | None = None) -> dict:
         },
         "secondsTrimHash": round(trim_seconds, 3),
         "secondsAnalysis": round(analysis_seconds, 3),
+        "engine": native.form,
         "secondsFullSnapshot": round(full.wall[0], 3),
         "cpuSecondsFullSnapshot": round(full.cpu[0], 3),
         "secondsChangeSnapshotMedian": times.get("wallMedian"),
