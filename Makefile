@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml
 # one of them changed. routing/engine/native.py runs plain Python wherever the compile is missing
 # or older than a source, so a forgotten `make engine` costs speed, never correctness.
 ENGINE_MANIFEST := routing/engine/compiled.json
-ENGINE_SOURCES := $(filter-out routing/engine/__init__.py routing/engine/native.py,$(wildcard routing/engine/*.py))
+ENGINE_SOURCES := $(wildcard routing/engine/*.py)
 
 engine: $(ENGINE_MANIFEST)
 
-$(ENGINE_MANIFEST): $(STAMP) $(ENGINE_SOURCES) routing/engine/native.py tools/compile_engine.py
+$(ENGINE_MANIFEST): $(STAMP) $(ENGINE_SOURCES) tools/compile_engine.py
 	$(BIN)/python tools/compile_engine.py
 
 engine-clean: venv

@@ -1,10 +1,11 @@
 """Compile routing/engine with mypyc, in place (`make engine`; the Dockerfile's builder stage).
 
-Every module of the engine but `__init__` and `native` becomes a C extension beside its source,
-plus mypyc's shared library for the group (routing/engine/compiled__mypyc.*.so), and
-routing/engine/compiled.json records what was compiled (routing/engine/native.py reads it and
-runs plain Python when a source has changed since). Old extensions and the manifest are removed
-first, so a compile that fails leaves the engine running as plain Python, never half compiled.
+Every module of the engine but those routing/engine/native.py keeps in PURE becomes a C extension
+beside its source, plus mypyc's shared library for the group
+(routing/engine/compiled__mypyc.*.so), and routing/engine/compiled.json records what was
+compiled (routing/engine/native.py reads it and runs plain Python when a source has changed
+since). Old extensions and the manifest are removed first, so a compile that fails leaves the
+engine running as plain Python, never half compiled.
 
     python tools/compile_engine.py          # compile (needs mypy and a C compiler)
     python tools/compile_engine.py --clean  # back to plain Python

@@ -173,9 +173,18 @@ def label_of(prefix: str, index: int) -> str:
     return prefix if index < 0 else f"{prefix}[{index}]"
 
 
-def _collect(doc: Any, label: str, out: Items, implied_kind: str | None = None) -> None:
+# Lists in Lists: kubectl nests one level at most (a List of typed Lists). The limit is counted
+# rather than left to Python's recursion limit, which the compiled engine does not apply (its
+# frames are C frames): both forms refuse the same inputs, with the same words.
+MAX_LIST_NESTING = 100
+TOO_DEEP = "the input is nested too deeply to be Kubernetes objects"
+
+
+def _collect(
+    doc: Any, label: str, out: Items, implied_kind: str | None = None, depth: int = 0
+) -> None:
     if isinstance(doc, list):
-        _collect_items(doc, label, out, implied_kind)
+        _collect_items(doc, label, out, implied_kind, depth)
         return
     if not isinstance(doc, dict):
         raise InputError(f"is {_type_name(doc)}, not a Kubernetes object or List", obj=label)
@@ -186,15 +195,19 @@ def _collect(doc: Any, label: str, out: Items, implied_kind: str | None = None) 
             return
         if not isinstance(items, list):
             raise InputError(f"items is {_type_name(items)}, not a list", obj=label)
+        if depth >= MAX_LIST_NESTING:
+            raise InputError(f"{TOO_DEEP} (Lists more than {MAX_LIST_NESTING} deep)")
         sub = "items" if label == "top level" else f"{label} items"
         # A typed list's items carry no kind when a typed client read it (kubectl's
         # cluster-info dump): NodeList's are Nodes, EventList's Events.
-        _collect_items(items, sub, out, kind[: -len("List")] or None)
+        _collect_items(items, sub, out, kind[: -len("List")] or None, depth + 1)
         return
-    _collect_object(doc, label, -1, out, implied_kind)
+    _collect_object(doc, label, -1, out, implied_kind, depth)
 
 
-def _collect_items(items: list[Any], prefix: str, out: Items, implied_kind: str | None) -> None:
+def _collect_items(
+    items: list[Any], prefix: str, out: Items, implied_kind: str | None, depth: int
+) -> None:
     append = out.append
     for i, item in enumerate(items):
         # Fast path for the common case; labels stay (prefix, index) until an error needs one.
@@ -203,11 +216,11 @@ def _collect_items(items: list[Any], prefix: str, out: Items, implied_kind: str 
             if type(kind) is str and not (kind[-4:] == "List" and "items" in item):
                 append((prefix, i, item))
                 continue
-        _collect_object(item, prefix, i, out, implied_kind)
+        _collect_object(item, prefix, i, out, implied_kind, depth)
 
 
 def _collect_object(
-    item: Any, prefix: str, index: int, out: Items, implied_kind: str | None
+    item: Any, prefix: str, index: int, out: Items, implied_kind: str | None, depth: int
 ) -> None:
     label = label_of(prefix, index)
     if not isinstance(item, dict):
@@ -218,7 +231,7 @@ def _collect_object(
     if not isinstance(kind, str):
         raise InputError(f"kind is {_type_name(kind)}, not a string", obj=label)
     if kind.endswith("List") and "items" in item:
-        _collect(item, label, out)
+        _collect(item, label, out, None, depth)
         return
     if implied_kind is not None and "kind" not in item:
         item = {**item, "kind": implied_kind}

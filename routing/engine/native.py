@@ -1,7 +1,7 @@
 """Which form of the engine runs: its modules compiled to C by mypyc, or plain Python.
 
-`make engine` (tools/compile_engine.py) compiles every module of this package but this one and
-`__init__` beside its source, and writes MANIFEST: the sha256 of each compiled source and the
+`make engine` (tools/compile_engine.py) compiles every module of this package but PURE's beside
+its source, and writes MANIFEST: the sha256 of each compiled source and the
 interpreter's extension suffix. Python imports an extension module in preference to the source
 beside it, so a source edited after the compile would silently not run. `select()`, called by
 the package's `__init__` before any other module of the package is imported, therefore keeps the
@@ -30,8 +30,10 @@ from types import ModuleType
 PACKAGE = __name__.rpartition(".")[0]  # "routing.engine"
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "compiled.json"
-# Never compiled: they choose the form before the other modules load.
-PURE = frozenset({"__init__", "native"})
+# Never compiled: __init__ and native choose the form before the other modules load; errors'
+# InputError is subclassed outside the engine (routing.snapshots.intake.TooLarge), which a class
+# compiled by mypyc does not allow.
+PURE = frozenset({"__init__", "native", "errors"})
 ENV = "TRAFFICLENS_ENGINE"
 EXTENSION_SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[
     0
