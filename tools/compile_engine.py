@@ -23,12 +23,13 @@ import json
 import os
 import time
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = ROOT / "routing" / "engine"
 
 
-def _load_native():  # type: ignore[no-untyped-def]
+def _load_native() -> ModuleType:
     """routing/engine/native.py on its own: importing it the usual way would run the package's
     __init__, which imports (and so maps into this process) the modules being replaced."""
     spec = importlib.util.spec_from_file_location("engine_native", ENGINE / "native.py")
