@@ -1,8 +1,10 @@
 """The engine compiled by mypyc (`make engine`) and as plain Python: the same reports, byte for
 byte; the compiled form runs only while it matches its sources (routing/engine/native.py)."""
 
+import copy
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -175,3 +177,73 @@ def test_why_not_compiled_names_each_reason(tmp_path):
     assert "without a readable compiled.json" in (native.why_not_compiled(tmp_path) or "")
     manifest.unlink()
     assert "without a readable compiled.json" in (native.why_not_compiled(tmp_path) or "")
+
+
+# Each form analyses the same mutated dumps in a process of its own and prints, per dump, the
+# report's sha256 or the InputError's words; another exception is a crash either way.
+_BATCH = """
+import hashlib, sys
+import orjson
+from routing.engine import InputError, Options, analyze_cluster, build_cluster, load_bytes, native
+assert native.form == sys.argv[1], (native.form, native.reason)
+for path in sys.argv[2:]:
+    try:
+        report = analyze_cluster(build_cluster(load_bytes(open(path, "rb").read())), Options())
+        print(hashlib.sha256(orjson.dumps(report, option=orjson.OPT_SORT_KEYS)).hexdigest())
+    except InputError as exc:
+        print("InputError", exc)
+    except Exception as exc:
+        print("CRASH", type(exc).__name__, exc)
+"""
+_JUNK = [None, True, False, 0, -1, 7, 1.5, 2**70, "", "x", "é\\u0000", [], [1, "a"], {}, {"a": 1}]
+
+
+def _paths(value: object, prefix: tuple = ()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            yield from _paths(sub, (*prefix, key))
+    elif isinstance(value, list):
+        for i, sub in enumerate(value):
+            yield from _paths(sub, (*prefix, i))
+
+
+def _mutated(doc: dict, rng: random.Random) -> dict:
+    """`doc` with one value, anywhere in it, replaced by junk of another shape."""
+    doc = copy.deepcopy(doc)
+    path = rng.choice(list(_paths(doc))[1:])
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = rng.choice(_JUNK)
+    return doc
+
+
+def test_both_forms_agree_on_hostile_inputs(tmp_path):
+    rng = random.Random(16)
+    sources = [json.loads(p.read_text())["input"] for p in sorted(VECTORS.glob("*.json"))[::4]]
+    sources.append(json.loads((ROOT / "examples" / "demo-shop.json").read_text()))
+    paths = []
+    for n in range(240):
+        path = tmp_path / f"{n}.json"
+        path.write_text(json.dumps(_mutated(rng.choice(sources), rng)))
+        paths.append(str(path))
+    outcomes = {}
+    for form in (native.COMPILED, native.PYTHON):
+        result = subprocess.run(
+            [sys.executable, "-c", _BATCH, form, *paths],
+            cwd=ROOT,
+            env={**os.environ, native.ENV: form},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        outcomes[form] = result.stdout.splitlines()
+    compiled, plain = outcomes[native.COMPILED], outcomes[native.PYTHON]
+    assert len(compiled) == len(paths)
+    assert [line for line in compiled if line.startswith("CRASH")] == []
+    assert compiled == plain
+    # The mutations reach both outcomes: reports and refusals.
+    assert 20 < sum(line.startswith("InputError") for line in compiled) < len(paths) - 20
