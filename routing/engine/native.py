@@ -1,7 +1,7 @@
 """Which form of the engine runs: its modules compiled to C by mypyc, or plain Python.
 
-`make engine` (tools/compile_engine.py) compiles every module of this package but PURE's beside
-its source, and writes MANIFEST: the sha256 of each compiled source and the
+`make engine` (tools/compile_engine.py) compiles every module of this package except those in
+PURE, each beside its source, and writes MANIFEST: the sha256 of each compiled source and the
 interpreter's extension suffix. Python imports an extension module in preference to the source
 beside it, so a source edited after the compile would silently not run. `select()`, called by
 the package's `__init__` before any other module of the package is imported, therefore keeps the
@@ -35,14 +35,13 @@ MANIFEST = HERE / "compiled.json"
 # compiled by mypyc does not allow.
 PURE = frozenset({"__init__", "native", "errors"})
 ENV = "TRAFFICLENS_ENGINE"
-EXTENSION_SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[
-    0
-]  # this interpreter's, e.g. .cpython-311-…so
+# This interpreter's suffix for extension modules, e.g. ".cpython-311-x86_64-linux-gnu.so".
+EXTENSION_SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 COMPILED = "compiled"
 PYTHON = "python"
 
-# What select() chose and why: read by the benchmarks, /metrics and the tests.
+# What select() chose and why: read by the benchmarks and the tests.
 form = PYTHON
 reason = "not selected yet"
 
