@@ -57,11 +57,9 @@ def engine_modules() -> list[str]:
     return sorted(p.stem for p in ENGINE.glob("*.py") if p.stem not in native.PURE)
 
 
-def clean() -> list[Path]:
-    removed = [*native.extension_files(ENGINE), native.MANIFEST]
-    for path in removed:
+def clean() -> None:
+    for path in [*native.extension_files(ENGINE), native.MANIFEST]:
         path.unlink(missing_ok=True)
-    return removed
 
 
 def compile_engine() -> None:

@@ -65,9 +65,9 @@ def manifest_for(directory: Path, modules: list[str]) -> dict[str, object]:
     }
 
 
-def why_not_compiled(directory: Path = HERE, manifest: Path | None = None) -> str | None:
+def why_not_compiled(directory: Path = HERE) -> str | None:
     """None when the compiled modules of `directory` may run; else why they may not."""
-    manifest = manifest or directory / MANIFEST.name
+    manifest = directory / MANIFEST.name
     if not extension_files(directory):
         return "not compiled (`make engine` compiles it)"
     try:
@@ -115,14 +115,15 @@ def select() -> None:
     asked = os.environ.get(ENV, "").strip().lower()
     if asked not in ("", PYTHON, COMPILED):
         warnings.warn(f"{ENV}={asked!r} is neither 'python' nor 'compiled'; ignored", stacklevel=2)
-    problem = why_not_compiled()
-    if asked == PYTHON:
-        problem = f"{ENV}=python"
-    elif asked == COMPILED and problem is not None:
-        raise ImportError(f"{ENV}=compiled, but routing.engine is {problem}")
-    elif problem is not None and extension_files():
-        # Compiled modules that do not match their source must not run: say so once.
-        warnings.warn(f"routing.engine runs as plain Python: {problem}", stacklevel=2)
+    if asked == PYTHON:  # nothing compiled will run, so the sources need not be read
+        problem: str | None = f"{ENV}=python"
+    else:
+        problem = why_not_compiled()
+        if problem is not None and asked == COMPILED:
+            raise ImportError(f"{ENV}=compiled, but routing.engine is {problem}")
+        if problem is not None and extension_files():
+            # Compiled modules that do not match their source must not run: say so once.
+            warnings.warn(f"routing.engine runs as plain Python: {problem}", stacklevel=2)
     if problem is None:
         form, reason = COMPILED, "compiled with mypyc (`make engine`)"
         return

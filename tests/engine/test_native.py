@@ -15,6 +15,7 @@ import pytest
 
 from benchmarks.gen_cluster import generate
 from routing.engine import native
+from tests.engine.test_fuzz_input import _paths
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS = Path(__file__).parent / "vectors"
@@ -196,16 +197,6 @@ for path in sys.argv[2:]:
         print("CRASH", type(exc).__name__, exc)
 """
 _JUNK = [None, True, False, 0, -1, 7, 1.5, 2**70, "", "x", "é\\u0000", [], [1, "a"], {}, {"a": 1}]
-
-
-def _paths(value: object, prefix: tuple = ()):
-    yield prefix
-    if isinstance(value, dict):
-        for key, sub in value.items():
-            yield from _paths(sub, (*prefix, key))
-    elif isinstance(value, list):
-        for i, sub in enumerate(value):
-            yield from _paths(sub, (*prefix, i))
 
 
 def _mutated(doc: dict, rng: random.Random) -> dict:
