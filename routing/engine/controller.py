@@ -16,12 +16,16 @@ TRAFFIC_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
 
 # Not frozen, like the engine's other per-simulation results: a frozen dataclass's __init__
 # costs three times as much, and these are made for every policy of every Service.
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ControllerResult:
     """Hints parallel to `Service.endpoints`, plus the events the controller would emit."""
 
     hints: list[Hint]
     events: list[Event]
+
+    def __init__(self, hints: list[Hint], events: list[Event]) -> None:
+        # (init=False and this __init__: see model.Endpoint)
+        self.hints, self.events = hints, events
 
 
 def hints_enabled(service: Service) -> bool:

@@ -23,7 +23,7 @@ class Clients:
 
 
 # Not frozen: made for every simulation (see controller.ControllerResult).
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Flows:
     matrix: dict[str, dict[str, float]]
     dropped: float
@@ -31,6 +31,19 @@ class Flows:
     cross_region: float
     load: dict[int, float]  # endpoint index -> share of all client traffic
     max_overload: float
+
+    def __init__(
+        self,
+        matrix: dict[str, dict[str, float]],
+        dropped: float,
+        cross_zone: float,
+        cross_region: float,
+        load: dict[int, float],
+        max_overload: float,
+    ) -> None:
+        # (init=False and this __init__: see model.Endpoint)
+        self.matrix, self.dropped, self.cross_zone = matrix, dropped, cross_zone
+        self.cross_region, self.load, self.max_overload = cross_region, load, max_overload
 
 
 def same_routing(

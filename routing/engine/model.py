@@ -37,7 +37,14 @@ class Node:
     running_pods: int = 0
 
 
-@dataclass(slots=True)
+# init=False and an __init__ of its own, here and in the other classes the engine makes by the
+# thousand (proxy.Outcome, proxy.ProxyPlan, flows.Flows, report.Simulation,
+# controller.ControllerResult, Service): compiled by mypyc (`make engine`), a dataclass's
+# generated __init__ stays interpreted Python, a call out of C for every object made (about a
+# twentieth of analyze's time), while one written in the class is compiled with it. The other
+# methods (eq, repr) are still the dataclass's; the parameters have the fields' names and
+# order, so dataclasses.replace and keyword calls work as before.
+@dataclass(slots=True, init=False)
 class Endpoint:
     """One endpoint of an EndpointSlice, conditions kept as written (None = absent)."""
 
@@ -52,7 +59,27 @@ class Endpoint:
     slice_name: str
     address_type: str
     managed: bool  # written by the EndpointSlice controller (so policies change its hints)
-    flow_zone: str = UNKNOWN_ZONE  # zone used in flow maps: own field, else its Node's label
+    flow_zone: str  # zone used in flow maps: own field, else its Node's label
+
+    def __init__(
+        self,
+        ip: str,
+        node_name: str,
+        zone: str,
+        ready: bool | None,
+        serving: bool | None,
+        terminating: bool | None,
+        hint: Hint,
+        has_hints_field: bool,
+        slice_name: str,
+        address_type: str,
+        managed: bool,
+        flow_zone: str = UNKNOWN_ZONE,
+    ) -> None:
+        self.ip, self.node_name, self.zone = ip, node_name, zone
+        self.ready, self.serving, self.terminating = ready, serving, terminating
+        self.hint, self.has_hints_field, self.slice_name = hint, has_hints_field, slice_name
+        self.address_type, self.managed, self.flow_zone = address_type, managed, flow_zone
 
     # kube-proxy defaults a missing condition: ready and serving to true, terminating to false.
     @property
@@ -113,7 +140,7 @@ class SlicePorts:
     ignored: tuple[str, ...]  # names of ports listed without a usable number
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)  # (init=False: see Endpoint)
 class Service:
     """A Service's routing-relevant spec plus the endpoints of its EndpointSlices."""
 
@@ -130,10 +157,44 @@ class Service:
     topology_annotation_key: str | None
     topology_mode_value: str | None  # the topology-mode key's own value (for diagnostics)
     ip_families: tuple[str, ...]
-    endpoints: list[Endpoint] = field(default_factory=list)
-    slice_count: int = 0
-    ports: tuple[ServicePort, ...] = ()  # empty when the input gives the Service no ports
-    slice_ports: dict[str, SlicePorts] = field(default_factory=dict)  # by slice name
+    endpoints: list[Endpoint]
+    slice_count: int
+    ports: tuple[ServicePort, ...]  # empty when the input gives the Service no ports
+    slice_ports: dict[str, SlicePorts]  # by slice name
+
+    def __init__(
+        self,
+        namespace: str,
+        name: str,
+        type: str,
+        headless: bool,
+        has_selector: bool,
+        internal_traffic_policy: str,
+        external_traffic_policy: str | None,
+        externally_accessible: bool,
+        traffic_distribution: str | None,
+        topology_annotation: str | None,
+        topology_annotation_key: str | None,
+        topology_mode_value: str | None,
+        ip_families: tuple[str, ...],
+        endpoints: list[Endpoint] | None = None,
+        slice_count: int = 0,
+        ports: tuple[ServicePort, ...] = (),
+        slice_ports: dict[str, SlicePorts] | None = None,
+    ) -> None:
+        self.namespace, self.name, self.type = namespace, name, type
+        self.headless, self.has_selector = headless, has_selector
+        self.internal_traffic_policy = internal_traffic_policy
+        self.external_traffic_policy = external_traffic_policy
+        self.externally_accessible = externally_accessible
+        self.traffic_distribution = traffic_distribution
+        self.topology_annotation = topology_annotation
+        self.topology_annotation_key = topology_annotation_key
+        self.topology_mode_value = topology_mode_value
+        self.ip_families = ip_families
+        self.endpoints = [] if endpoints is None else endpoints
+        self.slice_count, self.ports = slice_count, ports
+        self.slice_ports = {} if slice_ports is None else slice_ports
 
     @property
     def key(self) -> str:

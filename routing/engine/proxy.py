@@ -8,7 +8,7 @@ holds one outcome per zone plus the few nodes that differ, and its cost grows wi
 zones, not with nodes.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .model import Hint, Service, ServicePort
 
@@ -18,26 +18,41 @@ NODE_MODE, ZONE_MODE = "PreferSameNode", "PreferSameZone"
 
 # Not frozen: made for every zone and hinted node of every simulation (see
 # controller.ControllerResult).
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Outcome:
     """What kube-proxy does: forward to these endpoint indices, or drop, or reject."""
 
     action: str
     mode: str | None
-    endpoints: tuple[int, ...] = ()
+    endpoints: tuple[int, ...]
+
+    def __init__(self, action: str, mode: str | None, endpoints: tuple[int, ...] = ()) -> None:
+        # (init=False and this __init__: see model.Endpoint)
+        self.action, self.mode, self.endpoints = action, mode, endpoints
 
 
 _REJECT = Outcome(REJECT, None)
 _DROP = Outcome(DROP, None)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class ProxyPlan:
     """Outcome per zone ("" = node without zone label) and per exceptional node."""
 
     default: Outcome
-    by_zone: dict[str, Outcome] = field(default_factory=dict)
-    by_node: dict[str, Outcome] = field(default_factory=dict)
+    by_zone: dict[str, Outcome]
+    by_node: dict[str, Outcome]
+
+    def __init__(
+        self,
+        default: Outcome,
+        by_zone: dict[str, Outcome] | None = None,
+        by_node: dict[str, Outcome] | None = None,
+    ) -> None:
+        # (init=False and this __init__: see model.Endpoint)
+        self.default = default
+        self.by_zone = {} if by_zone is None else by_zone
+        self.by_node = {} if by_node is None else by_node
 
     def for_node(self, name: str, zone: str) -> Outcome:
         outcome = self.by_node.get(name)

@@ -42,7 +42,7 @@ class Context:
 
 
 # Not frozen: made for every simulation (see controller.ControllerResult).
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Simulation:
     """One run of controller (or observed hints) -> proxy -> flows."""
 
@@ -50,6 +50,10 @@ class Simulation:
     plan: ProxyPlan
     flows: Flows
     cost_per_gb: float
+
+    def __init__(self, hints: list[Hint], plan: ProxyPlan, flows: Flows, cost_per_gb: float):
+        # (init=False and this __init__: see model.Endpoint)
+        self.hints, self.plan, self.flows, self.cost_per_gb = hints, plan, flows, cost_per_gb
 
 
 def analyze_cluster(cluster: Cluster, options: Options) -> dict[str, Any]:

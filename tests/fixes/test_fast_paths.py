@@ -188,7 +188,9 @@ def test_reconcile_reads_the_rewritten_objects_as_a_fresh_parse_and_changes_no_k
         key = (svc.namespace, svc.name)
         objects = copy.deepcopy(own)
         first = build_cluster(_items(objects), nodes)
-        before = copy.deepcopy(_service(first, key).endpoints)
+        # Copies field by field (the compiled engine's classes cannot be deep-copied; every
+        # field is immutable or a str).
+        before = [replace(ep) for ep in _service(first, key).endpoints]
         done = reconcile(objects, *key, nodes, _known(first, objects, key))
         fresh = build_cluster(_items(objects), nodes)
         assert done.cluster.services == fresh.services
