@@ -2,7 +2,6 @@
 what it proposes (Fix: the change, its commands and the engine's figures after it)."""
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from routing.engine import Options
@@ -48,6 +47,10 @@ class Case:
     # every candidate) and the diagnostics' codes.
     before: dict[str, Any] = field(init=False, repr=False, compare=False)
     _codes: frozenset[str] = field(init=False, repr=False, compare=False)
+    # What the properties below work out when first read, by name: a dict of its own rather
+    # than functools.cached_property, whose lock and descriptor cost more than the work on the
+    # search's many small Services.
+    _cache: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         flows = self.entry["flows"]
@@ -60,6 +63,7 @@ class Case:
         object.__setattr__(self, "before", before)  # (frozen: set as __init__ sets fields)
         codes = frozenset(d["code"] for d in self.entry["diagnostics"])
         object.__setattr__(self, "_codes", codes)
+        object.__setattr__(self, "_cache", {})
 
     def verify(self, changes: dict[str, Any]) -> Outcome | None:
         """verify_changes of `changes` on this Service; once per shape and change with a memo,
@@ -88,18 +92,25 @@ class Case:
             self.nodes, self.own, self.key, changes, self.analyzer, self.parsed, pods=self.pods
         )
 
-    @cached_property
+    @property
     def reader(self) -> ReplicasReader:
         """Reads this Service's replica counts without writing objects, its parts that do not
         depend on the counts read once."""
-        return ReplicasReader(self.own, *self.key, self.nodes, self.parsed, pods=self.pods)
+        found = self._cache.get("reader")
+        if found is None:  # (not kept when it raises WhatIfError: raised again at every read)
+            found = ReplicasReader(self.own, *self.key, self.nodes, self.parsed, pods=self.pods)
+            self._cache["reader"] = found
+        return found
 
-    @cached_property
+    @property
     def shape_number(self) -> int:
         """The memo's number for this Service's shape (routing.fixes.shapes)."""
-        assert self.memo is not None and self.parsed is not None
-        of = shape(self.parsed, self.own, self.nodes.by_name, self.options.client_zones)
-        return self.memo.number(of)
+        found = self._cache.get("shape number")
+        if found is None:
+            assert self.memo is not None and self.parsed is not None
+            of = shape(self.parsed, self.own, self.nodes.by_name, self.options.client_zones)
+            found = self._cache["shape number"] = self.memo.number(of)
+        return found
 
     @property
     def objects(self) -> list[dict[str, Any]]:
@@ -119,34 +130,39 @@ class Case:
         return zones
 
     def client_zone_weights(self) -> dict[str, float]:
-        return self._client_zone_weights  # (read only: spread and add read it alike)
+        """(Read only: spread and add read it alike.)"""
+        found = self._cache.get("client zone weights")
+        if found is None:
+            measured = self.entry["flows"].get("clientZoneWeights")
+            weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
+            found = {z: w for z, w in weights.items() if z and w > 0}
+            self._cache["client zone weights"] = found
+        return found
 
-    @cached_property
-    def _client_zone_weights(self) -> dict[str, float]:
-        measured = self.entry["flows"].get("clientZoneWeights")
-        weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
-        return {z: w for z, w in weights.items() if z and w > 0}
-
-    @cached_property
+    @property
     def service(self) -> dict[str, Any]:
         """The Service object itself (ServiceObjects.own lists it with its slices)."""
-        return next(o for o in self.own if o.get("kind") == "Service")
+        found = self._cache.get("service")
+        if found is None:
+            found = next(o for o in self.own if o.get("kind") == "Service")
+            self._cache["service"] = found
+        return found
 
     def has_selector(self) -> bool:
         return bool((self.service.get("spec") or {}).get("selector"))
 
     def ready_per_zone(self) -> dict[str, int]:
         """Ready endpoints per zone (an endpoint's own zone, else its node's; read only)."""
-        return self._ready_per_zone
-
-    @cached_property
-    def _ready_per_zone(self) -> dict[str, int]:
+        found = self._cache.get("ready per zone")
+        if found is not None:
+            return found
         zones = self.node_zones()
         ready: dict[str, int] = {}
         for ep in self.entry["endpoints"]:
             zone = ep["zone"] or zones.get(ep["nodeName"] or "", "")
             if zone and ep["ready"] is not False:
                 ready[zone] = ready.get(zone, 0) + 1
+        self._cache["ready per zone"] = ready
         return ready
 
     def can_improve(self) -> bool:

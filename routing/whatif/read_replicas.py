@@ -10,7 +10,6 @@ tests/fixes/test_fast_paths.py checks that both ways give equal Services.
 """
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 from routing.engine.model import NO_HINT, Cluster, Endpoint, Service
@@ -50,8 +49,8 @@ class ReplicasReader:
         self.shared, self.pods = shared, pods
         self.prepared = Prepared(objects, namespace, name, shared, before)
         self.before = self.prepared.svc
-        if taken is not None:
-            self.own_taken = taken
+        self._own_taken = taken
+        self._free: FreeAddresses | None = None
         spec = _service_object(objects, namespace, name).get("spec") or {}
         self.spec_families = spec_families(spec)
         self.has_slices = any(o["kind"] == "EndpointSlice" for o in objects)
@@ -60,17 +59,23 @@ class ReplicasReader:
         for ep, s, _ in self.prepared.slots:
             self.held[id(s)].append(ep)
 
-    @cached_property
+    # Worked out when first read (an attribute set once, not functools.cached_property, whose
+    # lock and descriptor cost more than the work on the search's many small Services).
+    @property
     def own_taken(self) -> frozenset[Any]:
         """The Pod names and addresses in the objects (read when a Pod is first added)."""
-        return in_use(self.prepared.objects)
+        if self._own_taken is None:
+            self._own_taken = in_use(self.prepared.objects)
+        return self._own_taken
 
-    @cached_property
+    @property
     def free(self) -> FreeAddresses:
         """The addresses new endpoints get, as _Fresh gives them."""
-        if self.pods is None:
-            return FreeAddresses(self.own_taken)
-        return FreeAddresses(_Either(self.own_taken, _pods_in_use(self.pods)))
+        if self._free is None:
+            taken = self.own_taken
+            either = taken if self.pods is None else _Either(taken, _pods_in_use(self.pods))
+            self._free = FreeAddresses(either)
+        return self._free
 
     def changed(self, changes: Mapping[str, Any]) -> tuple[Cluster, list[str]]:
         """routing.whatif.changed_cluster for a request of replicasPerZone alone."""
