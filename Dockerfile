@@ -57,9 +57,12 @@ COPY --from=builder /src/routing ./routing
 COPY templates ./templates
 # collectstatic reads settings, which refuse to start without a SECRET_KEY when DEBUG is off;
 # this throwaway key exists only for this build step. Files stay root-owned: the app only reads.
-# TRAFFICLENS_ENGINE=compiled: the build fails unless the engine loads compiled.
+# TRAFFICLENS_ENGINE=compiled: the build fails unless the engine loads compiled. compileall:
+# the app's .pyc files, written here because the running image writes none (read-only root,
+# PYTHONDONTWRITEBYTECODE) and would otherwise compile every source at every process start.
 RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
     && TRAFFICLENS_ENGINE=compiled python -c "import routing.engine" \
+    && python -m compileall -q manage.py dashboard routing \
     && groupadd --system --gid 10001 trafficlens \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /tmp trafficlens
 USER 10001:10001

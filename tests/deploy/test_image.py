@@ -27,3 +27,13 @@ def test_the_final_stage_runs_as_a_numeric_non_root_user_with_a_health_check():
     assert users and users[-1].split(":")[0].isdigit() and users[-1].split(":")[0] != "0"
     assert "\nHEALTHCHECK " in final
     assert "collectstatic" in final
+
+
+def test_the_final_stage_ships_the_bytecode_it_cannot_write_at_run_time():
+    # A read-only root and PYTHONDONTWRITEBYTECODE: without .pyc files built into the image,
+    # every process start (each web worker, each `manage.py` job) compiles every source again.
+    final = DOCKERFILE[DOCKERFILE.rindex("\nFROM ") :]
+    assert "PYTHONDONTWRITEBYTECODE=1" in final
+    compiled = final.index("python -m compileall -q manage.py dashboard routing")
+    last_copy = max(i for i in range(len(final)) if final.startswith("\nCOPY ", i))
+    assert compiled > last_copy  # after every source is in place
