@@ -184,8 +184,11 @@ class FreeAddresses:
 
 
 def _hosts(family: str) -> Iterator[str]:
-    """The synthetic network's host addresses in order, as ipaddress spells them."""
-    return (str(ip) for ip in SYNTHETIC_NETWORKS[family].hosts())
+    """The synthetic network's host addresses in order, as ipaddress spells them. A generator
+    function, not a generator expression: mypyc may build one of those as a list, here of
+    2**80 IPv6 addresses (docs/benchmarks.md)."""
+    for ip in SYNTHETIC_NETWORKS[family].hosts():
+        yield str(ip)
 
 
 def _ipv4_hosts() -> Iterator[str]:
