@@ -1,6 +1,7 @@
 """What a kind of fix reads (Case: the Service, its objects, its report entry, the options) and
 what it proposes (Fix: the change, its commands and the engine's figures after it)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,8 @@ class Case:
     # every candidate) and the diagnostics' codes.
     before: dict[str, Any] = field(init=False, repr=False, compare=False)
     _codes: frozenset[str] = field(init=False, repr=False, compare=False)
-    # What the properties below work out when first read, by name: a dict of its own rather
-    # than functools.cached_property, whose lock and descriptor cost more than the work on the
-    # search's many small Services.
+    # What `_once` worked out, by name: a dict of its own rather than functools.cached_property,
+    # whose lock and descriptor cost more than the work on the search's many small Services.
     _cache: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -96,20 +96,29 @@ class Case:
     def reader(self) -> ReplicasReader:
         """Reads this Service's replica counts without writing objects, its parts that do not
         depend on the counts read once."""
-        found = self._cache.get("reader")
-        if found is None:  # (not kept when it raises WhatIfError: raised again at every read)
-            found = ReplicasReader(self.own, *self.key, self.nodes, self.parsed, pods=self.pods)
-            self._cache["reader"] = found
-        return found
+        # (A WhatIfError is not kept: raised again at every read.)
+        reader: ReplicasReader = self._once(
+            "reader",
+            lambda: ReplicasReader(self.own, *self.key, self.nodes, self.parsed, pods=self.pods),
+        )
+        return reader
 
     @property
     def shape_number(self) -> int:
         """The memo's number for this Service's shape (routing.fixes.shapes)."""
-        found = self._cache.get("shape number")
+        number: int = self._once("shape number", self._shape_number)
+        return number
+
+    def _shape_number(self) -> int:
+        assert self.memo is not None and self.parsed is not None
+        of = shape(self.parsed, self.own, self.nodes.by_name, self.options.client_zones)
+        return self.memo.number(of)
+
+    def _once(self, name: str, work: Callable[[], Any]) -> Any:
+        """`work()`, done at the first call for `name` (Case is frozen: kept in `_cache`)."""
+        found = self._cache.get(name)
         if found is None:
-            assert self.memo is not None and self.parsed is not None
-            of = shape(self.parsed, self.own, self.nodes.by_name, self.options.client_zones)
-            found = self._cache["shape number"] = self.memo.number(of)
+            found = self._cache[name] = work()
         return found
 
     @property
@@ -131,38 +140,37 @@ class Case:
 
     def client_zone_weights(self) -> dict[str, float]:
         """(Read only: spread and add read it alike.)"""
-        found = self._cache.get("client zone weights")
-        if found is None:
-            measured = self.entry["flows"].get("clientZoneWeights")
-            weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
-            found = {z: w for z, w in weights.items() if z and w > 0}
-            self._cache["client zone weights"] = found
-        return found
+        weights: dict[str, float] = self._once("client zone weights", self._client_zone_weights)
+        return weights
+
+    def _client_zone_weights(self) -> dict[str, float]:
+        measured = self.entry["flows"].get("clientZoneWeights")
+        weights = measured if measured else self.cluster.get("clientZoneWeights") or {}
+        return {z: w for z, w in weights.items() if z and w > 0}
 
     @property
     def service(self) -> dict[str, Any]:
         """The Service object itself (ServiceObjects.own lists it with its slices)."""
-        found = self._cache.get("service")
-        if found is None:
-            found = next(o for o in self.own if o.get("kind") == "Service")
-            self._cache["service"] = found
-        return found
+        service: dict[str, Any] = self._once(
+            "service", lambda: next(o for o in self.own if o.get("kind") == "Service")
+        )
+        return service
 
     def has_selector(self) -> bool:
         return bool((self.service.get("spec") or {}).get("selector"))
 
     def ready_per_zone(self) -> dict[str, int]:
         """Ready endpoints per zone (an endpoint's own zone, else its node's; read only)."""
-        found = self._cache.get("ready per zone")
-        if found is not None:
-            return found
+        ready: dict[str, int] = self._once("ready per zone", self._ready_per_zone)
+        return ready
+
+    def _ready_per_zone(self) -> dict[str, int]:
         zones = self.node_zones()
         ready: dict[str, int] = {}
         for ep in self.entry["endpoints"]:
             zone = ep["zone"] or zones.get(ep["nodeName"] or "", "")
             if zone and ep["ready"] is not False:
                 ready[zone] = ready.get(zone, 0) + 1
-        self._cache["ready per zone"] = ready
         return ready
 
     def can_improve(self) -> bool:

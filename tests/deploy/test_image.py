@@ -35,5 +35,5 @@ def test_the_final_stage_ships_the_bytecode_it_cannot_write_at_run_time():
     final = DOCKERFILE[DOCKERFILE.rindex("\nFROM ") :]
     assert "PYTHONDONTWRITEBYTECODE=1" in final
     compiled = final.index("python -m compileall -q manage.py dashboard routing")
-    last_copy = max(i for i in range(len(final)) if final.startswith("\nCOPY ", i))
+    last_copy = final.rindex("\nCOPY ")
     assert compiled > last_copy  # after every source is in place
