@@ -139,6 +139,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the share of Services each written snapshot changes (default 1%%)",
     )
     parser.add_argument(
+        "--history",
+        type=int,
+        default=0,
+        help="before the runs, write this many snapshots as --writer and --write-change "
+        "would, back to back: the closed rows a cluster keeps after that many writes (a "
+        "watcher writing every 5 s: 720 an hour), which the list of the latest snapshot must "
+        "not scan (default 0)",
+    )
+    parser.add_argument(
         "--volume-rounds",
         type=int,
         default=2,
@@ -285,19 +294,23 @@ class SnapshotWriter(threading.Thread):
         else:
             write_snapshot(self.cluster, self.items, source="watch")
 
+    def change(self) -> None:
+        """Change `per_write` Services and write the snapshot (unrecorded: --history's)."""
+        changed = self.rng.sample(self.services, self.per_write)
+        for svc in changed:
+            spec = svc.setdefault("spec", {})
+            if spec.pop("trafficDistribution", None) is None:
+                spec["trafficDistribution"] = "PreferSameZone"
+        self._write(changed)
+
     def run(self) -> None:
         from django.db import connection
 
         try:
             while not self.stop.wait(self.every):
-                changed = self.rng.sample(self.services, self.per_write)
-                for svc in changed:
-                    spec = svc.setdefault("spec", {})
-                    if spec.pop("trafficDistribution", None) is None:
-                        spec["trafficDistribution"] = "PreferSameZone"
                 wall, cpu = time.perf_counter(), time.thread_time()
                 try:
-                    self._write(changed)
+                    self.change()
                 except Exception as exc:  # noqa: BLE001 - counted and reported, the run goes on
                     self.failures += 1
                     print(f"snapshot write failed: {exc}", flush=True)
@@ -318,6 +331,25 @@ class SnapshotWriter(threading.Thread):
             "wallMedian": round(statistics.median(walls), 3) if walls else None,
             "cpuMedian": round(statistics.median(cpus), 3) if cpus else None,
         }
+
+
+def write_history(writer: SnapshotWriter, count: int) -> None:
+    """`count` snapshots written back to back before the runs (--history)."""
+    started = time.perf_counter()
+    for done in range(1, count + 1):
+        writer.change()
+        if done % 50 == 0 or done == count:
+            print(f"history: {done}/{count} snapshots in {time.perf_counter() - started:.0f} s")
+
+
+def history_rows(cluster_id: int) -> dict:
+    """The cluster's Service summary rows: open (the latest snapshot's) and closed."""
+    from routing.models import ServiceSummary
+
+    rows = ServiceSummary.objects.filter(cluster_id=cluster_id)
+    found = {"open": rows.filter(last_seq__isnull=True).count(), "all": rows.count()}
+    print(f"Service summary rows: {found['open']} open, {found['all'] - found['open']} closed")
+    return found
 
 
 def set_volumes(cluster_id: int, on: bool, seed: int) -> int:
@@ -507,11 +539,9 @@ def main(argv: list[str] | None = None) -> dict:
     plan = prepare(args)
     cache = "on" if args.cache else "off"
     print(f"{plan['count']} Services; {args.server} server, {args.workers} workers, cache {cache}")
-    flush_cache(args.redis)
-    server = start_server(args)
     results: dict = {"machine": m, "server": args.server, "workers": args.workers, "cache": cache}
     writer = None
-    if args.write_every > 0:
+    if args.write_every > 0 or args.history > 0:
         writer = SnapshotWriter(
             plan["cluster"],
             plan_items(args),
@@ -520,7 +550,13 @@ def main(argv: list[str] | None = None) -> dict:
             args.seed,
             args.writer,
         )
+        write_history(writer, args.history)
+        results["history"] = history_rows(plan["cluster"])
+    if args.write_every > 0:
+        assert writer is not None
         writer.start()
+    flush_cache(args.redis)
+    server = start_server(args)
     try:
         for run in ("coldlist", "list", "detail"):
             if run in args.runs:
