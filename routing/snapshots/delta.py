@@ -201,7 +201,7 @@ def _write_delta(
             client_zones_fetch=clients_fetch,
             cluster_report=section,
             **tally.figures(),
-            **_means(locked, seq),
+            **_means(locked),
         )
         transaction.on_commit(partial(_notify, snapshot))
     described = f"{len(change.touched)} of {len(changed)} listed objects changed"

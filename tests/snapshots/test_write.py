@@ -525,3 +525,26 @@ def test_a_summary_equal_to_its_open_row_is_compared_by_digest_only(monkeypatch)
     assert len(compressed) == 1
     row = ServiceSummary.objects.get(cluster=cluster, name="web", last_seq__isnull=True)
     assert row.policy == "PreferSameNode" and row.report is not None
+
+
+def test_each_snapshot_s_means_are_over_its_own_summaries_not_the_closed_ones(
+    cluster, demo_objects
+):
+    """The means are read from the open rows as the writer stores them (prepare._means): with
+    closed rows of other figures beside them, each snapshot's are still its own Services'."""
+    written = [write_snapshot(cluster, demo_objects, source="manual")]
+    for gone in ("catalog", "payments"):  # each crosses zones for 2/3 of its traffic
+        demo_objects = [o for o in demo_objects if o["metadata"]["name"] != gone]
+        written.append(write_snapshot(cluster, demo_objects, source="manual"))
+    assert ServiceSummary.objects.filter(last_seq__isnull=False).count() >= 2  # a history
+    means = set()
+    for snap in written:
+        rows = list(
+            summaries_at(snap).values_list("cross_zone_fraction", "cost_per_gb", "severity")
+        )
+        assert snap.services == len(rows)
+        assert snap.cross_zone_fraction == pytest.approx(sum(r[0] for r in rows) / len(rows))
+        assert snap.cost_per_gb_mean == pytest.approx(sum(r[1] for r in rows) / len(rows))
+        assert snap.services_with_diagnostics == sum(r[2] >= 2 for r in rows)
+        means.add((snap.cross_zone_fraction, snap.cost_per_gb_mean))
+    assert len(means) == 3  # the three snapshots' figures differ: the test can tell them apart
