@@ -3,7 +3,7 @@ each benchmark once at a small size"). Nothing is timed here: a run must finish 
 must say it did what it measures; its latencies are not judged.
 
 - bench_api: list pages whose filters and sort never repeat (no cached answer), the cached list
-  and the detail, while a 1%-change snapshot is written every second;
+  and the detail, while a 1%-change snapshot is written every second, after a short history;
 - bench_coldlist_cost: the same cold list queries one at a time in process, each request's
   Python and PostgreSQL CPU;
 - bench_watchers: clusters split by two `manage.py watch` replicas, changes to the database,
@@ -42,6 +42,7 @@ def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path
     args = [
         *("--services", "200", "--endpoints", "1500", "--nodes", "20"),
         *("--duration", "2", "--runs", "coldlist,list,detail", "--write-every", "1"),
+        *("--history", "3"),
         *("--pg", postgres_server(), "--database", "trafficlens_bench_api_smoke"),
         *("--redis", redis, "--port", str(_free_port()), "--json", str(out)),
     ]
@@ -51,6 +52,9 @@ def test_the_api_benchmark_runs_cold_lists_and_details_under_write_load(tmp_path
         assert results[run]["status_errors"] == 0 and results[run]["socket_errors"] == 0
     assert results["writes"]["writes"] >= 1 and results["writes"]["failures"] == 0
     assert results["writes"]["servicesChanged"] == 2  # 1% of 200
+    # --history: 3 writes of 2 changed Services each before the runs, so closed rows exist
+    assert results["history"]["open"] == 200
+    assert results["history"]["all"] - results["history"]["open"] >= 3
 
 
 def test_the_cold_list_cost_benchmark_splits_each_request_s_cpu(tmp_path):
