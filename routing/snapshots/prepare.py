@@ -246,10 +246,10 @@ class Tally:
 
 
 def _figures(
-    prepared: dict[Key, _Prepared], cluster: Cluster, seq: int, cluster_section: dict[str, Any]
+    prepared: dict[Key, _Prepared], cluster: Cluster, cluster_section: dict[str, Any]
 ) -> dict[str, Any]:
     """Counts from the objects (ready endpoints per zone too, for the topology view), the
-    report's cluster section, and cluster-wide means over the summaries in force at `seq`."""
+    report's cluster section, and cluster-wide means over the summaries just written."""
     tally = Tally()
     for (kind, _, _), p in prepared.items():
         tally.add(kind, p.obj)

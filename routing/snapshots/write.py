@@ -217,7 +217,7 @@ def _write_paused(
             changed_objects=opened + closed,
             options_hash=fingerprint,
             client_zones_fetch=clients_fetch,
-            **_figures(prepared, locked, seq, cluster_section),
+            **_figures(prepared, locked, cluster_section),
         )
         transaction.on_commit(partial(_notify, snapshot))
         if opened >= ANALYZE_AFTER:
