@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import Subquery
 from rest_framework.exceptions import NotFound
 
 from routing import prepared
@@ -48,7 +49,11 @@ def cluster_and_snapshot(name: str, seq: int | None) -> tuple[Cluster, Snapshot 
     The same answers and 404s as get_cluster + snapshot_or_latest, which run only on a miss to
     tell a missing cluster from a missing snapshot.
     """
-    rows = Snapshot.objects.select_related("cluster").filter(cluster__name=name)
+    # The cluster's id first, as in _ref_sql: filtered by the joined name, PostgreSQL read and
+    # sorted every snapshot of the cluster (each wide, with its cluster report) to find the
+    # newest; by the id, it is the first entry of the (cluster, seq) index read backwards.
+    cluster_id = Subquery(Cluster.objects.filter(name=name).values("pk"))
+    rows = Snapshot.objects.select_related("cluster").filter(cluster_id=cluster_id)
     if seq is not None:
         rows = rows.filter(seq=seq)
     snapshot = rows.order_by("-seq").first()
@@ -119,11 +124,17 @@ class SnapshotRef:
 def _ref_sql(with_seq: bool) -> str:
     snapshots, clusters = Snapshot._meta.db_table, Cluster._meta.db_table
     seq = "AND s.seq = %(seq)s" if with_seq else ""
+    # The cluster's id is looked up first, so that the newest snapshot is the first entry of
+    # the (cluster, seq) index read backwards. Filtered through the join on the name instead,
+    # PostgreSQL read every snapshot of the cluster, sorted them and worked out the volume
+    # state of each (1.4 ms at 315 snapshots, growing by the snapshot: a watcher writing every
+    # 5 s keeps 500,000 over 30 days); this is 0.08 ms at any count (docs/benchmarks.md).
     return (
         f"SELECT s.id, s.seq, s.created_at, s.cluster_id, c.cross_zone_alert, s.taken_at, "
         f"{state_columns('s.cluster_id', 's.seq')} "
         f"FROM {snapshots} s JOIN {clusters} c ON c.id = s.cluster_id "
-        f"WHERE c.name = %(name)s {seq} ORDER BY s.seq DESC LIMIT 1"
+        f"WHERE s.cluster_id = (SELECT id FROM {clusters} WHERE name = %(name)s) {seq} "
+        f"ORDER BY s.seq DESC LIMIT 1"
     )
 
 

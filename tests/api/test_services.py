@@ -1,6 +1,8 @@
 """The Services of a snapshot: filters, ordering, pages, query counts; one Service's report."""
 
 import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from routing.api.report_serializers import ServiceSummarySerializer
 from routing.api.shapes import ServiceReportSerializer
@@ -443,3 +445,36 @@ def test_a_page_s_snapshot_is_the_stored_one_as_far_as_the_lookup_read_it(demo_c
     assert partial.get_deferred_fields() >= {"cluster_report", "services"}
     assert partial.services == stored.services > 0
     assert partial.cluster_report == stored.cluster_report
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL plan")
+def test_the_snapshot_lookup_reads_the_newest_snapshot_alone(demo_cluster):
+    """Every API request starts with snapshot_ref: its statement must take the newest snapshot
+    from the (cluster, seq) index, not read, sort and evaluate every snapshot of the cluster
+    (which grow by one a write). The planner prefers a scan of this small table, so the
+    alternative is taken away."""
+    from routing.api.lookups import _REF_SQL, cluster_and_snapshot, snapshot_ref
+
+    first = demo_cluster.latest_snapshot().seq
+    for _ in range(3):
+        write_snapshot(demo_cluster, objects_at(demo_cluster.latest_snapshot()), source="manual")
+    assert snapshot_ref("demo", None).seq == demo_cluster.latest_snapshot().seq == first + 3
+    assert snapshot_ref("demo", first + 1).seq == first + 1
+    assert snapshot_ref("demo", first + 4) is None
+    assert snapshot_ref("no-such-cluster", None) is None
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {_REF_SQL[False]}", {"name": "demo", "seq": None})
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan Backward using routing_snapshot_cluster_seq" in plan, plan
+    assert "Sort Key: s.seq" not in plan, plan
+    # The same for the ORM's lookup of the cluster and its snapshot (the Service detail's).
+    with CaptureQueriesContext(connection) as captured:
+        found, snapshot = cluster_and_snapshot("demo", None)
+    assert (found, snapshot.seq) == (demo_cluster, first + 3) and len(captured) == 1
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {captured[0]['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan Backward using routing_snapshot_cluster_seq" in plan, plan
+    assert "Sort Key" not in plan, plan
