@@ -68,6 +68,8 @@ def keys_reader(
         counted = rows.annotate(_total=Window(Count("pk"))).values_list("pk", "_total")
         return lambda offset, size: list(counted[offset : offset + size])
     latest = keys_statement(cluster_id, seq, query, limits, open_rows=True)
+    # Built on the first read that needs it (an older snapshot, a newer one committed), once.
+    by_interval = functools.cache(lambda: keys_statement(cluster_id, seq, query, limits))
 
     def read(offset: int, size: int) -> list[tuple[int, int]]:
         # Not prepared (routing.prepared): its text varies with the filters (182 texts in 364
@@ -80,7 +82,7 @@ def keys_reader(
                 # No row: past the end, or `seq` was not the latest when the statement ran.
                 if rows or not _later_snapshot(cursor, cluster_id, seq):
                     return rows
-            statement = keys_statement(cluster_id, seq, query, limits)
+            statement = by_interval()
             assert statement is not None  # (not _orm_only)
             sql, params = statement
             cursor.execute(f"{sql} LIMIT %s OFFSET %s", [*params, size, offset])

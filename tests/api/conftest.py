@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -126,3 +127,13 @@ def redis_cache(own_redis, settings, monkeypatch):
     monkeypatch.setattr(api_cache, "_outage", api_cache.Outage())
     monkeypatch.setattr(api_cache, "RETRY_SECONDS", 0.2)
     return own_redis
+
+
+def plan_without_seqscan(sql: str, params=None) -> str:
+    """PostgreSQL's plan of `sql` with sequential scans disabled: the tests' tables are small
+    enough that the planner would scan them whatever indexes exist, so a test of which index a
+    statement can use takes that alternative away."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())

@@ -5,7 +5,7 @@ with the same total, for every ordering the SQL writes and the filters it applie
 import itertools
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Window
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +15,8 @@ from routing.figures.service_keys import keys_reader, keys_statement
 from routing.figures.service_list import ORDERINGS, filtered_services
 from routing.models import Cluster, ServiceSummary, Snapshot
 from routing.snapshots import write_snapshot
+
+from .conftest import plan_without_seqscan
 
 pytestmark = pytest.mark.django_db
 
@@ -173,11 +175,7 @@ def test_the_latest_snapshot_is_read_from_its_open_rows_in_one_statement(two_sna
     assert len(captured) == 1 and '"last_seq" IS NULL' in captured[0]["sql"]
     # The statement is one the open rows' covering index answers (migration 0027): the planner
     # may prefer a scan of this small table, so the alternative is taken away.
-    sql, params = keys_statement(cluster.pk, 2, query, limits, open_rows=True)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_without_seqscan(*keys_statement(cluster.pk, 2, query, limits, open_rows=True))
     assert "routing_ss_open_list_cover" in plan, plan
 
 

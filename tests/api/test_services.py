@@ -1,7 +1,7 @@
 """The Services of a snapshot: filters, ordering, pages, query counts; one Service's report."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from routing.api.report_serializers import ServiceSummarySerializer
@@ -19,7 +19,7 @@ from routing.models import Cluster, ServiceSummary
 from routing.options import cluster_options
 from routing.snapshots import objects_at, summaries_at, write_snapshot
 
-from .conftest import _find, assert_error
+from .conftest import _find, assert_error, plan_without_seqscan
 
 pytestmark = pytest.mark.django_db
 
@@ -462,19 +462,13 @@ def test_the_snapshot_lookup_reads_the_newest_snapshot_alone(demo_cluster):
     assert snapshot_ref("demo", first + 1).seq == first + 1
     assert snapshot_ref("demo", first + 4) is None
     assert snapshot_ref("no-such-cluster", None) is None
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {_REF_SQL[False]}", {"name": "demo", "seq": None})
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_without_seqscan(_REF_SQL[False], {"name": "demo", "seq": None})
     assert "Index Scan Backward using routing_snapshot_cluster_seq" in plan, plan
     assert "Sort Key: s.seq" not in plan, plan
     # The same for the ORM's lookup of the cluster and its snapshot (the Service detail's).
     with CaptureQueriesContext(connection) as captured:
         found, snapshot = cluster_and_snapshot("demo", None)
     assert (found, snapshot.seq) == (demo_cluster, first + 3) and len(captured) == 1
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(f"EXPLAIN {captured[0]['sql']}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = plan_without_seqscan(captured[0]["sql"])
     assert "Index Scan Backward using routing_snapshot_cluster_seq" in plan, plan
     assert "Sort Key" not in plan, plan
