@@ -130,6 +130,17 @@ def _close(model, ids: list[int], seq: int) -> None:
 def _store_objects(
     cluster: Cluster, seq: int, prepared: dict[Key, _Prepared], versions: dict[Key, tuple[int, str]]
 ) -> tuple[int, int]:
+    """Close the versions of changed and vanished objects and open new ones: (opened, closed)."""
+    new, closed = _close_versions(cluster, seq, prepared, versions)
+    return _insert(ObjectVersion, _VERSION_COLUMNS, new), closed
+
+
+def _close_versions(
+    cluster: Cluster, seq: int, prepared: dict[Key, _Prepared], versions: dict[Key, tuple[int, str]]
+) -> tuple[Iterator[tuple], int]:
+    """Close the versions of changed and vanished objects; the new versions' rows (made as
+    they are taken) and how many were closed. _store_objects inserts the rows at once, a full
+    write while it analyses (beside.py)."""
     to_close = [
         pk
         for key, (pk, digest) in versions.items()
@@ -142,7 +153,7 @@ def _store_objects(
         for key, p in prepared.items()
         if versions.get(key, (0, ""))[1] != p.digest
     )
-    return _insert(ObjectVersion, _VERSION_COLUMNS, new), len(to_close)
+    return new, len(to_close)
 
 
 def _store_summaries(
@@ -218,17 +229,12 @@ def _copy(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     # the binary format: bytes go as they are (the text format doubled them into hex) and the
     # server parses no numbers; of a full 10,000-Service snapshot's COPY, the server's CPU
     # fell by ~15% (docs/benchmarks.md, issue 16 target 2).
-    meta = model._meta
-    fields = [meta.get_field(c.removesuffix("_id")) for c in columns]
-    sql = "COPY {} ({}) FROM STDIN (FORMAT BINARY)".format(
-        connection.ops.quote_name(meta.db_table),
-        ", ".join(connection.ops.quote_name(f.column) for f in fields),
-    )
+    sql, types = copy_statement(model, columns)
     with connection.cursor() as cursor:
         # JSON values (dicts and lists) encoded as the other writes encode them (orjson).
         set_json_dumps(orjson.dumps, context=cursor.cursor)
         with cursor.copy(sql) as copy:
-            copy.set_types([_copy_type(f) for f in fields])
+            copy.set_types(types)
             count = 0
             for row in rows:
                 copy.write_row(row)
@@ -236,6 +242,13 @@ def _copy(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
     return count
 
 
-def _copy_type(field) -> str:
-    """The PostgreSQL type name psycopg's binary COPY dumps a column's values as."""
-    return field.db_type(connection).split("(")[0]
+def copy_statement(model, columns: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The binary COPY of `columns` (attnames) into the model's table, and the PostgreSQL type
+    names psycopg dumps their values as."""
+    meta = model._meta
+    fields = [meta.get_field(c.removesuffix("_id")) for c in columns]
+    sql = "COPY {} ({}) FROM STDIN (FORMAT BINARY)".format(
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(f.column) for f in fields),
+    )
+    return sql, [f.db_type(connection).split("(")[0] for f in fields]

@@ -19,22 +19,31 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from routing.engine import analyze_cluster, build_cluster
+from routing.engine import Options, analyze_cluster, build_cluster
 from routing.engine.dump_directory import DumpDirectory
 from routing.fixes import add_fixes
-from routing.models import Cluster, Snapshot
+from routing.models import Cluster, ObjectVersion, Snapshot
 from routing.options import cluster_options
+from routing.snapshots.beside import CopyBeside
 from routing.snapshots.incremental import (
     cluster_wide_change,
     options_fingerprint,
     services_to_analyze,
 )
 from routing.snapshots.intake import read_dump
-from routing.snapshots.prepare import Key, _figures, _prepare, settle, summary_items
+from routing.snapshots.prepare import (
+    Key,
+    _figures,
+    _prepare,
+    _Prepared,
+    settle,
+    summary_items,
+)
 from routing.snapshots.store import (
+    _VERSION_COLUMNS,
+    _close_versions,
     _decode_versions,
     _open_versions,
-    _store_objects,
     _store_summaries,
 )
 from routing.volumes.measured_clients import changed_services, latest_fetch_id, measured
@@ -188,22 +197,13 @@ def _write_paused(
         if scope is not None and last is not None and options.client_zones is not None:
             moved = changed_services(last.client_zones_fetch, clients_fetch)
             scope = None if moved is None else scope | moved
-        engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
-        parsed = build_cluster(engine_items)
-        if scope is not None and last is not None:
-            # What every Service's analysis reads of the whole cluster (zones, client weights,
-            # Auto's ratios, what can be simulated...), computed from the Nodes alone: if any
-            # of it moved, so may every report, whatever incremental.py made of the change.
-            section = analyze_cluster(parsed, replace(options, services=frozenset()))["cluster"]
-            if cluster_wide_change(section, last.cluster_report) is not None:
-                scope = None
-        report = analyze_cluster(parsed, replace(options, services=scope))
-        del engine_items
-        # Only for the Services analysed now, and only those with something to fix; from the
-        # analysis' own parse, so each Service's objects are not read again.
-        add_fixes(report, (p.obj for p in prepared.values()), options, parsed)
-        del parsed
-        opened, closed = _store_objects(locked, seq, prepared, versions)
+        new, closed = _close_versions(locked, seq, prepared, versions)
+        # The new versions go to the database while the engine analyses (beside.py): they
+        # depend only on the hashes, and the server inserts them on the core the analysis
+        # leaves idle.
+        with CopyBeside(ObjectVersion, _VERSION_COLUMNS, new) as stored:
+            report, scope = _analysis(prepared, options, scope, last)
+        opened = stored.count
         # Each Service's summary made as it streams into the database, which inserts one
         # while the next is made.
         _store_summaries(locked, seq, summary_items(report), scope)
@@ -224,6 +224,32 @@ def _write_paused(
             transaction.on_commit(analyze_tables, robust=True)
     _log(snapshot, f"{len(prepared)} objects", opened, closed, scope, started)
     return snapshot
+
+
+def _analysis(
+    prepared: dict[Key, _Prepared],
+    options: Options,
+    scope: frozenset | None,
+    last: Snapshot | None,
+) -> tuple[dict[str, Any], frozenset | None]:
+    """The engine's report of the prepared objects, fixes included, for the Services in
+    `scope`, and the scope it covers: every Service (None) if the change reaches what all of
+    them read. Uses no database: it runs while the versions are stored."""
+    engine_items = [(p.prefix, p.index, p.obj) for p in prepared.values()]
+    parsed = build_cluster(engine_items)
+    del engine_items
+    if scope is not None and last is not None:
+        # What every Service's analysis reads of the whole cluster (zones, client weights,
+        # Auto's ratios, what can be simulated...), computed from the Nodes alone: if any
+        # of it moved, so may every report, whatever incremental.py made of the change.
+        section = analyze_cluster(parsed, replace(options, services=frozenset()))["cluster"]
+        if cluster_wide_change(section, last.cluster_report) is not None:
+            scope = None
+    report = analyze_cluster(parsed, replace(options, services=scope))
+    # Only for the Services analysed now, and only those with something to fix; from the
+    # analysis' own parse, so each Service's objects are not read again.
+    add_fixes(report, (p.obj for p in prepared.values()), options, parsed)
+    return report, scope
 
 
 def objects_as_written(cluster: Cluster, last: Snapshot, after_seq: int) -> bool:

@@ -353,6 +353,14 @@ def test_broadcast_after_commit_and_a_failing_hook_does_not_stop_the_others(capl
     assert "boom" in caplog.text
 
 
+def breaking_after(n: int, rows):
+    """`rows`, but the stream breaks after `n` were taken."""
+    for i, row in enumerate(rows):
+        if i == n:
+            raise RuntimeError("disk full")
+        yield row
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     from benchmarks.gen_cluster import generate
@@ -360,34 +368,19 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     cluster = Cluster.objects.create(name="tx", source=Cluster.Source.UPLOAD)
     items = generate(services=20, endpoints=2500, nodes=6, zones=3, seed=2, pods=True)["items"]
     assert len(items) > 2 * snapshots.BATCH_SIZE
-    # Every insert goes through _insert (bulk_create on SQLite, one streamed COPY on
+    # The summaries go through _insert (bulk_create on SQLite, one streamed COPY on
     # PostgreSQL): let the object versions reach the database, then fail in the middle of the
     # summaries' stream, after some of them were sent.
     original = snapshot_store._insert
-    inserted = []
+    versions_in = []
 
-    def failing_mid_stream(failing):
-        """_insert, but the stream of `failing` rows breaks after five were sent."""
+    def summaries_breaking(model, columns, new_rows):
+        if model is not ServiceSummary:  # SQLite's object versions (beside.py)
+            return original(model, columns, new_rows)
+        versions_in.append(ObjectVersion.objects.count())  # written, in the transaction
+        return original(model, columns, breaking_after(5, new_rows))
 
-        def insert(model, columns, new_rows):
-            if model is not failing:
-                before = model.objects.count()
-                count = original(model, columns, new_rows)
-                assert model.objects.count() == before + count  # written, in the transaction
-                inserted.append(count)
-                return count
-
-            def until_the_disk_fills():
-                for i, row in enumerate(new_rows):
-                    if i == 5:
-                        raise RuntimeError("disk full")
-                    yield row
-
-            return original(model, columns, until_the_disk_fills())
-
-        return insert
-
-    monkeypatch.setattr(snapshot_store, "_insert", failing_mid_stream(ServiceSummary))
+    monkeypatch.setattr(snapshot_store, "_insert", summaries_breaking)
     seen = []
     snapshots.on_snapshot_committed.append(seen.append)
     try:
@@ -395,7 +388,7 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
             write_snapshot(cluster, items, source="watch")
     finally:
         snapshots.on_snapshot_committed.remove(seen.append)
-    assert inserted and inserted[0] > 2 * snapshots.BATCH_SIZE
+    assert versions_in and versions_in[0] > 2 * snapshots.BATCH_SIZE
     assert rows() == (0, 0, 0)
     assert seen == []
     monkeypatch.undo()
@@ -404,11 +397,20 @@ def test_a_failure_mid_write_leaves_nothing(monkeypatch):
     before = rows()
     for pod in (o for o in items if o["kind"] == "Pod"):
         pod["metadata"]["labels"] = {"restarted": "yes"}
-    # (Pods' labels change no summary: the break is in the versions' stream, after the
+    # (Pods' labels change no summary: the break is in the new versions' stream, after the
     # versions the Pods had are closed.)
-    monkeypatch.setattr(snapshot_store, "_insert", failing_mid_stream(ObjectVersion))
+    close_versions = snapshot_write._close_versions
+    closed_first = []
+
+    def closed_then_breaking(*args):
+        new, closed = close_versions(*args)
+        closed_first.append(ObjectVersion.objects.filter(last_seq__isnull=False).count())
+        return breaking_after(5, new), closed
+
+    monkeypatch.setattr(snapshot_write, "_close_versions", closed_then_breaking)
     with pytest.raises(RuntimeError, match="disk full"):
         write_snapshot(cluster, items, source="watch")
+    assert closed_first and closed_first[0] > 2 * snapshots.BATCH_SIZE
     assert rows() == before
     assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
 

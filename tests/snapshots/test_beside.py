@@ -1,0 +1,110 @@
+"""CopyBeside: a full write's object versions sent by a second thread while the engine analyses,
+in the write's transaction: all or nothing, whichever side fails."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
+from routing.snapshots import beside, write_snapshot
+from routing.snapshots import write as snapshot_write
+from routing.snapshots.beside import CopyBeside
+from routing.snapshots.store import _VERSION_COLUMNS
+
+from .builders import small_cluster
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def rows() -> tuple[int, int, int]:
+    return Snapshot.objects.count(), ObjectVersion.objects.count(), ServiceSummary.objects.count()
+
+
+def version_rows(cluster: Cluster, n: int) -> list[tuple]:
+    return [
+        (cluster.pk, "Node", "", f"node-{i:04d}", f"{i:064x}", b'{"kind":"Node"}', 1)
+        for i in range(n)
+    ]
+
+
+def generated() -> list[dict]:
+    from benchmarks.gen_cluster import generate
+
+    # Enough versions for several of the COPY's chunks (~32 KB each).
+    return generate(services=30, endpoints=1500, nodes=6, zones=3, seed=3, pods=True)["items"]
+
+
+def test_the_rows_are_in_the_transaction_after_the_block():
+    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+    with transaction.atomic():
+        with CopyBeside(ObjectVersion, _VERSION_COLUMNS, version_rows(cluster, 2000)) as copy:
+            pass
+        assert copy.count == 2000
+        assert ObjectVersion.objects.filter(cluster=cluster).count() == 2000
+    names = ObjectVersion.objects.order_by("name").values_list("name", flat=True)
+    assert list(names) == [f"node-{i:04d}" for i in range(2000)]
+
+
+def test_a_query_from_the_block_waits_for_the_copy_rather_than_interleaving():
+    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+    new = version_rows(cluster, 5000)
+    with transaction.atomic(), CopyBeside(ObjectVersion, _VERSION_COLUMNS, new):
+        # psycopg holds the connection's lock for the whole COPY: this count comes after it,
+        # whatever the two threads' timing.
+        assert ObjectVersion.objects.count() == 5000
+
+
+def test_a_failure_while_the_rows_are_made_sends_nothing():
+    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+
+    def breaking():
+        yield from version_rows(cluster, 10)
+        raise RuntimeError("no more rows")
+
+    with pytest.raises(RuntimeError, match="no more rows"), transaction.atomic():
+        CopyBeside(ObjectVersion, _VERSION_COLUMNS, breaking())
+    assert ObjectVersion.objects.count() == 0
+    three = version_rows(cluster, 3)
+    with transaction.atomic(), CopyBeside(ObjectVersion, _VERSION_COLUMNS, three):
+        pass
+    assert ObjectVersion.objects.count() == 3  # the connection is fine
+
+
+def test_a_copy_the_server_rejects_fails_the_write_and_leaves_nothing(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("the second thread is PostgreSQL's (SQLite inserts in the calling thread)")
+    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+    items = generated()
+    write_snapshot(cluster, small_cluster(), source="watch")
+    before = rows()
+    write = beside._Chunks.write
+
+    def a_chunk_cut_short(self, data):
+        # Past the first chunks (which the server takes), one loses its last bytes: the server
+        # fails the COPY midway, in the sending thread.
+        write(self, data[:-3] if len(self._chunks) == 3 else data)
+
+    monkeypatch.setattr(beside._Chunks, "write", a_chunk_cut_short)
+    with pytest.raises(DatabaseError, match="COPY"):
+        write_snapshot(cluster, items, source="watch")
+    assert rows() == before
+    assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
+    monkeypatch.undo()
+    assert write_snapshot(cluster, items, source="watch").seq == 2  # the connection is fine
+
+
+def test_an_analysis_that_fails_while_the_versions_are_sent_leaves_nothing(monkeypatch):
+    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+    items = generated()
+    write_snapshot(cluster, small_cluster(), source="watch")
+    before = rows()
+
+    def engine_bug(*args, **kwargs):
+        raise ZeroDivisionError("engine bug")
+
+    monkeypatch.setattr(snapshot_write, "add_fixes", engine_bug)
+    with pytest.raises(ZeroDivisionError, match="engine bug"):
+        write_snapshot(cluster, items, source="watch")
+    assert rows() == before
+    assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
+    monkeypatch.undo()
+    assert write_snapshot(cluster, items, source="watch").seq == 2
