@@ -16,6 +16,7 @@ from routing.kube.state import Handover, WatchChange
 from routing.live import hooks as live
 from routing.models import Cluster, Snapshot, lease_lapsed_message
 from routing.snapshots import write_changes, write_snapshot
+from routing.snapshots.prepare import stored_form
 from routing.snapshots.trim import trim_object
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,12 @@ def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
         record_contact(cluster_id, watcher.last_heard())
         found = Cluster.objects.get(pk=cluster_id)
         written = write_changes(
-            found, objects.by_kind, objects.changed, after_seq=after_seq, source=source
+            found,
+            objects.by_kind,
+            objects.changed,
+            after_seq=after_seq,
+            source=source,
+            forms=objects.forms,
         )
         after_seq = written.seq
 
@@ -135,6 +141,7 @@ def start_watch(cluster: Cluster, **tuning: Any) -> ClusterWatcher:
         write=write,
         set_status=status,
         trim=trim_object,
+        form=stored_form,  # each object hashed and packed as it arrives, not in the writes
         on_exit=connections.close_all,  # the snapshot thread's own database connections
         **tuning,
     )

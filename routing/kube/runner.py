@@ -42,6 +42,8 @@ class ClusterWatcher:
     threads just count, so they never wait on, or hold a connection to, the database.
     `on_changes` (the live updates) gets the watch events from a thread of its own, within
     COALESCE_CHANGES of their arrival; it must not block (routing.live.publish queues).
+    `form`: worked out for each changed object as it arrives, handed over with it
+    (ClusterState; the writer's stored form of an object).
     """
 
     def __init__(
@@ -60,8 +62,9 @@ class ClusterWatcher:
         on_reconnects: OnReconnects | None = None,
         on_snapshot: OnSnapshot | None = None,
         on_changes: OnChanges | None = None,
+        form: Callable[[dict[str, Any]], Any] | None = None,
     ):
-        self.state = ClusterState(tuple(r.kind for r in resources))
+        self.state = ClusterState(tuple(r.kind for r in resources), form)
         self.health = HealthTracker(stale_after=stale_after)
         self.stop_event = threading.Event()
         self.write = write

@@ -3,7 +3,7 @@ and which keys changed since the last snapshot written from it."""
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypedDict
 
 from .resources import object_key
@@ -29,7 +29,7 @@ class Handover:
     Iterating gives every object, so a writer that wants them all simply iterates.
     """
 
-    __slots__ = ("version", "by_kind", "changed", "_marks")
+    __slots__ = ("version", "by_kind", "changed", "forms", "_marks")
 
     def __init__(
         self,
@@ -37,6 +37,7 @@ class Handover:
         by_kind: dict[str, dict[Key, dict[str, Any]]],
         changed: dict[Key, dict[str, Any] | None],
         marks: dict[Key, int],
+        forms: dict[Key, Any] | None = None,
     ):
         self.version = version
         # kind -> key -> object: copies of the state's dicts (the objects themselves are
@@ -44,6 +45,7 @@ class Handover:
         self.by_kind = by_kind
         self.changed = changed  # key -> its object now, None once deleted
         self._marks = marks  # key -> the change that put it in `changed` (ClusterState.written)
+        self.forms = forms or {}  # key -> the state's `form` of its object now, if it has one
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for of_kind in self.by_kind.values():
@@ -54,11 +56,19 @@ class Handover:
 
 
 class ClusterState:
-    """Objects of one cluster as the watch streams last described them (thread-safe)."""
+    """Objects of one cluster as the watch streams last described them (thread-safe).
 
-    def __init__(self, kinds: tuple[str, ...]):
+    `form`: worked out for each object as it arrives (one that changed, not a heartbeat that
+    trimming made equal) and handed over with it: the snapshot store's stored form
+    (routing.snapshots.prepare.stored_form), so that the writes, full ones included, neither
+    hash nor pack any object (docs/benchmarks.md, issue 16 target 2). It may return None.
+    """
+
+    def __init__(self, kinds: tuple[str, ...], form: Callable[[dict[str, Any]], Any] | None = None):
         self._lock = threading.Lock()
         self._objects: dict[str, dict[Key, dict[str, Any]]] = {kind: {} for kind in kinds}
+        self._form = form
+        self._forms: dict[Key, Any] = {}
         # Keys changed since the last write that committed, each with the version its last
         # change made; a failed write leaves them (the next write takes them again). Before
         # the first write every key is in it.
@@ -83,9 +93,11 @@ class ClusterState:
             # is a change for the next snapshot.
             for key in held.keys() - fresh.keys():
                 self._dirty[key] = self.version
+                self._forms.pop(key, None)
             for key, obj in fresh.items():
                 if held.get(key) != obj:
                     self._dirty[key] = self.version
+                    self._formed(key, obj)
             self._objects[kind] = fresh
             self._synced.add(kind)
 
@@ -97,13 +109,21 @@ class ClusterState:
             if event_type == "DELETED":
                 if held.pop(key, None) is None:
                     return
+                self._forms.pop(key, None)
             else:
                 if held.get(key) == obj:
                     return  # e.g. a status heartbeat that trimming made identical
                 held[key] = obj
+                self._formed(key, obj)
             self._bump()
             self._dirty[key] = self.version
             self._record(event_type, key)
+
+    def _formed(self, key: Key, obj: dict[str, Any]) -> None:
+        # Under the lock, so a handover's forms are always those of its objects (a first
+        # listing of 100,000 Pods holds it for ~0.4 s: the other threads' events wait, queued).
+        if self._form is not None:
+            self._forms[key] = self._form(obj)
 
     def _record(self, event_type: str, key: Key) -> None:
         if len(self._changes) < MAX_CHANGES:
@@ -149,7 +169,8 @@ class ClusterState:
             objects = self._objects
             changed = {key: objects.get(key[0], {}).get(key) for key in self._dirty}
             by_kind = {kind: dict(held) for kind, held in objects.items()}
-            return Handover(self.version, by_kind, changed, dict(self._dirty))
+            forms = dict(self._forms) if self._form is not None else None
+            return Handover(self.version, by_kind, changed, dict(self._dirty), forms)
 
     def written(self, handover: Handover) -> None:
         """`handover` was stored: its changes are no longer pending, unless changed again since."""

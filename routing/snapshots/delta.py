@@ -48,6 +48,7 @@ from routing.snapshots.incremental import (
 from routing.snapshots.prepare import (
     KIND_RANK,
     Key,
+    StoredForm,
     Tally,
     _means,
     _prepare,
@@ -102,6 +103,7 @@ def write_changes(
     after_seq: int | None,
     source: str,
     taken_at: datetime | None = None,
+    forms: Mapping[Key, StoredForm | None] | None = None,
 ) -> Snapshot:
     """Store the cluster's state as a new snapshot, as write_snapshot does, at the cost of what
     changed since snapshot `after_seq`.
@@ -109,8 +111,10 @@ def write_changes(
     `objects`: every object of the cluster now (see Objects); `changed`: the keys whose object
     may differ from snapshot `after_seq`'s (None: deleted), a superset being harmless;
     `after_seq`: the snapshot this caller wrote last from the same state, None when it has not
-    (every object is then written, as write_snapshot does). Raises InputError for a malformed
-    changed object before anything is written.
+    (every object is then written, as write_snapshot does); `forms`: prepare.stored_form of
+    objects (by key), where the caller worked it out as they arrived (ClusterState does), so
+    that the write neither hashes nor packs them. Raises InputError for a malformed changed
+    object before anything is written.
     """
     check_source(source)
     started = time.perf_counter()
@@ -118,7 +122,9 @@ def write_changes(
         when = taken_at or timezone.now()
         if after_seq is not None:
             try:
-                return _write_delta(cluster, objects, changed, after_seq, source, when, started)
+                return _write_delta(
+                    cluster, objects, changed, after_seq, source, when, started, forms
+                )
             except _FullWrite as why:
                 logger.info("cluster %s: writing every object: %s", cluster.name, why)
         everything = (obj for of_kind in objects.values() for obj in of_kind.values())
@@ -127,7 +133,7 @@ def write_changes(
         # since `after_seq`: those are not hashed again unless _write_paused finds otherwise.
         unchanged = (after_seq, changed) if after_seq is not None else None
         return _write_paused(
-            cluster, items, source, when, started, trimmed=True, unchanged=unchanged
+            cluster, items, source, when, started, trimmed=True, unchanged=unchanged, known=forms
         )
 
 
@@ -139,12 +145,14 @@ def _write_delta(
     source: str,
     taken_at: datetime,
     started: float,
+    forms: Mapping[Key, StoredForm | None] | None = None,
 ) -> Snapshot:
     if len(changed) > sum(map(len, objects.values())) * MOST:
         raise _FullWrite("most objects changed")
     present = [(key, obj) for key, obj in changed.items() if obj is not None]
     # Hashing (and most InputErrors) before the lock, as write_snapshot does; already trimmed.
-    prepared = _prepare((("changed", i, obj) for i, (_, obj) in enumerate(present)), trimmed=True)
+    changed_items = (("changed", i, obj) for i, (_, obj) in enumerate(present))
+    prepared = _prepare(changed_items, trimmed=True, known=forms)
     if prepared.keys() != {key for key, _ in present}:
         raise _FullWrite("the changed objects are keyed otherwise than the snapshot keys them")
     clients_fetch = latest_fetch_id(cluster.pk) if measured(cluster) else None

@@ -13,7 +13,7 @@ from routing.engine.flows import same_routing
 from routing.engine.loader import label_of
 from routing.engine.model import UNKNOWN_ZONE, ZONE_LABEL
 from routing.models import SEVERITY_RANK, WHAT_IF_COLUMNS, Cluster, ServiceSummary
-from routing.snapshots.packing import compress
+from routing.snapshots.packing import compress, pack_object
 from routing.snapshots.trim import KINDS, TRIMMERS
 
 KIND_RANK = {kind: i for i, kind in enumerate(KINDS)}
@@ -28,13 +28,19 @@ def canonical_bytes(obj: dict) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
 
 
+# What the store keeps of a trimmed object, and its digest: (pack_object of its canonical
+# JSON, sha256 of that JSON in hex). A watcher works it out as each object arrives (stored_form).
+StoredForm = tuple[bytes, str]
+
+
 @dataclass(slots=True)
 class _Prepared:
     prefix: str  # where the caller's object was, for error messages
     index: int
     obj: dict  # trimmed
-    raw: bytes  # canonical JSON
+    raw: bytes  # canonical JSON (b"" where `packed` is known)
     digest: str
+    packed: bytes | None = None  # the stored form, when the caller had it (else packed from raw)
 
 
 @dataclass(slots=True)
@@ -95,6 +101,7 @@ def _prepare(
     *,
     trimmed: bool = False,
     deferred: Container[Key] = (),
+    known: Mapping[Key, StoredForm | None] | None = None,
 ) -> dict[Key, _Prepared]:
     """Trim, key and hash every tracked object; later duplicates replace earlier ones.
 
@@ -102,7 +109,10 @@ def _prepare(
     they are not trimmed again (trimming is idempotent: the result would be equal, at a cost).
     `deferred`: keys whose objects are not hashed here (their digest is left empty), because
     the caller expects them to be stored unchanged already: settle() completes them.
+    `known`: stored_form of the keys' objects, worked out by the caller (a watcher, as they
+    arrived): neither hashed nor packed again.
     """
+    known = known or {}
     prepared: dict[Key, _Prepared] = {}
     for prefix, index, obj in items:
         label = label_of(prefix, index)
@@ -116,7 +126,10 @@ def _prepare(
             continue
         trimmed_obj = obj if trimmed else trimmer(obj)
         key = _key(kind, trimmed_obj, label)
-        if key in deferred:
+        form = known.get(key)
+        if form is not None:
+            prepared[key] = _Prepared(prefix, index, trimmed_obj, b"", form[1], form[0])
+        elif key in deferred:
             prepared[key] = _Prepared(prefix, index, trimmed_obj, b"", "")
         else:
             prepared[key] = _Prepared(prefix, index, trimmed_obj, *_hashed(trimmed_obj, label))
@@ -134,6 +147,17 @@ def _hashed(obj: dict, label: str) -> tuple[bytes, str]:
     except orjson.JSONEncodeError as exc:
         raise InputError(f"cannot be stored as JSON: {exc}", obj=label) from None
     return raw, hashlib.sha256(raw).hexdigest()
+
+
+def stored_form(obj: dict) -> StoredForm | None:
+    """What the store will keep of a trimmed object, and its digest, worked out ahead of a
+    write (a watcher does it as each object arrives, so its writes neither hash nor pack it);
+    None if it cannot be stored as JSON (the write then says why)."""
+    try:
+        raw, digest = _hashed(obj, "")
+    except InputError:
+        return None
+    return pack_object(raw), digest
 
 
 def settle(prepared: dict[Key, _Prepared], stored: Mapping[Key, tuple[int, str]]) -> None:

@@ -149,7 +149,7 @@ def _close_versions(
     _close(ObjectVersion, to_close, seq)
     # Packed as they stream: the server inserts one while the next is packed.
     new = (
-        (cluster.pk, *key, p.digest, pack_object(p.raw), seq)
+        (cluster.pk, *key, p.digest, pack_object(p.raw) if p.packed is None else p.packed, seq)
         for key, p in prepared.items()
         if versions.get(key, (0, ""))[1] != p.digest
     )

@@ -9,7 +9,7 @@ seq and new versions opened. Service summaries from the engine are stored the sa
 import gc
 import logging
 import time
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -33,6 +33,7 @@ from routing.snapshots.incremental import (
 from routing.snapshots.intake import read_dump
 from routing.snapshots.prepare import (
     Key,
+    StoredForm,
     _figures,
     _prepare,
     _Prepared,
@@ -164,14 +165,16 @@ def _write_paused(
     reanalyze_all: bool = False,
     trimmed: bool = False,
     unchanged: tuple[int, Container[Key]] | None = None,
+    known: Mapping[Key, StoredForm | None] | None = None,
 ) -> Snapshot:
     """`unchanged`: (after_seq, changed): a watcher's objects whose keys `changed` leaves out
     are as its snapshot `after_seq` stored them; they are hashed only if the snapshots since
-    say otherwise (objects_as_written)."""
+    say otherwise (objects_as_written). `known`: the stored form of objects (by key) that the
+    caller worked out ahead (_prepare)."""
     # Trimming and hashing (and most InputErrors) happen before the transaction takes the lock;
     # the analysis runs under it because what it must cover depends on the previous snapshot.
     deferred = _AllBut(unchanged[1]) if unchanged is not None else ()
-    prepared = _prepare(items, trimmed=trimmed, deferred=deferred)
+    prepared = _prepare(items, trimmed=trimmed, deferred=deferred, known=known)
     clients_fetch = latest_fetch_id(cluster.pk) if measured(cluster) else None
     options = cluster_options(cluster, clients_fetch=clients_fetch)
     fingerprint = options_fingerprint(options)

@@ -119,3 +119,31 @@ def test_a_relist_marks_only_what_differs():
     state.written(state.handover())
     state.replace_kind("Service", [_obj("Service", "b", spec={"x": 1}), _obj("Service", "c")])
     assert state.handover().changed == {}
+
+
+def test_the_state_works_out_a_form_for_each_object_that_changes_as_it_arrives():
+    formed = []
+
+    def form(obj):
+        formed.append(obj["metadata"]["name"])
+        return ("form of", obj["metadata"]["name"], obj.get("spec"))
+
+    state = ClusterState(("Service",), form)
+    state.replace_kind("Service", [_obj("Service", "a"), _obj("Service", "b")])
+    assert sorted(formed) == ["a", "b"]
+    state.apply("MODIFIED", _obj("Service", "a"))  # a heartbeat trimming made identical
+    state.replace_kind("Service", [_obj("Service", "a"), _obj("Service", "b")])  # a relist
+    assert sorted(formed) == ["a", "b"]  # neither worked out again
+    state.apply("MODIFIED", _obj("Service", "a", spec={"x": 1}))
+    state.apply("ADDED", _obj("Service", "c"))
+    state.apply("DELETED", _obj("Service", "b"))
+    assert sorted(formed) == ["a", "a", "b", "c"]
+    handover = state.handover()
+    assert handover.forms == {
+        _key("Service", "a"): ("form of", "a", {"x": 1}),
+        _key("Service", "c"): ("form of", "c", None),
+    }
+    state.replace_kind("Service", [_obj("Service", "c")])  # a relist without "a"
+    assert state.handover().forms == {_key("Service", "c"): ("form of", "c", None)}
+    assert handover.forms[_key("Service", "a")] == ("form of", "a", {"x": 1})  # a copy
+    assert ClusterState(("Service",)).handover().forms == {}  # no form: none handed over

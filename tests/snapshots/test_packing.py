@@ -65,3 +65,18 @@ def test_only_json_objects_are_stored_as_they_are():
     # Not an object's JSON (no caller stores one; the rule must not depend on that): compressed.
     assert zlib.decompress(pack_object(b"[1, 2]")) == b"[1, 2]"
     assert zlib.decompress(pack_object(b"")) == b""
+
+
+def test_a_stored_form_worked_out_ahead_is_what_the_store_packs_and_hashes():
+    import hashlib
+
+    from routing.snapshots.prepare import canonical_bytes, stored_form
+
+    small = {"kind": "Pod", "metadata": {"name": "p", "namespace": "ns"}}
+    large = {**small, "kind": "Service", "spec": {"ports": [{"port": p} for p in range(100)]}}
+    for obj in (small, large):
+        raw = canonical_bytes(obj)
+        assert stored_form(obj) == (pack_object(raw), hashlib.sha256(raw).hexdigest())
+        assert decode(stored_form(obj)[0]) == obj
+    # Beyond 64 bits orjson cannot write it: no form, and the write says why (InputError).
+    assert stored_form({**small, "spec": {"huge": 2**70}}) is None

@@ -5,6 +5,7 @@ from typing import Any
 from routing.kube.state import ClusterState
 from routing.models import Cluster, Snapshot
 from routing.snapshots import write_changes
+from routing.snapshots.prepare import stored_form
 from routing.snapshots.trim import KINDS
 
 
@@ -12,9 +13,11 @@ class WatcherWrites:
     """Each state's objects into a ClusterState kind by kind, as the watch streams tell it, and
     the state's handover to write_changes, after the last snapshot this wrote."""
 
-    def __init__(self, cluster: Cluster):
+    def __init__(self, cluster: Cluster, forms: bool = True):
         self.cluster = cluster
-        self.state = ClusterState(KINDS)
+        # As start_watch's: each object's stored form worked out as it arrives (unless not
+        # `forms`: then the writes hash and pack what they store).
+        self.state = ClusterState(KINDS, stored_form if forms else None)
         self.after_seq: int | None = None
 
     def write(self, objects: list[dict[str, Any]]) -> Snapshot:
@@ -28,6 +31,7 @@ class WatcherWrites:
             handover.changed,
             after_seq=self.after_seq,
             source="watch",
+            forms=handover.forms,
         )
         self.state.written(handover)
         self.after_seq = snapshot.seq
