@@ -74,26 +74,31 @@ class _Summary:
         return fields
 
 
-def _key(kind: str, obj: dict, label: str) -> Key:
+def _key(kind: str, obj: dict, prefix: str, index: int) -> Key:
     meta = obj.get("metadata")
-    what = f"{label} ({kind})"
     if not isinstance(meta, dict):
-        raise InputError(
-            "has no metadata" if meta is None else "metadata must be an object", obj=what
-        )
+        message = "has no metadata" if meta is None else "metadata must be an object"
+        raise InputError(message, obj=_what(prefix, index, kind))
     name = meta.get("name")
     if not isinstance(name, str) or not name:
-        raise InputError("metadata.name is missing", obj=what)
+        raise InputError("metadata.name is missing", obj=_what(prefix, index, kind))
     if len(name) > _MAX_NAME:
-        raise InputError(f"metadata.name is longer than {_MAX_NAME} characters", obj=what)
+        message = f"metadata.name is longer than {_MAX_NAME} characters"
+        raise InputError(message, obj=_what(prefix, index, kind))
     if kind == "Node":
         return kind, "", name
     namespace = meta.get("namespace")  # trimming has set "default" where it was absent
     if not isinstance(namespace, str):
-        raise InputError("metadata.namespace must be a string", obj=what)
+        raise InputError("metadata.namespace must be a string", obj=_what(prefix, index, kind))
     if len(namespace) > _MAX_NAME:
-        raise InputError(f"metadata.namespace is longer than {_MAX_NAME} characters", obj=what)
+        message = f"metadata.namespace is longer than {_MAX_NAME} characters"
+        raise InputError(message, obj=_what(prefix, index, kind))
     return kind, namespace, name
+
+
+def _what(prefix: str, index: int, kind: str) -> str:
+    """How an error names the object (made only for an error: most objects have none)."""
+    return f"{label_of(prefix, index)} ({kind})"
 
 
 def _prepare(
@@ -115,24 +120,25 @@ def _prepare(
     known = known or {}
     prepared: dict[Key, _Prepared] = {}
     for prefix, index, obj in items:
-        label = label_of(prefix, index)
         if not isinstance(obj, dict):
-            raise InputError("is not a Kubernetes object", obj=label)
+            raise InputError("is not a Kubernetes object", obj=label_of(prefix, index))
         kind = obj.get("kind")
         if not isinstance(kind, str):
-            raise InputError("has no kind" if kind is None else "kind must be a string", obj=label)
+            message = "has no kind" if kind is None else "kind must be a string"
+            raise InputError(message, obj=label_of(prefix, index))
         trimmer = TRIMMERS.get(kind)
         if trimmer is None:
             continue
         trimmed_obj = obj if trimmed else trimmer(obj)
-        key = _key(kind, trimmed_obj, label)
+        key = _key(kind, trimmed_obj, prefix, index)
         form = known.get(key)
         if form is not None:
             prepared[key] = _Prepared(prefix, index, trimmed_obj, b"", form[1], form[0])
         elif key in deferred:
             prepared[key] = _Prepared(prefix, index, trimmed_obj, b"", "")
         else:
-            prepared[key] = _Prepared(prefix, index, trimmed_obj, *_hashed(trimmed_obj, label))
+            raw, digest = _hashed(trimmed_obj, label_of(prefix, index))
+            prepared[key] = _Prepared(prefix, index, trimmed_obj, raw, digest)
     # A fixed order (kind, namespace, name) makes the analysis independent of the input order,
     # down to the last bit of every float, so a reordered but equal input changes no summary.
     return dict(sorted(prepared.items(), key=lambda kv: (KIND_RANK[kv[0][0]], kv[0][1:])))
