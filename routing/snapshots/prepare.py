@@ -141,7 +141,11 @@ def _prepare(
             prepared[key] = _Prepared(prefix, index, trimmed_obj, raw, digest)
     # A fixed order (kind, namespace, name) makes the analysis independent of the input order,
     # down to the last bit of every float, so a reordered but equal input changes no summary.
-    return dict(sorted(prepared.items(), key=lambda kv: (KIND_RANK[kv[0][0]], kv[0][1:])))
+    # Keys of one kind sort as plain tuples (no key function: half the time at 121,000).
+    by_kind: dict[str, list[Key]] = {kind: [] for kind in KINDS}
+    for key in prepared:
+        by_kind[key[0]].append(key)
+    return {key: prepared[key] for keys in by_kind.values() for key in sorted(keys)}
 
 
 def _hashed(obj: dict, label: str) -> tuple[bytes, str]:
