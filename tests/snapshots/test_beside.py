@@ -110,3 +110,47 @@ def test_an_analysis_that_fails_while_the_versions_are_sent_leaves_nothing(monke
     assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
     monkeypatch.undo()
     assert write_snapshot(cluster, items, source="watch").seq == 2
+
+
+def test_a_connection_lost_while_the_versions_are_sent_fails_the_write_and_leaves_nothing(
+    monkeypatch,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the second thread is PostgreSQL's (SQLite inserts in the calling thread)")
+    import threading
+
+    import psycopg
+
+    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+    items = generated()
+    write_snapshot(cluster, small_cluster(), source="watch")
+    before = rows()
+    terminated = threading.Event()
+    send = CopyBeside._send
+
+    def send_after_the_kill(self):
+        terminated.wait(timeout=30)
+        send(self)
+
+    def kill_then_analyse(*args, **kwargs):
+        # The writer's server process dies (a restart, an operator's pg_terminate_backend)
+        # while its versions are being sent: from another connection, as it would be.
+        pid = connection.connection.info.backend_pid
+        settings = connection.get_connection_params()
+        with psycopg.connect(**settings, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        terminated.set()
+        return add_fixes(*args, **kwargs)
+
+    add_fixes = snapshot_write.add_fixes
+    summaries_stored = []
+    monkeypatch.setattr(CopyBeside, "_send", send_after_the_kill)
+    monkeypatch.setattr(snapshot_write, "add_fixes", kill_then_analyse)
+    monkeypatch.setattr(snapshot_write, "_store_summaries", lambda *a: summaries_stored.append(a))
+    with pytest.raises(DatabaseError):
+        write_snapshot(cluster, items, source="watch")
+    assert summaries_stored == []  # the sending thread's error ended the write, at its block
+    monkeypatch.undo()
+    assert rows() == before  # (a new connection: the old one died)
+    assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
+    assert write_snapshot(cluster, items, source="watch").seq == 2
