@@ -26,11 +26,36 @@ def version_rows(cluster: Cluster, n: int) -> list[tuple]:
     ]
 
 
-def generated() -> list[dict]:
-    from benchmarks.gen_cluster import generate
+class Written:
+    """A cluster with one small snapshot, the rows then, and a larger state to write next:
+    enough versions for several of the COPY's chunks (~32 KB each)."""
 
-    # Enough versions for several of the COPY's chunks (~32 KB each).
-    return generate(services=30, endpoints=1500, nodes=6, zones=3, seed=3, pods=True)["items"]
+    def __init__(self) -> None:
+        from benchmarks.gen_cluster import generate
+
+        self.cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
+        write_snapshot(self.cluster, small_cluster(), source="watch")
+        self.before = rows()
+        gen = generate(services=30, endpoints=1500, nodes=6, zones=3, seed=3, pods=True)
+        self.items = gen["items"]
+
+    def write(self) -> Snapshot:
+        return write_snapshot(self.cluster, self.items, source="watch")
+
+    def left_as_it_was(self) -> bool:
+        closed = ObjectVersion.objects.filter(last_seq__isnull=False)
+        return rows() == self.before and not closed.exists()
+
+
+@pytest.fixture
+def written() -> Written:
+    return Written()
+
+
+@pytest.fixture
+def sending_thread() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the second thread is PostgreSQL's (SQLite inserts in the calling thread)")
 
 
 def test_the_rows_are_in_the_transaction_after_the_block():
@@ -71,13 +96,9 @@ def test_a_failure_while_the_rows_are_made_sends_nothing():
     assert ObjectVersion.objects.count() == 3  # the connection is fine
 
 
-def test_a_copy_the_server_rejects_fails_the_write_and_leaves_nothing(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("the second thread is PostgreSQL's (SQLite inserts in the calling thread)")
-    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
-    items = generated()
-    write_snapshot(cluster, small_cluster(), source="watch")
-    before = rows()
+def test_a_copy_the_server_rejects_fails_the_write_and_leaves_nothing(
+    monkeypatch, sending_thread, written
+):
     write = beside._Chunks.write
 
     def a_chunk_cut_short(self, data):
@@ -87,44 +108,31 @@ def test_a_copy_the_server_rejects_fails_the_write_and_leaves_nothing(monkeypatc
 
     monkeypatch.setattr(beside._Chunks, "write", a_chunk_cut_short)
     with pytest.raises(DatabaseError, match="COPY"):
-        write_snapshot(cluster, items, source="watch")
-    assert rows() == before
-    assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
+        written.write()
+    assert written.left_as_it_was()
     monkeypatch.undo()
-    assert write_snapshot(cluster, items, source="watch").seq == 2  # the connection is fine
+    assert written.write().seq == 2  # the connection is fine
 
 
-def test_an_analysis_that_fails_while_the_versions_are_sent_leaves_nothing(monkeypatch):
-    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
-    items = generated()
-    write_snapshot(cluster, small_cluster(), source="watch")
-    before = rows()
-
+def test_an_analysis_that_fails_while_the_versions_are_sent_leaves_nothing(monkeypatch, written):
     def engine_bug(*args, **kwargs):
         raise ZeroDivisionError("engine bug")
 
     monkeypatch.setattr(snapshot_write, "add_fixes", engine_bug)
     with pytest.raises(ZeroDivisionError, match="engine bug"):
-        write_snapshot(cluster, items, source="watch")
-    assert rows() == before
-    assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
+        written.write()
+    assert written.left_as_it_was()
     monkeypatch.undo()
-    assert write_snapshot(cluster, items, source="watch").seq == 2
+    assert written.write().seq == 2
 
 
 def test_a_connection_lost_while_the_versions_are_sent_fails_the_write_and_leaves_nothing(
-    monkeypatch,
+    monkeypatch, sending_thread, written
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("the second thread is PostgreSQL's (SQLite inserts in the calling thread)")
     import threading
 
     import psycopg
 
-    cluster = Cluster.objects.create(name="b", source=Cluster.Source.SIMULATED)
-    items = generated()
-    write_snapshot(cluster, small_cluster(), source="watch")
-    before = rows()
     terminated = threading.Event()
     send = CopyBeside._send
 
@@ -148,9 +156,8 @@ def test_a_connection_lost_while_the_versions_are_sent_fails_the_write_and_leave
     monkeypatch.setattr(snapshot_write, "add_fixes", kill_then_analyse)
     monkeypatch.setattr(snapshot_write, "_store_summaries", lambda *a: summaries_stored.append(a))
     with pytest.raises(DatabaseError):
-        write_snapshot(cluster, items, source="watch")
+        written.write()
     assert summaries_stored == []  # the sending thread's error ended the write, at its block
     monkeypatch.undo()
-    assert rows() == before  # (a new connection: the old one died)
-    assert not ObjectVersion.objects.filter(last_seq__isnull=False).exists()
-    assert write_snapshot(cluster, items, source="watch").seq == 2
+    assert written.left_as_it_was()  # (a new connection: the old one died)
+    assert written.write().seq == 2
