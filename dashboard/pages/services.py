@@ -151,7 +151,7 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     limits = Thresholds.of(cluster)
     # The page's keys with the count of all, as the API reads them (one statement where the
     # query allows); a page past the end is the last page, read again.
-    keyed = keys_reader(cluster.pk, snapshot.seq, query, limits, volumes)
+    keyed = keys_reader(snapshot, query, limits, volumes)
     keys = keyed((page - 1) * PAGE_SIZE, PAGE_SIZE)
     # No row on the first page is no row at all; past it, the count tells the last page.
     total = keys[0][1] if keys else (count_of(keyed) if page > 1 else 0)

@@ -71,7 +71,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
             found, snapshot = cluster_and_snapshot(cluster, seq)
             if "format" in query.validated_data:
                 return export_response(query.validated_data["format"], found.name, None, [])
-            return Response(self._page(query, Thresholds.of(found), found.pk, snapshot, None))
+            return Response(self._page(query, Thresholds.of(found), snapshot, None))
         # Before the cache: a refused query is never answered from it.
         refused = policy_error(
             lambda: ServiceSummary.objects.at(ref.cluster_id, ref.seq),
@@ -92,7 +92,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
             # page that is not cached costs no query for them.
             snapshot = ref.partial()
             volumes = SnapshotVolumes(snapshot, ref.volume_state)
-            return self._page(query, Thresholds.of(ref), ref.cluster_id, snapshot, volumes)
+            return self._page(query, Thresholds.of(ref), snapshot, volumes)
 
         # Monthly figures follow the volumes, which change without a new snapshot; health
         # follows the cluster's alert threshold.
@@ -123,15 +123,13 @@ class ServiceViewSet(viewsets.GenericViewSet):
         renderer = self.get_renderers()[0]
         return renderer, renderer.media_type
 
-    def _page(
-        self, query, limits: Thresholds, cluster_id: int, snapshot, volumes: SnapshotVolumes | None
-    ) -> dict:
+    def _page(self, query, limits: Thresholds, snapshot, volumes: SnapshotVolumes | None) -> dict:
         keyed: KeysReader = no_keys
         if snapshot is not None:
             volumes = volumes or SnapshotVolumes(snapshot)
             wanted = dict(query.validated_data)
             wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
-            keyed = keys_reader(cluster_id, snapshot.seq, wanted, limits, volumes)
+            keyed = keys_reader(snapshot, wanted, limits, volumes)
         self.paginator.snapshot = snapshot
         listed = summary_values(self.paginator.page_keys(keyed, self.request, view=self))
         shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}

@@ -1,6 +1,7 @@
-"""The Services list's keys written as SQL (routing.figures.service_keys) against the ORM's
-queryset for the same query (service_list.filtered_services): the same keys in the same order,
-with the same total, for every ordering the SQL writes and the filters it applies."""
+"""The Services list's keys (routing.figures.service_keys), from the snapshot's index in process
+(routing.service_index), against the ORM's queryset for the same query
+(service_list.filtered_services): the same keys in the same order, with the same total, for
+every ordering the index answers and the filters it applies."""
 
 import itertools
 
@@ -11,16 +12,17 @@ from django.test.utils import CaptureQueriesContext
 
 from benchmarks.gen_cluster import generate
 from routing.figures.health import Thresholds
-from routing.figures.service_keys import keys_reader, keys_statement
+from routing.figures.service_keys import keys_reader, orm_only
 from routing.figures.service_list import ORDERINGS, filtered_services
 from routing.models import Cluster, ServiceSummary, Snapshot
+from routing.service_index.load import snapshot_rows
 from routing.snapshots import write_snapshot
 
 from .conftest import plan_without_seqscan
 
 pytestmark = pytest.mark.django_db
 
-# One value of each filter the SQL applies, and its other values where it has them.
+# One value of each filter the index applies, and its other values where it has them.
 FILTERS = [
     {},
     {"namespace": "payments"},
@@ -58,6 +60,10 @@ def two_snapshots(django_db_setup, django_db_blocker):
         cluster.delete()
 
 
+def at(cluster, seq: int) -> Snapshot:
+    return Snapshot.objects.get(cluster=cluster, seq=seq)
+
+
 def orm_slice(cluster, seq: int, query: dict, offset: int, size: int, limits=None) -> list[tuple]:
     limits = limits or Thresholds.of(cluster)
     rows = filtered_services(ServiceSummary.objects.at(cluster.pk, seq), query, limits)
@@ -65,14 +71,14 @@ def orm_slice(cluster, seq: int, query: dict, offset: int, size: int, limits=Non
     return list(counted[offset : offset + size])
 
 
-def test_the_sql_gives_the_orms_keys_for_every_ordering_and_filter(two_snapshots):
+def test_the_index_gives_the_orms_keys_for_every_ordering_and_filter(two_snapshots):
     cluster = two_snapshots
     limits = Thresholds.of(cluster)
     compared = nonempty = 0
     for seq, filters, ordering in itertools.product((1, 2), FILTERS, SQL_ORDERINGS):
         query = {**filters, "ordering": ordering}
-        assert keys_statement(cluster.pk, seq, query, limits) is not None, query
-        read = keys_reader(cluster.pk, seq, query, limits, None)
+        assert not orm_only(query), query
+        read = keys_reader(at(cluster, seq), query, limits, None)
         for offset, size in ((0, 100), (100, 100), (0, 1), (7, 30), (1000, 10)):
             got = [tuple(r) for r in read(offset, size)]
             assert got == orm_slice(cluster, seq, query, offset, size), (seq, query, offset)
@@ -86,8 +92,8 @@ def test_the_order_by_health_follows_the_thresholds(two_snapshots):
     strict, lax = Thresholds(1.05, 0.1), Thresholds(3.0, 0.9)
     for ordering in ("health", "-health"):
         query = {"ordering": ordering}
-        under = {t: keys_reader(cluster.pk, 2, query, t, None)(0, 240) for t in (strict, lax)}
-        assert under[strict] != under[lax]  # the thresholds reach the statement
+        under = {t: keys_reader(at(cluster, 2), query, t, None)(0, 240) for t in (strict, lax)}
+        assert under[strict] != under[lax]  # the thresholds reach the order
         for limits, keys in under.items():
             assert [tuple(k) for k in keys] == orm_slice(cluster, 2, query, 0, 240, limits)
 
@@ -95,8 +101,8 @@ def test_the_order_by_health_follows_the_thresholds(two_snapshots):
 def test_each_snapshot_lists_its_own_rows(two_snapshots):
     cluster, limits = two_snapshots, Thresholds.of(two_snapshots)
     query = {"policy": "PreferSameNode", "ordering": "name"}
-    before = keys_reader(cluster.pk, 1, query, limits, None)(0, 1000)
-    after = keys_reader(cluster.pk, 2, query, limits, None)(0, 1000)
+    before = keys_reader(at(cluster, 1), query, limits, None)(0, 1000)
+    after = keys_reader(at(cluster, 2), query, limits, None)(0, 1000)
     assert before[0][1] == len(before) and after[0][1] == len(after)
     names = {
         k: (ns, n) for k, ns, n in ServiceSummary.objects.values_list("pk", "namespace", "name")
@@ -115,10 +121,10 @@ def test_each_snapshot_lists_its_own_rows(two_snapshots):
         {"search": "a", "ordering": "health"},
     ],
 )
-def test_what_the_sql_does_not_write_goes_through_the_orm(two_snapshots, query):
+def test_what_the_index_does_not_answer_goes_through_the_orm(two_snapshots, query):
     cluster = two_snapshots
-    assert keys_statement(cluster.pk, 2, query, Thresholds.of(cluster)) is None
-    read = keys_reader(cluster.pk, 2, query, Thresholds.of(cluster), None)
+    assert orm_only(query)
+    read = keys_reader(at(cluster, 2), query, Thresholds.of(cluster), None)
     got = read(0, 50)
     assert got and got == orm_slice(cluster, 2, query, 0, 50)
 
@@ -126,8 +132,7 @@ def test_what_the_sql_does_not_write_goes_through_the_orm(two_snapshots, query):
 def test_monthly_cost_is_left_to_the_orm(two_snapshots):
     # It orders by an annotation over the volumes (service_list.with_monthly_cost).
     for ordering in ("monthly_cost", "-monthly_cost"):
-        query = {"ordering": ordering}
-        assert keys_statement(two_snapshots.pk, 2, query, Thresholds.of(two_snapshots)) is None
+        assert orm_only({"ordering": ordering})
 
 
 @pytest.mark.parametrize(
@@ -166,36 +171,32 @@ postgresql_only = pytest.mark.skipif(
 
 @postgresql_only
 def test_the_latest_snapshot_is_read_from_its_open_rows_in_one_statement(two_snapshots):
-    cluster, limits = two_snapshots, Thresholds.of(two_snapshots)
-    query = {"policy": "PreferSameNode", "ordering": "-cost"}
-    read = keys_reader(cluster.pk, 2, query, limits, None)
+    cluster = two_snapshots
     with CaptureQueriesContext(connection) as captured:
-        keys = read(0, 1000)
-    assert keys and [tuple(k) for k in keys] == orm_slice(cluster, 2, query, 0, 1000)
+        rows = snapshot_rows(cluster.pk, 2)
     assert len(captured) == 1 and '"last_seq" IS NULL' in captured[0]["sql"]
+    assert sorted(r[0] for r in rows) == sorted(
+        ServiceSummary.objects.at(cluster.pk, 2).values_list("pk", flat=True)
+    )
     # The statement is one the open rows' covering index answers (migration 0027): the planner
     # may prefer a scan of this small table, so the alternative is taken away.
-    plan = plan_without_seqscan(*keys_statement(cluster.pk, 2, query, limits, open_rows=True))
-    assert "routing_ss_open_list_cover" in plan, plan
+    plan = plan_without_seqscan(captured[0]["sql"])
+    assert "Index Only Scan using routing_ss_open_list_cover" in plan, plan
 
 
 @postgresql_only
-def test_a_page_read_after_a_later_snapshot_committed_is_still_the_asked_snapshots():
-    """The open rows are the snapshot's only until the next one commits: a reader of snapshot 1
-    made before snapshot 2 and read after it gives snapshot 1's keys (the interval test)."""
+def test_a_snapshot_read_after_a_later_one_committed_is_still_its_own():
+    """The open rows are the snapshot's only until the next one commits: snapshot 1's rows read
+    after snapshot 2 committed are snapshot 1's (the interval test)."""
     cluster = Cluster.objects.create(name="keys-race", source=Cluster.Source.UPLOAD)
     items = generate(services=60, endpoints=200, nodes=6, zones=3, seed=3, pods=False)["items"]
     write_snapshot(cluster, items, source="upload")
-    limits = Thresholds.of(cluster)
-    query = {"policy": "PreferSameNode", "ordering": "name"}
-    read = keys_reader(cluster.pk, 1, query, limits, None)
-    first = [tuple(k) for k in read(0, 100)]
-    assert first == orm_slice(cluster, 1, query, 0, 100)
+    first = sorted(snapshot_rows(cluster.pk, 1))
     for service in (o for o in items if o["kind"] == "Service"):
         service["spec"]["trafficDistribution"] = "PreferSameNode"
     write_snapshot(cluster, items, source="upload")
-    assert len(orm_slice(cluster, 2, query, 0, 100)) > len(first)  # snapshot 2 lists more
     with CaptureQueriesContext(connection) as captured:
-        again = [tuple(k) for k in read(0, 100)]
+        again = sorted(snapshot_rows(cluster.pk, 1))
     assert again == first
     assert len(captured) == 3  # the open rows (none: seq 1 is not the latest), the test, seq 1's
+    assert sorted(snapshot_rows(cluster.pk, 2)) != first
