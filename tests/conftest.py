@@ -20,7 +20,10 @@ def _empty_cache():
     """Tests reuse database ids (SQLite, rolled-back transactions): start each with no cache."""
     from django.core.cache import cache
 
+    from routing.service_index.cache import forget_all
+
     cache.clear()
+    forget_all()  # the Services list's in-process indexes, keyed by snapshot id and instant
     yield
 
 

@@ -149,8 +149,8 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     """The rows of one page, as the list API would give them, plus the totals the page shows."""
     volumes = SnapshotVolumes(snapshot)
     limits = Thresholds.of(cluster)
-    # The page's keys with the count of all, as the API reads them (one statement where the
-    # query allows); a page past the end is the last page, read again.
+    # The page's keys with the count of all, as the API reads them (from the snapshot's index
+    # in this process where the query allows); a page past the end is the last page, again.
     keyed = keys_reader(snapshot, query, limits, volumes)
     keys = keyed((page - 1) * PAGE_SIZE, PAGE_SIZE)
     # No row on the first page is no row at all; past it, the count tells the last page.

@@ -41,7 +41,7 @@ KNOWN_POLICIES = ("PreferSameZone", "PreferClose", "PreferSameNode", "Auto", "no
 # the most severe diagnostic's rank: no JSON is read to filter or sort (migration 0017).
 # Each sort key's column, ascending; `-key` is the same, descending. Ties (and `name` itself)
 # are broken by namespace and name, bytewise; the text columns are compared bytewise too.
-# routing.figures.service_keys writes the same order as SQL.
+# routing.service_index orders a snapshot's index the same way.
 SORT_COLUMNS: dict[str, str | None] = {
     "name": None,
     "policy": "policy",
@@ -199,8 +199,8 @@ def _bytewise(field: str):
 
 def column_tests(query: dict) -> list[tuple[str, str, Any]]:
     """The query's filters that test one column against a value, as (column, lookup, value):
-    all but `search` and `zone`. Applied by filtered_services through the ORM and written as
-    SQL by routing.figures.service_keys."""
+    all but `search` and `zone`. Applied by filtered_services through the ORM and by
+    routing.service_index to a snapshot's index."""
     tests: list[tuple[str, str, Any]] = [
         (column, "exact", query[column])
         for column in ("namespace", "policy", "mechanism")

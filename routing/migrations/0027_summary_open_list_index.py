@@ -3,7 +3,7 @@
 routing_ss_list_cover (0008, 0018, 0020) keys rows by (cluster, first_seq): the latest
 snapshot's list scanned every row the cluster ever had, closed ones included, and a watcher
 that writes every few seconds keeps 30 days of them. The latest snapshot's keys are read from
-this one instead (routing.figures.service_keys): its open rows only, the same columns.
+this one instead (now routing.service_index.load): its open rows only, the same columns.
 """
 
 from django.db import migrations

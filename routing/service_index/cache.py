@@ -85,3 +85,11 @@ def _changed_from_earlier(key: _Key) -> ServiceIndex | None:
         key.cluster_id, key.seq, (base_key.seq, base_key.snapshot_id, base_key.created_at)
     )
     return None if changes is None else base.changed(*changes)
+
+
+def forget_all() -> None:
+    """Drop every kept index: for tests, whose rolled-back transactions let SQLite give a later
+    snapshot a forgotten one's id (the instant differs, unless a test sets it)."""
+    with _lock:
+        _kept.clear()
+        _rows[0] = 0
