@@ -192,13 +192,16 @@ def vacuum_summaries() -> None:
     """Mark the summary table's pages all-visible again after a write changed its rows
     (PostgreSQL).
 
-    The Services list filters, counts and sorts a snapshot's rows from a covering index
-    (routing_ss_list_cover); PostgreSQL answers from the index alone only for heap pages the
-    visibility map marks all-visible, and it weighs that share when it plans. Every write
-    closes and opens rows on pages it then leaves unmarked until autovacuum comes (a minute
-    or more, and only after thousands of changes), so under a watcher's writes every few
-    seconds the list scanned the whole heap instead: 8.3 ms against 4.2 for a page of a
-    filter matching 1,169 of 10,000 rows (docs/benchmarks.md). Vacuuming only visits the
+    The Services list filtered, counted and sorted a snapshot's rows from a covering index
+    (routing_ss_list_cover) for every page; PostgreSQL answers from the index alone only for
+    heap pages the visibility map marks all-visible, and it weighs that share when it plans.
+    Every write closes and opens rows on pages it then leaves unmarked until autovacuum comes
+    (a minute or more, and only after thousands of changes), so under a watcher's writes
+    every few seconds the list scanned the whole heap instead: 8.3 ms against 4.2 for a page
+    of a filter matching 1,169 of 10,000 rows (docs/benchmarks.md). Since the list's pages
+    come from an index in each web process (routing.service_index), only that index's whole
+    reads (a process's first of a cluster, an older snapshot's) still scan the covering
+    index; whether vacuuming after each write still pays was not measured again. Vacuuming only visits the
     pages the write touched. SKIP_LOCKED: a writer never waits on another's (or autovacuum's)
     vacuum of the table; the next write's catches up. INDEX_CLEANUP ON: PostgreSQL would
     otherwise skip cleaning the indexes when few pages hold dead rows (a write of a Service or
