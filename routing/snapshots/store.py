@@ -201,11 +201,12 @@ def vacuum_summaries() -> None:
     of a filter matching 1,169 of 10,000 rows (docs/benchmarks.md). Since the list's pages
     come from an index in each web process (routing.service_index), only that index's whole
     reads (a process's first of a cluster, an older snapshot's) still scan the covering
-    index; whether vacuuming after each write still pays was not measured again. Vacuuming only visits the
-    pages the write touched. SKIP_LOCKED: a writer never waits on another's (or autovacuum's)
-    vacuum of the table; the next write's catches up. INDEX_CLEANUP ON: PostgreSQL would
-    otherwise skip cleaning the indexes when few pages hold dead rows (a write of a Service or
-    two), and those pages stay unmarked until it does.
+    index; whether vacuuming after each write still pays was not measured again.
+
+    Vacuuming only visits the pages the write touched. SKIP_LOCKED: a writer never waits on
+    another's (or autovacuum's) vacuum of the table; the next write's catches up. INDEX_CLEANUP
+    ON: PostgreSQL would otherwise skip cleaning the indexes when few pages hold dead rows (a
+    write of a Service or two), and those pages stay unmarked until it does.
     """
     # VACUUM cannot run inside a transaction; a caller's outer transaction (a test's) skips it.
     if connection.vendor != "postgresql" or connection.in_atomic_block:
