@@ -33,15 +33,15 @@ COLUMNS = (
 
 def snapshot_rows(cluster_id: int, seq: int) -> list[tuple]:
     """The COLUMNS of the Services of snapshot `seq` of the cluster, in no particular order."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(_statement(open_rows=True), [cluster_id, cluster_id, seq])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_open_rows_statement(), [cluster_id, cluster_id, seq])
             rows = cursor.fetchall()
-            # No row: a snapshot without Services, or `seq` was not the latest as it ran.
-            if rows or not _later_snapshot(cursor, cluster_id, seq):
-                return rows
-        cursor.execute(_statement(open_rows=False), [cluster_id, seq, seq])
-        return cursor.fetchall()
+        # No row: a snapshot without Services, or `seq` was not the latest as it ran.
+        if rows or not Snapshot.objects.filter(cluster_id=cluster_id, seq__gt=seq).exists():
+            return rows
+    at = ServiceSummary.objects.at(cluster_id, seq).order_by()
+    return list(at.values_list(*COLUMNS))
 
 
 def changed_rows(
@@ -101,21 +101,10 @@ def _later() -> str:
     return f"EXISTS (SELECT 1 FROM {table} WHERE cluster_id = %s AND seq > %s)"
 
 
-def _later_snapshot(cursor, cluster_id: int, seq: int) -> bool:
-    cursor.execute(f"SELECT {_later()}", [cluster_id, seq])
-    return cursor.fetchone()[0]
-
-
-def _statement(*, open_rows: bool) -> str:
-    if open_rows:
-        # An InitPlan that PostgreSQL evaluates once, before the scan.
-        tests = [f"{_column('cluster')} = %s", f"{_column('last_seq')} IS NULL", f"NOT {_later()}"]
-    else:  # ServiceSummary.objects.at(cluster, seq): the rows whose interval holds seq
-        tests = [
-            f"{_column('cluster')} = %s",
-            f"{_column('first_seq')} <= %s",
-            f"({_column('last_seq')} IS NULL OR {_column('last_seq')} > %s)",
-        ]
+def _open_rows_statement() -> str:
+    """The COLUMNS of the cluster's open rows, none if a snapshot follows a seq: an InitPlan
+    that PostgreSQL evaluates once, before the scan (parameters: cluster, cluster, seq)."""
+    tests = [f"{_column('cluster')} = %s", f"{_column('last_seq')} IS NULL", f"NOT {_later()}"]
     table = connection.ops.quote_name(ServiceSummary._meta.db_table)
     selected = ", ".join(_column(c) for c in COLUMNS)
     return f"SELECT {selected} FROM {table} WHERE {' AND '.join(tests)}"
