@@ -2,7 +2,7 @@
 
 bench_api.py measures the cold list under load, where every process shares two cores; this
 says where a request's CPU goes, without the load: it sends bench_api's never-repeating list
-queries one after another through Django's test client in this process (token auth, DEBUG
+queries (or, with `--endpoint detail`, its Service details, each Service once) one after another through Django's test client in this process (token auth, DEBUG
 off, the answer cache off, the production settings otherwise) and reads
 
 - this process's CPU time (`time.process_time`): Django, DRF, the ORM, serialising;
@@ -23,6 +23,7 @@ import os
 import statistics
 import sys
 import time
+from itertools import cycle
 from pathlib import Path
 
 import orjson
@@ -38,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=400, help="cold queries per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument(
+        "--endpoint",
+        choices=("coldlist", "detail"),
+        default="coldlist",
+        help="bench_api's never-repeating list queries, or its Service details",
+    )
     own, rest = parser.parse_known_args(argv)
     # The cluster and database options are bench_api.py's (--services, --reuse, --pg, ...).
     api = api_args([*rest, "--runs", "coldlist"])
@@ -76,7 +83,9 @@ def main(argv: list[str] | None = None) -> dict:
     client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {plan['token']}")
     for path in plan["coldlist-warmup"][:50]:  # imports, connections, PostgreSQL's buffers
         assert client.get(path).status_code == 200
-    paths = iter(plan["coldlist"])
+    # Each detail path names another Service; the answer cache is off, so none is answered
+    # from it even when the list wraps around.
+    paths = iter(plan["coldlist"]) if args.endpoint == "coldlist" else cycle(plan["detail"])
     sent = [0]
 
     def count(execute, sql, params, many, context):  # lighter than recording each query
@@ -106,7 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
         )
         r = rounds[-1]
         print(
-            f"{n} cold list requests: Python {r['pythonCpuMs']} ms, PostgreSQL "
+            f"{n} {args.endpoint} requests: Python {r['pythonCpuMs']} ms, PostgreSQL "
             f"{r['postgresCpuMs']} ms of CPU, {r['wallMs']} ms wall, {r['queries']} queries each",
             flush=True,
         )

@@ -16,6 +16,8 @@ the second time one connection runs it, so only long-lived (pooled) connections 
 Elsewhere (SQLite, or the cache off) this is Django's own cursor.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import connection
 from django.db.utils import NotSupportedError
@@ -59,3 +61,33 @@ def _fetch(sql: str, params, one: bool):
     with cursor() as c:
         c.execute(sql, params)
         return c.fetchone() if one else c.fetchall()
+
+
+class Statement(NamedTuple):
+    """A queryset's SQL compiled once, with its parameters named (`compiled`)."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    def fetch(self, *, one: bool = False, **values):
+        """`fetch` of this statement with the named parameters' values."""
+        return fetch(self.sql, [values[name] for name in self.names], one=one)
+
+
+def compiled(queryset, **stand_ins) -> Statement:
+    """`queryset`'s SQL as the ORM compiles it for this connection, built once with `stand_ins`'
+    values where a request's own go, each parameter named by the stand-in it was built with.
+
+    The ORM took longer to build and compile a request's small query than PostgreSQL to run
+    it prepared (docs/benchmarks.md); this keeps the ORM as the one place the query is written.
+    The stand-ins must be distinct and the query must have no other parameter; its columns must
+    need no conversion by the ORM (the rows are the cursor's as they come)."""
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    names = {value: name for name, value in stand_ins.items()}
+    assert len(names) == len(stand_ins), f"stand-ins must differ: {stand_ins}"
+    unknown = [p for p in params if p not in names]
+    assert not unknown, f"parameters that are not stand-ins: {unknown}"
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    assert not converters, f"columns the ORM would convert: {converters}"
+    return Statement(sql, tuple(names[p] for p in params))

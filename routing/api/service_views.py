@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from routing.api.cache import canonical_query, page_key, snapshot_json
 from routing.api.lookups import (
     check_service_key,
-    cluster_and_existing_snapshot,
     cluster_and_snapshot,
+    existing_ref,
     snapshot_ref,
 )
 from routing.api.pagination import OneScanPagination
@@ -154,13 +154,16 @@ class ServiceDetailView(APIView):
         check_service_key(namespace, service)
         query = ServiceDetailQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        seq = query.validated_data.get("snapshot")
-        found, snapshot = cluster_and_existing_snapshot(cluster, seq)
+        # The snapshot as far as the prepared lookup reads it, with its volume state; what
+        # else the report needs comes with its row (or, analysed now, is loaded on first use).
+        ref = existing_ref(cluster, query.validated_data.get("snapshot"))
+        snapshot = ref.partial()
         report = service_detail(
             snapshot,
             namespace,
             service,
             proxy=query.validated_data["proxy"],
+            volumes=SnapshotVolumes(snapshot, ref.volume_state),
         )
         if report is None:
             raise NotFound(f"There is no Service {namespace}/{service} in snapshot {snapshot.seq}.")

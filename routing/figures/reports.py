@@ -7,12 +7,17 @@ Service object and EndpointSlices (and on Pods only when clients are weighted by
 all that is read, about a thousand small rows for a thousand-node cluster instead of the snapshot.
 """
 
+import functools
 import zlib
 from typing import Any, Literal
 
 import orjson
 from django.conf import settings
+from django.db import connection
+from django.db.models import Subquery, TextField
+from django.db.models.functions import Cast
 
+from routing import prepared
 from routing.engine.model import SERVICE_NAME_LABEL
 from routing.engine.service_entry import service_entry
 from routing.fixes import add_fixes
@@ -20,7 +25,7 @@ from routing.models import ObjectVersion, ServiceSummary, Snapshot
 from routing.options import cluster_options
 from routing.snapshots import decode
 from routing.snapshots.trim import KINDS
-from routing.volumes.lookup import model_check, volume_for, volume_json
+from routing.volumes.lookup import SnapshotVolumes, model_check, volume_json
 from routing.workloads import KINDS as WORKLOAD_KINDS
 
 
@@ -64,12 +69,14 @@ def service_detail(
     name: str,
     *,
     proxy: ProxyDetail = "zones",
+    volumes: SnapshotVolumes | None = None,
 ) -> dict[str, Any] | None:
     """The report entry (docs/analysis-report.md) for one Service, or None if it is not there.
 
     `proxy="zones"` gives kube-proxy's behaviour per zone plus the nodes that differ (stored);
     `"nodes"` one entry per node (analysed now). The Service's traffic volume, when one is set,
-    fills in the monthly figures, as `analyze --monthly-gb` would.
+    fills in the monthly figures, as `analyze --monthly-gb` would; `volumes` are the snapshot's
+    when the caller has them (their state read with the snapshot: one query fewer).
     """
     entry: dict[str, Any] | None = None
     if proxy == "zones":
@@ -80,7 +87,8 @@ def service_detail(
         entry = analyzed_report(snapshot, namespace, name, proxy)
     if not entry:
         return None
-    volume = volume_for(snapshot, namespace, name)
+    key = (namespace, name)
+    volume = (volumes or SnapshotVolumes(snapshot)).get({key}).get(key)
     if volume is not None:  # without one the entry is the engine's own (monthly figures null)
         with_volume(entry, volume.gb)
         entry["cost"]["volume"] = volume_json(volume)
@@ -111,20 +119,49 @@ def with_volume(entry: dict[str, Any], gb: float) -> dict[str, Any]:
 def stored_report(snapshot: Snapshot, namespace: str, name: str) -> dict[str, Any] | None:
     """The entry stored with the snapshot: {} when the Service is not in the snapshot; None
     when its row has no stored report (written before reports were stored)."""
-    row = (
-        ServiceSummary.objects.at(snapshot.cluster_id, snapshot.seq)
-        .filter(namespace=namespace, name=name)
-        .values_list("pk", "report")
-        .first()
+    row = _report_statement(connection.vendor).fetch(
+        one=True,
+        snapshot=snapshot.pk,
+        cluster=snapshot.cluster_id,
+        seq=snapshot.seq,
+        namespace=namespace,
+        name=name,
     )
     if row is None:
         return {}
-    report = row[1]
-    if report is None or not snapshot.cluster_report:
+    report, cluster_json = row
+    cluster = orjson.loads(cluster_json) if cluster_json is not None else None
+    if report is None or not cluster:
         return None
     entry: dict[str, Any] = orjson.loads(zlib.decompress(report))
-    entry["cluster"] = snapshot.cluster_report
+    entry["cluster"] = cluster
     return entry
+
+
+@functools.cache
+def _report_statement(vendor: str) -> prepared.Statement:
+    """The Service's stored report with its snapshot's cluster section (as JSON text), in one
+    prepared statement: the Service detail's query, built and compiled by the ORM per request,
+    cost more than PostgreSQL spent on it (docs/benchmarks.md)."""
+    # Stand-ins in the columns' ranges: the ORM compiles a lookup that no row can match (a
+    # negative seq) as an empty result, without SQL.
+    cluster, seq, snapshot = 2_147_483_001, 2_147_483_002, 2_147_483_003
+    cluster_section = Snapshot.objects.filter(pk=snapshot).order_by().values("cluster_report")
+    rows = (
+        ServiceSummary.objects.at(cluster, seq)
+        .filter(namespace="\x00namespace", name="\x00name")
+        .order_by()
+        .annotate(cluster_json=Cast(Subquery(cluster_section), TextField()))
+        .values_list("report", "cluster_json")
+    )
+    return prepared.compiled(
+        rows,
+        cluster=cluster,
+        seq=seq,
+        snapshot=snapshot,
+        namespace="\x00namespace",
+        name="\x00name",
+    )
 
 
 def analyzed_report(
