@@ -54,6 +54,29 @@ def test_a_list_request_plans_its_statements_once_per_connection(
 
 
 @pytest.mark.django_db
+def test_a_service_detail_plans_its_statements_once_per_connection(
+    demo_cluster, token_client, settings
+):
+    client = token_client("viewer")
+    settings.API_CACHE_SECONDS = 0
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    paths = [f"/api/v1/clusters/demo/services/shop/{name}/" for name in ("payments", "cart")]
+    for path in paths * 2:
+        assert client.get(path).status_code == 200
+    statements = prepared_statements()
+    # The token, the snapshot, and the report with the snapshot's cluster section: three, all
+    # prepared (the ORM's per-request query for the report is gone).
+    assert _TOKEN_SQL.replace("%s", "$1") in statements
+    assert any("FROM routing_snapshot s JOIN routing_cluster c" in s for s in statements)
+    assert any('"routing_servicesummary"."report"' in s for s in statements)
+    assert len(statements) == 3, statements
+    first = [client.get(path).json() for path in paths]
+    assert sorted(prepared_statements()) == sorted(statements)
+    assert first == [client.get(path).json() for path in paths]
+
+
+@pytest.mark.django_db
 def test_without_prepared_statements_nothing_is_prepared(demo_cluster, token_client, settings):
     client = token_client("viewer")
     settings.API_CACHE_SECONDS = 0

@@ -345,13 +345,22 @@ def test_the_cache_can_be_turned_off(
         client.get(URL)
 
 
-def test_detail_reads_three_rows(demo_cluster, token_client, django_assert_max_num_queries):
+def test_detail_costs_three_queries_and_one_per_volume_source(
+    demo_cluster, token_client, settings, django_assert_num_queries
+):
+    settings.API_CACHE_SECONDS = 0
     client = token_client("editor")
-    client.put(f"{URL}shop/payments/volume/", {"monthlyGb": "10"}, format="json")
-    # token with user and role, snapshot, report, the volumes' state, the Service's volume
-    with django_assert_max_num_queries(5):
+    client.get(f"{URL}shop/payments/")  # the token's first use is recorded once
+    # token with user and role, snapshot with the volumes' state, report with the snapshot's
+    # cluster section; no volume source, so nothing more
+    with django_assert_num_queries(3):
         body = client.get(f"{URL}shop/payments/").json()
-    assert body["cost"]["monthlyGb"] == 10.0
+    assert body["cost"]["monthlyGb"] is None and body["cluster"]["zones"]
+    client.put(f"{URL}shop/payments/volume/", {"monthlyGb": "10"}, format="json")
+    # ... and the cluster's manual volumes, which the state says it has
+    with django_assert_num_queries(4):
+        body = client.get(f"{URL}shop/payments/").json()
+    assert body["cost"]["monthlyGb"] == 10.0 and body["cost"]["volume"]["source"] == "manual"
 
 
 @pytest.mark.parametrize("page", ["2", "0", "-1", "x", "99999999999999999999999", "1e3"])
