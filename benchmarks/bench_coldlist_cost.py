@@ -2,8 +2,9 @@
 
 bench_api.py measures the cold list under load, where every process shares two cores; this
 says where a request's CPU goes, without the load: it sends bench_api's never-repeating list
-queries (or, with `--endpoint detail`, its Service details, each Service once) one after another through Django's test client in this process (token auth, DEBUG
-off, the answer cache off, the production settings otherwise) and reads
+queries (or, with `--endpoint detail`, its Service details, each Service once) one after
+another through Django's test client in this process (token auth, DEBUG off, the answer cache
+off, the production settings otherwise) and reads
 
 - this process's CPU time (`time.process_time`): Django, DRF, the ORM, serialising;
 - the PostgreSQL backend's CPU time, from /proc/<its pid>/stat (the server must be local);
