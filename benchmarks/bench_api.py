@@ -148,12 +148,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "not scan (default 0)",
     )
     parser.add_argument(
-        "--no-vacuum",
-        action="store_true",
-        help="the snapshots written here skip the vacuum of the summary table after each "
-        "write (routing.snapshots.store.vacuum_summaries), to measure what it is worth",
-    )
-    parser.add_argument(
         "--volume-rounds",
         type=int,
         default=2,
@@ -547,11 +541,6 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{plan['count']} Services; {args.server} server, {args.workers} workers, cache {cache}")
     results: dict = {"machine": m, "server": args.server, "workers": args.workers, "cache": cache}
     writer = None
-    if args.no_vacuum:  # the writes are this process's; the servers write nothing
-        from routing.snapshots import store
-
-        store.vacuum_summaries = lambda: None
-    results["vacuum"] = not args.no_vacuum
     if args.write_every > 0 or args.history > 0:
         writer = SnapshotWriter(
             plan["cluster"],

@@ -8,7 +8,6 @@ from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from routing.models import Cluster, ObjectVersion, ServiceSummary, Snapshot
-from routing.snapshots.store import vacuum_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,5 @@ def prune(cluster: Cluster, *, now: datetime | None = None) -> int:
             freed += n
             n, _ = stale.filter(~Exists(covered)).delete()
             freed += n
-        if freed:
-            transaction.on_commit(vacuum_summaries, robust=True)
     logger.info("cluster %s: pruned %d snapshot(s) and %d interval(s)", locked.name, deleted, freed)
     return deleted

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 import orjson
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from psycopg.types.json import set_json_dumps
 
@@ -166,7 +166,11 @@ def _store_summaries(
     """Open summary intervals for `summaries` (prepare.summary_items: made as they stream into
     the database) and close the ones they replace; with a `scope`, Services outside it stay as
     they are. `open_rows`: _open_summaries(cluster, scope), when the caller has read them
-    already. If any row closed or opened, the table is vacuumed once the transaction commits."""
+    already.
+
+    No vacuum follows (autovacuum's alone): one after each write, to keep the table's pages
+    all-visible for the Services list's index-only scans, stopped paying once the list's pages
+    came from routing.service_index, and cost PostgreSQL 18-29 ms a write (docs/benchmarks.md)."""
     if open_rows is None:
         open_rows = _open_summaries(cluster, scope)
     unchanged: set[tuple[str, str]] = set()
@@ -179,40 +183,11 @@ def _store_summaries(
             fields = s.row_fields()
             yield (cluster.pk, *key, seq, s.digest, *(fields[f] for f in _SUMMARY_FIELDS))
 
-    opened = _insert(ServiceSummary, _SUMMARY_COLUMNS, new_rows())
+    _insert(ServiceSummary, _SUMMARY_COLUMNS, new_rows())
     # Open rows replaced, or of Services gone: closed after the new rows are in (nothing
     # requires one open row per Service at any instant; the cluster's row lock is held).
     to_close = [pk for key, (pk, _) in open_rows.items() if key not in unchanged]
     _close(ServiceSummary, to_close, seq)
-    if to_close or opened:
-        transaction.on_commit(vacuum_summaries, robust=True)
-
-
-def vacuum_summaries() -> None:
-    """Mark the summary table's pages all-visible again after a write changed its rows
-    (PostgreSQL).
-
-    The Services list filtered, counted and sorted a snapshot's rows from a covering index
-    (routing_ss_list_cover) for every page; PostgreSQL answers from the index alone only for
-    heap pages the visibility map marks all-visible, and it weighs that share when it plans.
-    Every write closes and opens rows on pages it then leaves unmarked until autovacuum comes
-    (a minute or more, and only after thousands of changes), so under a watcher's writes
-    every few seconds the list scanned the whole heap instead: 8.3 ms against 4.2 for a page
-    of a filter matching 1,169 of 10,000 rows (docs/benchmarks.md). Since the list's pages
-    come from an index in each web process (routing.service_index), only that index's whole
-    reads (a process's first of a cluster, an older snapshot's) still scan the covering
-    index; whether vacuuming after each write still pays was not measured again.
-
-    Vacuuming only visits the pages the write touched. SKIP_LOCKED: a writer never waits on
-    another's (or autovacuum's) vacuum of the table; the next write's catches up. INDEX_CLEANUP
-    ON: PostgreSQL would otherwise skip cleaning the indexes when few pages hold dead rows (a
-    write of a Service or two), and those pages stay unmarked until it does.
-    """
-    # VACUUM cannot run inside a transaction; a caller's outer transaction (a test's) skips it.
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) routing_servicesummary")
 
 
 def _insert(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
