@@ -87,7 +87,7 @@ class WatchSupervisor:
     when that replica dies its lease expires and another takes the cluster over, waking for it
     when the lease runs out rather than at its next regular tick. The live replicas split the
     clusters evenly: each takes up to its share and a replica over its share (one joined) hands
-    one cluster a tick over.
+    the rest over.
     """
 
     def __init__(self, names: list[str] | None = None, lease_ttl: float = 15.0, **tuning: object):
@@ -180,11 +180,13 @@ class WatchSupervisor:
         fair = self.fair_share(len(clusters))
         self.next_free_at = None
         if len(self.held) > fair:
-            # A replica joined: hand one cluster over per tick (it is taken within a tick;
-            # the watch that takes it relists, so no change is lost) until the split is even.
-            pk = next(reversed(self.held))
-            logger.info("cluster %s: handed over to even out the replicas' share", pk)
-            self._drop(pk, release=True)
+            # A replica joined (or two started together and this one ticked first, alone):
+            # hand what is over the share over at once; the others take it on their next tick,
+            # and each watch that takes one relists, so no change is lost. One a tick left a
+            # replica joining ten clusters' holder uneven for ten ticks (50 s).
+            for pk in list(reversed(self.held))[: len(self.held) - fair]:
+                logger.info("cluster %s: handed over to even out the replicas' share", pk)
+                self._drop(pk, release=True)
             return
         # Leases first, then the watchers: taking a dead replica's clusters over is then a few
         # Redis calls, and no lease waits for the other clusters' watchers to start (each
