@@ -96,6 +96,7 @@ class WatchSupervisor:
         self.holder = f"watch-{uuid.uuid4().hex[:12]}"
         self.presence = Lease(f"{PRESENCE}{self.holder}", ttl=lease_ttl, holder=self.holder)
         self.next_free_at: float | None = None  # when another replica's lease may lapse
+        self.renewed_at = time.monotonic()  # the presence and held leases' last renewal
         self.tuning = tuning
         self.held: dict[int, _Held] = {}
         self.redis = Outage("Redis", backoff=True)
@@ -153,11 +154,25 @@ class WatchSupervisor:
                     set_status(cluster_id, *wanted)
         self.database.succeeded()
 
+    def _keep_alive(self, pending: list[Lease]) -> None:
+        """Renew the presence and the held leases when a third of the lease has passed since
+        they were: starting watchers one after the other (a client each, while the ones started
+        already list their clusters in this process's threads) took longer than the lease
+        under load, and the other replica, seeing this one gone, took every cluster
+        (docs/benchmarks.md, target 5). `pending`: the leases taken whose watchers are yet to
+        start (one lost meanwhile is still started: the next tick's renewal drops it)."""
+        if time.monotonic() - self.renewed_at >= self.lease_ttl / 3:
+            self._announce()
+            self._renew_leases()
+            for lease in pending:
+                lease.renew()
+
     def _announce(self) -> None:
         if not self.names:
             self.presence.renew() or self.presence.acquire()
 
     def _renew_leases(self) -> None:
+        self.renewed_at = time.monotonic()
         for cluster_id, held in list(self.held.items()):
             # Not renewed: the key expired (Redis restarted empty, or this replica was cut off
             # for longer than the lease) or another replica holds the cluster now.
@@ -209,7 +224,8 @@ class WatchSupervisor:
             taken.append((cluster, lease))
         if taken:  # before their watchers report `watching`
             self._write_leases([cluster.pk for cluster, _ in taken])
-        for cluster, lease in taken:
+        for i, (cluster, lease) in enumerate(taken):
+            self._keep_alive([later for _, later in taken[i:]])
             try:
                 watcher = start_watch(
                     cluster, **{**jobstats.watch_hooks(cluster.pk), **self.tuning}

@@ -100,3 +100,33 @@ def test_a_replica_takes_every_lease_before_it_starts_a_watcher(clusters, monkey
         assert started_with == [[True] * 4] * 4
     finally:
         replica.shutdown()
+
+
+def test_leases_are_renewed_while_watchers_start_slowly(clusters, monkeypatch):
+    """Starting watchers one by one can take longer than the lease under load: the presence and
+    the leases already held are renewed between starts, so no other replica sees this one gone
+    and takes its clusters in the meantime."""
+    import routing.jobs.watching as watching
+
+    real_start = watching.start_watch
+    others = WatchSupervisor(lease_ttl=TTL, **FAST)
+    replica = WatchSupervisor(lease_ttl=TTL, **FAST)
+
+    def slow_start(cluster, **tuning):
+        time.sleep(TTL / 2)  # four starts: twice the lease
+        return real_start(cluster, **tuning)
+
+    monkeypatch.setattr(watching, "start_watch", slow_start)
+    try:
+        replica.tick()  # takes all four (alone), 4 x TTL/2 to start them
+        assert len(replica.held) == 4
+        presence = Lease(f"{watching.PRESENCE}{replica.holder}", ttl=TTL).remaining()
+        assert presence is not None  # still there: renewed during the starts
+        for c in clusters:
+            assert Lease(f"watch:{c.pk}", ttl=TTL).remaining() is not None
+        monkeypatch.setattr(watching, "start_watch", real_start)
+        others.tick()  # sees two replicas and every cluster held: takes none
+        assert others.held == {}
+    finally:
+        replica.shutdown()
+        others.shutdown()
