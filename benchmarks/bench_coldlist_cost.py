@@ -122,7 +122,13 @@ def main(argv: list[str] | None = None) -> dict:
         )
     medians = {k: statistics.median(r[k] for r in rounds) for k in rounds[0]}
     print(f"median of {args.rounds} rounds: {medians}")
-    results = {"machine": m, "services": plan["count"], "rounds": rounds, "median": medians}
+    results = {
+        "machine": m,
+        "endpoint": args.endpoint,
+        "services": plan["count"],
+        "rounds": rounds,
+        "median": medians,
+    }
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     return results

@@ -4,8 +4,8 @@ must say it did what it measures; its latencies are not judged.
 
 - bench_api: list pages whose filters and sort never repeat (no cached answer), the cached list
   and the detail, while a 1%-change snapshot is written every second, after a short history;
-- bench_coldlist_cost: the same cold list queries one at a time in process, each request's
-  Python and PostgreSQL CPU;
+- bench_coldlist_cost: the same cold list queries, then the Service details, one at a time in
+  process, each request's Python and PostgreSQL CPU;
 - bench_watchers: clusters split by two `manage.py watch` replicas, changes to the database,
   one replica killed and its clusters taken over, nothing lost;
 - bench_pages: every page and API call it times answers, on a snapshot with measured volumes;
@@ -72,6 +72,15 @@ def test_the_cold_list_cost_benchmark_splits_each_request_s_cpu(tmp_path):
         # from the snapshot's index in the process, read once by the warm-up's requests)
         assert 2 <= r["queries"] <= 3, r
         assert r["pythonCpuMs"] > 0 and r["postgresCpuMs"] >= 0 and r["wallMs"] > 0, r
+    # The Service details, on the same database: token, snapshot, report with its cluster
+    # section (no volume source in the benchmark's cluster).
+    detail = run_benchmark(
+        "bench_coldlist_cost.py", [*args, "--reuse", "--endpoint", "detail"], out
+    )
+    assert detail["endpoint"] == "detail" and len(detail["rounds"]) == 2
+    for r in detail["rounds"]:
+        assert r["queries"] == 3, r
+        assert r["pythonCpuMs"] > 0 and r["wallMs"] > 0, r
 
 
 def test_the_watchers_benchmark_splits_fails_over_and_loses_nothing(tmp_path):
