@@ -25,7 +25,7 @@ from routing.models import ObjectVersion, ServiceSummary, Snapshot
 from routing.options import cluster_options
 from routing.snapshots import decode
 from routing.snapshots.trim import KINDS
-from routing.volumes.lookup import SnapshotVolumes, model_check, volume_json
+from routing.volumes.lookup import SnapshotVolumes, model_check, volume_for, volume_json
 from routing.workloads import KINDS as WORKLOAD_KINDS
 
 
@@ -87,8 +87,7 @@ def service_detail(
         entry = analyzed_report(snapshot, namespace, name, proxy)
     if not entry:
         return None
-    key = (namespace, name)
-    volume = (volumes or SnapshotVolumes(snapshot)).get({key}).get(key)
+    volume = volume_for(snapshot, namespace, name, volumes)
     if volume is not None:  # without one the entry is the engine's own (monthly figures null)
         with_volume(entry, volume.gb)
         entry["cost"]["volume"] = volume_json(volume)

@@ -153,8 +153,13 @@ def volumes_for(snapshot: Snapshot, keys: set[Key] | None = None) -> dict[Key, V
     return SnapshotVolumes(snapshot).get(keys)
 
 
-def volume_for(snapshot: Snapshot, namespace: str, name: str) -> Volume | None:
-    return volumes_for(snapshot, {(namespace, name)}).get((namespace, name))
+def volume_for(
+    snapshot: Snapshot, namespace: str, name: str, volumes: SnapshotVolumes | None = None
+) -> Volume | None:
+    """The Service's volume; `volumes`: the snapshot's, when the caller has them (their state
+    read with the snapshot, routing/api/lookups.py: one query fewer)."""
+    key = (namespace, name)
+    return (volumes or SnapshotVolumes(snapshot)).get({key}).get(key)
 
 
 def volume_json(volume: Volume) -> dict:
