@@ -111,13 +111,13 @@ def holders(redis_url: str, cluster_ids: list[int]) -> dict[int, str | None]:
 
 
 def present(redis_url: str) -> int:
-    """How many replicas have announced themselves (routing.jobs.watching presence leases)."""
+    """How many replicas share the clusters (routing.jobs.presence leases)."""
     import redis
 
-    from routing.jobs.watching import PRESENCE
+    from routing.jobs.presence import SHARING
 
     client = redis.Redis.from_url(redis_url)
-    return sum(1 for _ in client.scan_iter(match=f"trafficlens:{PRESENCE}*"))
+    return sum(1 for _ in client.scan_iter(match=f"trafficlens:{SHARING}*"))
 
 
 def start_replica(args: argparse.Namespace, kubeconfig: Path, log: Path) -> subprocess.Popen:

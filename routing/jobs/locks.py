@@ -19,6 +19,24 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+# Take a lease whose holder is gone: free, or held by a holder with no live key under any of
+# the prefixes (ARGV[3..]: its presence). Atomic, so a holder that renews its presence in the
+# meantime keeps the lease.
+_TAKE_FROM_DEPARTED = """
+local holder = redis.call('get', KEYS[1])
+if holder then
+  if holder == ARGV[1] then
+    return 0
+  end
+  for i = 3, #ARGV do
+    if redis.call('exists', ARGV[i] .. holder) == 1 then
+      return 0
+    end
+  end
+end
+redis.call('set', KEYS[1], ARGV[1], 'px', ARGV[2])
+return 1
+"""
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
   return redis.call('del', KEYS[1])
@@ -75,6 +93,27 @@ class Lease:
             _local[self.key] = (self.holder, time.monotonic() + self.ttl)
             return True
 
+    def claim(self, presence: tuple[str, ...]) -> bool:
+        """Take the lease if it is free or its holder is gone: no lease named a `presence`
+        prefix + the holder is held any more (routing.jobs.watching: a replica's presence lapses
+        well before its clusters' leases, so the clusters of one that died are taken sooner)."""
+        if url := settings.REDIS_URL:
+            prefixes = [f"trafficlens:{prefix}" for prefix in presence]
+            script = _TAKE_FROM_DEPARTED
+            ms = int(self.ttl * 1000)
+            return bool(_client(url).eval(script, 1, self.key, self.holder, ms, *prefixes))
+        with _local_lock:
+            now = time.monotonic()
+            holder, expires = _local.get(self.key, ("", 0.0))
+            if holder and expires > now:
+                if holder == self.holder:
+                    return False
+                for prefix in presence:
+                    if _local.get(f"trafficlens:{prefix}{holder}", ("", 0.0))[1] > now:
+                        return False
+            _local[self.key] = (self.holder, now + self.ttl)
+            return True
+
     def release(self) -> None:
         if url := settings.REDIS_URL:
             _client(url).eval(_RELEASE, 1, self.key, self.holder)
@@ -94,13 +133,15 @@ class Lease:
             return left if holder and left > 0 else None
 
 
-def live_holders(prefix: str) -> int:
-    """How many leases named `prefix` + something are held now (e.g. the watch replicas'
-    presence leases, routing.jobs.watching); at least 1 is the caller's own."""
+def live_holders(prefix: str) -> set[str]:
+    """The names (after `prefix`) of the leases named `prefix` + something held now, e.g. the
+    watch replicas' presence leases (routing.jobs.watching), the caller's own among them."""
+    full = f"trafficlens:{prefix}"
     if url := settings.REDIS_URL:
-        keys = _client(url).scan_iter(match=f"trafficlens:{prefix}*", count=1000)
-        return sum(1 for _ in keys)
+        keys = _client(url).scan_iter(match=f"{full}*", count=1000)
+        return {key.decode()[len(full) :] for key in keys}
     with _local_lock:
         now = time.monotonic()
-        full = f"trafficlens:{prefix}"
-        return sum(1 for k, (_, exp) in _local.items() if k.startswith(full) and exp > now)
+        return {
+            k[len(full) :] for k, (_, exp) in _local.items() if k.startswith(full) and exp > now
+        }

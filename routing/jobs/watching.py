@@ -4,7 +4,8 @@ A replica holds each cluster it watches by two leases, renewed on every tick (a 
 time-to-live): the Redis one (routing.jobs.locks) decides which replica watches it; the database one
 (Cluster.watch_lease_expires_at, one UPDATE per tick for all its clusters) is the heartbeat that
 readers and the scheduler see, so a killed watcher's cluster turns stale and gets the scheduled
-fallback snapshots (routing.tasks) until a replica takes it over.
+fallback snapshots (routing.tasks) until a replica takes it over. Each replica also announces
+itself by a presence of its own (routing.jobs.presence), which tells the others when it died.
 
 Neither an outage of Redis nor of the database stops the watchers: their state is in memory,
 Redis is retried with backoff (the heartbeat and the snapshots go on in PostgreSQL meanwhile),
@@ -27,14 +28,14 @@ from redis import RedisError
 
 from routing.jobs import jobstats
 from routing.jobs.ingest import LIVE_SOURCES, record_contact, set_status, start_watch
-from routing.jobs.locks import Lease, live_holders
+from routing.jobs.locks import Lease
+from routing.jobs.presence import NAMED, SHARING, Presence
 from routing.kube.connect import ConnectError
 from routing.kube.runner import ClusterWatcher
 from routing.models import Cluster
 
 logger = logging.getLogger(__name__)
 
-PRESENCE = "watch-replica:"  # each replica's presence lease: the live ones split the clusters
 REDIS_RETRY_MIN = 0.5  # seconds before the first retry of an unreachable Redis ...
 REDIS_RETRY_MAX = 10.0  # ... doubling up to this
 
@@ -84,17 +85,21 @@ class WatchSupervisor:
     """Acquires a lease per cluster, runs its watcher, renews the lease, lets go when it loses it.
 
     Several replicas may run `manage.py watch`: a cluster's lease is held by one at a time, and
-    when that replica dies its lease expires and another takes the cluster over, waking for it
-    when the lease runs out rather than at its next regular tick. The live replicas split the
-    clusters evenly: each takes up to its share and a replica over its share (one joined) hands
-    the rest over.
+    when that replica dies another takes the cluster over once the dead one's presence lapses
+    (routing.jobs.presence, half a lease), or when the lease runs out if the replica lives on
+    but stopped renewing it, waking for either rather than waiting for its next regular tick.
+    The live replicas split the clusters evenly: each takes up to its share and a replica over
+    its share (one joined) hands the rest over.
     """
 
     def __init__(self, names: list[str] | None = None, lease_ttl: float = 15.0, **tuning: object):
         self.names = names
         self.lease_ttl = lease_ttl
         self.holder = f"watch-{uuid.uuid4().hex[:12]}"
-        self.presence = Lease(f"{PRESENCE}{self.holder}", ttl=lease_ttl, holder=self.holder)
+        # Half the lease: a dead replica's clusters are taken once its presence lapses, inside
+        # the lease period however soon after a renewal it died (routing.jobs.presence).
+        self.presence = Presence(self.holder, ttl=lease_ttl / 2, sharing=not names)
+        self.wake = threading.Event()  # set when a replica is gone (or on stop): tick now
         self.next_free_at: float | None = None  # when another replica's lease may lapse
         self.renewed_at = time.monotonic()  # the presence and held leases' last renewal
         self.tuning = tuning
@@ -168,8 +173,7 @@ class WatchSupervisor:
                 lease.renew()
 
     def _announce(self) -> None:
-        if not self.names:
-            self.presence.renew() or self.presence.acquire()
+        self.presence.announce()  # also beaten in its own thread while run() runs
 
     def _renew_leases(self) -> None:
         self.renewed_at = time.monotonic()
@@ -183,12 +187,11 @@ class WatchSupervisor:
 
     def fair_share(self, clusters: int) -> int:
         """How many clusters this replica should hold: an even split over the live replicas
-        (each announces itself with a presence lease renewed every tick). A replica started
+        (each announces itself with a presence lease, routing.jobs.presence). A replica started
         for named clusters (`watch --cluster`) takes all of those and is not counted."""
         if self.names:
             return clusters
-        replicas = max(1, live_holders(PRESENCE))
-        return -(-clusters // replicas)  # ceil
+        return -(-clusters // self.presence.sharing())  # ceil
 
     def _take_free_clusters(self) -> None:
         clusters = self.clusters()
@@ -211,9 +214,10 @@ class WatchSupervisor:
             if cluster.pk in self.held:
                 continue
             lease = Lease(f"watch:{cluster.pk}", ttl=self.lease_ttl, holder=self.holder)
-            # At its share, a replica only notes when the others' leases run out: a replica
-            # that dies stops counting then, and its clusters are to be taken at that moment.
-            if len(self.held) + len(taken) >= fair or not lease.acquire():
+            # At its share, a replica only notes when the others' leases run out. Under it (a
+            # replica died: its presence lapsed, the share grew) it takes free leases and those
+            # of replicas whose presence is gone, without waiting for them to lapse.
+            if len(self.held) + len(taken) >= fair or not lease.claim((SHARING, NAMED)):
                 # Held by another replica: wake when its lease would run out, so that the
                 # cluster of a replica that died is taken over within one lease period.
                 left = lease.remaining()
@@ -260,23 +264,27 @@ class WatchSupervisor:
         return wait
 
     def run(self, stop: threading.Event) -> None:
-        """Tick until `stop` is set, then stop every watcher and release the leases."""
+        """Tick until `stop` is set, then stop every watcher and release the leases. The presence
+        beats in its own thread meanwhile and wakes the loop when another replica is gone."""
+        threading.Thread(target=self._wake_on, args=(stop,), name="watch-stop", daemon=True).start()
+        self.presence.start(on_departure=self.wake.set)
         try:
-            while True:
+            while not stop.is_set():
+                self.wake.clear()  # before the tick: a departure seen during it wakes the next
                 try:
                     self.tick()
                 except Exception:  # a bug must not end every cluster's watch
                     logger.exception("watch supervisor: tick failed; the next one retries")
-                if stop.wait(self.next_wait()):
-                    break
+                self.wake.wait(self.next_wait())
         finally:
             self.shutdown()
 
+    def _wake_on(self, stop: threading.Event) -> None:
+        stop.wait()
+        self.wake.set()
+
     def shutdown(self) -> None:
-        try:
-            self.presence.release()  # the others' share grows now, not when it expires
-        except RedisError as exc:
-            logger.warning("presence lease not released (%s); it expires", exc)
+        self.presence.stop()  # released: the others' share grows now, not when it expires
         for cluster_id in list(self.held):
             try:
                 self._drop(cluster_id, release=True)

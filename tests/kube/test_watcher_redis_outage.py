@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from routing.jobs.ingest import client_for
+from routing.jobs.presence import SHARING
 from routing.jobs.watching import WatchSupervisor
 from routing.kube.listing import list_cluster
 from routing.live.publish import Publisher
@@ -126,6 +127,8 @@ def test_lease_taken_by_another_replica_during_an_outage_stops_that_watcher(
         own_redis.stop()
         supervisor.tick()
         own_redis.start()
+        # Another replica, present (routing.jobs.presence), took the lease meanwhile.
+        own_redis.client().set(f"trafficlens:{SHARING}watch-other", "watch-other", px=60_000)
         own_redis.client().set(lease_key(cluster), "watch-other", px=60_000)
         wait_for(lambda: (supervisor.tick(), cluster.pk not in supervisor.held)[1], 15)
         assert held.watcher.stop_event.is_set()
