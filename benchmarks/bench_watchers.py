@@ -74,6 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--logs", help="keep the replicas' logs in this folder (r0.log, r1.log)")
+    parser.add_argument(
+        "--log-level", default="WARNING", help="the replicas' LOG_LEVEL (INFO: each takeover step)"
+    )
     parser.add_argument("--json", help="also write the results here")
     return parser.parse_args(argv)
 
@@ -128,7 +131,7 @@ def start_replica(args: argparse.Namespace, kubeconfig: Path, log: Path) -> subp
         "TRAFFICLENS_KUBECONFIG": str(kubeconfig),
         "DEBUG": "false",
         "SECRET_KEY": SECRET_KEY,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": args.log_level,
         "PYTHONUNBUFFERED": "1",  # the start line (its lease holder id) is read from the log
     }
     command = [sys.executable, "manage.py", "watch", "--lease-ttl", str(args.lease_ttl)]

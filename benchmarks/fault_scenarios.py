@@ -94,7 +94,8 @@ def sigkill_restarted(run: Run) -> Outcome:
         injected="kill -9 of the watcher, a new one started at once",
         recovery=f"change made at the restart stored in {secs(stored)}; "
         f"`watching` {secs(since(restarted) if to_watching is not None else None)} after it",
-        notes="the new watcher takes the cluster once the dead one's Redis lease expires (TTL)",
+        notes="the new watcher takes the cluster once the dead one's presence lapses (half "
+        "the TTL), without waiting for its lease (routing/jobs/presence.py)",
         probes=[probe],
     )
 
