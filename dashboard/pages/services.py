@@ -26,14 +26,13 @@ from dashboard.pages.volumes import fetch_view
 from routing.api.pagination import PageNumberPagination
 from routing.api.report_serializers import ServiceQuerySerializer
 from routing.figures.health import Thresholds
-from routing.figures.service_keys import count_of, keys_reader
+from routing.figures.service_keys import count_of, keys_reader, page_values
 from routing.figures.service_list import (
     KNOWN_POLICIES,
     MECHANISMS,
     default_ordering,
     policy_error,
     summary_rows,
-    summary_values,
 )
 from routing.figures.zone_filter import UNKNOWN, snapshot_zones, zone_error, zone_nodes
 from routing.models import ServiceSummary
@@ -159,7 +158,7 @@ def services_table(cluster, snapshot, query: dict, page: int) -> dict[str, Any]:
     if page > pages:
         page = pages
         keys = keyed((page - 1) * PAGE_SIZE, PAGE_SIZE)
-    values = summary_values([key for key, _ in keys])
+    values = page_values(keyed, [key for key, _ in keys])
     shown = volumes.get({(v[0], v[1]) for v in values}) if values else {}
     return {
         "rows": summary_rows(values, limits, shown),

@@ -19,7 +19,12 @@ from django.http import HttpResponse
 
 from routing.api.renderers import ORJSONRenderer
 from routing.figures.health import Thresholds
-from routing.figures.service_list import SUMMARY_ROW_COLUMNS, filtered_services, summary_rows
+from routing.figures.service_list import (
+    SUMMARY_ROW_COLUMNS,
+    digested,
+    filtered_services,
+    summary_rows,
+)
 from routing.models import ServiceSummary
 from routing.volumes.lookup import SnapshotVolumes
 
@@ -97,7 +102,7 @@ def export_rows(
     rows = filtered_services(
         ServiceSummary.objects.at(cluster_id, snapshot.seq), query, limits, volumes
     )
-    values = list(rows.values_list(*SUMMARY_ROW_COLUMNS))
+    values = digested(rows.values_list(*SUMMARY_ROW_COLUMNS))
     # The cluster's volumes in one read, not an IN list of 10,000 names.
     every = volumes.get() if volumes.any() else {}
     shown = {(v[0], v[1]): every[(v[0], v[1])] for v in values if (v[0], v[1]) in every}

@@ -26,12 +26,11 @@ from routing.api.service_export import export_response, export_rows
 from routing.api.shapes import ServiceReportSerializer
 from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
-from routing.figures.service_keys import KeysReader, keys_reader, no_keys
+from routing.figures.service_keys import KeysReader, keys_reader, no_keys, page_values
 from routing.figures.service_list import (
     default_ordering,
     policy_error,
     summary_rows,
-    summary_values,
 )
 from routing.figures.zone_filter import zone_error
 from routing.models import ServiceSummary, Snapshot
@@ -131,7 +130,7 @@ class ServiceViewSet(viewsets.GenericViewSet):
             wanted["ordering"] = wanted.get("ordering") or default_ordering(volumes)
             keyed = keys_reader(snapshot, wanted, limits, volumes)
         self.paginator.snapshot = snapshot
-        listed = summary_values(self.paginator.page_keys(keyed, self.request, view=self))
+        listed = page_values(keyed, self.paginator.page_keys(keyed, self.request, view=self))
         shown = volumes.get({(r[0], r[1]) for r in listed}) if volumes and listed else {}
         return self.get_paginated_response(summary_rows(listed, limits, shown)).data
 

@@ -6,6 +6,7 @@ and so show the same rows in the same order.
 """
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -98,7 +99,25 @@ def summary_values(keys: list[int]) -> list[tuple]:
     else:
         sql, params = f"{sql} IN ({', '.join(['%s'] * len(keys))})", [*columns, *keys]
     by_key = {row[0]: row[1:] for row in prepared.fetch(sql, params)}
-    return [by_key[k] for k in keys]
+    return digested(by_key[k] for k in keys)
+
+
+def digested(values: Iterable[tuple]) -> list[tuple]:
+    """Rows read as `values_list(*SUMMARY_ROW_COLUMNS)` with their diagnostics' JSON text
+    replaced by its digest (`diagnostics_digest`): the rows summary_rows takes."""
+    return [(*v[:10], diagnostics_digest(v[10]), *v[11:]) for v in values]
+
+
+def diagnostics_digest(text: str) -> str:
+    """What a row of the list shows of a Service's diagnostics (their JSON text): how many of
+    each severity and the first (the most severe), as the JSON of that pair. The snapshot's
+    index keeps this rather than every diagnostic (routing.service_index)."""
+    diags = orjson.loads(text)
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for diagnostic in diags:
+        counts[diagnostic["severity"]] = counts.get(diagnostic["severity"], 0) + 1
+    # As text: orjson's bytes keep a 4 KiB buffer however short (40 MiB an index of 10,000).
+    return orjson.dumps([counts, diags[0] if diags else None]).decode()
 
 
 @functools.cache
@@ -120,8 +139,9 @@ def summary_rows(
     values, limits: Thresholds, volumes: dict[tuple[str, str], Volume] | None = None
 ) -> list[dict]:
     """ServiceSummarySerializer's output for rows read as `values_list(*SUMMARY_ROW_COLUMNS)`,
-    with each Service's monthly figures from `volumes` (routing.volumes.lookup) where it has one
-    and its health under `limits` (routing.figures.health).
+    their diagnostics digested (`digested`; as a snapshot's index gives them, too), with each
+    Service's monthly figures from `volumes` (routing.volumes.lookup) where it has one and its
+    health under `limits` (routing.figures.health).
 
     A page of 100 Services is on every dashboard load and in every tool's poll; serializing
     it field by field took most of the request's time.
@@ -129,11 +149,8 @@ def summary_rows(
     volumes = volumes or {}
     mismatch = settings.TRAFFICLENS_MODEL_MISMATCH
     rows = []
-    for ns, name, policy, mech, itp, cz, cr, dropped, overload, cost, text, rec, fix in values:
-        diags = orjson.loads(text)
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for diagnostic in diags:
-            counts[diagnostic["severity"]] = counts.get(diagnostic["severity"], 0) + 1
+    for ns, name, policy, mech, itp, cz, cr, dropped, overload, cost, digest, rec, fix in values:
+        counts, top = orjson.loads(digest)
         volume = volumes.get((ns, name))
         rows.append(
             {
@@ -148,10 +165,10 @@ def summary_rows(
                 "maxOverload": overload,
                 "costPerGb": cost,
                 "health": health_level(
-                    dropped, overload, cz, diags[0]["severity"] if diags else None, limits
+                    dropped, overload, cz, top["severity"] if top else None, limits
                 ),
                 "diagnostics": counts,
-                "topDiagnostic": diags[0] if diags else None,
+                "topDiagnostic": top,
                 "recommendedPolicy": rec,
                 "bestFix": fix,
                 "monthlyGb": volume.gb if volume else None,

@@ -24,10 +24,10 @@ from typing import TypeVar
 import numpy as np
 
 from routing.figures.health import Thresholds
-from routing.figures.service_list import SORT_COLUMNS, column_tests
+from routing.figures.service_list import SORT_COLUMNS, column_tests, diagnostics_digest
 from routing.models import SEVERITY_RANK
 
-from .load import COLUMNS
+from .load import COLUMNS, DISPLAY
 
 _COMPARE: dict[str, Callable] = {
     "exact": operator.eq,
@@ -144,6 +144,47 @@ class _Ints:
         return self.values
 
 
+class _Shown:
+    """What a page's rows show besides the columns tested and sorted: per row, the internal
+    traffic policy, the cross-region share, the diagnostics' digest (their counts and the
+    first, as JSON: service_list.diagnostics_digest), the recommended policy and the best fix.
+    Object arrays of the values as read, equal strings shared (a page takes its rows' values
+    as they are; nothing compares them)."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: list[np.ndarray]):
+        self.columns = columns
+
+    @classmethod
+    def of(cls, itp, cross_region, diagnostics, recommended, best_fix) -> "_Shown":
+        shared: dict = {}
+        return cls(
+            [
+                _objects([shared.setdefault(v, v) for v in itp]),
+                np.array(cross_region, dtype=np.float64),
+                _objects([diagnostics_digest(text) for text in diagnostics]),
+                _objects([shared.setdefault(v, v) for v in recommended]),
+                _objects([shared.setdefault(v, v) for v in best_fix]),
+            ]
+        )
+
+    def changed(self, keep: np.ndarray, added: "_Shown") -> "_Shown":
+        return _Shown(
+            [
+                np.concatenate([mine[keep], theirs])
+                for mine, theirs in zip(self.columns, added.columns, strict=True)
+            ]
+        )
+
+
+def _objects(values: list) -> np.ndarray:
+    """`values` as a one-dimensional object array (np.array would nest a list of tuples)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def _name_keys(namespaces: Sequence[str], names: Sequence[str]) -> np.ndarray:
     """Namespace, a NUL, name, as UTF-8: bytes that sort as (namespace, name) bytewise, since
     neither holds a NUL (no PostgreSQL text can). numpy compares them as bytes."""
@@ -162,8 +203,11 @@ class ServiceIndex:
         severity: _Ints,
         name_keys: np.ndarray,
         by_name: np.ndarray,
+        shown: _Shown,
     ):
         self.size = len(keys)
+        self.shown = shown
+        self._key_order: np.ndarray | None = None  # `keys` sorted: a page's rows by key
         self.keys, self.name_keys, self.by_name = keys, name_keys, by_name
         self.columns: dict[str, _Text | _Floats | _Ints] = {
             **text,
@@ -187,6 +231,7 @@ class ServiceIndex:
             _Ints(np.array(by["severity"], dtype=np.int64)),
             name_keys,
             np.argsort(name_keys, kind="stable"),
+            _Shown.of(*(by[name] for name in DISPLAY)),
         )
 
     def changed(self, removed: Sequence[int], added_rows: Sequence[tuple]) -> "ServiceIndex":
@@ -209,6 +254,42 @@ class ServiceIndex:
             _as(mine["severity"], _Ints).changed(keep, _as(theirs["severity"], _Ints)),
             name_keys,
             by_name,
+            self.shown.changed(keep, added.shown),
+        )
+
+    def rows(self, keys: Sequence[int]) -> list[tuple]:
+        """The rows of these keys (all of this index), in their order, as
+        service_list.summary_values reads them from the database: the page of `page()`
+        without a query."""
+        if self._key_order is None:
+            self._key_order = np.argsort(self.keys, kind="stable")
+        wanted = np.array(keys, dtype=np.int64)
+        at = self._key_order[np.searchsorted(self.keys[self._key_order], wanted)]
+        assert np.array_equal(self.keys[at], wanted), "a key not of this snapshot"
+        namespace = _as(self.columns["namespace"], _Text)
+        policy = _as(self.columns["policy"], _Text)
+        mechanism = _as(self.columns["mechanism"], _Text)
+        figures = [
+            _as(self.columns[c], _Floats).values[at].tolist()
+            for c in ("cross_zone_fraction", "dropped", "max_overload", "cost_per_gb")
+        ]
+        itp, cross_region, digest, recommended, best_fix = (c[at] for c in self.shown.columns)
+        names = (key.partition(b"\0")[2].decode() for key in self.name_keys[at].tolist())
+        return list(
+            zip(
+                (namespace.distinct[c] for c in namespace.codes[at].tolist()),
+                names,
+                (policy.distinct[c] for c in policy.codes[at].tolist()),
+                (mechanism.distinct[c] for c in mechanism.codes[at].tolist()),
+                itp.tolist(),
+                figures[0],
+                cross_region.tolist(),
+                *figures[1:],
+                digest.tolist(),
+                recommended.tolist(),
+                best_fix.tolist(),
+                strict=True,
+            )
         )
 
     def page(

@@ -11,12 +11,15 @@ by the interval test.
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Field, TextField
+from django.db.models.functions import Cast
 
 from routing.models import ServiceSummary, Snapshot
 
-# In the order index.ServiceIndex takes them; all in migration 0027's covering index.
-COLUMNS = (
+# In the order index.ServiceIndex takes them: what the list filters and sorts by (all in
+# migration 0027's covering index), then what else a page's rows show (DISPLAY), so that a page
+# read through the index is answered without reading its rows by key (service_list.summary_rows).
+FILTERED = (
     "id",
     "namespace",
     "name",
@@ -29,6 +32,14 @@ COLUMNS = (
     "cost_per_gb",
     "saving_per_gb",
 )
+DISPLAY = (
+    "internal_traffic_policy",
+    "cross_region_fraction",
+    "diagnostics",  # as JSON text (index.ServiceIndex keeps its counts and the first only)
+    "recommended_policy",
+    "best_fix",
+)
+COLUMNS = FILTERED + DISPLAY
 
 
 def snapshot_rows(cluster_id: int, seq: int) -> list[tuple]:
@@ -41,7 +52,8 @@ def snapshot_rows(cluster_id: int, seq: int) -> list[tuple]:
         if rows or not Snapshot.objects.filter(cluster_id=cluster_id, seq__gt=seq).exists():
             return rows
     at = ServiceSummary.objects.at(cluster_id, seq).order_by()
-    return list(at.values_list(*COLUMNS))
+    orm = (Cast(c, TextField()) if c == "diagnostics" else c for c in COLUMNS)
+    return list(at.values_list(*orm))
 
 
 def changed_rows(
@@ -67,7 +79,7 @@ def changed_rows(
     nulls = ", ".join(["NULL"] * (len(COLUMNS) - 1))
     sql = (
         # seq's rows opened after base
-        f"SELECT 0, {', '.join(_column(c) for c in COLUMNS)} FROM {table} WHERE {cluster} = %s"
+        f"SELECT 0, {_selected()} FROM {table} WHERE {cluster} = %s"
         f" AND {first} > %s AND {first} <= %s AND ({last} IS NULL OR {last} > %s) AND {exists}"
         # base's rows closed by seq
         f" UNION ALL SELECT 1, {_column('id')}, {nulls} FROM {table} WHERE {cluster} = %s"
@@ -89,6 +101,13 @@ def changed_rows(
     return removed, [row[1:] for row in rows if row[0] == 0]
 
 
+def _selected() -> str:
+    """COLUMNS as a select list: the diagnostics as text (orjson parses them, not psycopg)."""
+    return ", ".join(
+        f"CAST({_column(c)} AS text)" if c == "diagnostics" else _column(c) for c in COLUMNS
+    )
+
+
 def _column(field: str) -> str:
     found = ServiceSummary._meta.get_field(field)
     assert isinstance(found, Field) and found.column
@@ -106,5 +125,4 @@ def _open_rows_statement() -> str:
     that PostgreSQL evaluates once, before the scan (parameters: cluster, cluster, seq)."""
     tests = [f"{_column('cluster')} = %s", f"{_column('last_seq')} IS NULL", f"NOT {_later()}"]
     table = connection.ops.quote_name(ServiceSummary._meta.db_table)
-    selected = ", ".join(_column(c) for c in COLUMNS)
-    return f"SELECT {selected} FROM {table} WHERE {' AND '.join(tests)}"
+    return f"SELECT {_selected()} FROM {table} WHERE {' AND '.join(tests)}"

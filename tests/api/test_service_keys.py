@@ -4,6 +4,7 @@
 every ordering the index answers and the filters it applies."""
 
 import itertools
+import re
 
 import pytest
 from django.db import connection
@@ -178,10 +179,11 @@ def test_the_latest_snapshot_is_read_from_its_open_rows_in_one_statement(two_sna
     assert sorted(r[0] for r in rows) == sorted(
         ServiceSummary.objects.at(cluster.pk, 2).values_list("pk", flat=True)
     )
-    # The statement is one the open rows' covering index answers (migration 0027): the planner
-    # may prefer a scan of this small table, so the alternative is taken away.
+    # The statement reads the open rows only, through an index of them (the partial indexes of
+    # migrations 0001 and 0027), never every row the cluster had: the planner may prefer a
+    # scan of this small table, so the alternative is taken away.
     plan = plan_without_seqscan(captured[0]["sql"])
-    assert "Index Only Scan using routing_ss_open_list_cover" in plan, plan
+    assert re.search(r"Index (Only )?Scan using routing_ss_open", plan), plan
 
 
 @postgresql_only

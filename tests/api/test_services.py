@@ -1,5 +1,6 @@
 """The Services of a snapshot: filters, ordering, pages, query counts; one Service's report."""
 
+import orjson
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,12 +12,14 @@ from routing.figures.health import Thresholds
 from routing.figures.reports import service_detail
 from routing.figures.service_list import (
     SUMMARY_ROW_COLUMNS,
+    digested,
     filtered_services,
     summary_rows,
     summary_values,
 )
 from routing.models import Cluster, ServiceSummary
 from routing.options import cluster_options
+from routing.service_index.cache import index_of
 from routing.snapshots import objects_at, summaries_at, write_snapshot
 
 from .conftest import _find, assert_error, plan_without_seqscan
@@ -258,7 +261,7 @@ def test_detail_404s(demo_cluster, token_client, db):
 def test_list_rows_are_what_the_documented_serializer_gives(demo_cluster):
     rows = summaries_at(demo_cluster.snapshots.order_by("-seq")[0])
     limits = Thresholds.of(demo_cluster)
-    fast = summary_rows(rows.values_list(*SUMMARY_ROW_COLUMNS), limits)
+    fast = summary_rows(digested(rows.values_list(*SUMMARY_ROW_COLUMNS)), limits)
     assert len(fast) == 12
     assert fast == ServiceSummarySerializer(rows, many=True, context={"limits": limits}).data
 
@@ -268,9 +271,25 @@ def test_a_pages_rows_by_key_are_the_orms_values_in_the_keys_order(demo_cluster)
     rows = summaries_at(demo_cluster.snapshots.order_by("-seq")[0])
     orm = {r[0]: r[1:] for r in rows.values_list("pk", *SUMMARY_ROW_COLUMNS)}
     keys = sorted(orm, reverse=True)[::2] + sorted(orm)[:3]  # any order, repeats kept
-    assert summary_values(keys) == [orm[k] for k in keys]
+    assert summary_values(keys) == digested(orm[k] for k in keys)
     assert summary_values([]) == []
     assert any(row[-2] for row in orm.values()) and any(row[-1] for row in orm.values())
+
+
+def test_a_pages_rows_from_the_index_are_the_ones_read_by_key(demo_cluster):
+    """A page the snapshot's index answers takes its rows from the index (no query): the
+    same rows summary_values reads, for a snapshot's index read whole and for the next one's,
+    changed from it."""
+    first, second = demo_cluster.snapshots.order_by("seq")
+    for snapshot in (first, second):  # the second's index is the first's, changed
+        keys = list(summaries_at(snapshot).values_list("pk", flat=True))
+        keys = sorted(keys, reverse=True)[::2] + sorted(keys)[:3]  # any order, repeats kept
+        index = index_of(snapshot)
+        with CaptureQueriesContext(connection) as queries:
+            from_index = index.rows(keys)
+        assert len(queries) == 0
+        assert from_index == summary_values(keys)
+        assert any(orjson.loads(row[10])[1] for row in from_index)  # some with a diagnostic
 
 
 def test_detail_per_node_proxy_on_request(demo_cluster, token_client):
@@ -323,11 +342,13 @@ def test_a_repeated_list_is_answered_from_the_cache(
     assert (
         newer["results"]
         == summary_rows(
-            filtered_services(
-                ServiceSummary.objects.at(demo_cluster.pk, newer["snapshot"]["seq"]),
-                {"has_diagnostics": True},
-                Thresholds.of(demo_cluster),
-            ).values_list(*SUMMARY_ROW_COLUMNS),
+            digested(
+                filtered_services(
+                    ServiceSummary.objects.at(demo_cluster.pk, newer["snapshot"]["seq"]),
+                    {"has_diagnostics": True},
+                    Thresholds.of(demo_cluster),
+                ).values_list(*SUMMARY_ROW_COLUMNS)
+            ),
             Thresholds.of(demo_cluster),
         )[:100]
     )
@@ -339,10 +360,13 @@ def test_the_cache_can_be_turned_off(
     settings.API_CACHE_SECONDS = 0
     client = token_client("viewer")
     client.get(URL)
-    # token, snapshot with the volumes' state, the page's rows (its keys and the count from the
-    # snapshot's index in this process, which the first request read)
-    with django_assert_num_queries(3):
+    # token, snapshot with the volumes' state; the page's keys, the count and the rows come
+    # from the snapshot's index in this process, which the first request read
+    with django_assert_num_queries(2):
         client.get(URL)
+    # A search goes through the ORM: its keys and count, then the page's rows by key
+    with django_assert_num_queries(4):
+        assert client.get(URL, {"search": "cat"}).json()["results"]
 
 
 def test_detail_costs_three_queries_and_one_per_volume_source(

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from routing.figures.health import Thresholds
-from routing.figures.service_list import ORDERINGS
+from routing.figures.service_list import ORDERINGS, diagnostics_digest
 from routing.service_index.index import ServiceIndex
 from routing.service_index.load import COLUMNS
 
@@ -32,6 +32,11 @@ def row(key: int, namespace: str = "ns", name: str = "", **figures) -> tuple:
         "max_overload": 1.0,
         "cost_per_gb": 0.0,
         "saving_per_gb": None,
+        "internal_traffic_policy": "Cluster",
+        "cross_region_fraction": 0.0,
+        "diagnostics": "[]",
+        "recommended_policy": None,
+        "best_fix": None,
         **figures,
     }
     assert values.keys() == set(COLUMNS)
@@ -119,6 +124,19 @@ figures = st.fixed_dictionaries(
         "max_overload": floats,
         "cost_per_gb": floats,
         "saving_per_gb": st.one_of(st.none(), floats),
+        # What the rows show besides
+        "internal_traffic_policy": st.sampled_from(["Cluster", "Local"]),
+        "cross_region_fraction": floats,
+        "diagnostics": st.sampled_from(
+            [
+                "[]",
+                '[{"code": "x", "severity": "warning", "message": "m\\u00e9"}]',
+                '[{"code": "a", "severity": "error", "message": "1"}, '
+                '{"code": "b", "severity": "info", "message": "2"}]',
+            ]
+        ),
+        "recommended_policy": st.one_of(st.none(), texts),
+        "best_fix": st.one_of(st.none(), st.sampled_from(["set-policy", "add-endpoints"])),
     }
 )
 FILTERS = [
@@ -166,3 +184,21 @@ def test_an_index_changed_from_an_earlier_one_equals_one_built_from_its_rows(cas
         for filters in FILTERS:
             query = {"ordering": ordering, **filters}
             assert changed.page(query, LIMITS, 0, 100) == built.page(query, LIMITS, 0, 100)
+    keys = [r[0] for r in after]  # and their rows, as read from the database
+    # (repr: a NaN is equal to itself there, as the rows' test needs)
+    assert repr(changed.rows(keys)) == repr(built.rows(keys)) == repr([_as_read(r) for r in after])
+
+
+def _as_read(row: tuple) -> tuple:
+    """A row of load.COLUMNS as service_list.summary_values gives it (diagnostics digested)."""
+    values = dict(zip(COLUMNS, row, strict=True))
+    return (
+        *(values[c] for c in ("namespace", "name", "policy", "mechanism")),
+        values["internal_traffic_policy"],
+        values["cross_zone_fraction"],
+        values["cross_region_fraction"],
+        *(values[c] for c in ("dropped", "max_overload", "cost_per_gb")),
+        diagnostics_digest(values["diagnostics"]),
+        values["recommended_policy"],
+        values["best_fix"],
+    )
