@@ -218,11 +218,11 @@ API_CACHE_SECONDS = env_int("TRAFFICLENS_API_CACHE_SECONDS", default=600, minimu
 API_CACHE_MAX_ENTRY_BYTES = env_int(
     "TRAFFICLENS_API_CACHE_MAX_ENTRY_BYTES", default=1_048_576, minimum=0
 )
-# Each web process keeps the columns the Services list filters and sorts by for the snapshots
-# it was last asked about (routing/service_index), up to this many Services in all: about 300
-# bytes each once every order was asked, so 30 MB per process at 100,000 (ten snapshots of
-# Kubernetes' limit of 10,000 Services). 0 turns it off: every page is then filtered, counted
-# and sorted by the database.
+# Each web process keeps the columns the Services list filters, sorts and shows for the
+# snapshots it was last asked about (routing/service_index), up to this many Services in all:
+# about 540 bytes each once every order was asked, so 54 MB per process at 100,000 (ten
+# snapshots of Kubernetes' limit of 10,000 Services). 0 turns it off: every page is then
+# filtered, counted and sorted by the database, and its rows read by key.
 SERVICE_INDEX_ROWS = env_int("TRAFFICLENS_SERVICE_INDEX_ROWS", default=100_000, minimum=0)
 # The cache may live in a Redis of its own (TRAFFICLENS_CACHE_URL; docker-compose.yml's `cache`,
 # bounded and evicting least recently used keys): eviction there can only drop cached answers
