@@ -71,6 +71,11 @@ class _Text:
         text.codes = np.concatenate([ours[self.codes[keep]], theirs[added.codes]])
         return text
 
+    def at(self, rows: np.ndarray) -> list[str]:
+        """The values of these rows."""
+        distinct = self.distinct
+        return [distinct[code] for code in self.codes[rows].tolist()]
+
     def test(self, lookup: str, value: str) -> np.ndarray:
         assert lookup == "exact", lookup  # service_list.column_tests: text is matched only
         code = self.code_of.get(value)
@@ -207,7 +212,8 @@ class ServiceIndex:
     ):
         self.size = len(keys)
         self.shown = shown
-        self._key_order: np.ndarray | None = None  # `keys` sorted: a page's rows by key
+        # The order that sorts `keys`, and the keys so sorted: a page's rows found by key.
+        self._key_order: tuple[np.ndarray, np.ndarray] | None = None
         self.keys, self.name_keys, self.by_name = keys, name_keys, by_name
         self.columns: dict[str, _Text | _Floats | _Ints] = {
             **text,
@@ -262,13 +268,13 @@ class ServiceIndex:
         service_list.summary_values reads them from the database: the page of `page()`
         without a query."""
         if self._key_order is None:
-            self._key_order = np.argsort(self.keys, kind="stable")
+            order = np.argsort(self.keys, kind="stable")
+            self._key_order = (order, self.keys[order])
+        order, sorted_keys = self._key_order
         wanted = np.array(keys, dtype=np.int64)
-        at = self._key_order[np.searchsorted(self.keys[self._key_order], wanted)]
+        at = order[np.searchsorted(sorted_keys, wanted)]
         assert np.array_equal(self.keys[at], wanted), "a key not of this snapshot"
-        namespace = _as(self.columns["namespace"], _Text)
-        policy = _as(self.columns["policy"], _Text)
-        mechanism = _as(self.columns["mechanism"], _Text)
+        text = {c: _as(self.columns[c], _Text).at(at) for c in ("namespace", "policy", "mechanism")}
         figures = [
             _as(self.columns[c], _Floats).values[at].tolist()
             for c in ("cross_zone_fraction", "dropped", "max_overload", "cost_per_gb")
@@ -277,10 +283,10 @@ class ServiceIndex:
         names = (key.partition(b"\0")[2].decode() for key in self.name_keys[at].tolist())
         return list(
             zip(
-                (namespace.distinct[c] for c in namespace.codes[at].tolist()),
+                text["namespace"],
                 names,
-                (policy.distinct[c] for c in policy.codes[at].tolist()),
-                (mechanism.distinct[c] for c in mechanism.codes[at].tolist()),
+                text["policy"],
+                text["mechanism"],
                 itp.tolist(),
                 figures[0],
                 cross_region.tolist(),
