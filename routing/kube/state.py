@@ -3,7 +3,7 @@ and which keys changed since the last snapshot written from it."""
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypedDict
 
 from .resources import object_key
@@ -22,6 +22,33 @@ class WatchChange(TypedDict):
     at: float  # epoch seconds when the watch event arrived
 
 
+class _Changed(Mapping[Key, "dict[str, Any] | None"]):
+    """Key -> its object in `by_kind` (None once deleted), for each key of `marks`: looked up
+    on first use. A watcher's first write stores every object and never reads it (in a
+    10,000-Service cluster, 121,000 lookups it would have made for nothing)."""
+
+    __slots__ = ("_by_kind", "_keys", "_found")
+
+    def __init__(self, by_kind: dict[str, dict[Key, dict[str, Any]]], keys: Mapping[Key, Any]):
+        self._by_kind, self._keys = by_kind, keys
+        self._found: dict[Key, dict[str, Any] | None] | None = None
+
+    def _all(self) -> dict[Key, dict[str, Any] | None]:
+        if self._found is None:
+            by_kind = self._by_kind
+            self._found = {key: by_kind.get(key[0], {}).get(key) for key in self._keys}
+        return self._found
+
+    def __getitem__(self, key: Key) -> dict[str, Any] | None:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 class Handover:
     """What the snapshot thread hands a write: every object, and the keys that changed since
     the last write that committed (routing.snapshots.write_changes stores only those).
@@ -35,7 +62,6 @@ class Handover:
         self,
         version: int,
         by_kind: dict[str, dict[Key, dict[str, Any]]],
-        changed: dict[Key, dict[str, Any] | None],
         marks: dict[Key, int],
         forms: dict[Key, Any] | None = None,
     ):
@@ -43,7 +69,7 @@ class Handover:
         # kind -> key -> object: copies of the state's dicts (the objects themselves are
         # shared: the state replaces an object, never edits it), so a write reads one moment.
         self.by_kind = by_kind
-        self.changed = changed  # key -> its object now, None once deleted
+        self.changed = _Changed(by_kind, marks)  # key -> its object now, None once deleted
         self._marks = marks  # key -> the change that put it in `changed` (ClusterState.written)
         self.forms = forms or {}  # key -> the state's `form` of its object now, if it has one
 
@@ -166,11 +192,9 @@ class ClusterState:
     def handover(self) -> Handover:
         """Every object and what changed since the last committed write, taken atomically."""
         with self._lock:
-            objects = self._objects
-            changed = {key: objects.get(key[0], {}).get(key) for key in self._dirty}
-            by_kind = {kind: dict(held) for kind, held in objects.items()}
+            by_kind = {kind: dict(held) for kind, held in self._objects.items()}
             forms = dict(self._forms) if self._form is not None else None
-            return Handover(self.version, by_kind, changed, dict(self._dirty), forms)
+            return Handover(self.version, by_kind, dict(self._dirty), forms)
 
     def written(self, handover: Handover) -> None:
         """`handover` was stored: its changes are no longer pending, unless changed again since."""

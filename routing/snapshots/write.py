@@ -187,10 +187,10 @@ def _write_paused(
         if unchanged is not None:
             as_written = last is not None and objects_as_written(locked, last, unchanged[0])
             settle(prepared, versions if as_written else {})
-        touched = [k for k, p in prepared.items() if versions.get(k, (0, ""))[1] != p.digest]
-        touched += [k for k in versions if k not in prepared]
         scope = None
         if not reanalyze_all and last is not None and last.options_hash == fingerprint:
+            touched = [k for k, p in prepared.items() if versions.get(k, (0, ""))[1] != p.digest]
+            touched += [k for k in versions if k not in prepared]
             scope = services_to_analyze(
                 touched,
                 lambda key: prepared[key].obj if key in prepared else None,

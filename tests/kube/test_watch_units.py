@@ -101,7 +101,10 @@ def test_a_handover_is_a_copy_that_later_events_leave_alone():
     state.apply("ADDED", _obj("Service", "b"))
     state.apply("DELETED", _obj("Service", "a"))
     assert list(handover.by_kind["Service"]) == [_key("Service", "a")]
-    assert list(handover.changed) == [_key("Service", "a")]
+    # Its changes are looked up on first use, yet as they were when it was taken: a, not yet
+    # deleted, and not b.
+    assert handover.changed == {_key("Service", "a"): _obj("Service", "a")}
+    assert len(handover.changed) == 1
 
 
 def test_a_relist_marks_only_what_differs():
