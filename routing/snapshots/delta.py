@@ -127,13 +127,11 @@ def write_changes(
                 )
             except _FullWrite as why:
                 logger.info("cluster %s: writing every object: %s", cluster.name, why)
-        everything = (obj for of_kind in objects.values() for obj in of_kind.values())
-        items = (("items", i, obj) for i, obj in enumerate(everything))
         # What `changed` leaves out is stored as it is, if no other writer stored other objects
         # since `after_seq`: those are not hashed again unless _write_paused finds otherwise.
         unchanged = (after_seq, changed) if after_seq is not None else None
         return _write_paused(
-            cluster, items, source, when, started, trimmed=True, unchanged=unchanged, known=forms
+            cluster, (), source, when, started, unchanged=unchanged, known=forms, keyed=objects
         )
 
 

@@ -147,11 +147,13 @@ def _close_versions(
         if key not in prepared or prepared[key].digest != digest
     ]
     _close(ObjectVersion, to_close, seq)
-    # Packed as they stream: the server inserts one while the next is packed.
+    # Packed as they stream: the server inserts one while the next is packed. (The model's pk
+    # is read once: a property, 121,000 reads of it in a full write.)
+    cluster_id, none = cluster.pk, (0, "")
     new = (
-        (cluster.pk, *key, p.digest, pack_object(p.raw) if p.packed is None else p.packed, seq)
+        (cluster_id, *key, p.digest, pack_object(p.raw) if p.packed is None else p.packed, seq)
         for key, p in prepared.items()
-        if versions.get(key, (0, ""))[1] != p.digest
+        if versions.get(key, none)[1] != p.digest
     )
     return new, len(to_close)
 
@@ -175,13 +177,15 @@ def _store_summaries(
         open_rows = _open_summaries(cluster, scope)
     unchanged: set[tuple[str, str]] = set()
 
+    cluster_id = cluster.pk
+
     def new_rows() -> Iterator[tuple]:
         for key, s in summaries:
             if key in open_rows and open_rows[key][1] == s.digest:
                 unchanged.add(key)
                 continue
             fields = s.row_fields()
-            yield (cluster.pk, *key, seq, s.digest, *(fields[f] for f in _SUMMARY_FIELDS))
+            yield (cluster_id, *key, seq, s.digest, *(fields[f] for f in _SUMMARY_FIELDS))
 
     _insert(ServiceSummary, _SUMMARY_COLUMNS, new_rows())
     # Open rows replaced, or of Services gone: closed after the new rows are in (nothing

@@ -37,6 +37,7 @@ from routing.snapshots.prepare import (
     _figures,
     _prepare,
     _Prepared,
+    prepare_keyed,
     settle,
     summary_items,
 )
@@ -166,15 +167,20 @@ def _write_paused(
     trimmed: bool = False,
     unchanged: tuple[int, Container[Key]] | None = None,
     known: Mapping[Key, StoredForm | None] | None = None,
+    keyed: Mapping[str, Mapping[Key, dict]] | None = None,
 ) -> Snapshot:
     """`unchanged`: (after_seq, changed): a watcher's objects whose keys `changed` leaves out
     are as its snapshot `after_seq` stored them; they are hashed only if the snapshots since
     say otherwise (objects_as_written). `known`: the stored form of objects (by key) that the
-    caller worked out ahead (_prepare)."""
+    caller worked out ahead (_prepare). `keyed`: instead of `items`, a watcher's objects by
+    kind and key, trimmed (prepare_keyed)."""
     # Trimming and hashing (and most InputErrors) happen before the transaction takes the lock;
     # the analysis runs under it because what it must cover depends on the previous snapshot.
     deferred = _AllBut(unchanged[1]) if unchanged is not None else ()
-    prepared = _prepare(items, trimmed=trimmed, deferred=deferred, known=known)
+    if keyed is not None:
+        prepared = prepare_keyed(keyed, deferred=deferred, known=known)
+    else:
+        prepared = _prepare(items, trimmed=trimmed, deferred=deferred, known=known)
     clients_fetch = latest_fetch_id(cluster.pk) if measured(cluster) else None
     options = cluster_options(cluster, clients_fetch=clients_fetch)
     fingerprint = options_fingerprint(options)
