@@ -4,10 +4,12 @@ Every test gets a fresh browser context; console errors and uncaught exceptions 
 Screenshots go to build/test-screenshots/ (git ignores build/): look at them.
 """
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from routing.models import Cluster
@@ -46,6 +48,42 @@ def web_server(django_db_setup, django_db_blocker, tmp_path_factory):
         server = start_daphne(tmp_path_factory.mktemp("daphne"))
     yield server
     server.stop()
+
+
+class LiveRelay:
+    """The page's live sockets, passed through the test (Playwright's route_web_socket) to the
+    server and back, for a test that writes a snapshot in this process and expects the open
+    page to follow it.
+
+    With a channel layer both processes share (Redis: CI) the server hears of the snapshot and
+    pushes it. The in-memory layer (`make test` without REDIS_URL) is this process's alone:
+    the server never hears of it there, so `written()` drops the page's socket, and the page
+    learns of the snapshot from the server's hello on reconnecting, as after any lost
+    connection (live.js)."""
+
+    def __init__(self, page) -> None:
+        self.sockets: list = []
+        page.route_web_socket(re.compile(r"/ws/"), self._through)
+
+    def _through(self, ws) -> None:
+        ws.connect_to_server()
+        self.sockets.append(ws)
+
+    @staticmethod
+    def shared() -> bool:
+        return "redis" in settings.CHANNEL_LAYERS["default"]["BACKEND"].lower()
+
+    def written(self) -> None:
+        """A snapshot was committed in this process: make sure the page can hear of it."""
+        if not self.shared():
+            assert self.sockets, "the page opened no live socket"
+            self.sockets[-1].close()
+
+
+@pytest.fixture
+def live_relay(page):
+    """Set up before the test's first navigation (fixtures run before its body)."""
+    return LiveRelay(page)
 
 
 class ConsoleErrors(list):

@@ -2,8 +2,6 @@
 N s, paused) holds new snapshots back while paused and shows them on resume, cells a snapshot
 changed flash, and the cluster bar counts the snapshots since the page opened."""
 
-import re
-
 from playwright.sync_api import expect
 
 from routing.snapshots import import_dump
@@ -14,16 +12,7 @@ PAGE = "/clusters/shop/services/"
 CART = '#services-rows tr[data-key="shop/cart"]'
 
 
-def test_paused_pages_hold_snapshots_back_until_resumed(page, web_server, viewer, shop):
-    # The page's socket passes through here, to the server and back, so that the test can drop
-    # it (below).
-    sockets = []
-
-    def through(ws):
-        ws.connect_to_server()
-        sockets.append(ws)
-
-    page.route_web_socket(re.compile(r"/ws/"), through)
+def test_paused_pages_hold_snapshots_back_until_resumed(page, web_server, viewer, shop, live_relay):
     sign_in(page, web_server, viewer, PAGE)
     expect(page.locator("body")).to_have_attribute("data-live-hello", "true")
     policy = page.locator(f"{CART} td[data-col=policy] .svc-policy__name")
@@ -31,10 +20,7 @@ def test_paused_pages_hold_snapshots_back_until_resumed(page, web_server, viewer
     page.get_by_label("Page updates").select_option("paused")
 
     import_dump(shop, DEMO_DUMP.read_bytes())  # snapshot 3: cart back to PreferClose
-    # The server hears of it through the channel layer when it is Redis (CI); the in-memory one
-    # (`make test` without REDIS_URL) is this process's alone. Either way a page learns of it
-    # as after any lost connection: the server's hello on reconnecting names snapshot 3.
-    sockets[-1].close()
+    live_relay.written()
     indicator = page.locator("#live-indicator")
     expect(indicator).to_contain_text("Paused: snapshot 3 not shown yet", timeout=10_000)
     page.wait_for_timeout(1500)  # events arrived; nothing may move meanwhile

@@ -81,13 +81,14 @@ def test_many_clusters_are_one_sortable_table(page, web_server, admin_user, many
     screenshot(page, "clusters-table-1440")
 
 
-def test_a_snapshot_refreshes_its_row(page, web_server, admin_user, many):
+def test_a_snapshot_refreshes_its_row(page, web_server, admin_user, many, live_relay):
     sign_in(page, web_server, admin_user, "/")
     row = page.locator('#cluster-rows tr[data-cluster="alpha"]')
     expect(row).to_contain_text("#1")
     expect(page.locator("body")).to_have_attribute("data-live-hello", "true")
     page.evaluate(RECORD_FLASHES)
     import_dump(Cluster.objects.get(name="alpha"), DEMO_DUMP.read_bytes())
+    live_relay.written()
     expect(row).to_contain_text("#2", timeout=10_000)
     # The cells the snapshot changed flashed (the last snapshot's number), the others did not.
     flashed = page.evaluate("window.__flashed")

@@ -59,10 +59,11 @@ def test_a_deep_link_shows_that_snapshots_figures_and_keeps_the_pin(page, web_se
     assert "snapshot=1" not in page.url
 
 
-def test_a_pinned_page_stays_put_when_a_snapshot_lands(page, web_server, viewer, shop):
+def test_a_pinned_page_stays_put_when_a_snapshot_lands(page, web_server, viewer, shop, live_relay):
     sign_in(page, web_server, viewer, "/clusters/shop/services/?snapshot=1")
     expect(page.locator("body")).to_have_attribute("data-live-hello", "true")
     import_dump(shop, DEMO_DUMP.read_bytes())  # snapshot 3, announced on the socket
+    live_relay.written()
     expect(page.locator("#pinned-latest")).to_contain_text("snapshot 3", timeout=10_000)
     expect(page.locator("#snapshot-info")).to_contain_text("snapshot 1 (pinned)")
     cart = page.locator('#services-rows tr[data-key="shop/cart"]')
